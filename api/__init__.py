@@ -1,0 +1,1 @@
+"""Chatr's backend: what the four Azure Functions in function_app.py delegate to."""

@@ -1,0 +1,52 @@
+"""Settings read from the environment (app settings in Azure, local.settings.json or the stack locally)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+
+class MissingSetting(RuntimeError):
+    """A required setting is not set; the message names it so the fix is obvious."""
+
+    def __init__(self, *names: str) -> None:
+        self.names = names
+        super().__init__(f"Missing configuration: set {' or '.join(names)} in the app settings / environment")
+
+
+def _get(name: str) -> str | None:
+    value = os.environ.get(name, "").strip()
+    return value or None
+
+
+@dataclass(frozen=True)
+class StorageSettings:
+    """Where the `chats` and `users` tables live: a connection string wins over account name + identity."""
+
+    connection_string: str | None
+    account_name: str | None
+
+    @classmethod
+    def from_env(cls) -> StorageSettings:
+        """Read STORAGE_CONNECTION_STRING or STORAGE_ACCOUNT_NAME."""
+        settings = cls(_get("STORAGE_CONNECTION_STRING"), _get("STORAGE_ACCOUNT_NAME"))
+        if not (settings.connection_string or settings.account_name):
+            raise MissingSetting("STORAGE_CONNECTION_STRING", "STORAGE_ACCOUNT_NAME")
+        return settings
+
+
+@dataclass(frozen=True)
+class PubSubSettings:
+    """How to reach Web PubSub: a connection string wins over endpoint + managed identity."""
+
+    connection_string: str | None
+    endpoint: str | None
+    hub: str
+
+    @classmethod
+    def from_env(cls) -> PubSubSettings:
+        """Read PUBSUB_CONNECTION_STRING or PUBSUB_ENDPOINT, and PUBSUB_HUB (default `chat`)."""
+        settings = cls(_get("PUBSUB_CONNECTION_STRING"), _get("PUBSUB_ENDPOINT"), _get("PUBSUB_HUB") or "chat")
+        if not (settings.connection_string or settings.endpoint):
+            raise MissingSetting("PUBSUB_CONNECTION_STRING", "PUBSUB_ENDPOINT")
+        return settings

@@ -1,0 +1,335 @@
+"""Chats, users and memberships in Azure Table Storage.
+
+Layout (two tables, every write bounded and free of lost updates):
+- `chats`: PartitionKey "chat", RowKey chatId -> name, owner. One row per group chat.
+- `users`: PartitionKey userId. RowKey "profile" -> userName, userProvider, idle, online and the
+  open connection ids (ETag-guarded). RowKey "chat|<chatId>" -> one row per chat the user is in,
+  so concurrent joins of one chat touch different rows and never overwrite each other.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+from azure.core import MatchConditions
+from azure.core.exceptions import (
+    AzureError,
+    HttpResponseError,
+    ResourceExistsError,
+    ResourceModifiedError,
+    ResourceNotFoundError,
+)
+from azure.data.tables import UpdateMode
+from azure.data.tables.aio import TableClient, TableServiceClient
+
+from .config import StorageSettings
+from .models import Chat, Membership, User
+
+log = logging.getLogger(__name__)
+
+CHATS_TABLE = "chats"
+USERS_TABLE = "users"
+CHAT_PARTITION = "chat"
+PROFILE = "profile"
+MEMBERSHIP_PREFIX = "chat|"
+_MEMBERSHIP_END = "chat}"  # the first key after every "chat|..." key
+_MAX_ETAG_RETRIES = 20
+
+
+class StorageUnavailable(RuntimeError):
+    """Table Storage could not be reached or failed; callers answer 503."""
+
+
+def _service_client(settings: StorageSettings) -> TableServiceClient:
+    if settings.connection_string:
+        return TableServiceClient.from_connection_string(settings.connection_string)
+    from azure.identity.aio import DefaultAzureCredential
+
+    endpoint = f"https://{settings.account_name}.table.core.windows.net"
+    return TableServiceClient(endpoint=endpoint, credential=DefaultAzureCredential())
+
+
+def _timestamp(entity: Any) -> str | None:
+    ts = getattr(entity, "metadata", {}).get("timestamp")
+    return ts.isoformat() if ts is not None else None
+
+
+def _user(entity: Any) -> User:
+    return User(
+        id=entity["PartitionKey"],
+        name=entity.get("userName", ""),
+        provider=entity.get("userProvider", ""),
+        idle=bool(entity.get("idle", False)),
+        connections=json.loads(entity.get("connections") or "[]"),
+    )
+
+
+def _membership(entity: Any) -> Membership:
+    return Membership(
+        chat_id=entity["chatId"],
+        user_id=entity["PartitionKey"],
+        user_name=entity.get("userName", ""),
+        private=bool(entity.get("private", False)),
+        peer_id=entity.get("peerId"),
+    )
+
+
+def _chat(entity: Any) -> Chat:
+    return Chat(id=entity["RowKey"], name=entity["name"], owner=entity["owner"], timestamp=_timestamp(entity))
+
+
+def _quote(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+class State:
+    """All reads and writes of Chatr's tables; every call is awaited and raises StorageUnavailable on outage."""
+
+    def __init__(self, service: TableServiceClient) -> None:
+        self._service = service
+        self._chats: TableClient = service.get_table_client(CHATS_TABLE)
+        self._users: TableClient = service.get_table_client(USERS_TABLE)
+        self._tables_ready = False
+
+    @classmethod
+    def from_settings(cls, settings: StorageSettings) -> State:
+        """A State for the configured account (connection string, or account name + managed identity)."""
+        return cls(_service_client(settings))
+
+    async def close(self) -> None:
+        """Release the HTTP sessions."""
+        await self._chats.close()
+        await self._users.close()
+        await self._service.close()
+
+    async def ensure_tables(self) -> None:
+        """Create the tables on first use (Azurite starts empty; in Azure the Bicep declares them)."""
+        if self._tables_ready:
+            return
+        async with _Guard("create tables"):
+            for name in (CHATS_TABLE, USERS_TABLE):
+                await self._service.create_table_if_not_exists(name)
+        self._tables_ready = True
+
+    # ---- users -------------------------------------------------------------------------------
+
+    async def get_user(self, user_id: str) -> User | None:
+        """The user's profile, or None if the server never issued them a token."""
+        await self.ensure_tables()
+        async with _Guard("get user"):
+            try:
+                return _user(await self._users.get_entity(user_id, PROFILE))
+            except ResourceNotFoundError:
+                return None
+
+    async def save_profile(self, user_id: str, name: str, provider: str) -> None:
+        """Record the name and provider the server vouches for; leaves presence untouched."""
+        await self.ensure_tables()
+        entity = {"PartitionKey": user_id, "RowKey": PROFILE, "userName": name, "userProvider": provider}
+        async with _Guard("save profile"):
+            await self._users.upsert_entity(entity, mode=UpdateMode.MERGE)
+
+    async def list_online_users(self) -> dict[str, User]:
+        """Every user with at least one open connection."""
+        await self.ensure_tables()
+        query = f"RowKey eq '{PROFILE}' and online eq true"
+        async with _Guard("list users"):
+            return {u.id: u for u in [_user(e) async for e in self._users.query_entities(query)]}
+
+    async def add_connection(self, user_id: str, connection_id: str) -> User | None:
+        """Register an open connection; returns the updated user (None if unknown)."""
+        return await self._update_profile(user_id, lambda u: _add_once(u.connections, connection_id))
+
+    async def remove_connection(self, user_id: str, connection_id: str) -> tuple[User | None, bool]:
+        """Forget a closed connection; also says whether it was the user's last one (they went offline)."""
+        went_offline = False
+
+        def change(user: User) -> bool:
+            nonlocal went_offline
+            if connection_id not in user.connections:
+                return False
+            user.connections.remove(connection_id)
+            went_offline = not user.connections
+            if went_offline:
+                user.idle = False
+            return True
+
+        user = await self._update_profile(user_id, change)
+        return user, went_offline
+
+    async def set_idle(self, user_id: str, idle: bool) -> tuple[User | None, bool]:
+        """Store the idle flag; also says whether it changed, so repeats are not broadcast again."""
+        changed = False
+
+        def change(user: User) -> bool:
+            nonlocal changed
+            changed = user.idle != idle
+            user.idle = idle
+            return changed
+
+        user = await self._update_profile(user_id, change)
+        return user, changed
+
+    async def _update_profile(self, user_id: str, change: Callable[[User], bool]) -> User | None:
+        """Read-modify-write of a profile guarded by its ETag, retried on a concurrent change."""
+        await self.ensure_tables()
+        async with _Guard("update profile"):
+            for _ in range(_MAX_ETAG_RETRIES):
+                try:
+                    entity = await self._users.get_entity(user_id, PROFILE)
+                except ResourceNotFoundError:
+                    return None
+                user = _user(entity)
+                if not change(user):
+                    return user
+                update = {
+                    "PartitionKey": user_id,
+                    "RowKey": PROFILE,
+                    "idle": user.idle,
+                    "online": user.online,
+                    "connections": json.dumps(user.connections),
+                }
+                try:
+                    await self._users.update_entity(
+                        update,
+                        mode=UpdateMode.MERGE,
+                        etag=entity.metadata["etag"],
+                        match_condition=MatchConditions.IfNotModified,
+                    )
+                    return user
+                except (ResourceModifiedError, ResourceNotFoundError):
+                    continue
+                except HttpResponseError as err:
+                    if err.status_code != 412:
+                        raise
+            raise StorageUnavailable(f"profile of {user_id} kept changing; gave up after {_MAX_ETAG_RETRIES} tries")
+
+    # ---- chats -------------------------------------------------------------------------------
+
+    async def create_chat(self, chat: Chat) -> bool:
+        """Store a new group chat; False (and nothing written) when the id is taken."""
+        await self.ensure_tables()
+        entity = {"PartitionKey": CHAT_PARTITION, "RowKey": chat.id, "name": chat.name, "owner": chat.owner}
+        async with _Guard("create chat"):
+            try:
+                await self._chats.create_entity(entity)
+                return True
+            except ResourceExistsError:
+                return False
+
+    async def get_chat(self, chat_id: str) -> Chat | None:
+        """The group chat, or None."""
+        await self.ensure_tables()
+        async with _Guard("get chat"):
+            try:
+                return _chat(await self._chats.get_entity(CHAT_PARTITION, chat_id))
+            except ResourceNotFoundError:
+                return None
+
+    async def delete_chat(self, chat_id: str) -> None:
+        """Remove the chat row (memberships are removed by the caller, member by member)."""
+        await self.ensure_tables()
+        async with _Guard("delete chat"):
+            await self._chats.delete_entity(CHAT_PARTITION, chat_id)
+
+    async def list_group_chats(self) -> dict[str, Chat]:
+        """Every group chat."""
+        await self.ensure_tables()
+        async with _Guard("list chats"):
+            query = f"PartitionKey eq '{CHAT_PARTITION}'"
+            return {c.id: c for c in [_chat(e) async for e in self._chats.query_entities(query)]}
+
+    # ---- memberships -------------------------------------------------------------------------
+
+    async def add_member(self, membership: Membership) -> bool:
+        """Record that a user is in a chat; False when they already were (so nothing is announced twice)."""
+        await self.ensure_tables()
+        entity = {
+            "PartitionKey": membership.user_id,
+            "RowKey": MEMBERSHIP_PREFIX + membership.chat_id,
+            "chatId": membership.chat_id,
+            "userName": membership.user_name,
+            "private": membership.private,
+        }
+        if membership.peer_id:
+            entity["peerId"] = membership.peer_id
+        async with _Guard("add member"):
+            try:
+                await self._users.create_entity(entity)
+                return True
+            except ResourceExistsError:
+                return False
+
+    async def remove_member(self, chat_id: str, user_id: str) -> Membership | None:
+        """Take a user out of a chat; returns the membership they had, or None when they were not in it."""
+        membership = await self.get_membership(chat_id, user_id)
+        if membership is None:
+            return None
+        async with _Guard("remove member"):
+            await self._users.delete_entity(user_id, MEMBERSHIP_PREFIX + chat_id)
+        return membership
+
+    async def get_membership(self, chat_id: str, user_id: str) -> Membership | None:
+        """The user's membership of the chat, or None."""
+        await self.ensure_tables()
+        async with _Guard("get membership"):
+            try:
+                return _membership(await self._users.get_entity(user_id, MEMBERSHIP_PREFIX + chat_id))
+            except ResourceNotFoundError:
+                return None
+
+    async def chats_of(self, user_id: str) -> list[Membership]:
+        """Every chat the user is in: one range query inside the user's partition."""
+        await self.ensure_tables()
+        query = (
+            f"PartitionKey eq {_quote(user_id)} and RowKey ge '{MEMBERSHIP_PREFIX}' and RowKey lt '{_MEMBERSHIP_END}'"
+        )
+        async with _Guard("list user's chats"):
+            return [_membership(e) async for e in self._users.query_entities(query)]
+
+    async def members_of(self, chat_id: str) -> list[Membership]:
+        """Every member of one chat (a scan; used by listing and deleting, never by hot events)."""
+        await self.ensure_tables()
+        async with _Guard("list chat members"):
+            return [m async for m in self._memberships(f"chatId eq {_quote(chat_id)}")]
+
+    async def all_memberships(self) -> list[Membership]:
+        """Every membership of every user."""
+        await self.ensure_tables()
+        async with _Guard("list memberships"):
+            return [m async for m in self._memberships(None)]
+
+    async def _memberships(self, extra: str | None) -> AsyncIterator[Membership]:
+        query = f"RowKey ge '{MEMBERSHIP_PREFIX}' and RowKey lt '{_MEMBERSHIP_END}'"
+        if extra:
+            query += f" and {extra}"
+        async for entity in self._users.query_entities(query):
+            yield _membership(entity)
+
+
+def _add_once(items: list[str], item: str) -> bool:
+    if item in items:
+        return False
+    items.append(item)
+    return True
+
+
+class _Guard:
+    """Turns transport failures and server errors into StorageUnavailable, with context in the log."""
+
+    def __init__(self, what: str) -> None:
+        self.what = what
+
+    async def __aenter__(self) -> None:
+        return None
+
+    async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: Any) -> bool:
+        if isinstance(exc, HttpResponseError) and exc.status_code is not None and exc.status_code < 500:
+            return False
+        if isinstance(exc, AzureError):
+            log.error("Table Storage failed during %s: %s", self.what, type(exc).__name__)
+            raise StorageUnavailable(f"Table Storage is unavailable ({self.what})") from exc
+        return False

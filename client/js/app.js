@@ -1,0 +1,1 @@
+// The Chatr client app (filled in by the client work).

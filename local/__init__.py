@@ -1,0 +1,1 @@
+"""The offline stack: Web PubSub emulator, Functions host adapter and the runner that starts them."""

@@ -1,0 +1,36 @@
+"""`python -m local.functions_host`: serve function_app.py's HTTP triggers on 127.0.0.1:7071."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+from pathlib import Path
+
+from aiohttp import web
+
+from .loader import load_functions, load_settings
+from .server import build_app
+
+
+def main() -> None:
+    """Parse arguments, load the app and serve it until interrupted."""
+    parser = argparse.ArgumentParser(prog="python -m local.functions_host", description=__doc__)
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=int(os.environ.get("FUNCTIONS_PORT", "7071")))
+    parser.add_argument("--script", type=Path, default=Path("function_app.py"), help="the app's entry script")
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    script = args.script.resolve()
+    load_settings(script.parent)
+    functions = load_functions(script)
+    for f in functions:
+        methods = ",".join(sorted(f.methods)) if f.methods else "*"
+        logging.getLogger("functions_host").info(
+            "%s: [%s] http://%s:%d/%s", f.name, methods, args.host, args.port, f.route.template
+        )
+    web.run_app(build_app(functions), host=args.host, port=args.port, print=None, access_log=None)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,104 @@
+"""Find the function app, its settings and its HTTP triggers, as the Functions host does at start-up."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import logging
+import os
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import azure.functions as func
+
+from .routes import RouteTemplate
+
+log = logging.getLogger("functions_host")
+
+
+@dataclass(frozen=True)
+class HttpFunction:
+    """An HTTP-triggered function ready to be served."""
+
+    name: str
+    route: RouteTemplate
+    methods: frozenset[str] | None
+    trigger_arg: str
+    handler: Callable[..., Any]
+    bindings: list[dict[str, Any]]
+
+
+def load_settings(app_dir: Path) -> None:
+    """Apply `local.settings.json` Values; variables already in the environment win, as with Core Tools."""
+    path = app_dir / "local.settings.json"
+    if not path.exists():
+        return
+    values = json.loads(path.read_text(encoding="utf-8")).get("Values", {})
+    for key, value in values.items():
+        if key in os.environ:
+            log.info("Skipping %s from local.settings.json: already set in the environment", key)
+        else:
+            os.environ[key] = str(value)
+
+
+def route_prefix(app_dir: Path) -> str:
+    """The `extensions.http.routePrefix` of host.json, `api` when unset."""
+    path = app_dir / "host.json"
+    if not path.exists():
+        return "api"
+    host = json.loads(path.read_text(encoding="utf-8"))
+    return host.get("extensions", {}).get("http", {}).get("routePrefix", "api")
+
+
+def _import_script(script: Path) -> Any:
+    sys.path.insert(0, str(script.parent))
+    spec = importlib.util.spec_from_file_location(script.stem, script)
+    if spec is None or spec.loader is None:
+        raise RuntimeError(f"cannot import {script}")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[script.stem] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def _json_safe(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [_json_safe(v) for v in value]
+    if hasattr(value, "value") and not isinstance(value, (str, int, float, bool)):
+        return value.value
+    return value
+
+
+def load_functions(script: Path) -> list[HttpFunction]:
+    """Import the app script and list its HTTP triggers through the azure-functions library."""
+    module = _import_script(script)
+    registers = [v for v in vars(module).values() if isinstance(v, func.FunctionRegister)]
+    if not registers:
+        raise RuntimeError(f"{script.name} defines no FunctionApp")
+    prefix = route_prefix(script.parent)
+    functions = []
+    for register in registers:
+        for function in register.get_functions():
+            bindings = [_json_safe(b.get_dict_repr()) for b in function.get_bindings()]
+            trigger = next((b for b in bindings if b["type"] == "httpTrigger"), None)
+            if trigger is None:
+                log.warning("Skipping %s: only HTTP triggers are served", function.get_function_name())
+                continue
+            name = function.get_function_name()
+            methods = trigger.get("methods")
+            functions.append(
+                HttpFunction(
+                    name=name,
+                    route=RouteTemplate.compile(prefix, trigger.get("route") or name),
+                    methods=frozenset(m.upper() for m in methods) if methods else None,
+                    trigger_arg=trigger["name"],
+                    handler=function.get_user_function(),
+                    bindings=bindings,
+                )
+            )
+    return functions

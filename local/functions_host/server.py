@@ -1,0 +1,125 @@
+"""The HTTP server: match a request to a function, call it with a real HttpRequest, send its HttpResponse."""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import logging
+import time
+import uuid
+from typing import Any
+
+import azure.functions as func
+from aiohttp import web
+
+from .loader import HttpFunction
+
+log = logging.getLogger("functions_host")
+
+
+class _Context(func.Context):
+    """The invocation context handed to functions that ask for a `context` argument."""
+
+    def __init__(self, function_name: str) -> None:
+        self._invocation_id = str(uuid.uuid4())
+        self._function_name = function_name
+
+    @property
+    def invocation_id(self) -> str:
+        return self._invocation_id
+
+    @property
+    def function_name(self) -> str:
+        return self._function_name
+
+    @property
+    def function_directory(self) -> str:
+        return ""
+
+    @property
+    def trace_context(self) -> Any:
+        return None
+
+    @property
+    def retry_context(self) -> Any:
+        return None
+
+    @property
+    def thread_local_storage(self) -> Any:
+        return None
+
+
+def _to_http_request(request: web.Request, body: bytes, route_params: dict[str, str]) -> func.HttpRequest:
+    return func.HttpRequest(
+        method=request.method,
+        url=str(request.url),
+        headers=dict(request.headers),
+        params={k: request.query.getone(k) for k in request.query},
+        route_params=route_params,
+        body=body,
+    )
+
+
+def _to_web_response(result: Any) -> web.Response:
+    if result is None:
+        return web.Response(status=204)
+    if isinstance(result, (str, bytes)):
+        result = func.HttpResponse(result)
+    if not isinstance(result, func.HttpResponse):
+        raise TypeError(f"a function returned {type(result).__name__}, not an HttpResponse")
+    headers = {k: v for k, v in result.headers.items() if k.lower() != "content-type"}
+    content_type = result.headers.get("content-type")
+    if content_type is None and result.mimetype:
+        content_type = result.mimetype
+        if result.charset and not content_type.startswith(("image/", "application/octet-stream")):
+            content_type += f"; charset={result.charset}"
+    response = web.Response(status=result.status_code, body=result.get_body() or None, headers=headers)
+    if content_type:
+        response.headers["Content-Type"] = content_type
+    return response
+
+
+async def _invoke(function: HttpFunction, req: func.HttpRequest) -> Any:
+    kwargs: dict[str, Any] = {function.trigger_arg: req}
+    if "context" in inspect.signature(function.handler).parameters:
+        kwargs["context"] = _Context(function.name)
+    if inspect.iscoroutinefunction(function.handler):
+        return await function.handler(**kwargs)
+    return await asyncio.to_thread(function.handler, **kwargs)
+
+
+def _admin_functions(functions: list[HttpFunction]) -> list[dict[str, Any]]:
+    return [{"name": f.name, "config": {"bindings": f.bindings}} for f in functions]
+
+
+def build_app(functions: list[HttpFunction]) -> web.Application:
+    """An aiohttp application serving `functions`; literal routes win over parameterised ones."""
+    ordered = sorted(functions, key=lambda f: f.route.template.count("{"))
+
+    async def handle(request: web.Request) -> web.StreamResponse:
+        path = request.path
+        if path == "/admin/host/status":
+            return web.json_response({"state": "Running"})
+        if path == "/admin/functions":
+            return web.json_response(_admin_functions(functions))
+        matched = [(f, params) for f in ordered if (params := f.route.match(path)) is not None]
+        if not matched:
+            return web.Response(status=404)
+        allowed = [(f, p) for f, p in matched if f.methods is None or request.method in f.methods]
+        if not allowed:
+            return web.Response(status=405)
+        function, route_params = allowed[0]
+        started = time.perf_counter()
+        try:
+            result = await _invoke(function, _to_http_request(request, await request.read(), route_params))
+            response = _to_web_response(result)
+        except Exception:
+            log.exception("Executed '%s' (Failed)", function.name)
+            response = web.Response(status=500)
+        elapsed = (time.perf_counter() - started) * 1000
+        log.info("Executed '%s' %s %s -> %d (%.0f ms)", function.name, request.method, path, response.status, elapsed)
+        return response
+
+    app = web.Application(client_max_size=100 * 1024 * 1024)
+    app.router.add_route("*", "/{tail:.*}", handle)
+    return app

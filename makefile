@@ -1,0 +1,81 @@
+# Chatr: `make run` starts the whole app offline, `make test` runs every test. `make` lists the rest.
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+.DELETE_ON_ERROR:
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+VENV_STAMP := $(VENV)/.installed
+NODE_STAMP := node_modules/.installed
+VENDOR_STAMP := client/vendor/.installed
+BROWSER_STAMP := $(VENV)/.browser
+PYTEST_ARGS ?=
+
+.PHONY: help setup run test lint lint-fix bench clean package deploy deploy-infra deploy-api deploy-client tunnel
+
+help: ## Show this list
+	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-14s\033[0m %s\n", $$1, $$2}'
+
+# ---- setup: file-based, so a second run installs nothing -------------------------------------
+
+$(VENV_STAMP): requirements.txt requirements-dev.txt
+	@echo "Setting up the Python environment in $(VENV)"
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	@touch $@
+
+$(NODE_STAMP): package.json package-lock.json
+	@echo "Installing Node packages (Azurite, SWA CLI, ESLint, client libraries)"
+	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	@touch $@
+
+$(VENDOR_STAMP): $(NODE_STAMP)
+	@echo "Copying the client's browser libraries into client/vendor"
+	rm -rf client/vendor && mkdir -p client/vendor/fontawesome/css
+	cp node_modules/vue/dist/vue.esm-browser.prod.js client/vendor/vue.esm-browser.js
+	cp node_modules/bulma/css/bulma.min.css client/vendor/bulma.min.css
+	cp node_modules/animate.css/animate.min.css client/vendor/animate.min.css
+	cp node_modules/bulma-toast/dist/bulma-toast.esm.js client/vendor/bulma-toast.esm.js
+	cp node_modules/@fortawesome/fontawesome-free/css/all.min.css client/vendor/fontawesome/css/all.min.css
+	cp -r node_modules/@fortawesome/fontawesome-free/webfonts client/vendor/fontawesome/webfonts
+	@touch $@
+
+$(BROWSER_STAMP): $(VENV_STAMP)
+	$(PY) -m local.browser --install
+	@touch $@
+
+setup: $(VENV_STAMP) $(NODE_STAMP) $(VENDOR_STAMP) ## Install what is missing (venv, npm packages, vendored client files)
+
+# ---- the two commands ------------------------------------------------------------------------
+
+run: setup ## Start Azurite, the Web PubSub emulator, the Functions adapter and the SWA CLI on http://localhost:4280
+	$(PY) -m local.stack
+
+test: setup $(BROWSER_STAMP) ## Run every test (installs Chromium where it can)
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+# ---- quality ---------------------------------------------------------------------------------
+
+lint: $(VENV_STAMP) $(NODE_STAMP) ## Ruff for Python, ESLint for the client
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	node_modules/.bin/eslint client
+
+lint-fix: $(VENV_STAMP) $(NODE_STAMP) ## Fix what the linters can fix
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+	node_modules/.bin/eslint --fix client
+
+bench: setup $(BROWSER_STAMP) ## Run the benchmarks and print the results table
+	$(PY) -m bench
+
+clean: ## Remove the venv, node_modules, vendored files and local data
+	rm -rf $(VENV) node_modules client/vendor .data .artifacts dist .pytest_cache .ruff_cache
+
+# ---- Azure (filled in by the deployment work) ------------------------------------------------
+
+package deploy deploy-infra deploy-api deploy-client tunnel: ## Azure deployment targets (not implemented yet)
+	@echo "make $@ is not implemented yet: see the README's 'Deploying to Azure' section" >&2
+	@exit 1

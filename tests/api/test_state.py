@@ -1,0 +1,125 @@
+"""Table Storage state against a real Azurite."""
+
+from __future__ import annotations
+
+import asyncio
+
+from api.config import StorageSettings
+from api.models import Chat, Membership
+from api.state import State, StorageUnavailable
+from tests.support import free_port
+
+
+async def test_a_profile_is_not_online_until_a_connection_opens(state: State) -> None:
+    await state.save_profile("u1", "Ada", "github")
+    assert await state.list_online_users() == {}
+    user = await state.add_connection("u1", "c1")
+    assert user is not None and user.online
+    assert list(await state.list_online_users()) == ["u1"]
+
+
+async def test_user_goes_offline_only_when_the_last_connection_closes(state: State) -> None:
+    await state.save_profile("u1", "Ada", "github")
+    await state.add_connection("u1", "c1")
+    await state.add_connection("u1", "c2")
+    _, offline = await state.remove_connection("u1", "c1")
+    assert not offline
+    _, offline = await state.remove_connection("u1", "c2")
+    assert offline
+    assert await state.list_online_users() == {}
+
+
+async def test_removing_an_unknown_connection_changes_nothing(state: State) -> None:
+    await state.save_profile("u1", "Ada", "github")
+    await state.add_connection("u1", "c1")
+    user, offline = await state.remove_connection("u1", "old")
+    assert not offline and user is not None and user.connections == ["c1"]
+
+
+async def test_concurrent_connections_of_one_user_are_all_kept(state: State) -> None:
+    await state.save_profile("u1", "Ada", "github")
+    await asyncio.gather(*(state.add_connection("u1", f"c{i}") for i in range(10)))
+    user = await state.get_user("u1")
+    assert user is not None and sorted(user.connections) == sorted(f"c{i}" for i in range(10))
+
+
+async def test_idle_is_stored_and_reported_only_when_it_changes(state: State) -> None:
+    await state.save_profile("u1", "Ada", "github")
+    await state.add_connection("u1", "c1")
+    _, changed = await state.set_idle("u1", True)
+    assert changed
+    _, changed = await state.set_idle("u1", True)
+    assert not changed
+    assert (await state.list_online_users())["u1"].idle
+
+
+async def test_profile_update_of_unknown_user_returns_none(state: State) -> None:
+    assert await state.add_connection("ghost", "c1") is None
+
+
+async def test_create_chat_never_overwrites_an_existing_chat(state: State) -> None:
+    assert await state.create_chat(Chat("c-1", "First", "u1"))
+    assert not await state.create_chat(Chat("c-1", "Hijack", "u2"))
+    chat = await state.get_chat("c-1")
+    assert chat is not None and (chat.name, chat.owner) == ("First", "u1")
+    assert chat.timestamp
+
+
+async def test_deleted_chat_is_gone(state: State) -> None:
+    await state.create_chat(Chat("c-1", "First", "u1"))
+    await state.delete_chat("c-1")
+    assert await state.get_chat("c-1") is None
+    assert await state.list_group_chats() == {}
+
+
+async def test_membership_is_added_once(state: State) -> None:
+    assert await state.add_member(Membership("c-1", "u1", "Ada"))
+    assert not await state.add_member(Membership("c-1", "u1", "Ada"))
+    assert [m.chat_id for m in await state.chats_of("u1")] == ["c-1"]
+
+
+async def test_fifty_concurrent_joins_keep_fifty_members(state: State) -> None:
+    results = await asyncio.gather(*(state.add_member(Membership("c-1", f"u{i}", f"User {i}")) for i in range(50)))
+    assert all(results)
+    assert len(await state.members_of("c-1")) == 50
+
+
+async def test_members_of_one_chat_exclude_other_chats(state: State) -> None:
+    await state.add_member(Membership("c-1", "u1", "Ada"))
+    await state.add_member(Membership("c-2", "u1", "Ada"))
+    await state.add_member(Membership("c-2", "u2", "Bob"))
+    assert [m.user_id for m in await state.members_of("c-1")] == ["u1"]
+    assert len(await state.all_memberships()) == 3
+
+
+async def test_remove_member_reports_whether_they_were_in(state: State) -> None:
+    await state.add_member(Membership("c-1", "u1", "Ada"))
+    removed = await state.remove_member("c-1", "u1")
+    assert removed is not None and removed.user_name == "Ada"
+    assert await state.remove_member("c-1", "u1") is None
+    assert await state.get_membership("c-1", "u1") is None
+
+
+async def test_private_membership_keeps_the_peer(state: State) -> None:
+    await state.add_member(Membership("private_a_b", "a", "Ada", private=True, peer_id="b"))
+    (membership,) = await state.chats_of("a")
+    assert membership.private and membership.peer_id == "b"
+
+
+async def test_user_ids_with_quotes_are_queried_safely(state: State) -> None:
+    await state.add_member(Membership("c-1", "o'brien", "Pat"))
+    assert [m.chat_id for m in await state.chats_of("o'brien")] == ["c-1"]
+
+
+async def test_unreachable_storage_raises_storage_unavailable() -> None:
+    from local.stack import azurite_connection_string
+
+    store = State.from_settings(StorageSettings(azurite_connection_string(free_port()), None))
+    try:
+        await store.list_group_chats()
+    except StorageUnavailable as err:
+        assert "unavailable" in str(err)
+    else:
+        raise AssertionError("expected StorageUnavailable")
+    finally:
+        await store.close()
