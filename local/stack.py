@@ -27,6 +27,7 @@ NODE_BIN = ROOT / "node_modules" / ".bin"
 PUBSUB_KEY = "ChatrLocalEmulatorKey0123456789abcdefghijklm"  # 44 characters, like a real access key
 AZURITE_ACCOUNT = "devstoreaccount1"
 AZURITE_KEY = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
+LOCAL_GUEST_SIGNING_KEY = "chatr-local-guest-signing-key-not-for-production"
 READY_TIMEOUT = 90.0
 STOP_TIMEOUT = 10.0
 _COLOURS = ["\033[36m", "\033[35m", "\033[33m", "\033[32m"]
@@ -144,6 +145,7 @@ def plan(ports: Ports, in_memory: bool, data_dir: Path, env: dict[str, str]) -> 
                 )
             )
         backend_env["PUBSUB_CONNECTION_STRING"] = pubsub_connection_string(ports.pubsub)
+    backend_env["GUEST_SIGNING_KEY"] = env.get("GUEST_SIGNING_KEY", LOCAL_GUEST_SIGNING_KEY)
     parts.append(
         Part(
             "functions",

@@ -44,7 +44,11 @@ def test_stack_serves_the_api_through_the_swa_cli_and_stops_every_process() -> N
         assert process.poll() is None, "".join(lines)
         children = psutil.Process(process.pid).children(recursive=True)
         assert len(children) >= 3
-        with urllib.request.urlopen(f"http://127.0.0.1:{ports['SWA_PORT']}/api/users", timeout=10) as response:
+        base = f"http://127.0.0.1:{ports['SWA_PORT']}/api"
+        with urllib.request.urlopen(f"{base}/getToken?guestName=Stack", timeout=10) as response:
+            guest = json.loads(response.read())["guest"]
+        users = urllib.request.Request(f"{base}/users", headers={"X-Chatr-Guest": guest})
+        with urllib.request.urlopen(users, timeout=10) as response:
             assert response.status == 200
             assert json.loads(response.read()) == {"users": {}}
     finally:
