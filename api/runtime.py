@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+import weakref
 from collections.abc import Awaitable, Callable
 
 import azure.functions as func
@@ -17,8 +18,8 @@ from .validation import Invalid
 
 log = logging.getLogger(__name__)
 
-_states: dict[asyncio.AbstractEventLoop, State] = {}
-_pubsubs: dict[asyncio.AbstractEventLoop, PubSub] = {}
+_states: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, State] = weakref.WeakKeyDictionary()
+_pubsubs: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, PubSub] = weakref.WeakKeyDictionary()
 
 
 def state() -> State:
