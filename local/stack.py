@@ -259,7 +259,7 @@ class Stack:
                 _signal_group(part.process.pid, signal.SIGTERM)
             try:
                 await asyncio.wait_for(part.process.wait(), STOP_TIMEOUT)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 self._say(part.name, "did not stop in time; killing it")
                 _signal_group(part.process.pid, signal.SIGKILL)
                 await part.process.wait()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import itertools
 import json
 import time
@@ -106,10 +107,8 @@ class ChatClient:
                 remaining = deadline - time.monotonic()
                 if remaining <= 0 or (self.closed and self._reader is not None and self._reader.done()):
                     raise AssertionError(f"{self.name} never received the expected message; got {self.received}")
-                try:
+                with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._arrived.wait(), remaining)
-                except TimeoutError:
-                    pass
 
     @staticmethod
     def _is_chat_event(message: Message, name: str) -> bool:

@@ -10,8 +10,8 @@ import subprocess
 import sys
 import threading
 import time
-from dataclasses import dataclass
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import TypeVar
 
 from local.stack import ROOT, azurite_connection_string, pubsub_connection_string
