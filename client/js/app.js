@@ -332,14 +332,14 @@ const app = createApp({
       socket.sendEvent("deleteChat", chat.id);
     },
 
-    /** Open (or switch to) the private chat with another user; the server opens it on both sides. */
+    /**
+     * Open the private chat with another user. The event goes even when our tab is open: the other
+     * user may have left it, and the server re-invites them (it is a no-op when both are still in).
+     */
     startPrivateChat(user) {
       if (user.userId === this.me.userId) return;
       const chatId = privateChatId(this.me.userId, user.userId);
-      if (this.tabs.some((t) => t.id === chatId)) {
-        this.activate(chatId);
-        return;
-      }
+      if (this.tabs.some((t) => t.id === chatId)) this.activate(chatId);
       socket.sendEvent("createPrivateChat", { initiatorUserId: this.me.userId, targetUserId: user.userId });
     },
 
