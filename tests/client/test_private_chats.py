@@ -24,7 +24,7 @@ def test_a_private_chat_opens_on_both_sides_and_a_third_user_cannot_see_it(new_u
     expect(ada.panel(with_bob).locator(".chatNotice", has_text=f"{ada.name} wants to chat")).to_be_visible()
 
     ada.send(with_bob, "just between us")
-    expect(bob.tab(with_ada).locator(".unread .tag")).to_have_text("1")
+    expect(bob.tab(with_ada).locator(".unread .tag")).to_have_text("2")  # the "wants to chat" notice, then the message
     bob.tab(with_ada).click()
     expect(bob.messages(with_ada).filter(has_text="just between us")).to_be_visible()
     bob.send(with_ada, "agreed")

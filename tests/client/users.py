@@ -11,6 +11,7 @@ from playwright.sync_api import BrowserContext, Dialog, Locator, expect
 from tests.support import RunningStack
 
 TIMEOUT_MS = 15_000
+expect.set_options(timeout=TIMEOUT_MS)
 
 
 def unique(name: str) -> str:
@@ -72,6 +73,7 @@ class ChatUser:
         }
         cookie = base64.b64encode(json.dumps(principal).encode()).decode()
         self.context.add_cookies([{"name": "StaticWebAppsAuthCookie", "value": cookie, "url": self.stack.swa_url}])
+        self.console_errors.clear()  # the emulator's form page fails to load its CDN scripts offline
         self.page.goto("/")
         return self.wait_ready()
 
@@ -106,7 +108,7 @@ class ChatUser:
         return self.page.get_by_role("tab").filter(has=self.page.locator(".tabName", has_text=chat_name))
 
     def panel(self, chat_name: str) -> Locator:
-        return self.page.get_by_role("region", name=f"Chat: {chat_name}", exact=True)
+        return self.page.get_by_role("tabpanel", name=f"Chat: {chat_name}", exact=True)
 
     def messages(self, chat_name: str) -> Locator:
         return self.panel(chat_name).locator(".msgText")
