@@ -95,13 +95,15 @@ export default {
             :placeholder="canSend ? 'What do you want to say?' : 'Reconnecting… sending is paused'" />
         </div>
         <div class="control">
-          <button class="button is-success" type="submit" :disabled="!canSend || !draft.trim()">
-            <span class="icon"><i class="fas fa-paper-plane" aria-hidden="true"></i></span><span>Send</span>
+          <button class="button is-success" type="submit" :disabled="!canSend || !draft.trim()" aria-label="Send">
+            <span class="icon"><i class="fas fa-paper-plane" aria-hidden="true"></i></span>
+            <span class="is-hidden-mobile">Send</span>
           </button>
         </div>
         <div class="control">
           <button class="button is-warning" type="button" @click="$emit('leave')" :aria-label="'Leave ' + chat.name">
-            <span class="icon"><i class="fas fa-right-from-bracket" aria-hidden="true"></i></span><span>Leave</span>
+            <span class="icon"><i class="fas fa-right-from-bracket" aria-hidden="true"></i></span>
+            <span class="is-hidden-mobile">Leave</span>
           </button>
         </div>
       </form>
