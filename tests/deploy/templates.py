@@ -1,4 +1,4 @@
-"""Read what the deployment and the code say: Bicep files (parsed, no compiler needed) and the settings the code reads."""
+"""Read what the deployment and the code say: Bicep files (parsed, no compiler) and the settings the code reads."""
 
 from __future__ import annotations
 
