@@ -2,9 +2,16 @@
 
 import azure.functions as func
 
-from api import lists
+from api import lists, tokens, webhook
 
 app = func.FunctionApp(http_auth_level=func.AuthLevel.ANONYMOUS)
+
+
+@app.function_name("getToken")
+@app.route(route="getToken", methods=["GET"])
+async def get_token(req: func.HttpRequest) -> func.HttpResponse:
+    """A Web PubSub client URL for the signed-in user or guest."""
+    return await tokens.get_token(req)
 
 
 @app.function_name("users")
@@ -19,3 +26,10 @@ async def users(req: func.HttpRequest) -> func.HttpResponse:
 async def chats(req: func.HttpRequest) -> func.HttpResponse:
     """Group chats, plus the caller's own private chats."""
     return await lists.get_chats(req)
+
+
+@app.function_name("eventHandler")
+@app.route(route="eventHandler", methods=["POST", "OPTIONS"])
+async def event_handler(req: func.HttpRequest) -> func.HttpResponse:
+    """Web PubSub's CloudEvents webhook (abuse-protection handshake and every event)."""
+    return await webhook.handle(req)

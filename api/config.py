@@ -50,3 +50,27 @@ class PubSubSettings:
         if not (settings.connection_string or settings.endpoint):
             raise MissingSetting("PUBSUB_CONNECTION_STRING", "PUBSUB_ENDPOINT")
         return settings
+
+
+def guest_signing_key() -> str:
+    """GUEST_SIGNING_KEY: the secret that signs and verifies guest identities."""
+    key = _get("GUEST_SIGNING_KEY")
+    if key is None:
+        raise MissingSetting("GUEST_SIGNING_KEY")
+    return key
+
+
+@dataclass(frozen=True)
+class WebhookAuthSettings:
+    """How event-handler calls are authenticated: a managed-identity bearer token when WEBHOOK_AUDIENCE is set."""
+
+    audience: str | None
+    tenant_id: str | None
+
+    @classmethod
+    def from_env(cls) -> WebhookAuthSettings:
+        """Read WEBHOOK_AUDIENCE and WEBHOOK_TENANT_ID (both or neither)."""
+        settings = cls(_get("WEBHOOK_AUDIENCE"), _get("WEBHOOK_TENANT_ID"))
+        if settings.audience and not settings.tenant_id:
+            raise MissingSetting("WEBHOOK_TENANT_ID")
+        return settings

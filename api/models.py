@@ -34,6 +34,7 @@ class Membership:
     user_name: str
     private: bool = False
     peer_id: str | None = None
+    peer_name: str | None = None
 
 
 @dataclass

@@ -1,46 +1,63 @@
-"""The service clients a function invocation uses, built once per worker and event loop."""
+"""The service clients an invocation uses (built once per worker and event loop) and the HTTP error mapping."""
 
 from __future__ import annotations
 
 import asyncio
 import functools
 import logging
+import weakref
 from collections.abc import Awaitable, Callable
 
 import azure.functions as func
 
-from .config import MissingSetting, StorageSettings
+from .config import MissingSetting, PubSubSettings, StorageSettings
+from .pubsub import PubSub, PubSubUnavailable
 from .responses import error_response
 from .state import State, StorageUnavailable
+from .validation import Invalid
 
 log = logging.getLogger(__name__)
 
-_states: dict[asyncio.AbstractEventLoop, State] = {}
+_states: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, State] = weakref.WeakKeyDictionary()
+_pubsubs: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, PubSub] = weakref.WeakKeyDictionary()
 
 
 def state() -> State:
-    """The State for the running event loop (clients are bound to the loop that made them)."""
+    """The State for the running event loop (async clients are bound to the loop that made them)."""
     loop = asyncio.get_running_loop()
     if loop not in _states:
         _states[loop] = State.from_settings(StorageSettings.from_env())
     return _states[loop]
 
 
+def pubsub() -> PubSub:
+    """The Web PubSub client for the running event loop."""
+    loop = asyncio.get_running_loop()
+    if loop not in _pubsubs:
+        _pubsubs[loop] = PubSub.from_settings(PubSubSettings.from_env())
+    return _pubsubs[loop]
+
+
 Handler = Callable[[func.HttpRequest], Awaitable[func.HttpResponse]]
 
 
 def guarded(handler: Handler) -> Handler:
-    """Map missing settings to 500 and outages to 503, each with a message and no stack trace."""
+    """Answer bad input with 400, a missing setting with 500 and an outage with 503; never a stack trace."""
 
     @functools.wraps(handler)
     async def wrapper(req: func.HttpRequest) -> func.HttpResponse:
         try:
             return await handler(req)
+        except Invalid as err:
+            return error_response(400, str(err))
         except MissingSetting as err:
             log.error("%s: %s", handler.__name__, err)
             return error_response(500, str(err))
         except StorageUnavailable as err:
             log.error("%s: %s", handler.__name__, err)
             return error_response(503, "Storage is unavailable right now, please try again shortly")
+        except PubSubUnavailable as err:
+            log.error("%s: %s", handler.__name__, err)
+            return error_response(503, "Web PubSub is unavailable right now, please try again shortly")
 
     return wrapper

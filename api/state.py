@@ -74,6 +74,7 @@ def _membership(entity: Any) -> Membership:
         user_name=entity.get("userName", ""),
         private=bool(entity.get("private", False)),
         peer_id=entity.get("peerId"),
+        peer_name=entity.get("peerName"),
     )
 
 
@@ -139,9 +140,17 @@ class State:
         async with _Guard("list users"):
             return {u.id: u for u in [_user(e) async for e in self._users.query_entities(query)]}
 
-    async def add_connection(self, user_id: str, connection_id: str) -> User | None:
-        """Register an open connection; returns the updated user (None if unknown)."""
-        return await self._update_profile(user_id, lambda u: _add_once(u.connections, connection_id))
+    async def add_connection(self, user_id: str, connection_id: str) -> tuple[User | None, bool]:
+        """Register an open connection; also says whether this call added it (None: unknown user)."""
+        added = False
+
+        def change(user: User) -> bool:
+            nonlocal added
+            added = _add_once(user.connections, connection_id)
+            return added
+
+        user = await self._update_profile(user_id, change)
+        return user, added
 
     async def remove_connection(self, user_id: str, connection_id: str) -> tuple[User | None, bool]:
         """Forget a closed connection; also says whether it was the user's last one (they went offline)."""
@@ -254,8 +263,9 @@ class State:
             "userName": membership.user_name,
             "private": membership.private,
         }
-        if membership.peer_id:
+        if membership.private:
             entity["peerId"] = membership.peer_id
+            entity["peerName"] = membership.peer_name
         async with _Guard("add member"):
             try:
                 await self._users.create_entity(entity)

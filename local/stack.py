@@ -27,6 +27,7 @@ NODE_BIN = ROOT / "node_modules" / ".bin"
 PUBSUB_KEY = "ChatrLocalEmulatorKey0123456789abcdefghijklm"  # 44 characters, like a real access key
 AZURITE_ACCOUNT = "devstoreaccount1"
 AZURITE_KEY = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
+LOCAL_GUEST_SIGNING_KEY = "chatr-local-guest-signing-key-not-for-production"
 READY_TIMEOUT = 90.0
 STOP_TIMEOUT = 10.0
 _COLOURS = ["\033[36m", "\033[35m", "\033[33m", "\033[32m"]
@@ -92,7 +93,9 @@ def port_is_free(port: int) -> bool:
     return True
 
 
-def plan(ports: Ports, in_memory: bool, data_dir: Path, env: dict[str, str]) -> tuple[list[Part], dict[str, str]]:
+def plan(
+    ports: Ports, in_memory: bool, data_dir: Path, env: dict[str, str], swa: bool = True
+) -> tuple[list[Part], dict[str, str]]:
     """The parts to start, in order, and the settings the backend gets."""
     parts: list[Part] = []
     backend_env = {"PUBSUB_HUB": env.get("PUBSUB_HUB", "chat")}
@@ -144,6 +147,7 @@ def plan(ports: Ports, in_memory: bool, data_dir: Path, env: dict[str, str]) -> 
                 )
             )
         backend_env["PUBSUB_CONNECTION_STRING"] = pubsub_connection_string(ports.pubsub)
+    backend_env["GUEST_SIGNING_KEY"] = env.get("GUEST_SIGNING_KEY", LOCAL_GUEST_SIGNING_KEY)
     parts.append(
         Part(
             "functions",
@@ -154,6 +158,8 @@ def plan(ports: Ports, in_memory: bool, data_dir: Path, env: dict[str, str]) -> 
             env=backend_env,
         )
     )
+    if not swa:
+        return parts, backend_env
     parts.append(
         Part(
             "swa",
@@ -241,13 +247,16 @@ class Stack:
         return waits[next(iter(done))]
 
     async def stop(self) -> None:
-        """Stop every part (whole process groups), newest first; kill what does not stop in time."""
-        for part in reversed(self.parts):
-            if part.process and part.process.returncode is None:
-                _signal_group(part.process.pid, signal.SIGTERM)
-        for part in reversed(self.parts):
+        """Stop every part (whole process groups) one by one; kill what does not stop in time.
+
+        The SWA CLI goes first, then the emulator (its `disconnected` webhooks still reach the
+        Functions adapter), then the adapter, then Azurite.
+        """
+        for part in sorted(self.parts, key=lambda p: _STOP_ORDER.index(p.name)):
             if part.process is None:
                 continue
+            if part.process.returncode is None:
+                _signal_group(part.process.pid, signal.SIGTERM)
             try:
                 await asyncio.wait_for(part.process.wait(), STOP_TIMEOUT)
             except TimeoutError:
@@ -258,6 +267,9 @@ class Stack:
         for pump in self._pumps:
             pump.cancel()
         await asyncio.gather(*self._pumps, return_exceptions=True)
+
+
+_STOP_ORDER = ["swa", "webpubsub", "functions", "azurite"]
 
 
 def _signal_group(pid: int, sig: signal.Signals) -> None:
@@ -280,10 +292,10 @@ async def _answers(session: aiohttp.ClientSession, part: Part) -> bool:
         return False
 
 
-async def run(in_memory: bool, data_dir: Path) -> int:
+async def run(in_memory: bool, data_dir: Path, swa: bool) -> int:
     """Start the stack, serve until Ctrl-C or a part dies, then stop everything."""
     ports = Ports.from_env()
-    parts, _ = plan(ports, in_memory, data_dir, dict(os.environ))
+    parts, _ = plan(ports, in_memory, data_dir, dict(os.environ), swa)
     stack = Stack(parts)
     loop = asyncio.get_running_loop()
     stopping = asyncio.Event()
@@ -292,7 +304,8 @@ async def run(in_memory: bool, data_dir: Path) -> int:
     code = 0
     try:
         await stack.start()
-        print(f"\nChatr is running at http://localhost:{ports.swa}  (Ctrl-C stops everything)\n", flush=True)
+        where = f"http://localhost:{ports.swa}" if swa else f"http://127.0.0.1:{ports.functions}/api (no SWA CLI)"
+        print(f"\nChatr is running at {where}  (Ctrl-C stops everything)\n", flush=True)
         exited = asyncio.ensure_future(stack.wait_for_exit())
         stopped = asyncio.ensure_future(stopping.wait())
         await asyncio.wait([exited, stopped], return_when=asyncio.FIRST_COMPLETED)
@@ -318,8 +331,9 @@ def main() -> None:
     )
     parser.add_argument("--in-memory", action="store_true", help="keep Azurite's data in memory only")
     parser.add_argument("--data-dir", type=Path, default=ROOT / ".data", help="where Azurite keeps its data")
+    parser.add_argument("--no-swa", action="store_true", help="start the backend only (no SWA CLI)")
     args = parser.parse_args()
-    sys.exit(asyncio.run(run(args.in_memory, args.data_dir)))
+    sys.exit(asyncio.run(run(args.in_memory, args.data_dir, not args.no_swa)))
 
 
 if __name__ == "__main__":

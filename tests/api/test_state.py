@@ -13,8 +13,8 @@ from tests.support import free_port
 async def test_a_profile_is_not_online_until_a_connection_opens(state: State) -> None:
     await state.save_profile("u1", "Ada", "github")
     assert await state.list_online_users() == {}
-    user = await state.add_connection("u1", "c1")
-    assert user is not None and user.online
+    user, added = await state.add_connection("u1", "c1")
+    assert added and user is not None and user.online
     assert list(await state.list_online_users()) == ["u1"]
 
 
@@ -27,6 +27,13 @@ async def test_user_goes_offline_only_when_the_last_connection_closes(state: Sta
     _, offline = await state.remove_connection("u1", "c2")
     assert offline
     assert await state.list_online_users() == {}
+
+
+async def test_adding_a_connection_twice_reports_it_was_already_there(state: State) -> None:
+    await state.save_profile("u1", "Ada", "github")
+    await state.add_connection("u1", "c1")
+    user, added = await state.add_connection("u1", "c1")
+    assert not added and user is not None and user.connections == ["c1"]
 
 
 async def test_removing_an_unknown_connection_changes_nothing(state: State) -> None:
@@ -54,7 +61,7 @@ async def test_idle_is_stored_and_reported_only_when_it_changes(state: State) ->
 
 
 async def test_profile_update_of_unknown_user_returns_none(state: State) -> None:
-    assert await state.add_connection("ghost", "c1") is None
+    assert await state.add_connection("ghost", "c1") == (None, False)
 
 
 async def test_create_chat_never_overwrites_an_existing_chat(state: State) -> None:

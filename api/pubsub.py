@@ -1,0 +1,146 @@
+"""Web PubSub: the service client Chatr uses (tokens, broadcasts, groups, permissions) and webhook checks."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import json
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from azure.core.exceptions import AzureError, ResourceNotFoundError
+from azure.messaging.webpubsubservice.aio import WebPubSubServiceClient
+
+from .config import PubSubSettings
+
+log = logging.getLogger(__name__)
+
+SEND_TO_GROUP = "sendToGroup"
+TOKEN_MINUTES = 60
+
+
+class PubSubUnavailable(RuntimeError):
+    """Web PubSub could not be reached or refused a call; callers answer 503 or an error reply."""
+
+
+def access_keys(settings: PubSubSettings) -> list[str]:
+    """The AccessKey of the connection string (the keys `ce-signature` is made with); none with managed identity."""
+    if not settings.connection_string:
+        return []
+    parts = dict(p.split("=", 1) for p in settings.connection_string.split(";") if "=" in p)
+    key = {k.lower(): v for k, v in parts.items()}.get("accesskey")
+    return [key] if key else []
+
+
+def signature_matches(connection_id: str, signature_header: str, keys: list[str]) -> bool:
+    """True when one `sha256=<hex>` entry of `ce-signature` is the HMAC of the connection id with one of our keys."""
+    offered = {s.strip().lower() for s in signature_header.split(",") if s.strip()}
+    for key in keys:
+        digest = hmac.new(key.encode(), connection_id.encode(), hashlib.sha256).hexdigest()
+        if any(hmac.compare_digest(f"sha256={digest}", o) for o in offered):
+            return True
+    return False
+
+
+def _chat_event(name: str, data: Any) -> dict[str, Any]:
+    return {"chatEvent": name, "data": data}
+
+
+class PubSub:
+    """The calls Chatr makes to Web PubSub, each awaited and turned into PubSubUnavailable on failure."""
+
+    def __init__(self, client: WebPubSubServiceClient) -> None:
+        self._client = client
+
+    @classmethod
+    def from_settings(cls, settings: PubSubSettings) -> PubSub:
+        """A client from the connection string, or from endpoint + managed identity."""
+        if settings.connection_string:
+            return cls(WebPubSubServiceClient.from_connection_string(settings.connection_string, hub=settings.hub))
+        from azure.identity.aio import DefaultAzureCredential
+
+        return cls(WebPubSubServiceClient(settings.endpoint, settings.hub, credential=DefaultAzureCredential()))
+
+    async def close(self) -> None:
+        """Release the HTTP session."""
+        await self._client.close()
+
+    async def _call(self, what: str, coroutine: Any) -> Any:
+        try:
+            return await coroutine
+        except AzureError as err:
+            log.error("Web PubSub call failed: %s (%s)", what, type(err).__name__)
+            raise PubSubUnavailable(f"Web PubSub is unavailable ({what})") from err
+
+    async def client_token(self, user_id: str) -> dict[str, str]:
+        """A client access token for the user with no roles: permissions are granted per chat."""
+        return await self._call(
+            "get token", self._client.get_client_access_token(user_id=user_id, minutes_to_expire=TOKEN_MINUTES)
+        )
+
+    async def broadcast(self, chat_event: str, data: Any) -> None:
+        """A server event to every connection."""
+        await self._call(
+            f"broadcast {chat_event}",
+            self._client.send_to_all(_chat_event(chat_event, data), content_type="application/json"),
+        )
+
+    async def send_to_user(self, user_id: str, chat_event: str, data: Any) -> None:
+        """A server event to every connection of one user."""
+        await self._call(
+            f"send {chat_event}",
+            self._client.send_to_user(user_id, _chat_event(chat_event, data), content_type="application/json"),
+        )
+
+    async def notice(self, chat_id: str, notice: str, user_id: str, user_name: str) -> None:
+        """A notice (joined, left, wantsToChat) to a chat's members; the name travels as data, not HTML."""
+        body = {"notice": notice, "userId": user_id, "userName": user_name}
+        await self._call(f"notice {notice}", self._client.send_to_group(chat_id, body, content_type="application/json"))
+
+    async def admit(self, connection_ids: list[str], chat_id: str) -> None:
+        """Put connections in a chat's group and let them publish there; closed connections are skipped."""
+
+        async def step(connection_id: str) -> None:
+            await self._client.add_connection_to_group(chat_id, connection_id)
+            await self._client.grant_permission(SEND_TO_GROUP, connection_id, target_name=chat_id)
+
+        await self._each_connection("admit", connection_ids, chat_id, step)
+
+    async def evict(self, connection_ids: list[str], chat_id: str) -> None:
+        """Take connections out of a chat's group and take back their right to publish there."""
+
+        async def step(connection_id: str) -> None:
+            await self._client.remove_connection_from_group(chat_id, connection_id)
+            await self._client.revoke_permission(SEND_TO_GROUP, connection_id, target_name=chat_id)
+
+        await self._each_connection("evict", connection_ids, chat_id, step)
+
+    async def _each_connection(
+        self, what: str, connection_ids: list[str], chat_id: str, step: Callable[[str], Awaitable[None]]
+    ) -> None:
+        async def guarded(connection_id: str) -> None:
+            try:
+                await step(connection_id)
+            except ResourceNotFoundError:
+                log.info("%s skipped: connection %s already closed (chat %s)", what, connection_id, chat_id)
+            except AzureError as err:
+                log.error(
+                    "Web PubSub call failed: %s %s, chat %s (%s)", what, connection_id, chat_id, type(err).__name__
+                )
+                raise PubSubUnavailable(f"Web PubSub is unavailable ({what})") from err
+
+        await asyncio.gather(*(guarded(c) for c in connection_ids))
+
+    async def open_connections(self, connection_ids: list[str]) -> list[str]:
+        """The connections among these that the service still has open."""
+        exists = await asyncio.gather(
+            *(self._call("connection exists", self._client.connection_exists(c)) for c in connection_ids)
+        )
+        return [c for c, alive in zip(connection_ids, exists, strict=True) if alive]
+
+
+def json_string(value: Any) -> str:
+    """The original wire contract sends some payloads as JSON strings inside the JSON message."""
+    return json.dumps(value)

@@ -1,0 +1,64 @@
+"""Rules for what users type and what clients send: names, ids, and the private chat id."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+USER_ID = re.compile(r"^[A-Za-z0-9.@-]{1,128}$")
+CHAT_ID = re.compile(r"^[A-Za-z0-9-]{1,64}$")
+PRIVATE_PREFIX = "private_"
+CHAT_NAME_MAX = 100
+USER_NAME_MAX = 50
+_BIDI_CONTROLS = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+class Invalid(ValueError):
+    """Input broke a rule; the message is shown to the user as it is."""
+
+
+def clean_name(value: object, what: str, max_length: int) -> str:
+    """A trimmed display name of 1..max_length characters with no control characters."""
+    if not isinstance(value, str):
+        raise Invalid(f"The {what} must be text")
+    name = value.strip()
+    if not name:
+        raise Invalid(f"The {what} cannot be empty")
+    if len(name) > max_length:
+        raise Invalid(f"The {what} is too long (at most {max_length} characters)")
+    if any(unicodedata.category(ch) == "Cc" or ch in _BIDI_CONTROLS for ch in name):
+        raise Invalid(f"The {what} cannot contain control characters")
+    return name
+
+
+def is_user_id(value: object) -> bool:
+    """User ids are restricted so they are safe as table keys and inside private chat ids."""
+    return isinstance(value, str) and USER_ID.fullmatch(value) is not None
+
+
+def group_chat_id(value: object) -> str:
+    """A valid group chat id (the browser makes a UUID), else Invalid."""
+    if not isinstance(value, str) or CHAT_ID.fullmatch(value) is None:
+        raise Invalid("That is not a valid chat id")
+    return value
+
+
+def private_chat_id(a: str, b: str) -> str:
+    """The one id two users share for their private chat, whoever starts it."""
+    low, high = sorted((a, b))
+    return f"{PRIVATE_PREFIX}{low}_{high}"
+
+
+def is_private(chat_id: str) -> bool:
+    """Private chat ids start with `private_`; group chat ids cannot contain `_`."""
+    return chat_id.startswith(PRIVATE_PREFIX)
+
+
+def chat_id(value: object) -> str:
+    """Any valid chat id, group or private, else Invalid."""
+    if isinstance(value, str) and is_private(value):
+        parts = value[len(PRIVATE_PREFIX) :].split("_")
+        if len(parts) == 2 and all(is_user_id(p) for p in parts) and parts[0] < parts[1]:
+            return value
+        raise Invalid("That is not a valid chat id")
+    return group_chat_id(value)

@@ -1,0 +1,126 @@
+"""`/api/eventHandler`: the Web PubSub CloudEvents webhook.
+
+Answers the abuse-protection handshake, authenticates every event (ce-signature with our access
+key, or the managed-identity bearer token), then hands it to ChatEvents. A user event never gets
+a non-2xx reply for bad input: that would make the service drop the user's connection, so the
+client gets a 200 whose body (`{"chatEvent": "error", ...}`) says what was wrong.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from urllib.parse import urlsplit
+
+import azure.functions as func
+
+from .chat_events import ChatEvents, Event
+from .config import MissingSetting, PubSubSettings, WebhookAuthSettings
+from .pubsub import PubSubUnavailable, access_keys, signature_matches
+from .responses import error_response, json_response
+from .runtime import pubsub, state
+from .state import StorageUnavailable
+from .validation import Invalid
+
+log = logging.getLogger(__name__)
+
+SYSTEM_PREFIX = "azure.webpubsub.sys."
+USER_PREFIX = "azure.webpubsub.user."
+
+
+def _service_host(settings: PubSubSettings) -> str:
+    if settings.connection_string:
+        parts = dict(p.split("=", 1) for p in settings.connection_string.split(";") if "=" in p)
+        endpoint = {k.lower(): v for k, v in parts.items()}.get("endpoint", "")
+    else:
+        endpoint = settings.endpoint or ""
+    return (urlsplit(endpoint).hostname or "").lower()
+
+
+def handshake(req: func.HttpRequest, settings: PubSubSettings) -> func.HttpResponse:
+    """Abuse protection: allow only our own Web PubSub service to deliver events here."""
+    origin = req.headers.get("webhook-request-origin", "").strip()
+    if not origin:
+        return error_response(400, "Missing WebHook-Request-Origin header")
+    host = origin.split(":")[0].lower()
+    if host != _service_host(settings):
+        log.warning("Refused webhook validation from origin %s", origin)
+        return error_response(403, "This event handler serves another Web PubSub service")
+    return func.HttpResponse(status_code=200, headers={"WebHook-Allowed-Origin": origin})
+
+
+async def authenticated(req: func.HttpRequest, settings: PubSubSettings) -> bool:
+    """A managed-identity bearer token when WEBHOOK_AUDIENCE is set, else ce-signature with our access key."""
+    auth = WebhookAuthSettings.from_env()
+    if auth.audience:
+        from .webhook_identity import ManagedIdentityValidator
+
+        return await ManagedIdentityValidator.for_settings(auth).accepts(req.headers.get("authorization", ""))
+    keys = access_keys(settings)
+    if not keys:
+        raise MissingSetting("WEBHOOK_AUDIENCE")
+    connection_id = req.headers.get("ce-connectionid", "")
+    return bool(connection_id) and signature_matches(connection_id, req.headers.get("ce-signature", ""), keys)
+
+
+def parse(req: func.HttpRequest) -> Event:
+    """The CloudEvent in binary mode: ce-* headers, and the client's data as the body."""
+    kind = req.headers.get("ce-type", "")
+    if not kind.startswith((SYSTEM_PREFIX, USER_PREFIX)):
+        raise Invalid("Not a Web PubSub event")
+    name = req.headers.get("ce-eventname") or kind.rsplit(".", 1)[-1]
+    body = req.get_body()
+    content_type = req.headers.get("content-type", "").split(";")[0].strip().lower()
+    data: object = body
+    if content_type == "application/json":
+        try:
+            data = json.loads(body) if body else None
+        except ValueError as err:
+            raise Invalid("The event data is not valid JSON") from err
+    elif content_type == "text/plain":
+        try:
+            data = body.decode("utf-8")
+        except UnicodeDecodeError as err:
+            raise Invalid("The event text is not UTF-8") from err
+    return Event(
+        name=name,
+        system=kind.startswith(SYSTEM_PREFIX),
+        user_id=req.headers.get("ce-userid") or None,
+        connection_id=req.headers.get("ce-connectionid", ""),
+        data=data,
+    )
+
+
+def _user_error(event_name: str, message: str) -> func.HttpResponse:
+    return json_response({"chatEvent": "error", "data": {"event": event_name, "message": message}})
+
+
+async def handle(req: func.HttpRequest) -> func.HttpResponse:
+    """Handshake, authenticate, parse, run; 401 for forged calls, error replies for bad user input."""
+    try:
+        settings = PubSubSettings.from_env()
+        if req.method == "OPTIONS":
+            return handshake(req, settings)
+        if req.method != "POST":
+            return error_response(405, "Web PubSub delivers events with POST")
+        if not await authenticated(req, settings):
+            log.warning("Refused an unauthenticated event (%s)", req.headers.get("ce-eventname", "?"))
+            return error_response(401, "Event signature or token is not valid")
+        if (req.headers.get("ce-hub") or "").lower() != settings.hub.lower():
+            return error_response(400, f"This event handler serves hub '{settings.hub}'")
+    except MissingSetting as err:
+        log.error("eventHandler: %s", err)
+        return error_response(500, str(err))
+    event_name = req.headers.get("ce-eventname", "")
+    try:
+        event = parse(req)
+        await ChatEvents(state(), pubsub()).handle(event)
+    except Invalid as err:
+        log.info("event=%s user=%s refused: %s", event_name, req.headers.get("ce-userid"), err)
+        return _user_error(event_name, str(err))
+    except (StorageUnavailable, PubSubUnavailable, MissingSetting) as err:
+        log.error("event=%s user=%s failed: %s", event_name, req.headers.get("ce-userid"), err)
+        if req.headers.get("ce-type", "").startswith(SYSTEM_PREFIX):
+            return error_response(503, str(err))
+        return _user_error(event_name, "Chatr could not do that right now, please try again")
+    return func.HttpResponse(status_code=204)

@@ -1,0 +1,47 @@
+"""Missing settings and outages give a clear JSON error, never a stack trace."""
+
+from __future__ import annotations
+
+import json
+
+import azure.functions as func
+import pytest
+
+from api import lists, tokens
+from local.stack import azurite_connection_string, pubsub_connection_string
+from tests.chat_client import principal_header
+from tests.support import free_port
+
+
+def signed_in_request(path: str) -> func.HttpRequest:
+    headers = {"x-ms-client-principal": principal_header("abc123", "Ada")}
+    return func.HttpRequest("GET", f"http://localhost/api/{path}", headers=headers, body=b"")
+
+
+@pytest.fixture
+def clean_env(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
+    for name in ("PUBSUB_CONNECTION_STRING", "PUBSUB_ENDPOINT", "STORAGE_CONNECTION_STRING", "STORAGE_ACCOUNT_NAME"):
+        monkeypatch.delenv(name, raising=False)
+    return monkeypatch
+
+
+async def test_missing_storage_setting_is_named_in_a_500(clean_env: pytest.MonkeyPatch) -> None:
+    response = await lists.get_users(signed_in_request("users"))
+    assert response.status_code == 500
+    assert "STORAGE_CONNECTION_STRING or STORAGE_ACCOUNT_NAME" in json.loads(response.get_body())["error"]
+
+
+async def test_missing_pubsub_setting_is_named_in_a_500(clean_env: pytest.MonkeyPatch, azurite: str) -> None:
+    clean_env.setenv("STORAGE_CONNECTION_STRING", azurite)
+    response = await tokens.get_token(signed_in_request("getToken"))
+    assert response.status_code == 500
+    assert "PUBSUB_CONNECTION_STRING or PUBSUB_ENDPOINT" in json.loads(response.get_body())["error"]
+
+
+async def test_unreachable_storage_gives_a_503_with_a_message(clean_env: pytest.MonkeyPatch) -> None:
+    clean_env.setenv("STORAGE_CONNECTION_STRING", azurite_connection_string(free_port()))
+    clean_env.setenv("PUBSUB_CONNECTION_STRING", pubsub_connection_string(free_port()))
+    response = await lists.get_chats(signed_in_request("chats"))
+    assert response.status_code == 503
+    body = json.loads(response.get_body())
+    assert "unavailable" in body["error"] and "Traceback" not in body["error"]

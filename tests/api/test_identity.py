@@ -1,0 +1,88 @@
+"""Who is calling: SWA principals and server-issued guest credentials."""
+
+from __future__ import annotations
+
+import base64
+import json
+
+import azure.functions as func
+import jwt
+import pytest
+
+from api.config import MissingSetting
+from api.identity import identify, issue_guest
+from api.validation import Invalid
+
+KEY = "test-guest-signing-key-of-enough-length"
+
+
+@pytest.fixture(autouse=True)
+def signing_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GUEST_SIGNING_KEY", KEY)
+
+
+def request(headers: dict[str, str]) -> func.HttpRequest:
+    return func.HttpRequest("GET", "http://localhost/api/getToken", headers=headers, body=b"")
+
+
+def principal(**fields: object) -> str:
+    return base64.b64encode(json.dumps(fields).encode()).decode()
+
+
+def test_principal_header_identifies_a_signed_in_user() -> None:
+    header = principal(userId="abc123", userDetails="ada", identityProvider="github", userRoles=["authenticated"])
+    me = identify(request({"x-ms-client-principal": header}))
+    assert me is not None and (me.user_id, me.name, me.provider) == ("abc123", "ada", "github")
+
+
+def test_principal_with_an_unsafe_user_id_is_refused() -> None:
+    header = principal(userId="a_b/c", userDetails="x", identityProvider="github")
+    assert identify(request({"x-ms-client-principal": header})) is None
+
+
+def test_garbage_principal_is_refused() -> None:
+    assert identify(request({"x-ms-client-principal": "not base64 json"})) is None
+
+
+def test_guest_credential_identifies_the_same_guest_again() -> None:
+    guest, credential = issue_guest("  Ada ")
+    me = identify(request({"x-chatr-guest": credential}))
+    assert me == guest and me.name == "Ada" and me.provider == "guest"
+
+
+def test_two_guests_with_one_name_are_two_users() -> None:
+    first, _ = issue_guest("Ada")
+    second, _ = issue_guest("Ada")
+    assert first.user_id != second.user_id
+
+
+def test_forged_guest_credential_is_refused() -> None:
+    forged = jwt.encode({"iss": "chatr-guest", "sub": "guest-1", "name": "Eve", "exp": 2**40}, "other-key-" * 4)
+    assert identify(request({"x-chatr-guest": forged})) is None
+
+
+def test_expired_guest_credential_is_refused() -> None:
+    expired = jwt.encode({"iss": "chatr-guest", "sub": "guest-1", "name": "Old", "exp": 1}, KEY)
+    assert identify(request({"x-chatr-guest": expired})) is None
+
+
+def test_principal_wins_over_a_guest_credential() -> None:
+    _, credential = issue_guest("Ada")
+    header = principal(userId="abc123", userDetails="ada", identityProvider="aad")
+    me = identify(request({"x-ms-client-principal": header, "x-chatr-guest": credential}))
+    assert me is not None and me.provider == "aad"
+
+
+def test_no_identity_is_none() -> None:
+    assert identify(request({})) is None
+
+
+def test_guest_names_follow_the_name_rules() -> None:
+    with pytest.raises(Invalid):
+        issue_guest("   ")
+
+
+def test_missing_signing_key_names_the_setting(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("GUEST_SIGNING_KEY")
+    with pytest.raises(MissingSetting, match="GUEST_SIGNING_KEY"):
+        issue_guest("Ada")

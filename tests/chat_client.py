@@ -1,0 +1,153 @@
+"""A scripted Chatr user: gets a token from the backend, speaks json.webpubsub.azure.v1, records what arrives."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import contextlib
+import itertools
+import json
+import time
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+import aiohttp
+
+SUBPROTOCOL = "json.webpubsub.azure.v1"
+Message = dict[str, Any]
+
+
+def principal_header(user_id: str, name: str, provider: str = "github") -> str:
+    """What Static Web Apps adds for a signed-in user."""
+    principal = {"identityProvider": provider, "userId": user_id, "userDetails": name, "userRoles": ["authenticated"]}
+    return base64.b64encode(json.dumps(principal).encode()).decode()
+
+
+class ChatClient:
+    """One browser tab, without the browser."""
+
+    def __init__(self, functions_url: str, name: str, user_id: str | None = None, provider: str = "github") -> None:
+        self.functions_url = functions_url
+        self.name = name
+        self.user_id = user_id or uuid.uuid4().hex
+        self.headers = {"x-ms-client-principal": principal_header(self.user_id, name, provider)}
+        self.received: list[Message] = []
+        self.connection_id: str | None = None
+        self._session: aiohttp.ClientSession | None = None
+        self._ws: aiohttp.ClientWebSocketResponse | None = None
+        self._reader: asyncio.Task[None] | None = None
+        self._ack_ids = itertools.count(1)
+        self._arrived = asyncio.Condition()
+
+    async def api(self, path: str, headers: dict[str, str] | None = None) -> tuple[int, Any]:
+        """GET /api/<path> as this user."""
+        session = await self._http()
+        async with session.get(f"{self.functions_url}/api/{path}", headers=headers or self.headers) as response:
+            return response.status, await response.json(content_type=None)
+
+    async def _http(self) -> aiohttp.ClientSession:
+        if self._session is None:
+            self._session = aiohttp.ClientSession()
+        return self._session
+
+    async def connect(self, announce: bool = True) -> ChatClient:
+        """Open the socket as the browser does, and (like the browser) send userConnected."""
+        status, token = await self.api("getToken")
+        assert status == 200, token
+        session = await self._http()
+        self._ws = await session.ws_connect(token["url"], protocols=(SUBPROTOCOL,))
+        self._reader = asyncio.create_task(self._read())
+        connected = await self.wait_for(lambda m: m.get("type") == "system" and m.get("event") == "connected")
+        self.connection_id = connected["connectionId"]
+        if announce:
+            await self.event("userConnected", {"userName": self.name, "userProvider": "github"})
+            await self.wait_for(lambda m: self._is_chat_event(m, "userOnline") and self.user_id in m["data"]["data"])
+        return self
+
+    async def _read(self) -> None:
+        assert self._ws is not None
+        async for frame in self._ws:
+            if frame.type == aiohttp.WSMsgType.TEXT:
+                async with self._arrived:
+                    self.received.append(json.loads(frame.data))
+                    self._arrived.notify_all()
+        async with self._arrived:
+            self._arrived.notify_all()
+
+    @property
+    def closed(self) -> bool:
+        return self._ws is None or self._ws.closed
+
+    async def send(self, frame: Message) -> None:
+        """Send one raw frame."""
+        assert self._ws is not None
+        await self._ws.send_str(json.dumps(frame))
+
+    async def event(self, name: str, data: Any, data_type: str | None = None) -> None:
+        """A user event, with the dataType the original client uses for it."""
+        kind = data_type or ("json" if isinstance(data, (dict, list)) else "text")
+        await self.send({"type": "event", "event": name, "dataType": kind, "data": data})
+
+    async def publish(self, group: str, message: str) -> Message:
+        """sendToGroup with an ackId, as a chat message; returns the service's ack."""
+        ack_id = next(self._ack_ids)
+        data = {"message": message, "fromUserId": self.user_id, "fromUserName": self.name}
+        await self.send({"type": "sendToGroup", "group": group, "dataType": "json", "data": data, "ackId": ack_id})
+        return await self.wait_for(lambda m: m.get("type") == "ack" and m.get("ackId") == ack_id)
+
+    async def wait_for(self, predicate: Callable[[Message], bool], timeout: float = 10.0) -> Message:
+        """The first received message matching `predicate`, waiting for it if needed."""
+        deadline = time.monotonic() + timeout
+        async with self._arrived:
+            while True:
+                for message in self.received:
+                    if predicate(message):
+                        return message
+                remaining = deadline - time.monotonic()
+                if remaining <= 0 or (self.closed and self._reader is not None and self._reader.done()):
+                    raise AssertionError(f"{self.name} never received the expected message; got {self.received}")
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._arrived.wait(), remaining)
+
+    @staticmethod
+    def _is_chat_event(message: Message, name: str) -> bool:
+        data = message.get("data")
+        return message.get("from") == "server" and isinstance(data, dict) and data.get("chatEvent") == name
+
+    def chat_events(self, name: str) -> list[Any]:
+        """The `data` of every server chatEvent of this name received so far."""
+        return [m["data"]["data"] for m in self.received if self._is_chat_event(m, name)]
+
+    async def chat_event(self, name: str, match: Callable[[Any], bool] = lambda _: True) -> Any:
+        """Wait for a server chatEvent of this name whose data matches."""
+        message = await self.wait_for(lambda m: self._is_chat_event(m, name) and match(m["data"]["data"]))
+        return message["data"]["data"]
+
+    async def error_reply(self, event: str) -> str:
+        """Wait for the server's error reply to one of our events; returns its message."""
+        return (await self.chat_event("error", lambda d: d["event"] == event))["message"]
+
+    def group_messages(self, group: str) -> list[Message]:
+        """Group messages (chat messages and notices) received for one chat."""
+        return [m for m in self.received if m.get("type") == "message" and m.get("group") == group]
+
+    async def notice(self, group: str, notice: str, user_id: str) -> Message:
+        """Wait for a server notice in a chat."""
+        return await self.wait_for(
+            lambda m: (
+                m.get("group") == group
+                and isinstance(m.get("data"), dict)
+                and m["data"].get("notice") == notice
+                and m["data"].get("userId") == user_id
+            )
+        )
+
+    async def close(self) -> None:
+        """Close the socket and the HTTP session."""
+        if self._ws is not None:
+            await self._ws.close()
+        if self._reader is not None:
+            await asyncio.gather(self._reader, return_exceptions=True)
+        if self._session is not None:
+            await self._session.close()
