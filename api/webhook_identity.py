@@ -11,11 +11,14 @@ It never logs or returns the token itself.
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, ClassVar, Protocol
 
 import jwt
+
+log = logging.getLogger(__name__)
 
 ENTRA_AUTHORITY = "https://login.microsoftonline.com"
 ALGORITHM = "RS256"
@@ -30,6 +33,16 @@ class SigningKeySource(Protocol):
     def get_signing_key(self, kid: str) -> jwt.PyJWK:
         """The key with this key id; raises `jwt.PyJWKClientError` when there is none or the set cannot be read."""
         ...
+
+
+class AuthSettings(Protocol):
+    """What the validator is built from (api.config.WebhookAuthSettings has this shape)."""
+
+    @property
+    def audience(self) -> str | None: ...
+
+    @property
+    def tenant_id(self) -> str | None: ...
 
 
 def jwks_url(tenant_id: str) -> str:
@@ -71,6 +84,8 @@ class TokenCheck:
 class ManagedIdentityValidator:
     """Validates `Authorization: Bearer <jwt>` headers against one audience and one Entra tenant."""
 
+    _shared: ClassVar[dict[tuple[str, str], ManagedIdentityValidator]] = {}
+
     def __init__(
         self,
         audience: str,
@@ -92,6 +107,23 @@ class ManagedIdentityValidator:
             lifespan=KEY_CACHE_SECONDS,
             timeout=KEY_FETCH_TIMEOUT_SECONDS,
         )
+
+    @classmethod
+    def for_settings(cls, settings: AuthSettings) -> ManagedIdentityValidator:
+        """One validator per audience and tenant for the worker's life, so the tenant's keys are fetched once."""
+        if not settings.audience or not settings.tenant_id:
+            raise ValueError("WEBHOOK_AUDIENCE and WEBHOOK_TENANT_ID are both needed to check bearer tokens")
+        key = (settings.audience.strip(), settings.tenant_id.strip())
+        if key not in cls._shared:
+            cls._shared[key] = cls(*key)
+        return cls._shared[key]
+
+    async def accepts(self, authorization: str | None) -> bool:
+        """True when the header proves the call; otherwise logs the reason (never the token) and returns False."""
+        verdict = await self.check(authorization)
+        if not verdict.valid:
+            log.warning("Refused the event handler's bearer token (%d): %s", verdict.status, verdict.reason)
+        return verdict.valid
 
     async def check(self, authorization: str | None) -> TokenCheck:
         """Validate an Authorization header value; the key lookup runs in a worker thread, never on the loop."""

@@ -7,6 +7,7 @@ import base64
 import hashlib
 import hmac
 import json
+import logging
 import threading
 import time
 from collections.abc import Iterator
@@ -291,3 +292,35 @@ def test_both_entra_issuer_forms_of_the_tenant_are_trusted() -> None:
 def test_a_validator_needs_an_audience_and_a_tenant(audience: str, tenant: str) -> None:
     with pytest.raises(ValueError, match="audience and a tenant"):
         ManagedIdentityValidator(audience, tenant)
+
+
+@dataclass(frozen=True)
+class Settings:
+    audience: str | None
+    tenant_id: str | None
+
+
+def test_validators_built_from_the_same_settings_are_shared_so_keys_stay_cached() -> None:
+    first = ManagedIdentityValidator.for_settings(Settings(AUDIENCE, TENANT))
+    assert ManagedIdentityValidator.for_settings(Settings(AUDIENCE, TENANT)) is first
+    assert ManagedIdentityValidator.for_settings(Settings(AUDIENCE, OTHER_TENANT)) is not first
+
+
+@pytest.mark.parametrize("settings", [Settings(None, TENANT), Settings(AUDIENCE, None)])
+def test_a_shared_validator_needs_both_settings(settings: Settings) -> None:
+    with pytest.raises(ValueError, match="WEBHOOK_AUDIENCE and WEBHOOK_TENANT_ID"):
+        ManagedIdentityValidator.for_settings(settings)
+
+
+async def test_accepts_answers_yes_for_a_valid_token(validator: ManagedIdentityValidator) -> None:
+    assert await validator.accepts(_bearer(_token()))
+
+
+async def test_accepts_logs_why_a_token_is_refused_without_the_token(
+    validator: ManagedIdentityValidator, caplog: pytest.LogCaptureFixture
+) -> None:
+    token = _token(_claims(aud="https://elsewhere"))
+    with caplog.at_level(logging.WARNING, logger="api.webhook_identity"):
+        assert not await validator.accepts(_bearer(token))
+    assert "audience" in caplog.text
+    assert not any(part in caplog.text for part in token.split("."))
