@@ -2,6 +2,7 @@
 # `make deploy-api`: zip-deploy the package `make package` built to the Function App. The platform
 # installs requirements.txt itself (remote build), for Linux and the app's Python version.
 STEP=deploy-api
+# shellcheck source=deploy/lib.sh
 source "$(dirname "$0")/lib.sh"
 
 need_settings

@@ -3,6 +3,7 @@
 # the Static Web App's production environment with the SWA CLI. The files are staged in dist/site
 # first, so exactly those two things are uploaded.
 STEP=deploy-client
+# shellcheck source=deploy/lib.sh
 source "$(dirname "$0")/lib.sh"
 
 need_settings

@@ -3,6 +3,7 @@
 #   AZURE_SCOPE=subscription (default): deploy/main.bicep creates or reuses the group AZURE_RESGRP.
 #   AZURE_SCOPE=group: deploy/app.bicep goes into the existing group AZURE_RESGRP.
 STEP=deploy-infra
+# shellcheck source=deploy/lib.sh
 source "$(dirname "$0")/lib.sh"
 
 need_settings

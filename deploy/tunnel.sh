@@ -5,6 +5,7 @@
 # AZURE_DEV_HUB=<hub> to get one. Run it beside `make run`; see "Running against real Azure
 # services" in the README.
 STEP=tunnel
+# shellcheck source=deploy/lib.sh
 source "$(dirname "$0")/lib.sh"
 
 AWPS_TUNNEL="${AWPS_TUNNEL:-npx --yes @azure/web-pubsub-tunnel-tool}"
