@@ -76,7 +76,11 @@ FAKE_RECORDER = """
 import json, os, sys
 
 args = sys.argv[1:]
-entry = {"argv": args, "token": os.environ.get("SWA_CLI_DEPLOYMENT_TOKEN")}
+entry = {
+    "argv": args,
+    "token": os.environ.get("SWA_CLI_DEPLOYMENT_TOKEN"),
+    "connection_string": os.environ.get("WebPubSubConnectionString"),
+}
 if "--app-location" in args:
     site = args[args.index("--app-location") + 1]
     entry["files"] = sorted(

@@ -252,6 +252,16 @@ def test_tunnel_finds_the_endpoint_and_dev_hub_of_the_deployment(deployed: Proje
     assert tunnel["argv"][:5] == ["run", "--hub", "chatdev", "-e", fakes.OUTPUTS["pubsubEndpoint"]]
 
 
+def test_tunnel_to_an_instance_with_keys_hands_the_tool_its_connection_string(project: Project) -> None:
+    project.tools.set_state(logged_in=False)
+    connection_string = "Endpoint=https://mine.webpubsub.azure.com;AccessKey=abc;Version=1.0;"
+    run = project.make("tunnel", PUBSUB_CONNECTION_STRING=connection_string, PUBSUB_HUB="chat")
+    assert run.code == 0, run.stderr
+    (tunnel,) = project.tools.tool_calls()
+    assert tunnel["argv"] == ["run", "--hub", "chat", "-u", "http://127.0.0.1:7071"]
+    assert tunnel["connection_string"] == connection_string
+
+
 def test_make_deploy_runs_the_three_steps_in_order(project: Project) -> None:
     run = project.make("deploy")
     assert run.code == 0, run.stderr
