@@ -26,6 +26,7 @@ stage="$ROOT/dist/site"
 rm -rf "$stage"
 mkdir -p "$stage"
 cp -R client/. "$stage/"
+rm -f "$stage/vendor/.installed" # make's stamp, not part of the site
 cp staticwebapp.config.json "$stage/"
 
 say "Uploading client/ and staticwebapp.config.json"

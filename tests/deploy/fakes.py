@@ -200,4 +200,5 @@ def copy_project(source: Path, target: Path) -> Path:
         shutil.copytree(source / folder, target / folder, ignore=ignore)
     (target / "client" / "vendor").mkdir()
     (target / "client" / "vendor" / "vue.esm-browser.js").write_text("// vendored\n")
+    (target / "client" / "vendor" / ".installed").touch()
     return target

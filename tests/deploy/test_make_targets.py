@@ -7,6 +7,7 @@ can be found, so nothing here can reach Azure.
 from __future__ import annotations
 
 import re
+import shutil
 import subprocess
 import zipfile
 from dataclasses import dataclass
@@ -137,8 +138,7 @@ def test_deploy_client_without_the_swa_cli_says_to_run_setup(project: Project) -
 
 
 def test_deploy_client_without_the_vendored_files_says_to_run_setup(deployed: Project) -> None:
-    (deployed.root / "client" / "vendor" / "vue.esm-browser.js").unlink()
-    (deployed.root / "client" / "vendor").rmdir()
+    shutil.rmtree(deployed.root / "client" / "vendor")
     assert deployed.make("deploy-client").failed_with("client/vendor is missing")
 
 
@@ -235,6 +235,7 @@ def test_deploy_client_uploads_the_client_and_its_config_with_a_token_kept_out_o
     assert swa["token"] == "swa-secret"
     assert not any("swa-secret" in arg for arg in swa["argv"])
     assert {"index.html", "login.html", "staticwebapp.config.json", "vendor/vue.esm-browser.js"} <= set(swa["files"])
+    assert "vendor/.installed" not in swa["files"]
     assert "https://happy-sea-0123.azurestaticapps.net" in run.stdout
 
 
