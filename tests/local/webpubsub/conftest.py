@@ -120,7 +120,9 @@ class Client:
             message = await self.ws.receive(timeout=timeout)
             if message.type == aiohttp.WSMsgType.TEXT:
                 seen.append(json.loads(message.data))
-            elif message.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED, aiohttp.WSMsgType.CLOSING):
+            elif message.type == aiohttp.WSMsgType.CLOSE:
+                return message.data, seen  # the code in the server's close frame
+            elif message.type in (aiohttp.WSMsgType.CLOSED, aiohttp.WSMsgType.CLOSING):
                 return self.ws.close_code, seen
 
     async def close(self) -> None:
