@@ -7,6 +7,7 @@ the handler's answer; `connected` and `disconnected` are notifications whose fai
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import logging
@@ -91,7 +92,7 @@ class Upstream:
     def __init__(self, settings: Settings) -> None:
         self._settings = settings
         self._session: aiohttp.ClientSession | None = None
-        self._validated: set[tuple[str, str]] = set()
+        self._validations: dict[tuple[str, str], asyncio.Task[None]] = {}
 
     async def close(self) -> None:
         """Release the HTTP client."""
@@ -215,9 +216,17 @@ class Upstream:
         return headers
 
     async def _validate(self, url: str, origin: str) -> None:
-        """The abuse-protection handshake, once per URL and origin."""
-        if (url, origin) in self._validated:
-            return
+        """The abuse-protection handshake, once per URL and origin (concurrent first events share it)."""
+        key = (url, origin)
+        if key not in self._validations:
+            self._validations[key] = asyncio.ensure_future(self._handshake(url, origin))
+        try:
+            await asyncio.shield(self._validations[key])
+        except aiohttp.ClientError:
+            self._validations.pop(key, None)  # try again with the next event
+            raise
+
+    async def _handshake(self, url: str, origin: str) -> None:
         headers = {"WebHook-Request-Origin": origin, "ce-awpsversion": "1.0"}
         for method in ("OPTIONS", "GET"):
             async with self._http().request(method, url, headers=headers) as response:
@@ -225,7 +234,6 @@ class Upstream:
                 if response.status in (404, 405) and method == "OPTIONS":
                     continue
                 if 200 <= response.status < 300 and ("*" in allowed or origin.lower() in allowed):
-                    self._validated.add((url, origin))
                     return
                 raise aiohttp.ClientError(
                     f"abuse protection: {method} {_without_query(url)} answered {response.status} "

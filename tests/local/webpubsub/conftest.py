@@ -60,7 +60,7 @@ async def start_emulator() -> AsyncIterator[Callable[..., Awaitable[Emulator]]]:
     runners: list[web.AppRunner] = []
 
     async def start(**overrides: Any) -> Emulator:
-        settings = Settings(port=free_port(), access_keys=(KEY,), **overrides)
+        settings = Settings(**{"port": free_port(), "access_keys": (KEY,), **overrides})
         runner = web.AppRunner(create_app(settings), access_log=None, handle_signals=False)
         await runner.setup()
         await web.TCPSite(runner, settings.host, settings.port).start()
@@ -238,7 +238,7 @@ async def upstream() -> AsyncIterator[Upstream]:
 
     app = web.Application()
     app.router.add_route("*", "/{tail:.*}", handle)
-    runner = web.AppRunner(app, access_log=None)
+    runner = web.AppRunner(app, access_log=None, shutdown_timeout=1)
     await runner.setup()
     await web.TCPSite(runner, "127.0.0.1", port).start()
     yield recorder
