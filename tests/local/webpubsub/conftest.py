@@ -132,10 +132,10 @@ class Client:
 
 @pytest.fixture
 async def connect() -> AsyncIterator[Callable[..., Awaitable[Client]]]:
-    """Open WebSocket clients: `await connect(url, protocol=JSON)`; JSON clients wait for `connected`."""
+    """Open WebSocket clients: `await connect(url, protocol=JSON)`; new JSON clients wait for `connected`."""
     clients: list[Client] = []
 
-    async def open_client(url: str, protocol: str | None = JSON, **kwargs: Any) -> Client:
+    async def open_client(url: str, protocol: str | None = JSON, *, recovering: bool = False, **kwargs: Any) -> Client:
         session = aiohttp.ClientSession()
         try:
             ws = await session.ws_connect(url, protocols=[protocol] if protocol else (), **kwargs)
@@ -144,7 +144,7 @@ async def connect() -> AsyncIterator[Callable[..., Awaitable[Client]]]:
             raise
         client = Client(session, ws)
         clients.append(client)
-        if protocol in (JSON, RELIABLE):
+        if protocol in (JSON, RELIABLE) and not recovering:
             client.connected = await client.receive()
             assert client.connected["event"] == "connected", client.connected
         return client
@@ -243,3 +243,70 @@ async def upstream() -> AsyncIterator[Upstream]:
     await web.TCPSite(runner, "127.0.0.1", port).start()
     yield recorder
     await runner.cleanup()
+
+
+# ---- a TCP proxy whose connections can be cut, to drop sockets the way a network does -----------------
+
+
+class Proxy:
+    """Forwards 127.0.0.1:port to a target; `cut()` aborts every piped connection, `hold` refuses new ones."""
+
+    def __init__(self, target_port: int) -> None:
+        self.port = free_port()
+        self.target_port = target_port
+        self.hold = False
+        self.accepted = 0
+        self._transports: list[asyncio.Transport] = []
+        self._server: asyncio.Server | None = None
+
+    def url(self, emulator_url: str) -> str:
+        return emulator_url.replace(f":{self.target_port}/", f":{self.port}/")
+
+    async def start(self) -> None:
+        self._server = await asyncio.start_server(self._pipe, "127.0.0.1", self.port)
+
+    async def _pipe(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        if self.hold:
+            writer.transport.abort()
+            return
+        self.accepted += 1
+        up_reader, up_writer = await asyncio.open_connection("127.0.0.1", self.target_port)
+        self._transports += [writer.transport, up_writer.transport]
+
+        async def copy(source: asyncio.StreamReader, sink: asyncio.StreamWriter) -> None:
+            try:
+                while data := await source.read(65536):
+                    sink.write(data)
+                    await sink.drain()
+            except ConnectionError:
+                pass
+            finally:
+                sink.transport.abort()
+
+        await asyncio.gather(copy(reader, up_writer), copy(up_reader, writer))
+
+    def cut(self) -> None:
+        for transport in self._transports:
+            transport.abort()
+        self._transports.clear()
+
+    async def stop(self) -> None:
+        self.cut()
+        if self._server is not None:
+            self._server.close()
+            await self._server.wait_closed()
+
+
+@pytest.fixture
+async def proxy_to() -> AsyncIterator[Callable[[Emulator], Awaitable[Proxy]]]:
+    proxies: list[Proxy] = []
+
+    async def start(emulator: Emulator) -> Proxy:
+        proxy = Proxy(emulator.settings.port)
+        await proxy.start()
+        proxies.append(proxy)
+        return proxy
+
+    yield start
+    for proxy in proxies:
+        await proxy.stop()
