@@ -74,8 +74,39 @@ bench: setup $(BROWSER_STAMP) ## Run the benchmarks and print the results table
 clean: ## Remove the venv, node_modules, vendored files and local data
 	rm -rf $(VENV) node_modules client/vendor .data .artifacts dist .pytest_cache .ruff_cache
 
-# ---- Azure (filled in by the deployment work) ------------------------------------------------
+# ---- Azure: your own deployment (deploy/readme.md). Every name below can be overridden -------
 
-package deploy deploy-infra deploy-api deploy-client tunnel: ## Azure deployment targets (not implemented yet)
-	@echo "make $@ is not implemented yet: see the README's 'Deploying to Azure' section" >&2
-	@exit 1
+AZURE_PREFIX ?= chatr
+AZURE_RESGRP ?= $(AZURE_PREFIX)-rg
+AZURE_REGION ?= westeurope
+AZURE_SCOPE ?= subscription
+AZURE_DEPLOYMENT ?= $(AZURE_PREFIX)-infra
+AZURE_PUBSUB_SKU ?= Free_F1
+AZURE_DEV_HUB ?=
+AZURE_DEVELOPER_ID ?=
+AZURE_WEBHOOK_AUDIENCE ?=
+PACKAGE ?= dist/chatr-api.zip
+SWA ?= node_modules/.bin/swa
+AWPS_TUNNEL ?= npx --yes @azure/web-pubsub-tunnel-tool
+export AZURE_PREFIX AZURE_RESGRP AZURE_REGION AZURE_SCOPE AZURE_DEPLOYMENT AZURE_PUBSUB_SKU AZURE_DEV_HUB
+export AZURE_DEVELOPER_ID AZURE_WEBHOOK_AUDIENCE PACKAGE SWA AWPS_TUNNEL
+
+package: ## Build the Functions app zip (dist/chatr-api.zip): function_app.py, host.json, requirements.txt, api/
+	$(PYTHON) deploy/package.py $(PACKAGE)
+
+deploy: ## Deploy to Azure: deploy-infra, then deploy-api, then deploy-client, one after the other
+	$(MAKE) --no-print-directory deploy-infra
+	$(MAKE) --no-print-directory deploy-api
+	$(MAKE) --no-print-directory deploy-client
+
+deploy-infra: ## Create or update the Azure resources from deploy/main.bicep (az deployment)
+	bash deploy/infra.sh
+
+deploy-api: package ## Zip-deploy the Functions app package to the Function App
+	bash deploy/api.sh
+
+deploy-client: $(VENDOR_STAMP) ## Upload client/ and staticwebapp.config.json to the Static Web App (swa deploy)
+	bash deploy/client.sh
+
+tunnel: ## Forward a real Web PubSub hub's events to the local Functions adapter (awps-tunnel via npx)
+	bash deploy/tunnel.sh

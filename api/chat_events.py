@@ -27,6 +27,7 @@ from .validation import (
 )
 
 log = logging.getLogger(__name__)
+UNKNOWN_USER = "Unknown user: reload the page to sign in again"
 
 
 @dataclass(frozen=True)
@@ -52,11 +53,11 @@ class ChatEvents:
     def __init__(self, state: State, pubsub: PubSub) -> None:
         self.state = state
         self.pubsub = pubsub
-        self._system: dict[str, Callable[[str, Event], Awaitable[None]]] = {
+        self._system_events: dict[str, Callable[[str, Event], Awaitable[None]]] = {
             "connected": self.connected,
             "disconnected": self.disconnected,
         }
-        self._user: dict[str, Callable[[str, Event], Awaitable[None]]] = {
+        self._user_events: dict[str, Callable[[str, Event], Awaitable[None]]] = {
             "userConnected": self.user_connected,
             "createChat": self.create_chat,
             "joinChat": self.join_chat,
@@ -69,7 +70,7 @@ class ChatEvents:
 
     async def handle(self, event: Event) -> None:
         """Run the event's handler; Invalid means nothing was changed and the user should be told why."""
-        handlers = self._system if event.system else self._user
+        handlers = self._system_events if event.system else self._user_events
         handler = handlers.get(event.name)
         if handler is None:
             if event.system:
@@ -82,13 +83,11 @@ class ChatEvents:
     # ---- presence ----------------------------------------------------------------------------
 
     async def _register(self, user_id: str, connection_id: str) -> User:
-        """Record the connection once, then put it in every chat its user is in (a reload reopens them)."""
+        """Record the connection once (both `connected` and `userConnected` may arrive first)."""
         user, added = await self.state.add_connection(user_id, connection_id)
         if user is None:
-            raise Invalid("Unknown user: reload the page to sign in again")
+            raise Invalid(UNKNOWN_USER)
         if added:
-            memberships = await self.state.chats_of(user_id)
-            await asyncio.gather(*(self.pubsub.admit([connection_id], m.chat_id) for m in memberships))
             await self._forget_closed(user, connection_id)
         return user
 
@@ -104,12 +103,18 @@ class ChatEvents:
             user.connections.remove(stale)
 
     async def connected(self, user_id: str, event: Event) -> None:
-        """A connection opened: register it (userConnected may have done so already)."""
+        """A connection opened: count it for presence."""
         await self._register(user_id, event.connection_id)
 
     async def user_connected(self, user_id: str, event: Event) -> None:
-        """The browser is ready: register the connection and announce the user with the stored name and idle state."""
+        """The browser is ready: put it in every chat its user is in (a reload reopens them), then announce the user.
+
+        Restoring here rather than in `connected` means the browser hears `userOnline` only once it can
+        publish to its chats, whichever of the two events the service delivered first.
+        """
         user = await self._register(user_id, event.connection_id)
+        memberships = await self.state.chats_of(user_id)
+        await asyncio.gather(*(self.pubsub.admit([event.connection_id], m.chat_id) for m in memberships))
         await self.pubsub.broadcast("userOnline", json_string(user.to_wire()))
 
     async def disconnected(self, user_id: str, event: Event) -> None:
@@ -122,7 +127,7 @@ class ChatEvents:
     async def _set_idle(self, user_id: str, idle: bool) -> None:
         user, changed = await self.state.set_idle(user_id, idle)
         if user is None:
-            raise Invalid("Unknown user: reload the page to sign in again")
+            raise Invalid(UNKNOWN_USER)
         if changed:
             await self.pubsub.broadcast("userIsIdle" if idle else "userNotIdle", user_id)
 
@@ -238,7 +243,7 @@ class ChatEvents:
     async def _user(self, user_id: str) -> User:
         user = await self.state.get_user(user_id)
         if user is None:
-            raise Invalid("Unknown user: reload the page to sign in again")
+            raise Invalid(UNKNOWN_USER)
         return user
 
 

@@ -17,6 +17,8 @@ from .state import State, StorageUnavailable
 from .validation import Invalid
 
 log = logging.getLogger(__name__)
+# The SDKs log every HTTP request at INFO; our own log lines already say what happened and to whom.
+logging.getLogger("azure.core.pipeline.policies.http_logging_policy").setLevel(logging.WARNING)
 
 _states: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, State] = weakref.WeakKeyDictionary()
 _pubsubs: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, PubSub] = weakref.WeakKeyDictionary()

@@ -39,11 +39,14 @@ class ChatClient:
         self._reader: asyncio.Task[None] | None = None
         self._ack_ids = itertools.count(1)
         self._arrived = asyncio.Condition()
+        self._taken: set[int] = set()
 
     async def api(self, path: str, headers: dict[str, str] | None = None) -> tuple[int, Any]:
         """GET /api/<path> as this user."""
         session = await self._http()
-        async with session.get(f"{self.functions_url}/api/{path}", headers=headers or self.headers) as response:
+        async with session.get(
+            f"{self.functions_url}/api/{path}", headers=self.headers if headers is None else headers
+        ) as response:
             return response.status, await response.json(content_type=None)
 
     async def _http(self) -> aiohttp.ClientSession:
@@ -125,8 +128,14 @@ class ChatClient:
         return message["data"]["data"]
 
     async def error_reply(self, event: str) -> str:
-        """Wait for the server's error reply to one of our events; returns its message."""
-        return (await self.chat_event("error", lambda d: d["event"] == event))["message"]
+        """Wait for the next server error reply to one of our events (each reply is returned once)."""
+        message = await self.wait_for(
+            lambda m: (
+                self._is_chat_event(m, "error") and m["data"]["data"]["event"] == event and id(m) not in self._taken
+            )
+        )
+        self._taken.add(id(message))
+        return message["data"]["data"]["message"]
 
     def group_messages(self, group: str) -> list[Message]:
         """Group messages (chat messages and notices) received for one chat."""

@@ -1,0 +1,71 @@
+// Chatr on Azure: `make deploy-infra` deploys this file at subscription scope. It creates (or keeps)
+// the resource group and deploys app.bicep into it. Outputs: the app URL and the names the other
+// deploy steps need.
+
+targetScope = 'subscription'
+
+@description('Short lower-case name prefix for every resource (letters, digits, hyphens; 2-13 characters).')
+@minLength(2)
+@maxLength(13)
+param prefix string = 'chatr'
+
+@description('Resource group to create or reuse.')
+param resourceGroupName string = '${prefix}-rg'
+
+@description('Region of the resource group and of every resource except the Static Web App.')
+param location string = 'westeurope'
+
+@description('Static Web Apps run in westus2, centralus, eastus2, westeurope or eastasia only.')
+param staticWebAppLocation string = contains(['westus2', 'centralus', 'eastus2', 'westeurope', 'eastasia'], location) ? location : 'westeurope'
+
+@allowed([
+  'Free_F1'
+  'Standard_S1'
+  'Premium_P1'
+])
+param pubsubSku string = 'Free_F1'
+
+@description('Audience of the token Web PubSub sends to the event handler (see app.bicep).')
+param webhookAudience string = 'https://webpubsub.azure.com'
+
+@description('Signs guest identities (see deploy/readme.md).')
+@secure()
+param guestSigningKey string = newGuid()
+
+@description('Optional extra hub for the local stack through `make tunnel`. Empty: none.')
+param devHubName string = ''
+
+@description('Object id of a user to grant the data roles the local stack needs. Empty: none.')
+param developerPrincipalId string = ''
+
+resource rg 'Microsoft.Resources/resourceGroups@2024-03-01' = {
+  name: resourceGroupName
+  location: location
+}
+
+module app 'app.bicep' = {
+  name: 'chatr-app'
+  scope: rg
+  params: {
+    prefix: prefix
+    location: location
+    staticWebAppLocation: staticWebAppLocation
+    pubsubSku: pubsubSku
+    webhookAudience: webhookAudience
+    guestSigningKey: guestSigningKey
+    devHubName: devHubName
+    developerPrincipalId: developerPrincipalId
+  }
+}
+
+output appUrl string = app.outputs.appUrl
+output resourceGroupName string = rg.name
+output staticWebAppName string = app.outputs.staticWebAppName
+output functionAppName string = app.outputs.functionAppName
+output pubsubName string = app.outputs.pubsubName
+output pubsubEndpoint string = app.outputs.pubsubEndpoint
+output pubsubHub string = app.outputs.pubsubHub
+output pubsubPrincipalId string = app.outputs.pubsubPrincipalId
+output storageAccountName string = app.outputs.storageAccountName
+output webhookAudience string = app.outputs.webhookAudience
+output tenantId string = app.outputs.tenantId

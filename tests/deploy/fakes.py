@@ -1,0 +1,204 @@
+"""Stand-ins for the Azure CLI, the SWA CLI and the tunnel tool, so the deploy targets run offline.
+
+Each is a small script on PATH (or named by SWA / AWPS_TUNNEL) that records its arguments, and the
+fake `az` answers from a JSON state file the test writes. They stand in for external programs only:
+the makefile and the deploy scripts under test run for real.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+FAKE_AZ = """
+import json, os, sys
+
+args = sys.argv[1:]
+state_path = os.environ["FAKE_AZ_STATE"]
+state = json.load(open(state_path))
+entry = {"argv": args}
+for arg in args:
+    if arg.startswith("@") and os.path.exists(arg[1:]):
+        entry["params"] = json.load(open(arg[1:]))
+        entry["params_mode"] = oct(os.stat(arg[1:]).st_mode & 0o777)
+with open(os.environ["FAKE_AZ_LOG"], "a") as log:
+    log.write(json.dumps(entry) + "\\n")
+
+
+def save():
+    with open(state_path, "w") as out:
+        json.dump(state, out)
+
+
+def answer(value):
+    print(value)
+    sys.exit(0)
+
+
+if args[:2] == ["account", "show"]:
+    if not state.get("logged_in"):
+        sys.stderr.write("ERROR: Please run 'az login' to setup account.\\n")
+        sys.exit(1)
+    sys.exit(0)
+if args[:1] == ["deployment"] and args[2:3] == ["show"]:
+    if not state.get("deployed"):
+        sys.stderr.write("ERROR: (DeploymentNotFound) Deployment could not be found.\\n")
+        sys.exit(3)
+    query = args[args.index("--query") + 1]
+    answer(state["outputs"].get(query.split(".")[2], ""))
+if args[:1] == ["deployment"] and args[2:3] == ["create"]:
+    state["deployed"] = True
+    save()
+    sys.exit(0)
+if args[:2] == ["group", "show"]:
+    sys.exit(0 if state.get("group_exists") else 3)
+if args[:4] == ["functionapp", "config", "appsettings", "list"]:
+    answer(state.get("guest_key", ""))
+if args[:4] == ["functionapp", "deployment", "source", "config-zip"]:
+    if state.get("zip_failures", 0) > 0:
+        state["zip_failures"] -= 1
+        save()
+        sys.stderr.write("ERROR: 403 Forbidden\\n")
+        sys.exit(1)
+    sys.exit(0)
+if args[:3] == ["staticwebapp", "secrets", "list"]:
+    answer(state.get("swa_token", ""))
+sys.stderr.write("fake az: unexpected call: " + " ".join(args) + "\\n")
+sys.exit(2)
+"""
+
+FAKE_RECORDER = """
+import json, os, sys
+
+args = sys.argv[1:]
+entry = {
+    "argv": args,
+    "token": os.environ.get("SWA_CLI_DEPLOYMENT_TOKEN"),
+    "connection_string": os.environ.get("WebPubSubConnectionString"),
+}
+if "--app-location" in args:
+    site = args[args.index("--app-location") + 1]
+    entry["files"] = sorted(
+        os.path.relpath(os.path.join(folder, name), site) for folder, _, names in os.walk(site) for name in names
+    )
+with open(os.environ["FAKE_LOG"], "a") as log:
+    log.write(json.dumps(entry) + "\\n")
+"""
+
+OUTPUTS = {
+    "appUrl": "https://happy-sea-0123.azurestaticapps.net",
+    "resourceGroupName": "chatr-rg",
+    "staticWebAppName": "chatr-swa",
+    "functionAppName": "chatr-func-abc123",
+    "pubsubEndpoint": "https://chatr-wps-abc123.webpubsub.azure.com",
+    "pubsubHub": "chat",
+}
+
+
+@dataclass
+class Tools:
+    """The fakes installed in one test's folder, and what they recorded."""
+
+    bin: Path
+    swa: Path
+    tunnel: Path
+    state_file: Path
+    az_log: Path
+    tool_log: Path
+    state: dict[str, Any] = field(default_factory=dict)
+
+    def set_state(self, **values: Any) -> None:
+        """Change what the fake az answers."""
+        self.state.update(values)
+        self.state_file.write_text(json.dumps(self.state))
+
+    def az_calls(self) -> list[dict[str, Any]]:
+        """Every az call so far, in order."""
+        return _read_lines(self.az_log)
+
+    def tool_calls(self) -> list[dict[str, Any]]:
+        """Every SWA CLI / tunnel tool call so far, in order."""
+        return _read_lines(self.tool_log)
+
+
+def _read_lines(path: Path) -> list[dict[str, Any]]:
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text().splitlines() if line]
+
+
+def _script(path: Path, body: str) -> Path:
+    path.write_text(f"#!{sys.executable}\n{body}")
+    path.chmod(0o755)
+    return path
+
+
+def install(folder: Path, *, with_az: bool = True) -> Tools:
+    """Write the fakes into `folder`; the fake az goes into folder/bin unless `with_az` is False."""
+    bin_dir = folder / "bin"
+    bin_dir.mkdir(parents=True)
+    if with_az:
+        _script(bin_dir / "az", FAKE_AZ)
+    tools = Tools(
+        bin=bin_dir,
+        swa=_script(folder / "fake-swa", FAKE_RECORDER),
+        tunnel=_script(folder / "fake-awps-tunnel", FAKE_RECORDER),
+        state_file=folder / "az-state.json",
+        az_log=folder / "az.log",
+        tool_log=folder / "tools.log",
+    )
+    tools.set_state(logged_in=True, deployed=False, outputs=OUTPUTS, group_exists=True, swa_token="swa-secret")
+    return tools
+
+
+REAL_TOOLS = frozenset({"az", "swa", "awps-tunnel"})
+
+
+def sandbox_bin(folder: Path) -> Path:
+    """A folder linking every program on this PATH except a real az, swa or awps-tunnel, so none can run."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for entry in os.environ.get("PATH", "").split(os.pathsep):
+        if not entry or not Path(entry).is_dir():
+            continue
+        for program in Path(entry).iterdir():
+            link = folder / program.name
+            if program.name in REAL_TOOLS or link.exists() or link.is_symlink():
+                continue
+            if program.is_file() and os.access(program, os.X_OK):
+                link.symlink_to(program)
+    for needed in ("make", "bash", "python3", "git"):
+        assert (folder / needed).exists(), f"{needed} is needed on PATH"
+    return folder
+
+
+def environment(tools: Tools, sandbox: Path, home: Path) -> dict[str, str]:
+    """A minimal environment for make: the fakes first on PATH, no inherited AZURE_*, PUBSUB_* or make flags."""
+    return {
+        "PATH": f"{tools.bin}{os.pathsep}{sandbox}",
+        "HOME": str(home),
+        "LANG": os.environ.get("LANG", "C.UTF-8"),
+        "FAKE_AZ_STATE": str(tools.state_file),
+        "FAKE_AZ_LOG": str(tools.az_log),
+        "FAKE_LOG": str(tools.tool_log),
+        "SWA": str(tools.swa),
+        "AWPS_TUNNEL": f"{sys.executable} {tools.tunnel}",
+        "DEPLOY_RETRY_SECONDS": "0",
+    }
+
+
+def copy_project(source: Path, target: Path) -> Path:
+    """The files the Azure targets use, copied so they run without touching the work tree."""
+    for name in ("makefile", "staticwebapp.config.json", "function_app.py", "host.json", "requirements.txt"):
+        shutil.copy2(source / name, target / name)
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc", "vendor")
+    for folder in ("deploy", "api", "client"):
+        shutil.copytree(source / folder, target / folder, ignore=ignore)
+    (target / "client" / "vendor").mkdir()
+    (target / "client" / "vendor" / "vue.esm-browser.js").write_text("// vendored\n")
+    (target / "client" / "vendor" / ".installed").touch()
+    return target

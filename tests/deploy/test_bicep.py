@@ -1,0 +1,175 @@
+"""What the Bicep deploys, checked offline: it parses, its modules fit together, and it says what the issue asks.
+
+There is no Bicep compiler here, so these tests parse the files with pycep and check structure and
+values; type errors that only `az bicep build` would catch are out of their reach (deploy/readme.md).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from api.state import CHATS_TABLE, USERS_TABLE
+from tests.deploy.templates import (
+    BICEP_FILES,
+    DEPLOY,
+    module_file,
+    output_references,
+    resource,
+    template,
+)
+
+MAIN = DEPLOY / "main.bicep"
+APP = DEPLOY / "app.bicep"
+MODULES = DEPLOY / "modules"
+ROLE = {
+    "Web PubSub Service Owner": "12cf5a90-567b-43ae-8102-96cf46c7d9b4",
+    "Storage Table Data Contributor": "0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3",
+    "Storage Blob Data Owner": "b7e6dc6d-f1e8-4753-8033-0f276bb0955b",
+    "Monitoring Metrics Publisher": "3913510d-42f4-4e42-8a64-420c390055eb",
+}
+
+
+def _modules(path: Path) -> dict[str, dict]:
+    return template(path).get("modules", {})
+
+
+@pytest.mark.parametrize("path", BICEP_FILES, ids=lambda p: p.name)
+def test_every_bicep_file_parses(path: Path) -> None:
+    assert template(path)["globals"]
+
+
+@pytest.mark.parametrize("parent", [MAIN, APP], ids=lambda p: p.name)
+def test_every_module_parameter_passed_is_declared_by_the_module(parent: Path) -> None:
+    for symbol, module in _modules(parent).items():
+        declared = set(template(module_file(parent, symbol))["parameters"])
+        passed = set(module["config"]["params"])
+        assert passed <= declared, f"{parent.name}: module {symbol} gets undeclared {sorted(passed - declared)}"
+
+
+@pytest.mark.parametrize("parent", [MAIN, APP], ids=lambda p: p.name)
+def test_every_required_module_parameter_is_passed(parent: Path) -> None:
+    for symbol, module in _modules(parent).items():
+        parameters = template(module_file(parent, symbol))["parameters"]
+        required = {name for name, p in parameters.items() if "default" not in p}
+        missing = required - set(module["config"]["params"])
+        assert not missing, f"{parent.name}: module {symbol} is not given {sorted(missing)}"
+
+
+@pytest.mark.parametrize("parent", [MAIN, APP], ids=lambda p: p.name)
+def test_every_module_output_used_exists(parent: Path) -> None:
+    modules = _modules(parent)
+    for symbol, name in output_references(parent):
+        assert symbol in modules, f"{parent.name} reads outputs of {symbol}, which is not a module"
+        outputs = template(module_file(parent, symbol)).get("outputs", {})
+        assert name in outputs, f"{parent.name} reads {symbol}.outputs.{name}, which the module does not declare"
+
+
+def test_main_passes_every_user_facing_parameter_on_to_the_app() -> None:
+    passed = set(_modules(MAIN)["app"]["config"]["params"])
+    own = {"resourceGroupName"}
+    assert set(template(MAIN)["parameters"]) - own <= passed
+
+
+def test_main_creates_the_resource_group_and_deploys_the_app_into_it() -> None:
+    main = template(MAIN)
+    assert main["globals"]["scope"]["value"] == "subscription"
+    assert main["resources"]["rg"]["type"] == "Microsoft.Resources/resourceGroups"
+    assert _modules(MAIN)["app"]["config"]["scope"] == "rg"
+
+
+def test_the_outputs_start_with_the_app_url() -> None:
+    for path in (MAIN, APP):
+        assert "appUrl" in template(path)["outputs"]
+
+
+def test_parameters_have_the_documented_defaults() -> None:
+    parameters = template(MAIN)["parameters"]
+    assert parameters["prefix"]["default"] == "chatr"
+    assert parameters["location"]["default"] == "westeurope"
+    assert parameters["resourceGroupName"]["default"] == "${prefix}-rg"
+
+
+def test_the_static_web_app_is_standard_because_linked_backends_need_it() -> None:
+    site = resource(MODULES / "static-webapp.bicep", "site")
+    assert site["sku"] == {"name": "Standard", "tier": "Standard"}
+
+
+def test_the_function_app_is_linked_to_the_static_web_app() -> None:
+    link = template(MODULES / "link-backend.bicep")["resources"]["backend"]
+    assert link["type"] == "Microsoft.Web/staticSites/linkedBackends"
+    assert link["config"]["properties"]["backendResourceId"] == "functionAppId"
+
+
+def test_the_function_app_runs_python_3_11_on_linux_flex_consumption_with_its_own_identity() -> None:
+    path = MODULES / "function-app.bicep"
+    plan, site = resource(path, "plan"), resource(path, "site")
+    assert plan["sku"] == {"name": "FC1", "tier": "FlexConsumption"}
+    assert plan["properties"]["reserved"] is True
+    assert site["kind"] == "functionapp,linux"
+    assert site["identity"] == {"type": "SystemAssigned"}
+    assert site["properties"]["functionAppConfig"]["runtime"] == {"name": "python", "version": "3.11"}
+    deployment = site["properties"]["functionAppConfig"]["deployment"]["storage"]
+    assert deployment["authentication"] == {"type": "SystemAssignedIdentity"}
+
+
+def test_the_storage_account_declares_the_tables_the_code_uses_and_allows_no_keys() -> None:
+    path = MODULES / "storage.bicep"
+    assert set(template(path)["parameters"]["tableNames"]["default"]) == {CHATS_TABLE, USERS_TABLE}
+    assert resource(path, "account")["properties"]["allowSharedKeyAccess"] is False
+
+
+def test_web_pubsub_disables_keys_and_has_an_identity_to_call_the_event_handler_with() -> None:
+    pubsub = resource(MODULES / "pubsub.bicep", "pubsub")
+    assert pubsub["properties"]["disableLocalAuth"] is True
+    assert pubsub["identity"] == {"type": "SystemAssigned"}
+
+
+def test_the_hub_sends_user_events_and_connected_disconnected_with_a_managed_identity_token() -> None:
+    path = MODULES / "pubsub.bicep"
+    (handler,) = resource(path, "hub")["properties"]["eventHandlers"]
+    assert handler["userEventPattern"] == "*"
+    assert handler["systemEvents"] == ["connected", "disconnected"]
+    assert handler["auth"] == "eventHandlerAuth"
+    auth = template(path)["variables"]["eventHandlerAuth"]["value"]
+    assert auth == {"type": "ManagedIdentity", "managedIdentity": {"resource": "webhookAudience"}}
+
+
+def test_the_event_handler_is_the_static_web_apps_api_event_handler() -> None:
+    params = _modules(APP)["pubsub"]["config"]["params"]
+    assert params["eventHandlerUrl"] == "https://${staticWebApp.outputs.hostname}/api/eventHandler"
+    assert template(APP)["parameters"]["hubName"]["default"] == "chat"
+
+
+def test_the_app_trusts_the_audience_and_tenant_the_hub_uses() -> None:
+    params = _modules(APP)
+    assert params["pubsub"]["config"]["params"]["webhookAudience"] == "webhookAudience"
+    assert params["functionApp"]["config"]["params"]["webhookAudience"] == "webhookAudience"
+    tenant = params["functionApp"]["config"]["params"]["webhookTenantId"]
+    assert tenant["operator"]["operands"]["operand_2"] == "tenantId"
+
+
+def test_the_function_app_identity_gets_the_roles_it_needs_and_no_keys() -> None:
+    path = MODULES / "roles.bicep"
+    role_ids = template(path)["variables"]["role"]["value"]
+    assert set(ROLE.values()) <= set(role_ids.values())
+    assignments = {
+        symbol: r["config"].get("config", r["config"])
+        for symbol, r in template(path)["resources"].items()
+        if r["type"] == "Microsoft.Authorization/roleAssignments"
+    }
+    for_app = [a for a in assignments.values() if a["properties"]["principalId"] == "functionPrincipalId"]
+    assert len(for_app) == len(ROLE)
+
+
+def test_role_assignments_name_the_principal_type_so_new_identities_do_not_race_replication() -> None:
+    resources = template(MODULES / "roles.bicep")["resources"].values()
+    assignments = [r["config"].get("config", r["config"]) for r in resources if "roleAssignments" in r["type"]]
+    assert assignments
+    assert all(a["properties"]["principalType"] in {"ServicePrincipal", "User"} for a in assignments)
+
+
+def test_application_insights_accepts_no_instrumentation_key() -> None:
+    insights = resource(MODULES / "monitoring.bicep", "appInsights")
+    assert insights["properties"]["DisableLocalAuth"] is True

@@ -1,0 +1,274 @@
+"""`make deploy` and its steps, run offline: real makefile and scripts, fake Azure CLI, SWA CLI and tunnel tool.
+
+Every make runs in a copy of the project with a PATH on which no real `az`, `swa` or `awps-tunnel`
+can be found, so nothing here can reach Azure.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tests.deploy import fakes
+from tests.deploy.templates import ROOT
+
+
+@dataclass
+class Run:
+    """One make run: exit code and output."""
+
+    code: int
+    stdout: str
+    stderr: str
+
+    def failed_with(self, message: str) -> bool:
+        """Failed with `message` on stderr, and without a Python or Azure CLI traceback."""
+        return self.code != 0 and message in self.stderr and "Traceback" not in self.stderr + self.stdout
+
+
+@dataclass
+class Project:
+    """A copy of the project with the fakes installed."""
+
+    root: Path
+    tools: fakes.Tools
+    env: dict[str, str]
+
+    def make(self, *args: str, **variables: str) -> Run:
+        """`make <args> VAR=value...` in the copy; VENDOR_STAMP is emptied so no npm install can start."""
+        assignments = [f"{name}={value}" for name, value in {"VENDOR_STAMP": "", **variables}.items()]
+        result = subprocess.run(
+            ["make", "--no-print-directory", *args, *assignments],
+            cwd=self.root,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        return Run(result.returncode, result.stdout, result.stderr)
+
+
+@pytest.fixture(scope="session")
+def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return fakes.sandbox_bin(tmp_path_factory.mktemp("sandbox") / "bin")
+
+
+def _project(tmp_path: Path, sandbox: Path, *, with_az: bool = True) -> Project:
+    root = tmp_path / "project"
+    root.mkdir()
+    fakes.copy_project(ROOT, root)
+    tools = fakes.install(tmp_path / "fakes", with_az=with_az)
+    home = tmp_path / "home"
+    home.mkdir()
+    return Project(root, tools, fakes.environment(tools, sandbox, home))
+
+
+@pytest.fixture
+def project(tmp_path: Path, sandbox: Path) -> Project:
+    return _project(tmp_path, sandbox)
+
+
+@pytest.fixture
+def deployed(project: Project) -> Project:
+    project.tools.set_state(deployed=True)
+    return project
+
+
+# ---- make -n and make help ---------------------------------------------------------------------
+
+
+def test_make_n_deploy_shows_infra_then_api_then_client(project: Project) -> None:
+    run = project.make("-n", "deploy")
+    assert run.code == 0, run.stderr
+    steps = ["deploy/infra.sh", "deploy/package.py", "deploy/api.sh", "deploy/client.sh"]
+    positions = [run.stdout.find(step) for step in steps]
+    assert all(p >= 0 for p in positions), run.stdout
+    assert positions == sorted(positions), run.stdout
+
+
+def test_make_help_lists_every_azure_target(project: Project) -> None:
+    plain = re.sub(r"\x1b\[[0-9;]*m", "", project.make("help").stdout)
+    listed = {line.split()[0] for line in plain.splitlines() if line.strip()}
+    assert {"package", "deploy", "deploy-infra", "deploy-api", "deploy-client", "tunnel"} <= listed
+
+
+# ---- each step stops early, with a message, when a prerequisite is missing ----------------------
+
+
+@pytest.mark.parametrize("target", ["deploy-infra", "deploy-api", "deploy-client"])
+def test_without_the_azure_cli_a_deploy_step_says_how_to_install_it(tmp_path: Path, sandbox: Path, target: str) -> None:
+    run = _project(tmp_path, sandbox, with_az=False).make(target)
+    assert run.failed_with("the Azure CLI ('az') is not installed"), run.stderr
+
+
+@pytest.mark.parametrize("target", ["deploy-infra", "deploy-api", "deploy-client"])
+def test_when_not_logged_in_a_deploy_step_says_to_run_az_login(project: Project, target: str) -> None:
+    project.tools.set_state(logged_in=False)
+    assert project.make(target).failed_with("run 'az login'")
+
+
+@pytest.mark.parametrize("variable", ["AZURE_PREFIX", "AZURE_RESGRP", "AZURE_REGION", "AZURE_DEPLOYMENT"])
+def test_an_empty_setting_is_named(project: Project, variable: str) -> None:
+    assert project.make("deploy-infra", **{variable: ""}).failed_with(f"{variable} is not set")
+
+
+def test_a_prefix_azure_would_refuse_is_caught_before_deploying(project: Project) -> None:
+    assert project.make("deploy-infra", AZURE_PREFIX="My_App").failed_with("must be 2-13 lower-case letters")
+    assert not project.tools.az_calls()
+
+
+def test_deploying_into_a_missing_group_says_so(project: Project) -> None:
+    project.tools.set_state(group_exists=False)
+    assert project.make("deploy-infra", AZURE_SCOPE="group").failed_with("resource group 'chatr-rg' does not exist")
+
+
+@pytest.mark.parametrize("target", ["deploy-api", "deploy-client"])
+def test_a_step_before_deploy_infra_says_to_run_it_first(project: Project, target: str) -> None:
+    assert project.make(target).failed_with("run 'make deploy-infra' first")
+
+
+def test_deploy_client_without_the_swa_cli_says_to_run_setup(project: Project) -> None:
+    assert project.make("deploy-client", SWA="node_modules/.bin/swa").failed_with("run 'make setup'")
+
+
+def test_deploy_client_without_the_vendored_files_says_to_run_setup(deployed: Project) -> None:
+    shutil.rmtree(deployed.root / "client" / "vendor")
+    assert deployed.make("deploy-client").failed_with("client/vendor is missing")
+
+
+def test_tunnel_without_node_says_what_it_needs(project: Project) -> None:
+    run = project.make("tunnel", AWPS_TUNNEL="no-such-npx run", PUBSUB_ENDPOINT="https://x.webpubsub.azure.com")
+    assert run.failed_with("'no-such-npx' is not installed")
+
+
+def test_tunnel_without_an_endpoint_says_to_set_it(project: Project) -> None:
+    assert project.make("tunnel", PUBSUB_HUB="chatdev").failed_with("PUBSUB_ENDPOINT is not set")
+
+
+def test_tunnel_without_a_hub_says_which_one_to_name(project: Project) -> None:
+    run = project.make("tunnel", PUBSUB_ENDPOINT="https://x.webpubsub.azure.com")
+    assert run.failed_with("PUBSUB_HUB is not set")
+
+
+# ---- what each step does when everything is there ------------------------------------------------
+
+
+def test_deploy_infra_deploys_main_bicep_at_subscription_scope(project: Project) -> None:
+    run = project.make("deploy-infra")
+    assert run.code == 0, run.stderr
+    (create,) = [c for c in project.tools.az_calls() if c["argv"][:3] == ["deployment", "sub", "create"]]
+    argv = create["argv"]
+    assert argv[argv.index("--template-file") + 1] == "deploy/main.bicep"
+    assert argv[argv.index("--name") + 1] == "chatr-infra"
+    assert argv[argv.index("--location") + 1] == "westeurope"
+    parameters = {name: p["value"] for name, p in create["params"]["parameters"].items()}
+    assert parameters["prefix"] == "chatr"
+    assert parameters["resourceGroupName"] == "chatr-rg"
+    assert parameters["location"] == "westeurope"
+    assert "guestSigningKey" not in parameters
+    assert "https://happy-sea-0123.azurestaticapps.net" in run.stdout
+
+
+def test_deploy_infra_passes_parameters_in_a_private_file_it_removes(project: Project) -> None:
+    assert project.make("deploy-infra").code == 0
+    (create,) = [c for c in project.tools.az_calls() if "create" in c["argv"]]
+    assert create["params_mode"] == "0o600"
+    params_file = next(a for a in create["argv"] if a.startswith("@"))[1:]
+    assert not Path(params_file).exists()
+
+
+def test_deploy_infra_keeps_the_guest_signing_key_of_the_running_app(deployed: Project) -> None:
+    deployed.tools.set_state(guest_key="existing-key")
+    assert deployed.make("deploy-infra").code == 0
+    (create,) = [c for c in deployed.tools.az_calls() if "create" in c["argv"]]
+    assert create["params"]["parameters"]["guestSigningKey"] == {"value": "existing-key"}
+    assert not any("existing-key" in arg for arg in create["argv"])
+
+
+def test_deploy_infra_into_an_existing_group_deploys_app_bicep(project: Project) -> None:
+    assert project.make("deploy-infra", AZURE_SCOPE="group", AZURE_RESGRP="mine").code == 0
+    (create,) = [c for c in project.tools.az_calls() if "create" in c["argv"]]
+    argv = create["argv"]
+    assert argv[:3] == ["deployment", "group", "create"]
+    assert argv[argv.index("--resource-group") + 1] == "mine"
+    assert argv[argv.index("--template-file") + 1] == "deploy/app.bicep"
+    assert "resourceGroupName" not in create["params"]["parameters"]
+
+
+def test_deploy_api_builds_the_package_and_zip_deploys_it_with_a_remote_build(deployed: Project) -> None:
+    run = deployed.make("deploy-api")
+    assert run.code == 0, run.stderr
+    (upload,) = [c for c in deployed.tools.az_calls() if "config-zip" in c["argv"]]
+    argv = upload["argv"]
+    assert argv[argv.index("--name") + 1] == "chatr-func-abc123"
+    assert argv[argv.index("--resource-group") + 1] == "chatr-rg"
+    assert argv[argv.index("--build-remote") + 1] == "true"
+    package = deployed.root / argv[argv.index("--src") + 1]
+    with zipfile.ZipFile(package) as archive:
+        assert "function_app.py" in archive.namelist()
+
+
+def test_deploy_api_retries_while_new_role_assignments_propagate(deployed: Project) -> None:
+    deployed.tools.set_state(zip_failures=1)
+    run = deployed.make("deploy-api")
+    assert run.code == 0, run.stderr
+    assert len([c for c in deployed.tools.az_calls() if "config-zip" in c["argv"]]) == 2
+
+
+def test_deploy_api_gives_up_with_a_message_after_three_refusals(deployed: Project) -> None:
+    deployed.tools.set_state(zip_failures=3)
+    assert deployed.make("deploy-api").failed_with("failed 3 times")
+
+
+def test_deploy_client_uploads_the_client_and_its_config_with_a_token_kept_out_of_argv(deployed: Project) -> None:
+    run = deployed.make("deploy-client")
+    assert run.code == 0, run.stderr
+    (swa,) = deployed.tools.tool_calls()
+    assert swa["argv"][0] == "deploy"
+    assert swa["argv"][swa["argv"].index("--env") + 1] == "production"
+    assert swa["token"] == "swa-secret"
+    assert not any("swa-secret" in arg for arg in swa["argv"])
+    assert {"index.html", "login.html", "staticwebapp.config.json", "vendor/vue.esm-browser.js"} <= set(swa["files"])
+    assert "vendor/.installed" not in swa["files"]
+    assert "https://happy-sea-0123.azurestaticapps.net" in run.stdout
+
+
+def test_tunnel_forwards_the_hubs_events_to_the_local_functions_adapter(project: Project) -> None:
+    endpoint = "https://chatr-wps-abc123.webpubsub.azure.com"
+    run = project.make("tunnel", PUBSUB_ENDPOINT=endpoint, PUBSUB_HUB="chatdev", FUNCTIONS_PORT="7072")
+    assert run.code == 0, run.stderr
+    (tunnel,) = project.tools.tool_calls()
+    assert tunnel["argv"] == ["run", "--hub", "chatdev", "-e", endpoint, "-u", "http://127.0.0.1:7072"]
+
+
+def test_tunnel_finds_the_endpoint_and_dev_hub_of_the_deployment(deployed: Project) -> None:
+    assert deployed.make("tunnel", AZURE_DEV_HUB="chatdev").code == 0
+    (tunnel,) = deployed.tools.tool_calls()
+    assert tunnel["argv"][:5] == ["run", "--hub", "chatdev", "-e", fakes.OUTPUTS["pubsubEndpoint"]]
+
+
+def test_tunnel_to_an_instance_with_keys_hands_the_tool_its_connection_string(project: Project) -> None:
+    project.tools.set_state(logged_in=False)
+    connection_string = "Endpoint=https://mine.webpubsub.azure.com;AccessKey=abc;Version=1.0;"
+    run = project.make("tunnel", PUBSUB_CONNECTION_STRING=connection_string, PUBSUB_HUB="chat")
+    assert run.code == 0, run.stderr
+    (tunnel,) = project.tools.tool_calls()
+    assert tunnel["argv"] == ["run", "--hub", "chat", "-u", "http://127.0.0.1:7071"]
+    assert tunnel["connection_string"] == connection_string
+
+
+def test_make_deploy_runs_the_three_steps_in_order(project: Project) -> None:
+    run = project.make("deploy")
+    assert run.code == 0, run.stderr
+    calls = [" ".join(c["argv"][:4]) for c in project.tools.az_calls()]
+    infra = calls.index("deployment sub create --name")
+    api = next(i for i, c in enumerate(calls) if c.startswith("functionapp deployment source config-zip"))
+    client = next(i for i, c in enumerate(calls) if c.startswith("staticwebapp secrets list"))
+    assert infra < api < client
+    assert [c["argv"][0] for c in project.tools.tool_calls()] == ["deploy"]

@@ -1,0 +1,47 @@
+"""The Function App's app settings in the Bicep and the settings the code reads are the same names."""
+
+from __future__ import annotations
+
+from tests.deploy.templates import (
+    KEY_BASED_ALTERNATIVES,
+    bicep_app_settings,
+    code_settings,
+    is_platform_setting,
+)
+
+
+def test_the_parsers_find_the_settings_both_sides_are_known_to_use() -> None:
+    assert {"PUBSUB_ENDPOINT", "PUBSUB_HUB", "STORAGE_ACCOUNT_NAME"} <= code_settings()
+    assert {"PUBSUB_ENDPOINT", "PUBSUB_HUB", "STORAGE_ACCOUNT_NAME"} <= set(bicep_app_settings())
+
+
+def test_every_setting_the_code_reads_is_set_by_the_bicep() -> None:
+    set_by_bicep = set(bicep_app_settings())
+    unset = {
+        name
+        for name in code_settings()
+        if name not in set_by_bicep and KEY_BASED_ALTERNATIVES.get(name) not in set_by_bicep
+    }
+    assert not unset, f"read by the code but not set in deploy/modules/function-app.bicep: {sorted(unset)}"
+
+
+def test_every_app_setting_the_bicep_sets_is_read_by_the_code_or_the_platform() -> None:
+    read = code_settings()
+    unread = {name for name in bicep_app_settings() if name not in read and not is_platform_setting(name)}
+    assert not unread, f"set in deploy/modules/function-app.bicep but read by no code in api/: {sorted(unread)}"
+
+
+def test_the_key_based_alternatives_are_not_set_because_keys_are_disabled() -> None:
+    assert not set(KEY_BASED_ALTERNATIVES) & set(bicep_app_settings())
+
+
+def test_platform_settings_are_identity_based() -> None:
+    settings = bicep_app_settings()
+    assert "AzureWebJobsStorage" not in settings, "host storage must use AzureWebJobsStorage__* (identity), not a key"
+    assert settings["AzureWebJobsStorage__credential"] == "managedidentity"
+    assert settings["APPLICATIONINSIGHTS_AUTHENTICATION_STRING"] == "Authorization=AAD"
+
+
+def test_flex_consumption_settings_the_platform_rejects_are_not_set() -> None:
+    forbidden = {"FUNCTIONS_WORKER_RUNTIME", "FUNCTIONS_EXTENSION_VERSION", "WEBSITE_RUN_FROM_PACKAGE"}
+    assert not forbidden & set(bicep_app_settings())

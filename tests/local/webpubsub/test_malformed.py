@@ -1,0 +1,111 @@
+"""Malformed client input gets the service's answer and never disturbs other connections."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from aiohttp import WSMsgType
+
+from local.webpubsub.messages import TEXT, Payload
+from tests.local.webpubsub.conftest import RELIABLE, Client, Emulator
+
+SEND = "webpubsub.sendToGroup"
+
+
+async def _bystander_still_served(emulator: Emulator, bystander: Client) -> None:
+    emulator.service.hub("chat").send_to_group("g", Payload(TEXT, b"still here"))
+    assert (await bystander.receive())["data"] == "still here"
+
+
+@pytest.mark.parametrize(
+    "frame,code",
+    [
+        ("this is not json", 1007),
+        ("[1, 2, 3]", 1007),
+        ('{"type": "teleport"}', 1007),
+        ('{"group": "g"}', 1007),
+        ('{"type": "joinGroup"}', 1007),
+        ('{"type": "sendToGroup", "group": "g", "dataType": "yaml", "data": "x"}', 1007),
+        ('{"type": "sendToGroup", "group": "g", "dataType": "text", "data": 42}', 1007),
+        ('{"type": "sendToGroup", "group": "g", "dataType": "binary", "data": "not base64!"}', 1007),
+        ('{"type": "sendToGroup", "group": "g", "data": null}', 1007),
+        ('{"type": "sendToGroup", "group": "g", "dataType": "text", "data": "x", "noEcho": "yes"}', 1007),
+        ('{"type": "event", "event": "", "data": "x"}', 1007),
+        ('{"type": "joinGroup", "group": "g", "ackId": -1}', 1007),
+        ('{"type": "joinGroup", "group": "g", "ackId": "one"}', 1007),
+        ('{"type": "sequenceAck", "sequenceId": "x"}', 1007),
+    ],
+)
+async def test_invalid_message_without_ack_id_closes_only_that_connection(
+    emulator: Emulator, connect, frame: str, code: int
+) -> None:
+    bystander = await connect(emulator.client_url(groups=["g"]))
+    client = await connect(emulator.client_url(roles=[SEND, "webpubsub.joinLeaveGroup"]))
+    await client.ws.send_str(frame)
+    closed_with, messages = await client.closed()
+    assert closed_with == code
+    assert messages[-1]["type"] == "system" and messages[-1]["event"] == "disconnected"
+    assert messages[-1]["message"]
+    await _bystander_still_served(emulator, bystander)
+
+
+@pytest.mark.parametrize(
+    "request_",
+    [
+        {"type": "joinGroup"},
+        {"type": "joinGroup", "group": "   "},
+        {"type": "sendToGroup", "group": "g", "dataType": "yaml", "data": "x"},
+        {"type": "sendToGroup", "group": "g", "dataType": "binary", "data": "%%%"},
+        {"type": "sendToGroup", "group": "g", "dataType": "text", "data": {"not": "text"}},
+        {"type": "sendToGroup", "group": "g" * 1025, "data": 1},
+        {"type": "event", "event": "has space", "data": 1},
+    ],
+)
+async def test_invalid_request_with_ack_id_gets_a_bad_request_ack(emulator: Emulator, connect, request_: dict) -> None:
+    client = await connect(emulator.client_url(roles=[SEND, "webpubsub.joinLeaveGroup"]))
+    await client.send({**request_, "ackId": 3})
+    ack = await client.ack(3)
+    assert ack["success"] is False
+    assert ack["error"]["name"] == "BadRequest"
+    assert ack["error"]["message"]
+    await client.send({"type": "ping"})
+    assert await client.receive() == {"type": "pong"}
+
+
+async def test_binary_frame_on_a_json_subprotocol_is_closed_with_1003(emulator: Emulator, connect) -> None:
+    bystander = await connect(emulator.client_url(groups=["g"]))
+    client = await connect(emulator.client_url(), protocol=RELIABLE)
+    await client.ws.send_bytes(b'{"type": "ping"}')
+    assert (await client.closed())[0] == 1003
+    await _bystander_still_served(emulator, bystander)
+
+
+async def test_frame_over_the_size_limit_is_closed_with_1009(emulator: Emulator, connect) -> None:
+    bystander = await connect(emulator.client_url(groups=["g"]))
+    client = await connect(emulator.client_url(roles=[SEND]))
+    data = "x" * (emulator.settings.max_frame_bytes + 1)
+    await client.ws.send_str(json.dumps({"type": "sendToGroup", "group": "g", "dataType": "text", "data": data}))
+    assert (await client.closed())[0] == 1009
+    await _bystander_still_served(emulator, bystander)
+
+
+async def test_text_frame_with_invalid_utf8_is_closed_with_1007(emulator: Emulator, connect) -> None:
+    client = await connect(emulator.client_url())
+    await client.ws.send_frame(b'{"type":"ping","x":"\xff"}', WSMsgType.TEXT)
+    assert (await client.closed())[0] == 1007
+
+
+async def test_malformed_raw_client_frames_are_just_messages(start_emulator, upstream, connect) -> None:
+    emulator = await start_emulator(hubs=upstream.hubs())
+    client = await connect(emulator.client_url(), protocol=None)
+    await client.ws.send_str("{not json at all")
+    await upstream.event("message")
+    assert upstream.events("message")[0].body == b"{not json at all"
+
+
+async def test_sequence_ack_on_the_plain_json_subprotocol_is_ignored(emulator: Emulator, connect) -> None:
+    client = await connect(emulator.client_url())
+    await client.send({"type": "sequenceAck", "sequenceId": 99})
+    await client.send({"type": "ping"})
+    assert await client.receive() == {"type": "pong"}

@@ -1,0 +1,97 @@
+"""The client endpoint's handshake (tokens, hubs, subprotocols) and the health probe."""
+
+from __future__ import annotations
+
+import time
+
+import aiohttp
+import jwt
+
+from local.webpubsub.config import HubSettings
+from local.webpubsub.messages import TEXT, Payload
+from tests.local.webpubsub.conftest import JSON, RELIABLE, Emulator, handshake_status
+
+
+def _ws(emulator: Emulator, path: str) -> str:
+    return emulator.endpoint.replace("http://", "ws://") + path
+
+
+def _token(emulator: Emulator, **claims) -> str:
+    payload = {"aud": f"{emulator.endpoint}/client/hubs/chat", "exp": int(time.time()) + 60, **claims}
+    return jwt.encode(payload, emulator.settings.access_keys[0], algorithm="HS256")
+
+
+async def test_health_answers_get_and_head(emulator: Emulator) -> None:
+    async with aiohttp.ClientSession() as session:
+        for method in ("GET", "HEAD"):
+            async with session.request(method, f"{emulator.endpoint}/api/health") as response:
+                assert response.status == 200
+
+
+async def test_missing_token_is_401(emulator: Emulator) -> None:
+    assert await handshake_status(_ws(emulator, "/client/hubs/chat")) == 401
+
+
+async def test_token_signed_with_another_key_is_401(emulator: Emulator) -> None:
+    token = jwt.encode({"aud": f"{emulator.endpoint}/client/hubs/chat"}, "another-key-of-thirty-two-bytes-at-least")
+    assert await handshake_status(_ws(emulator, f"/client/hubs/chat?access_token={token}")) == 401
+
+
+async def test_token_for_another_hub_is_401(emulator: Emulator) -> None:
+    assert await handshake_status(emulator.client_url(hub="other").replace("/hubs/other", "/hubs/chat")) == 401
+
+
+async def test_expired_token_is_401(emulator: Emulator) -> None:
+    token = _token(emulator, exp=int(time.time()) - 5)
+    assert await handshake_status(_ws(emulator, f"/client/hubs/chat?access_token={token}")) == 401
+
+
+async def test_audience_host_may_differ_and_hub_case_does_not_matter(emulator: Emulator) -> None:
+    token = jwt.encode({"aud": "http://localhost:1/client/hubs/CHAT"}, emulator.settings.access_keys[0])
+    assert await handshake_status(_ws(emulator, f"/client/hubs/Chat?access_token={token}")) == 101
+
+
+async def test_bearer_header_and_hub_query_form_are_accepted(emulator: Emulator) -> None:
+    headers = {"Authorization": f"Bearer {_token(emulator)}"}
+    url = _ws(emulator, "/client?hub=chat")
+    async with aiohttp.ClientSession() as session, session.ws_connect(url, protocols=[JSON], headers=headers) as ws:
+        connected = await ws.receive_json(timeout=5)
+    assert connected["event"] == "connected"
+
+
+async def test_invalid_hub_name_is_400(emulator: Emulator) -> None:
+    assert await handshake_status(_ws(emulator, f"/client/hubs/9lives?access_token={_token(emulator)}")) == 400
+
+
+async def test_plain_http_get_on_the_client_endpoint_is_400(emulator: Emulator) -> None:
+    async with aiohttp.ClientSession() as session, session.get(emulator.client_url()) as response:
+        assert response.status == 400
+
+
+async def test_invalid_group_claim_is_400(emulator: Emulator) -> None:
+    token = _token(emulator, **{"webpubsub.group": ["ok", "   "]})
+    assert await handshake_status(_ws(emulator, f"/client/hubs/chat?access_token={token}")) == 400
+
+
+async def test_anonymous_hub_accepts_clients_without_token(start_emulator) -> None:
+    emulator = await start_emulator(hubs={"open": HubSettings(allow_anonymous=True)})
+    assert await handshake_status(_ws(emulator, "/client/hubs/open")) == 101
+    assert await handshake_status(_ws(emulator, "/client/hubs/chat")) == 401
+
+
+async def test_first_supported_subprotocol_offered_is_chosen(emulator: Emulator) -> None:
+    async with aiohttp.ClientSession() as session:
+        offered = ["protobuf.webpubsub.azure.v1", RELIABLE, JSON]
+        async with session.ws_connect(emulator.client_url(), protocols=offered) as ws:
+            connected = await ws.receive_json(timeout=5)
+            assert ws.protocol == RELIABLE
+    assert connected["reconnectionToken"]
+
+
+async def test_a_client_without_subprotocol_is_raw_and_gets_no_connected_message(emulator: Emulator) -> None:
+    async with aiohttp.ClientSession() as session, session.ws_connect(emulator.client_url()) as ws:
+        assert ws.protocol is None
+        (connection,) = emulator.service.hub("chat").connections.values()
+        assert connection.pubsub is False
+        emulator.service.hub("chat").send_to_connection(connection.id, Payload(TEXT, b"hello"))
+        assert await ws.receive_str(timeout=5) == "hello"
