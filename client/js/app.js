@@ -13,6 +13,7 @@ const PROVIDER_ICONS = { aad: "fab fa-microsoft", github: "fab fa-github-alt", g
 const NOTICE_KINDS = new Set(["joined", "left", "wantsToChat"]);
 const ACTIVE_TAB_KEY = "chatrActiveChat";
 const JOIN_ANSWER_MS = 10000;
+const NEWEST = "~"; // sorts after any ISO timestamp: a chat announced just now has none yet
 
 let socket = null;
 let socketHost = "";
@@ -48,7 +49,7 @@ const app = createApp({
     groupChats() {
       return Object.values(this.chats)
         .filter((chat) => !chat.private)
-        .sort((a, b) => String(a.timestamp ?? "").localeCompare(String(b.timestamp ?? "")));
+        .sort((a, b) => (a.timestamp ?? NEWEST).localeCompare(b.timestamp ?? NEWEST));
     },
     userList() {
       const me = this.me?.userId;
@@ -99,10 +100,9 @@ const app = createApp({
       }
     },
 
-    /** Announce ourselves, restore idle state, then load the lists (after the socket, so no update is missed). */
+    /** Announce ourselves, then load the lists (after the socket opened, so no update is missed). */
     async onSocketOpen() {
       socket.sendEvent("userConnected", { userName: this.me.userName, userProvider: this.me.userProvider });
-      if (this.idle) socket.sendEvent("userEnterIdle", this.me.userId);
       await this.refreshLists();
     },
 
@@ -124,11 +124,20 @@ const app = createApp({
       this.snapshotEvents = null;
       const wasReady = this.ready;
       this.users = users;
-      if (!this.users[this.me.userId]) this.users[this.me.userId] = { ...this.me, idle: this.idle };
       this.chats = chats;
       for (const event of missed) this.applyServerEvent(event, { quiet: true });
+      this.syncIdle();
       this.reopenTabs(wasReady);
       this.ready = true;
+    },
+
+    /** Make sure we are listed, with the idle state this browser has now (the stored one may be stale). */
+    syncIdle() {
+      const listed = this.users[this.me.userId];
+      if (!listed) this.users[this.me.userId] = { ...this.me, idle: this.idle };
+      if ((listed?.idle ?? false) !== this.idle) {
+        socket.sendEvent(this.idle ? "userEnterIdle" : "userExitIdle", this.me.userId);
+      }
     },
 
     /** Open a tab for every chat we belong to; after a reconnect, close tabs of chats that are gone. */
