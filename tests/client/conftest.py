@@ -55,8 +55,9 @@ def new_user(
     pages: list = []
     request.node.stash[PAGES_KEY] = pages
 
-    def make(idle_seconds: float | None = None) -> ChatUser:
-        context = browser.new_context(base_url=stack.swa_url, viewport={"width": 1280, "height": 900})
+    def make(idle_seconds: float | None = None, viewport: tuple[int, int] = (1280, 900)) -> ChatUser:
+        width, height = viewport
+        context = browser.new_context(base_url=stack.swa_url, viewport={"width": width, "height": height})
         if idle_seconds is not None:
             context.add_init_script(f"localStorage.setItem('chatrIdleSeconds', '{idle_seconds}')")
         user = ChatUser(context, stack)
