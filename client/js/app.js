@@ -3,7 +3,7 @@ import { createApp } from "../vendor/vue.esm-browser.js";
 import { getChats, getToken, getUsers } from "./api.js";
 import ChatTab from "./components/chat.js";
 import NewChatModal from "./components/new-chat-modal.js";
-import { forgetGuestCredential, logout } from "./identity.js";
+import { forgetGuestCredential, guestCredential, logout, signedInPrincipal } from "./identity.js";
 import { watchIdle } from "./idle.js";
 import { addMessage, clearHistory, forgetChat, messagesOf } from "./messages.js";
 import { ChatSocket } from "./socket.js";
@@ -35,6 +35,7 @@ const app = createApp({
       unread: {},
       idle: false,
       ready: false,
+      fatalError: "",
       connection: { state: "connecting", attempt: 0, retryInSeconds: 0, reason: "" },
       showNewChat: false,
       snapshotEvents: null,
@@ -85,7 +86,10 @@ const app = createApp({
 
     // ---- connection ---------------------------------------------------------------------------
 
-    /** A fresh token for every (re)connect; no identity (401) means back to the login page. */
+    /**
+     * A fresh token for every (re)connect. A 401 sends guests and signed-out users to the login page;
+     * a sign-in the backend refuses is shown instead (the login page would only send it back here).
+     */
     async connectUrl() {
       try {
         const token = await getToken();
@@ -94,8 +98,12 @@ const app = createApp({
         return token.url;
       } catch (err) {
         if (err.status !== 401) throw err;
-        forgetGuestCredential();
-        location.replace("/login.html");
+        if (guestCredential() === null && (await signedInPrincipal()) !== null) {
+          this.fatalError = err.detail;
+        } else {
+          forgetGuestCredential();
+          location.replace("/login.html");
+        }
         return null;
       }
     },

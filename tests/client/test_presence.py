@@ -66,3 +66,11 @@ def test_signed_out_visitors_are_sent_to_the_login_page_and_the_app_sets_a_csp(n
     assert directives["script-src"] == "'self' 'unsafe-eval'"
     assert directives["default-src"] == "'self'"
     assert visitor.console_errors == []
+
+
+def test_a_sign_in_the_backend_refuses_is_explained_instead_of_looping_to_the_login_page(new_user) -> None:
+    odd = new_user().login_github(unique("Odd"), user_id="spaces are not allowed", wait=False)
+
+    expect(odd.page.get_by_role("alert")).to_contain_text("Chatr cannot use this sign-in.")
+    odd.page.get_by_role("button", name="Logout").click()
+    odd.page.wait_for_url("**/login.html")

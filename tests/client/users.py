@@ -51,7 +51,7 @@ class ChatUser:
         self.page.wait_for_url("**/index.html")
         return self.wait_ready()
 
-    def login_github(self, name: str, user_id: str | None = None) -> ChatUser:
+    def login_github(self, name: str, user_id: str | None = None, wait: bool = True) -> ChatUser:
         """Sign in with the SWA CLI's emulated GitHub login.
 
         Its form (at /.auth/login/github) is driven by jQuery from a CDN, which an offline machine
@@ -75,7 +75,7 @@ class ChatUser:
         self.context.add_cookies([{"name": "StaticWebAppsAuthCookie", "value": cookie, "url": self.stack.swa_url}])
         self.console_errors.clear()  # the emulator's form page fails to load its CDN scripts offline
         self.page.goto("/")
-        return self.wait_ready()
+        return self.wait_ready() if wait else self
 
     def wait_ready(self) -> ChatUser:
         """The app is connected and shows this user, highlighted, in Online Users."""
