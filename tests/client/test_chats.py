@@ -34,6 +34,7 @@ def test_create_join_and_talk_both_ways_with_an_unread_count_on_a_background_tab
     bob.tab(lobby).click()
     expect(bob.tab(lobby).locator(".unread")).to_have_count(0)
     expect(bob.messages(lobby).filter(has_text="two")).to_be_visible()
+    assert ada.console_errors == [] and bob.console_errors == []  # nothing broke, no CSP violation
 
 
 def test_the_owner_deletes_a_chat_and_it_disappears_for_the_others(new_user) -> None:

@@ -37,3 +37,4 @@ def test_a_private_chat_opens_on_both_sides_and_a_third_user_cannot_see_it(new_u
 
     ada.user_entry(bob.name).click()
     expect(ada.page.get_by_role("tab")).to_have_count(1)
+    assert ada.console_errors == [] and bob.console_errors == [] and eve.console_errors == []
