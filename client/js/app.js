@@ -13,6 +13,7 @@ const PROVIDER_ICONS = { aad: "fab fa-microsoft", github: "fab fa-github-alt", g
 const NOTICE_KINDS = new Set(["joined", "left", "wantsToChat"]);
 const ACTIVE_TAB_KEY = "chatrActiveChat";
 const JOIN_ANSWER_MS = 10000;
+const LIST_RETRY_MS = 5000;
 const NEWEST = "~"; // sorts after any ISO timestamp: a chat announced just now has none yet
 
 let socket = null;
@@ -59,7 +60,7 @@ const app = createApp({
       );
     },
     totalUnread() {
-      return Object.values(this.unread).reduce((sum, n) => sum + n, 0);
+      return this.tabs.reduce((sum, tab) => sum + (this.unread[tab.id] ?? 0), 0);
     },
   },
   watch: {
@@ -110,8 +111,12 @@ const app = createApp({
 
     /** Announce ourselves, then load the lists (after the socket opened, so no update is missed). */
     async onSocketOpen() {
-      socket.sendEvent("userConnected", { userName: this.me.userName, userProvider: this.me.userProvider });
+      this.announce();
       await this.refreshLists();
+    },
+
+    announce() {
+      socket.sendEvent("userConnected", { userName: this.me.userName, userProvider: this.me.userProvider });
     },
 
     /**
@@ -126,6 +131,7 @@ const app = createApp({
       } catch (err) {
         this.snapshotEvents = null;
         toastMessage(`Could not load users and chats: ${err.message}`, "danger");
+        setTimeout(() => socket.isOpen && this.refreshLists(), LIST_RETRY_MS);
         return;
       }
       const missed = this.snapshotEvents;
@@ -197,6 +203,10 @@ const app = createApp({
           break;
         }
         case "userOffline": {
+          if (data === this.me.userId && socket.isOpen) {
+            this.announce(); // the server lost track of this open connection: tell it again
+            break;
+          }
           const user = this.users[data];
           if (!user) break;
           delete this.users[data];
