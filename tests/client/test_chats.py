@@ -97,3 +97,27 @@ def test_leaving_a_chat_closes_its_tab_and_tells_the_others(new_user) -> None:
     bob.wait_ready()
     expect(bob.chat_link(room)).to_be_visible()
     expect(bob.tab(room)).to_have_count(0)
+
+
+def test_a_join_the_server_refuses_shows_its_reason_and_closes_the_tab(new_user) -> None:
+    owner = new_user().login_guest(unique("Owner"))
+    late = new_user()
+
+    def drop_chat_deleted(ws) -> None:
+        """Stand in for a missed broadcast: pass every frame through except `chatDeleted`."""
+        server = ws.connect_to_server()
+        ws.on_message(server.send)
+        server.on_message(lambda frame: None if '"chatDeleted"' in str(frame) else ws.send(frame))
+
+    late.page.route_web_socket("**/client/hubs/**", drop_chat_deleted)
+    late.login_guest(unique("Late"))
+    gone = unique("Gone")
+    owner.create_chat(gone)
+    expect(late.chat_link(gone)).to_be_visible()
+    owner.delete_button(gone).click()
+    expect(owner.chat_link(gone)).to_have_count(0)
+
+    late.chat_link(gone).click()
+
+    expect(late.toast("That chat does not exist")).to_be_visible()
+    expect(late.tab(gone)).to_have_count(0)
