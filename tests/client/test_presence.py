@@ -41,10 +41,14 @@ def test_idle_and_return_are_seen_by_the_other_user(new_user) -> None:
     expect(late.user_entry(sleeper.name).locator("i.fa-bed")).to_have_count(0)
 
 
-def test_logout_takes_the_user_offline_for_everyone(new_user) -> None:
+def test_logout_of_either_kind_takes_the_user_offline_and_clears_this_browser(new_user) -> None:
     stays = new_user().login_guest(unique("Stays"))
     leaves = new_user().login_github(unique("Leaves"))
     expect(stays.user_entry(leaves.name)).to_be_visible()
+
+    room = unique("Room")
+    stays.create_chat(room)
+    stays.send(room, "kept in this browser until logout")
 
     leaves.logout()
 
@@ -52,6 +56,13 @@ def test_logout_takes_the_user_offline_for_everyone(new_user) -> None:
     expect(stays.user_entry(leaves.name)).to_have_count(0)
     leaves.page.goto("/index.html")
     leaves.page.wait_for_url("**/login.html")
+
+    stored = "Object.keys(localStorage).filter((k) => k === 'chatrGuest' || k.startsWith('chatr.history.'))"
+    assert len(stays.page.evaluate(stored)) == 2
+    stays.logout()
+    assert stays.page.evaluate(stored) == []
+    stays.page.goto("/index.html")
+    stays.page.wait_for_url("**/login.html")
 
 
 def test_signed_out_visitors_are_sent_to_the_login_page_and_the_app_sets_a_csp(new_user, stack) -> None:
