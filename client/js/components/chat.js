@@ -65,7 +65,7 @@ export default {
     },
     focusInput() {
       this.scrollToEnd();
-      this.$nextTick(() => this.$refs.input?.focus());
+      this.$nextTick(() => this.$refs.input?.focus({ preventScroll: true }));
     },
   },
   template: `
