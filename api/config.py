@@ -66,11 +66,12 @@ class WebhookAuthSettings:
 
     audience: str | None
     tenant_id: str | None
+    caller_id: str | None = None
 
     @classmethod
     def from_env(cls) -> WebhookAuthSettings:
-        """Read WEBHOOK_AUDIENCE and WEBHOOK_TENANT_ID (both or neither)."""
-        settings = cls(_get("WEBHOOK_AUDIENCE"), _get("WEBHOOK_TENANT_ID"))
+        """Read WEBHOOK_AUDIENCE and WEBHOOK_TENANT_ID (both or neither), and WEBHOOK_CALLER_ID when set."""
+        settings = cls(_get("WEBHOOK_AUDIENCE"), _get("WEBHOOK_TENANT_ID"), _get("WEBHOOK_CALLER_ID"))
         if settings.audience and not settings.tenant_id:
             raise MissingSetting("WEBHOOK_TENANT_ID")
         return settings

@@ -44,6 +44,9 @@ class AuthSettings(Protocol):
     @property
     def tenant_id(self) -> str | None: ...
 
+    @property
+    def caller_id(self) -> str | None: ...
+
 
 def jwks_url(tenant_id: str) -> str:
     """The tenant's published signing keys (Entra's v2.0 discovery document points here)."""
@@ -84,7 +87,7 @@ class TokenCheck:
 class ManagedIdentityValidator:
     """Validates `Authorization: Bearer <jwt>` headers against one audience and one Entra tenant."""
 
-    _shared: ClassVar[dict[tuple[str, str], ManagedIdentityValidator]] = {}
+    _shared: ClassVar[dict[tuple[str, str, tuple[str, ...]], ManagedIdentityValidator]] = {}
 
     def __init__(
         self,
@@ -113,9 +116,10 @@ class ManagedIdentityValidator:
         """One validator per audience and tenant for the worker's life, so the tenant's keys are fetched once."""
         if not settings.audience or not settings.tenant_id:
             raise ValueError("WEBHOOK_AUDIENCE and WEBHOOK_TENANT_ID are both needed to check bearer tokens")
-        key = (settings.audience.strip(), settings.tenant_id.strip())
+        callers = (settings.caller_id.strip(),) if settings.caller_id else ()
+        key = (settings.audience.strip(), settings.tenant_id.strip(), callers)
         if key not in cls._shared:
-            cls._shared[key] = cls(*key)
+            cls._shared[key] = cls(key[0], key[1], allowed_callers=callers)
         return cls._shared[key]
 
     async def accepts(self, authorization: str | None) -> bool:

@@ -99,6 +99,7 @@ module functionApp 'modules/function-app.bicep' = {
     pubsubHub: pubsub.outputs.hubName
     webhookAudience: webhookAudience
     webhookTenantId: subscription().tenantId
+    webhookCallerId: pubsub.outputs.principalId
     guestSigningKey: guestSigningKey
   }
 }

@@ -26,6 +26,9 @@ param webhookAudience string
 @description('Tenant whose Entra issuer and signing keys the event handler trusts.')
 param webhookTenantId string
 
+@description('Object id of Web PubSub\'s managed identity: the only caller the event handler accepts.')
+param webhookCallerId string
+
 @description('Secret that signs guest identities (see deploy/readme.md).')
 @secure()
 param guestSigningKey string
@@ -105,6 +108,7 @@ resource appSettings 'Microsoft.Web/sites/config@2024-04-01' = {
     GUEST_SIGNING_KEY: guestSigningKey
     WEBHOOK_AUDIENCE: webhookAudience
     WEBHOOK_TENANT_ID: webhookTenantId
+    WEBHOOK_CALLER_ID: webhookCallerId
   }
 }
 

@@ -298,12 +298,19 @@ def test_a_validator_needs_an_audience_and_a_tenant(audience: str, tenant: str) 
 class Settings:
     audience: str | None
     tenant_id: str | None
+    caller_id: str | None = None
 
 
 def test_validators_built_from_the_same_settings_are_shared_so_keys_stay_cached() -> None:
     first = ManagedIdentityValidator.for_settings(Settings(AUDIENCE, TENANT))
     assert ManagedIdentityValidator.for_settings(Settings(AUDIENCE, TENANT)) is first
     assert ManagedIdentityValidator.for_settings(Settings(AUDIENCE, OTHER_TENANT)) is not first
+
+
+def test_a_configured_caller_id_pins_the_shared_validator_to_that_identity() -> None:
+    pinned = ManagedIdentityValidator.for_settings(Settings(AUDIENCE, TENANT, "pubsub-object-id"))
+    assert pinned.allowed_callers == frozenset({"pubsub-object-id"})
+    assert ManagedIdentityValidator.for_settings(Settings(AUDIENCE, TENANT)).allowed_callers == frozenset()
 
 
 @pytest.mark.parametrize("settings", [Settings(None, TENANT), Settings(AUDIENCE, None)])

@@ -1,0 +1,48 @@
+"""The event handler's authentication choice, in-process (the signed path runs against the emulator elsewhere)."""
+
+from __future__ import annotations
+
+import azure.functions as func
+import pytest
+
+from api import webhook
+
+
+def event(headers: dict[str, str]) -> func.HttpRequest:
+    base = {"ce-type": "azure.webpubsub.user.createChat", "ce-eventName": "createChat", "ce-hub": "chat"}
+    return func.HttpRequest("POST", "http://localhost/api/eventHandler", headers={**base, **headers}, body=b"{}")
+
+
+@pytest.fixture
+def managed_identity(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("PUBSUB_CONNECTION_STRING", raising=False)
+    monkeypatch.setenv("PUBSUB_ENDPOINT", "https://chatr.webpubsub.azure.com")
+    monkeypatch.setenv("WEBHOOK_AUDIENCE", "https://webpubsub.azure.com")
+    monkeypatch.setenv("WEBHOOK_TENANT_ID", "00000000-0000-0000-0000-000000000001")
+
+
+async def test_with_managed_identity_an_event_without_a_bearer_token_is_refused(managed_identity: None) -> None:
+    response = await webhook.handle(event({"ce-signature": "sha256=anything", "ce-connectionId": "c1"}))
+    assert response.status_code == 401
+
+
+async def test_with_managed_identity_a_garbage_bearer_token_is_refused(managed_identity: None) -> None:
+    response = await webhook.handle(event({"Authorization": "Bearer not-a-jwt"}))
+    assert response.status_code == 401
+
+
+async def test_endpoint_without_keys_or_audience_names_the_missing_setting(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("PUBSUB_CONNECTION_STRING", raising=False)
+    monkeypatch.delenv("WEBHOOK_AUDIENCE", raising=False)
+    monkeypatch.setenv("PUBSUB_ENDPOINT", "https://chatr.webpubsub.azure.com")
+    response = await webhook.handle(event({"ce-connectionId": "c1"}))
+    assert response.status_code == 500
+    assert b"WEBHOOK_AUDIENCE" in response.get_body()
+
+
+async def test_get_is_not_an_event(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(
+        "PUBSUB_CONNECTION_STRING", "Endpoint=http://127.0.0.1:1;AccessKey=" + "k" * 44 + ";Version=1.0;"
+    )
+    request = func.HttpRequest("GET", "http://localhost/api/eventHandler", headers={}, body=b"")
+    assert (await webhook.handle(request)).status_code == 405
