@@ -2,7 +2,7 @@
 // and mirrored to localStorage so a reload shows each chat's recent messages.
 import { reactive } from "../vendor/vue.esm-browser.js";
 
-export const HISTORY_LIMIT = 200;
+const HISTORY_LIMIT = 200;
 const PREFIX = "chatr.history.";
 
 const lists = reactive({});
