@@ -1,6 +1,6 @@
 // The "New Chat" dialog: a name, Create or Cancel; Enter creates, Escape cancels.
 
-const CHAT_NAME_MAX = 50;
+const CHAT_NAME_MAX = 100; // the server's limit too
 
 export default {
   name: "NewChatModal",
