@@ -59,6 +59,10 @@ const app = createApp({
         (a, b) => (b.userId === me) - (a.userId === me) || a.userName.localeCompare(b.userName),
       );
     },
+    reconnectDetail() {
+      const { attempt, reason } = this.connection;
+      return [attempt && `Attempt ${attempt}`, reason && `(${reason})`].filter(Boolean).join(" ") + ".";
+    },
     totalUnread() {
       return this.tabs.reduce((sum, tab) => sum + (this.unread[tab.id] ?? 0), 0);
     },
