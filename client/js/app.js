@@ -12,7 +12,6 @@ import { privateChatId, timeLabel, toastMessage, uuidv4 } from "./utils.js";
 const PROVIDER_ICONS = { aad: "fab fa-microsoft", github: "fab fa-github-alt", guest: "fas fa-user" };
 const NOTICE_KINDS = new Set(["joined", "left", "wantsToChat"]);
 const ACTIVE_TAB_KEY = "chatrActiveChat";
-const JOIN_ANSWER_MS = 10000;
 const LIST_RETRY_MS = 5000;
 const NEWEST = "~"; // sorts after any ISO timestamp: a chat announced just now has none yet
 
@@ -41,7 +40,6 @@ const app = createApp({
       showNewChat: false,
       snapshotEvents: null,
       pendingCreates: new Set(),
-      joinsInFlight: [],
     };
   },
   computed: {
@@ -256,11 +254,10 @@ const app = createApp({
     },
 
     /** The server refused one of our events; nothing changed there, so undo what we did here. */
-    onServerError({ event, message }) {
+    onServerError({ event, message, chatId }) {
       toastMessage(message || `The server refused ${event}`, "danger");
-      if (event === "joinChat") {
-        const failed = this.takeJoinInFlight();
-        if (failed) this.closeTab(failed);
+      if (event === "joinChat" && chatId) {
+        this.closeTab(chatId);
       } else if (event === "deleteChat") {
         this.refreshLists();
       }
@@ -274,7 +271,6 @@ const app = createApp({
       if (frame.fromUserId == null) {
         if (!NOTICE_KINDS.has(data.notice) || typeof data.userName !== "string") return;
         addMessage(chatId, { kind: "notice", notice: data.notice, userId: data.userId, userName: data.userName, time });
-        if (data.notice === "joined" && data.userId === this.me.userId) this.settleJoin(chatId);
       } else {
         if (typeof data.message !== "string") return;
         const fromUserName = this.nameOf(frame.fromUserId, chatId, data.fromUserName);
@@ -328,20 +324,7 @@ const app = createApp({
         return;
       }
       this.openTab(chat, true);
-      this.joinsInFlight.push({ chatId: chat.id, sentAt: Date.now() });
       socket.sendEvent("joinChat", chat.id);
-    },
-
-    /** Our own "joined" notice arrived: that join worked. */
-    settleJoin(chatId) {
-      this.joinsInFlight = this.joinsInFlight.filter((j) => j.chatId !== chatId);
-    },
-
-    /** The join a `joinChat` error is about: the oldest one still waiting (events are answered in order). */
-    takeJoinInFlight() {
-      const recent = this.joinsInFlight.filter((j) => Date.now() - j.sentAt < JOIN_ANSWER_MS);
-      this.joinsInFlight = recent.slice(1);
-      return recent[0]?.chatId ?? null;
     },
 
     /** Create a chat; its tab opens when the server confirms it (`chatCreated`), then we join it. */
