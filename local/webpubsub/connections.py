@@ -51,6 +51,7 @@ class Connection:
         "next_sequence_id",
         "origin",
         "permissions",
+        "pubsub",
         "subprotocol",
         "user_id",
     )
@@ -72,6 +73,7 @@ class Connection:
         self.hub = hub
         self.user_id = user_id
         self.subprotocol = subprotocol
+        self.pubsub = subprotocol in PUBSUB_PROTOCOLS  # speaks a JSON subprotocol (else: a raw client)
         self.permissions = Permissions(roles)
         self.groups: set[str] = set()
         self.limits = limits
@@ -94,11 +96,6 @@ class Connection:
     def reliable(self) -> bool:
         """Uses `json.reliable.webpubsub.azure.v1` (sequence ids, recovery)."""
         return self._unacked is not None
-
-    @property
-    def pubsub(self) -> bool:
-        """Speaks one of the JSON subprotocols (as opposed to a raw WebSocket client)."""
-        return self.subprotocol in PUBSUB_PROTOCOLS
 
     @property
     def attached(self) -> bool:
