@@ -84,7 +84,7 @@ async def client_endpoint(request: web.Request) -> web.StreamResponse:
     offered = _offered(request)
     subprotocol = next((p for p in offered if p in PUBSUB_PROTOCOLS), None)
     connection_id = secrets.token_urlsafe(18)
-    caller = Caller(hub, connection_id, request.url.host or "localhost", user_id, event_id=f"{connection_id}-0")
+    caller = Caller(hub, connection_id, request.url.host or "localhost", f"{connection_id}-0", user_id)
     connect = {
         "claims": {name: claim_values(claims, name) for name in claims},
         "query": _multi(request.query.items(), _HIDDEN_QUERY),

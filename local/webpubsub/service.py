@@ -100,8 +100,9 @@ class Service:
 
     def recover(self, hub: str, connection_id: str, token: str) -> Connection | None:
         """The reliable connection a client may resume with its reconnection token, if it still exists."""
-        connection = self.hubs.get(hub.lower()) and self.hubs[hub.lower()].get(connection_id)
-        if not connection or not connection.reliable or not self.reconnection.valid(connection_id, token):
+        state = self.hubs.get(hub.lower())
+        connection = state.get(connection_id) if state else None
+        if connection is None or not connection.reliable or not self.reconnection.valid(connection_id, token):
             return None
         if timer := self._expiry.pop(connection_id, None):
             timer.cancel()

@@ -44,11 +44,11 @@ class Caller:
     hub: str
     connection_id: str
     origin: str
+    event_id: str
     user_id: str | None = None
     subprotocol: str | None = None
     connection_state: str | None = None
     cookies: dict[str, str] | None = None
-    event_id: str = ""
 
     @classmethod
     def of(cls, connection: Connection) -> Caller:
@@ -57,11 +57,11 @@ class Caller:
             connection.hub,
             connection.id,
             connection.origin,
+            connection.next_event_id(),
             connection.user_id,
             connection.subprotocol,
             connection.connection_state,
             connection.cookies,
-            connection.next_event_id(),
         )
 
 
@@ -199,7 +199,7 @@ class Upstream:
             "ce-awpsversion": "1.0",
             "ce-type": f"azure.webpubsub.{kind}.{event}",
             "ce-source": f"/hubs/{caller.hub}/client/{caller.connection_id}",
-            "ce-id": caller.event_id or caller.connection_id,
+            "ce-id": caller.event_id,
             "ce-time": datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
             "ce-connectionId": caller.connection_id,
             "ce-hub": caller.hub,
