@@ -120,15 +120,19 @@ async def client_endpoint(request: web.Request) -> web.StreamResponse:
 async def _recover(request: web.Request, service: Service, hub: str, connection_id: str) -> web.StreamResponse:
     """A reliable client resuming; anything wrong is a WebSocket closed with 1008 (start afresh)."""
     token = request.query.get("awps_reconnection_token", "")
-    connection = service.recover(hub, connection_id, token)
+    connection = service.recoverable(hub, connection_id, token)
     offered = _offered(request)
-    if connection is None or connection.subprotocol not in offered:
-        ws = _websocket(service.settings, next((p for p in offered if p in PUBSUB_PROTOCOLS), None))
+    usable = connection is not None and connection.subprotocol in offered
+    # even a refusal answers with a subprotocol the client offered: browsers fail handshakes without one
+    chosen = connection.subprotocol if usable else next((p for p in offered if p in PUBSUB_PROTOCOLS), None)
+    ws = _websocket(service.settings, chosen)
+    try:
         await ws.prepare(request)
+    except ConnectionError:
+        return ws  # gone again: the reconnect window keeps running
+    if connection is None or not usable or connection.closed:  # closed: expired while the handshake ran
         await ws.close(code=CLOSE_POLICY, message=b"The connection cannot be recovered.")
         return ws
-    ws = _websocket(service.settings, connection.subprotocol)
-    await ws.prepare(request)
     assert request.transport is not None
     service.resume(connection, ws, request.transport)
     await _serve(service, connection, ws)
