@@ -1,8 +1,8 @@
 """One client connection: who it is, its groups and permissions, and how frames reach its socket.
 
 Frames are written straight to the socket's transport, so fan-out never awaits a receiver. The
-transport's write buffer is the connection's outbound queue, bounded by `Settings.max_queue_bytes`: a client
-that lets it fill up cannot keep up and is reported through `on_overflow` (the service drops it).
+transport's write buffer is the connection's outbound queue, bounded by `Settings.max_queue_bytes`:
+a client that lets it fill up cannot keep up and is reported through `on_overflow` (then dropped).
 Reliable clients also keep every unacknowledged data frame for replay after a reconnect.
 """
 
@@ -67,7 +67,6 @@ class Connection:
         limits: Settings,
         on_overflow: Callable[[Connection, str], None],
         origin: str,
-        connection_state: str | None = None,
     ) -> None:
         self.id = connection_id
         self.hub = hub
@@ -78,7 +77,7 @@ class Connection:
         self.groups: set[str] = set()
         self.limits = limits
         self.origin = origin  # the host clients reached us by: the webhooks' WebHook-Request-Origin
-        self.connection_state = connection_state
+        self.connection_state: str | None = None  # set by event handlers, sent back on later events
         self.cookies: dict[str, str] | None = None
         self.closed = False
         self.closing: asyncio.Future[None] | None = None  # the close handshake, once the service drops it
