@@ -20,7 +20,7 @@ import aiohttp
 
 from .config import EventHandler, Settings
 from .connections import Connection
-from .messages import Payload, PayloadError
+from .messages import JSON, Payload, PayloadError
 from .tokens import signature
 
 log = logging.getLogger("webpubsub.webhooks")
@@ -116,7 +116,7 @@ class Upstream:
         handler = self.handler(caller.hub, "connect", system=True)
         if handler is None:
             return ConnectReply()
-        answer = await self._send(handler, caller, "connect", "sys", Payload("json", json.dumps(request).encode()))
+        answer = await self._send(handler, caller, "connect", "sys", Payload(JSON, json.dumps(request).encode()))
         reply = ConnectReply(connection_state=answer.connection_state, cookies=answer.cookies or None)
         if answer.status == 204 or not answer.body.strip():
             return reply
@@ -160,7 +160,7 @@ class Upstream:
         if handler is None:
             return
         with contextlib.suppress(UpstreamError):  # already logged
-            await self._send(handler, Caller.of(connection), event, "sys", Payload("json", json.dumps(body).encode()))
+            await self._send(handler, Caller.of(connection), event, "sys", Payload(JSON, json.dumps(body).encode()))
 
     # ---- HTTP -------------------------------------------------------------------------------------------
 
