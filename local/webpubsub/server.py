@@ -55,7 +55,7 @@ def _websocket(settings: Settings, subprotocol: str | None) -> web.WebSocketResp
 
 
 async def client_endpoint(request: web.Request) -> web.StreamResponse:
-    """`/client/hubs/{hub}` (or `/client?hub=`): authenticate, ask `connect`, accept, serve the frames."""
+    """`/client/hubs/{hub}` (or `/client/?hub=`): authenticate, ask `connect`, accept, serve the frames."""
     service = request.app[SERVICE]
     hub = request.match_info.get("hub") or request.query.get("hub") or ""
     if not names.valid_hub(hub):
@@ -178,6 +178,7 @@ def create_app(settings: Settings) -> web.Application:
 
     app.router.add_get("/client/hubs/{hub}", client_endpoint)
     app.router.add_get("/client", client_endpoint)
+    app.router.add_get("/client/", client_endpoint)
     app.router.add_get("/api/health", health)
     app.router.add_route("*", "/api/hubs/{tail:.*}", rest_api)
     app.on_shutdown.append(shutdown)
