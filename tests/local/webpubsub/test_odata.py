@@ -42,6 +42,7 @@ class Conn:
         ("indexof(userId, 'da') eq 1", True),
         ("substring(userId, 1) eq 'da'", True),
         ("substring(userId, 0, 1) eq 'A'", True),
+        ("substring(userId, 0, 'x') eq null", True),
         ("userId gt 'A' and userId lt 'B'", True),
         ("length(userId) ge 3 and length(userId) le 3", True),
         ("userId gt 3", False),
