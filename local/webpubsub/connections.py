@@ -1,8 +1,8 @@
 """One client connection: who it is, its groups and permissions, and how frames reach its socket.
 
 Frames are written straight to the socket's transport, so fan-out never awaits a receiver. The
-transport's write buffer is the connection's outbound queue, bounded by `Settings.max_queue_bytes`: a client
-that lets it fill up cannot keep up and is reported through `on_overflow` (the service drops it).
+transport's write buffer is the connection's outbound queue, bounded by `Settings.max_queue_bytes`:
+a client that lets it fill up cannot keep up and is reported through `on_overflow` (then dropped).
 Reliable clients also keep every unacknowledged data frame for replay after a reconnect.
 """
 
@@ -51,6 +51,7 @@ class Connection:
         "next_sequence_id",
         "origin",
         "permissions",
+        "pubsub",
         "subprotocol",
         "user_id",
     )
@@ -66,17 +67,17 @@ class Connection:
         limits: Settings,
         on_overflow: Callable[[Connection, str], None],
         origin: str,
-        connection_state: str | None = None,
     ) -> None:
         self.id = connection_id
         self.hub = hub
         self.user_id = user_id
         self.subprotocol = subprotocol
+        self.pubsub = subprotocol in PUBSUB_PROTOCOLS  # speaks a JSON subprotocol (else: a raw client)
         self.permissions = Permissions(roles)
         self.groups: set[str] = set()
         self.limits = limits
         self.origin = origin  # the host clients reached us by: the webhooks' WebHook-Request-Origin
-        self.connection_state = connection_state
+        self.connection_state: str | None = None  # set by event handlers, sent back on later events
         self.cookies: dict[str, str] | None = None
         self.closed = False
         self.closing: asyncio.Future[None] | None = None  # the close handshake, once the service drops it
@@ -94,11 +95,6 @@ class Connection:
     def reliable(self) -> bool:
         """Uses `json.reliable.webpubsub.azure.v1` (sequence ids, recovery)."""
         return self._unacked is not None
-
-    @property
-    def pubsub(self) -> bool:
-        """Speaks one of the JSON subprotocols (as opposed to a raw WebSocket client)."""
-        return self.subprotocol in PUBSUB_PROTOCOLS
 
     @property
     def attached(self) -> bool:

@@ -66,7 +66,8 @@ def _unary(fn: Callable[[str], Any]) -> Callable[[Any], Any]:
 
 
 def _substring(s: Any, start: Any, length: Any = None) -> Any:
-    if not isinstance(s, str) or not isinstance(start, int):
+    """OData substring(s, start[, length]); null for wrong argument types instead of an error."""
+    if not isinstance(s, str) or not isinstance(start, int) or not isinstance(length, int | None):
         return None
     return s[start:] if length is None else s[start : start + length]
 

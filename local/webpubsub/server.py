@@ -55,7 +55,7 @@ def _websocket(settings: Settings, subprotocol: str | None) -> web.WebSocketResp
 
 
 async def client_endpoint(request: web.Request) -> web.StreamResponse:
-    """`/client/hubs/{hub}` (or `/client?hub=`): authenticate, ask `connect`, accept, serve the frames."""
+    """`/client/hubs/{hub}` (or `/client/?hub=`): authenticate, ask `connect`, accept, serve the frames."""
     service = request.app[SERVICE]
     hub = request.match_info.get("hub") or request.query.get("hub") or ""
     if not names.valid_hub(hub):
@@ -84,7 +84,7 @@ async def client_endpoint(request: web.Request) -> web.StreamResponse:
     offered = _offered(request)
     subprotocol = next((p for p in offered if p in PUBSUB_PROTOCOLS), None)
     connection_id = secrets.token_urlsafe(18)
-    caller = Caller(hub, connection_id, request.url.host or "localhost", user_id, event_id=f"{connection_id}-0")
+    caller = Caller(hub, connection_id, request.url.host or "localhost", f"{connection_id}-0", user_id)
     connect = {
         "claims": {name: claim_values(claims, name) for name in claims},
         "query": _multi(request.query.items(), _HIDDEN_QUERY),
@@ -120,15 +120,19 @@ async def client_endpoint(request: web.Request) -> web.StreamResponse:
 async def _recover(request: web.Request, service: Service, hub: str, connection_id: str) -> web.StreamResponse:
     """A reliable client resuming; anything wrong is a WebSocket closed with 1008 (start afresh)."""
     token = request.query.get("awps_reconnection_token", "")
-    connection = service.recover(hub, connection_id, token)
+    connection = service.recoverable(hub, connection_id, token)
     offered = _offered(request)
-    if connection is None or connection.subprotocol not in offered:
-        ws = _websocket(service.settings, next((p for p in offered if p in PUBSUB_PROTOCOLS), None))
+    usable = connection is not None and connection.subprotocol in offered
+    # even a refusal answers with a subprotocol the client offered: browsers fail handshakes without one
+    chosen = connection.subprotocol if usable else next((p for p in offered if p in PUBSUB_PROTOCOLS), None)
+    ws = _websocket(service.settings, chosen)
+    try:
         await ws.prepare(request)
+    except ConnectionError:
+        return ws  # gone again: the reconnect window keeps running
+    if connection is None or not usable or connection.closed:  # closed: expired while the handshake ran
         await ws.close(code=CLOSE_POLICY, message=b"The connection cannot be recovered.")
         return ws
-    ws = _websocket(service.settings, connection.subprotocol)
-    await ws.prepare(request)
     assert request.transport is not None
     service.resume(connection, ws, request.transport)
     await _serve(service, connection, ws)
@@ -174,6 +178,7 @@ def create_app(settings: Settings) -> web.Application:
 
     app.router.add_get("/client/hubs/{hub}", client_endpoint)
     app.router.add_get("/client", client_endpoint)
+    app.router.add_get("/client/", client_endpoint)
     app.router.add_get("/api/health", health)
     app.router.add_route("*", "/api/hubs/{tail:.*}", rest_api)
     app.on_shutdown.append(shutdown)

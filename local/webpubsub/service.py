@@ -98,17 +98,18 @@ class Service:
         if self.upstream.handler(connection.hub, "connected", system=True):
             connection.connected_notice = self.spawn(self.upstream.notify(connection, "connected", {}))
 
-    def recover(self, hub: str, connection_id: str, token: str) -> Connection | None:
+    def recoverable(self, hub: str, connection_id: str, token: str) -> Connection | None:
         """The reliable connection a client may resume with its reconnection token, if it still exists."""
-        connection = self.hubs.get(hub.lower()) and self.hubs[hub.lower()].get(connection_id)
-        if not connection or not connection.reliable or not self.reconnection.valid(connection_id, token):
+        state = self.hubs.get(hub.lower())
+        connection = state.get(connection_id) if state else None
+        if connection is None or not connection.reliable or not self.reconnection.valid(connection_id, token):
             return None
-        if timer := self._expiry.pop(connection_id, None):
-            timer.cancel()
         return connection
 
     def resume(self, connection: Connection, ws: web.WebSocketResponse, transport: asyncio.Transport) -> None:
         """Put a recovered connection on its new socket and replay what its client has not acknowledged."""
+        if timer := self._expiry.pop(connection.id, None):
+            timer.cancel()
         connection.attach(ws, transport)
         log.info(
             "connection recovered: hub=%s user=%s connection=%s", connection.hub, connection.user_id, connection.id

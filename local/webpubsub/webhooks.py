@@ -20,7 +20,7 @@ import aiohttp
 
 from .config import EventHandler, Settings
 from .connections import Connection
-from .messages import Payload, PayloadError
+from .messages import JSON, Payload, PayloadError
 from .tokens import signature
 
 log = logging.getLogger("webpubsub.webhooks")
@@ -44,11 +44,11 @@ class Caller:
     hub: str
     connection_id: str
     origin: str
+    event_id: str
     user_id: str | None = None
     subprotocol: str | None = None
     connection_state: str | None = None
     cookies: dict[str, str] | None = None
-    event_id: str = ""
 
     @classmethod
     def of(cls, connection: Connection) -> Caller:
@@ -57,11 +57,11 @@ class Caller:
             connection.hub,
             connection.id,
             connection.origin,
+            connection.next_event_id(),
             connection.user_id,
             connection.subprotocol,
             connection.connection_state,
             connection.cookies,
-            connection.next_event_id(),
         )
 
 
@@ -116,7 +116,7 @@ class Upstream:
         handler = self.handler(caller.hub, "connect", system=True)
         if handler is None:
             return ConnectReply()
-        answer = await self._send(handler, caller, "connect", "sys", Payload("json", json.dumps(request).encode()))
+        answer = await self._send(handler, caller, "connect", "sys", Payload(JSON, json.dumps(request).encode()))
         reply = ConnectReply(connection_state=answer.connection_state, cookies=answer.cookies or None)
         if answer.status == 204 or not answer.body.strip():
             return reply
@@ -160,7 +160,7 @@ class Upstream:
         if handler is None:
             return
         with contextlib.suppress(UpstreamError):  # already logged
-            await self._send(handler, Caller.of(connection), event, "sys", Payload("json", json.dumps(body).encode()))
+            await self._send(handler, Caller.of(connection), event, "sys", Payload(JSON, json.dumps(body).encode()))
 
     # ---- HTTP -------------------------------------------------------------------------------------------
 
@@ -199,7 +199,7 @@ class Upstream:
             "ce-awpsversion": "1.0",
             "ce-type": f"azure.webpubsub.{kind}.{event}",
             "ce-source": f"/hubs/{caller.hub}/client/{caller.connection_id}",
-            "ce-id": caller.event_id or caller.connection_id,
+            "ce-id": caller.event_id,
             "ce-time": datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
             "ce-connectionId": caller.connection_id,
             "ce-hub": caller.hub,

@@ -145,6 +145,7 @@ async def test_recovery_with_a_bad_token_is_closed_with_1008(emulator: Emulator,
 async def test_recovery_of_an_unknown_connection_is_closed_with_1008(emulator: Emulator, connect) -> None:
     url = emulator.client_url() + "&awps_connection_id=gone&awps_reconnection_token=whatever"
     client = await connect(url, protocol=RELIABLE, recovering=True)
+    assert client.ws.protocol == RELIABLE  # accepted with the offered subprotocol, as browsers require
     assert (await client.closed())[0] == 1008
 
 

@@ -378,6 +378,12 @@ async def test_async_client_sends_groups_permissions_and_lists(emulator: Emulato
         assert (await client.receive())["data"] == {"hello": "room"}
         await aio.send_to_user("ada", "text", content_type="text/plain")
         assert (await client.receive())["data"] == "text"
+        await aio.send_to_connection(conn_id, b"\x00\x01", content_type="application/octet-stream")
+        assert (await client.receive())["data"] == "AAE="
+        await aio.send_to_all({"all": True})
+        assert (await client.receive())["data"] == {"all": True}
+        await aio.revoke_permission("sendToGroup", conn_id, target_name="room")
+        assert await aio.has_permission("sendToGroup", conn_id, target_name="room") is False
         assert await aio.connection_exists(conn_id) is True
         await aio.remove_connection_from_group("room", conn_id)
         await aio.add_user_to_group("team", "ada")

@@ -6,6 +6,7 @@ import time
 
 import aiohttp
 import jwt
+import pytest
 
 from local.webpubsub.config import HubSettings
 from local.webpubsub.messages import TEXT, Payload
@@ -51,9 +52,10 @@ async def test_audience_host_may_differ_and_hub_case_does_not_matter(emulator: E
     assert await handshake_status(_ws(emulator, f"/client/hubs/Chat?access_token={token}")) == 101
 
 
-async def test_bearer_header_and_hub_query_form_are_accepted(emulator: Emulator) -> None:
+@pytest.mark.parametrize("path", ["/client?hub=chat", "/client/?hub=chat"])
+async def test_bearer_header_and_hub_query_form_are_accepted(emulator: Emulator, path: str) -> None:
     headers = {"Authorization": f"Bearer {_token(emulator)}"}
-    url = _ws(emulator, "/client?hub=chat")
+    url = _ws(emulator, path)
     async with aiohttp.ClientSession() as session, session.ws_connect(url, protocols=[JSON], headers=headers) as ws:
         connected = await ws.receive_json(timeout=5)
     assert connected["event"] == "connected"
