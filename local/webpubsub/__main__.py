@@ -17,7 +17,7 @@ from pathlib import Path
 from aiohttp import web
 
 from .config import ANY_HUB, DEFAULT_KEY, ConfigError, HubSettings, Settings, event_handler, load_hubs
-from .server import create_app
+from .server import SERVICE, create_app
 
 log = logging.getLogger("webpubsub")
 
@@ -76,6 +76,8 @@ async def serve(settings: Settings) -> int:
         loop.add_signal_handler(sig, stop.set)
     await stop.wait()
     log.info("stopping: closing every connection")
+    # Close connections while still listening: handlers of the `disconnected` webhooks may call the REST API.
+    await runner.app[SERVICE].shutdown()
     await runner.cleanup()
     return 0
 
