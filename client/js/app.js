@@ -357,6 +357,7 @@ const app = createApp({
       socket.sendEvent("createPrivateChat", { initiatorUserId: this.me.userId, targetUserId: user.userId });
     },
 
+    /** Publish to the chat's group; false (with a toast) when the service did not take it. */
     async sendMessage(chatId, text) {
       const ack = await socket.sendToGroup(chatId, {
         message: text,
@@ -364,6 +365,7 @@ const app = createApp({
         fromUserName: this.me.userName,
       });
       if (!ack.success) toastMessage(`Message not sent: ${ack.error?.message ?? "refused"}`, "danger");
+      return ack.success;
     },
 
     setIdle(idle) {

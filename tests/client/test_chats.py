@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from playwright.sync_api import expect
 
 from tests.client.users import unique
@@ -121,3 +123,34 @@ def test_a_join_the_server_refuses_shows_its_reason_and_closes_the_tab(new_user)
 
     expect(late.toast("That chat does not exist")).to_be_visible()
     expect(late.tab(gone)).to_have_count(0)
+
+
+def test_a_message_the_service_refuses_goes_back_into_the_box(new_user) -> None:
+    ada = new_user()
+
+    def refuse_messages(ws) -> None:
+        """Stand in for a service that refuses this publish: answer its ack with Forbidden."""
+        server = ws.connect_to_server()
+        server.on_message(ws.send)
+
+        def from_browser(frame: str | bytes) -> None:
+            data = json.loads(frame)
+            if data.get("type") == "sendToGroup":
+                error = {"name": "Forbidden", "message": "no permission"}
+                ws.send(json.dumps({"type": "ack", "ackId": data["ackId"], "success": False, "error": error}))
+            else:
+                server.send(frame)
+
+        ws.on_message(from_browser)
+
+    ada.page.route_web_socket("**/client/hubs/**", refuse_messages)
+    ada.login_guest(unique("Ada"))
+    room = unique("Room")
+    ada.create_chat(room)
+    box = ada.panel(room).get_by_label(f"Message to {room}")
+    box.fill("words worth keeping")
+    box.press("Enter")
+
+    expect(ada.toast("Message not sent: no permission")).to_be_visible()
+    expect(box).to_have_value("words worth keeping")
+    expect(ada.messages(room).filter(has_text="words worth keeping")).to_have_count(0)

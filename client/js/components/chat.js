@@ -1,5 +1,5 @@
 // One chat tab: its messages and the box to write in. It never touches the socket: the root app
-// feeds `messages` from the per-chat store and does the sending when this emits `send`.
+// feeds `messages` from the per-chat store and does the sending through the `send` prop.
 import MessageText from "./message-text.js";
 import { timeLabel } from "../utils.js";
 
@@ -18,8 +18,10 @@ export default {
     me: { type: Object, required: true },
     active: { type: Boolean, default: false },
     canSend: { type: Boolean, default: false },
+    /** Sends a message; resolves to true once the service accepted it. */
+    send: { type: Function, required: true },
   },
-  emits: ["send", "leave"],
+  emits: ["leave"],
   data() {
     return { draft: "" };
   },
@@ -38,11 +40,13 @@ export default {
     if (this.active) this.focusInput();
   },
   methods: {
-    send() {
+    /** Clear the box at once, but put the text back if the message did not get through. */
+    async submit() {
       const text = this.draft.trim();
       if (!text || !this.canSend) return;
-      this.$emit("send", text);
       this.draft = "";
+      const delivered = await this.send(text);
+      if (!delivered && !this.draft) this.draft = text;
     },
     isMine(message) {
       return message.fromUserId === this.me.userId;
@@ -88,7 +92,7 @@ export default {
           </div>
         </template>
       </div>
-      <form class="field has-addons mt-2" @submit.prevent="send">
+      <form class="field has-addons mt-2" @submit.prevent="submit">
         <div class="control is-expanded">
           <input ref="input" v-model="draft" class="input" type="text" maxlength="2000" autocomplete="off"
             :disabled="!canSend" :aria-label="'Message to ' + chat.name"
