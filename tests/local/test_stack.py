@@ -42,3 +42,18 @@ def test_busy_port_is_reported_with_the_setting_that_moves_it() -> None:
     assert code == 1
     output = wait_until(lambda: stack.output() if "SWA_PORT" in stack.output() else "", 10)
     assert f"port {busy} (swa) is busy" in output
+
+
+def test_when_one_part_dies_the_runner_stops_every_other_part() -> None:
+    stack = wait_ready(start_stack("--no-swa"))
+    try:
+        children = psutil.Process(stack.process.pid).children(recursive=True)
+        functions = next(c for c in children if "local.functions_host" in " ".join(c.cmdline()))
+        functions.kill()
+        code = stack.process.wait(timeout=60)
+    finally:
+        stack.stop()
+    assert code == 1
+    assert "functions exited" in wait_until(lambda: stack.output() if "Stopped." in stack.output() else "", 10)
+    _gone, alive = psutil.wait_procs(children, timeout=10)
+    assert alive == []
