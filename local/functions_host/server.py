@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import inspect
 import logging
 import time
 import uuid
 from typing import Any
 
+import aiohttp
 import azure.functions as func
 from aiohttp import web
 
@@ -122,4 +124,12 @@ def build_app(functions: list[HttpFunction]) -> web.Application:
 
     app = web.Application(client_max_size=100 * 1024 * 1024)
     app.router.add_route("*", "/{tail:.*}", handle)
+    app.on_cleanup.append(_close_leftover_sessions)
     return app
+
+
+async def _close_leftover_sessions(_: web.Application) -> None:
+    """The real host kills the worker; we stop cleanly, so close the SDK sessions functions kept open."""
+    for session in [o for o in gc.get_objects() if isinstance(o, aiohttp.ClientSession)]:
+        if not session.closed:
+            await session.close()
