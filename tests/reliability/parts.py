@@ -197,5 +197,11 @@ class Parts:
     def storage_connection_string(self) -> str:
         return azurite_connection_string(self.ports.azurite)
 
+    def __repr__(self) -> str:
+        return f"Parts({self.ports})"
+
+    def _repr_pretty_(self, printer: object, cycle: bool) -> None:  # how hypothesis prints a failing example
+        printer.text(repr(self))  # type: ignore[attr-defined]
+
     def logs(self) -> str:
         return "\n".join(f"==== {p.name}\n{p.log()[-4000:]}" for p in self.processes.values())
