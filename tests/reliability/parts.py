@@ -90,11 +90,11 @@ class Process:
             os.killpg(self.pid, sig)
 
     def stop(self, timeout: float = STOP_TIMEOUT) -> int | None:
-        """SIGTERM (a clean shutdown), SIGKILL if it does not end in time; returns the exit code."""
+        """A clean shutdown (the part's stop signal, as `make run` stops it), SIGKILL if it hangs; the exit code."""
         if self.popen is None:
             return None
         if self.running:
-            self._signal(signal.SIGTERM)
+            self._signal(self.part.stop_signal)
             try:
                 self.popen.wait(timeout)
             except subprocess.TimeoutExpired:
