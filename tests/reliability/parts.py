@@ -164,8 +164,9 @@ class Parts:
         return self
 
     def stop(self) -> None:
-        """Stop everything, emulator first (its `disconnected` events still reach the adapter)."""
-        for name in ("webpubsub", "functions", "azurite"):
+        """Stop everything, the adapter first: the emulator's last `disconnected` events then fail at once,
+        instead of reaching a backend whose broadcasts back to the stopping emulator hang until its timeout."""
+        for name in ("functions", "webpubsub", "azurite"):
             if name in self.processes:
                 self.processes[name].stop()
 
