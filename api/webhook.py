@@ -91,8 +91,17 @@ def parse(req: func.HttpRequest) -> Event:
     )
 
 
-def _user_error(event_name: str, message: str) -> func.HttpResponse:
-    return json_response({"chatEvent": "error", "data": {"event": event_name, "message": message}})
+def _chat_of(event: Event | None) -> str | None:
+    """The chat an event is about, so the browser can undo exactly that (e.g. close a refused tab)."""
+    data = event.data if event else None
+    if isinstance(data, dict):
+        data = data.get("chatId") or data.get("id")
+    return data if isinstance(data, str) and len(data) <= 300 else None
+
+
+def _user_error(event_name: str, message: str, event: Event | None) -> func.HttpResponse:
+    body = {"event": event_name, "message": message, "chatId": _chat_of(event)}
+    return json_response({"chatEvent": "error", "data": body})
 
 
 async def handle(req: func.HttpRequest) -> func.HttpResponse:
@@ -112,15 +121,16 @@ async def handle(req: func.HttpRequest) -> func.HttpResponse:
         log.error("eventHandler: %s", err)
         return error_response(500, str(err))
     event_name = req.headers.get("ce-eventname", "")
+    event = None
     try:
         event = parse(req)
         await ChatEvents(state(), pubsub()).handle(event)
     except Invalid as err:
         log.info("event=%s user=%s refused: %s", event_name, req.headers.get("ce-userid"), err)
-        return _user_error(event_name, str(err))
+        return _user_error(event_name, str(err), event)
     except (StorageUnavailable, PubSubUnavailable, MissingSetting) as err:
         log.error("event=%s user=%s failed: %s", event_name, req.headers.get("ce-userid"), err)
         if req.headers.get("ce-type", "").startswith(SYSTEM_PREFIX):
             return error_response(503, str(err))
-        return _user_error(event_name, "Chatr could not do that right now, please try again")
+        return _user_error(event_name, "Chatr could not do that right now, please try again", event)
     return func.HttpResponse(status_code=204)

@@ -201,9 +201,12 @@ async def test_a_non_member_cannot_publish_to_a_chat(users, barrier) -> None:
     assert not [m for m in ada.group_messages(chat_id) if m.get("fromUserId") == eve.user_id]
 
 
-async def test_joining_an_unknown_chat_is_refused(users) -> None:
+async def test_joining_an_unknown_chat_is_refused_naming_the_chat(users) -> None:
     ada = await users("Ada").connect()
-    await ada.event("joinChat", new_chat_id())
+    missing = new_chat_id()
+    await ada.event("joinChat", missing)
+    error = await ada.chat_event("error", lambda d: d["event"] == "joinChat")
+    assert "does not exist" in error["message"] and error["chatId"] == missing
     assert "does not exist" in await ada.error_reply("joinChat")
     await ada.event("joinChat", "../../etc/passwd")
     assert "not a valid chat id" in await ada.error_reply("joinChat")

@@ -1,0 +1,136 @@
+// The one WebSocket to Web PubSub: connects, reconnects with backoff, and hands every frame to one listener.
+
+const SUBPROTOCOL = "json.webpubsub.azure.v1";
+const FIRST_RETRY_MS = 1000;
+const MAX_RETRY_MS = 30000;
+const STABLE_AFTER_MS = 5000;
+
+/**
+ * Owns the connection so nothing else adds socket listeners. `connectUrl` is awaited before every
+ * attempt (tokens expire, so each reconnect gets a fresh one; returning null gives up quietly),
+ * `onOpen` runs after each successful (re)connect, `onFrame` gets every parsed server frame but
+ * acks, and `onStatus` gets `{state, attempt, retryInSeconds, reason}` on every change.
+ */
+export class ChatSocket {
+  constructor({ connectUrl, onOpen, onFrame, onStatus }) {
+    Object.assign(this, { connectUrl, onOpen, onFrame, onStatus });
+    this.ws = null;
+    this.attempt = 0;
+    this.stopped = false;
+    this.retryTimer = null;
+    this.nextAckId = 1;
+    this.pendingAcks = new Map();
+    window.addEventListener("online", () => this.retryNow());
+  }
+
+  /** True when frames can be sent right now. */
+  get isOpen() {
+    return this.ws?.readyState === WebSocket.OPEN;
+  }
+
+  /** Connect for the first time. */
+  start() {
+    this.connect();
+  }
+
+  /** Close for good (logout): no reconnect afterwards. */
+  stop() {
+    this.stopped = true;
+    clearTimeout(this.retryTimer);
+    this.ws?.close(1000, "logout");
+  }
+
+  /** Send a custom event to the backend; strings go as text, anything else as JSON. */
+  sendEvent(event, data) {
+    const dataType = typeof data === "string" ? "text" : "json";
+    return this.send({ type: "event", event, dataType, data });
+  }
+
+  /** Publish to a chat's group; resolves with the service's ack (`success` false when refused). */
+  sendToGroup(group, data) {
+    const ackId = this.nextAckId++;
+    const acked = new Promise((resolve) => this.pendingAcks.set(ackId, resolve));
+    if (!this.send({ type: "sendToGroup", group, dataType: "json", data, ackId })) {
+      this.settleAck(ackId, { success: false, error: { message: "not connected" } });
+    }
+    return acked;
+  }
+
+  /** Retry at once instead of waiting for the backoff (the browser came back online). */
+  retryNow() {
+    if (this.stopped || this.ws || this.retryTimer === null) return;
+    clearTimeout(this.retryTimer);
+    this.connect();
+  }
+
+  send(frame) {
+    if (!this.isOpen) return false;
+    this.ws.send(JSON.stringify(frame));
+    return true;
+  }
+
+  report(state, extra = {}) {
+    this.onStatus({ state, attempt: this.attempt, retryInSeconds: 0, reason: "", ...extra });
+  }
+
+  async connect() {
+    this.retryTimer = null;
+    this.report(this.attempt === 0 ? "connecting" : "reconnecting");
+    let url;
+    try {
+      url = await this.connectUrl();
+    } catch (err) {
+      this.scheduleRetry(err.message);
+      return;
+    }
+    if (url === null || this.stopped) return;
+    const ws = new WebSocket(url, SUBPROTOCOL);
+    let openedAt = 0;
+    let reason = "";
+    ws.addEventListener("open", () => {
+      openedAt = Date.now();
+      this.report("open");
+      this.onOpen();
+    });
+    ws.addEventListener("message", (event) => {
+      const frame = parseFrame(event.data);
+      if (frame?.type === "ack") this.settleAck(frame.ackId, frame);
+      else if (frame?.type === "system" && frame.event === "disconnected") reason = frame.message ?? "";
+      if (frame && frame.type !== "ack") this.onFrame(frame);
+    });
+    ws.addEventListener("close", (event) => {
+      this.ws = null;
+      for (const ackId of [...this.pendingAcks.keys()]) {
+        this.settleAck(ackId, { success: false, error: { message: "connection lost" } });
+      }
+      if (this.stopped) return;
+      if (openedAt && Date.now() - openedAt > STABLE_AFTER_MS) this.attempt = 0;
+      this.scheduleRetry(reason || `connection closed (code ${event.code})`);
+    });
+    this.ws = ws;
+  }
+
+  scheduleRetry(reason) {
+    if (this.stopped) return;
+    const delay = Math.min(MAX_RETRY_MS, FIRST_RETRY_MS * 2 ** this.attempt) * (0.8 + Math.random() * 0.4);
+    this.attempt += 1;
+    this.report("reconnecting", { retryInSeconds: Math.ceil(delay / 1000), reason });
+    this.retryTimer = setTimeout(() => this.connect(), delay);
+  }
+
+  settleAck(ackId, ack) {
+    const resolve = this.pendingAcks.get(ackId);
+    this.pendingAcks.delete(ackId);
+    resolve?.(ack);
+  }
+}
+
+/** Parse a text frame; anything that is not a JSON object is ignored rather than trusted. */
+function parseFrame(text) {
+  try {
+    const frame = JSON.parse(text);
+    return frame && typeof frame === "object" ? frame : null;
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,123 @@
+"""Group chats: create, join, talk both ways, unread markers, delete by the owner only, reload."""
+
+from __future__ import annotations
+
+from playwright.sync_api import expect
+
+from tests.client.users import unique
+
+
+def test_create_join_and_talk_both_ways_with_an_unread_count_on_a_background_tab(new_user) -> None:
+    ada = new_user().login_guest(unique("Ada"))
+    bob = new_user().login_github(unique("Bob"))
+    lobby, side = unique("Lobby"), unique("Side")
+
+    ada.create_chat(lobby)
+    expect(bob.chat_link(lobby)).to_be_visible()
+    bob.join_chat(lobby)
+    expect(ada.panel(lobby).locator(".chatNotice", has_text=f"{bob.name} has joined the chat")).to_be_visible()
+
+    ada.send(lobby, "Hello Bob")
+    expect(bob.messages(lobby).filter(has_text="Hello Bob")).to_be_visible()
+    bob.send(lobby, "Hi Ada")
+    expect(ada.messages(lobby).filter(has_text="Hi Ada")).to_be_visible()
+    mine = ada.panel(lobby).locator(".msgRow.chatRight")
+    expect(mine).to_have_count(1)
+    expect(mine.locator(".msgFrom")).to_have_text(ada.name)
+    expect(ada.panel(lobby).locator(".msgRow:not(.chatRight) .msgFrom")).to_have_text(bob.name)
+
+    bob.create_chat(side)
+    ada.send(lobby, "one")
+    ada.send(lobby, "two")
+    expect(bob.tab(lobby).locator(".unread .tag")).to_have_text("2")
+    expect(bob.page).to_have_title("(2) Chatr")
+    bob.tab(lobby).click()
+    expect(bob.tab(lobby).locator(".unread")).to_have_count(0)
+    expect(bob.messages(lobby).filter(has_text="two")).to_be_visible()
+    assert ada.console_errors == [] and bob.console_errors == []  # nothing broke, no CSP violation
+
+
+def test_the_owner_deletes_a_chat_and_it_disappears_for_the_others(new_user) -> None:
+    owner = new_user().login_guest(unique("Owner"))
+    member = new_user().login_guest(unique("Member"))
+    doomed = unique("Doomed")
+
+    owner.create_chat(doomed)
+    member.join_chat(doomed)
+    expect(member.delete_button(doomed)).to_have_count(0)
+    expect(owner.delete_button(doomed)).to_be_visible()
+
+    owner.delete_button(doomed).click()
+
+    assert [d.type for d in owner.dialogs] == ["confirm"]
+    expect(member.toast("💥 Chat deleted by owner, you have been removed!")).to_be_visible()
+    expect(member.chat_link(doomed)).to_have_count(0)
+    expect(member.tab(doomed)).to_have_count(0)
+    expect(owner.chat_link(doomed)).to_have_count(0)
+    expect(owner.tab(doomed)).to_have_count(0)
+
+
+def test_a_reload_reopens_the_users_chats_with_their_recent_messages(new_user) -> None:
+    ada = new_user().login_guest(unique("Ada"))
+    bob = new_user().login_guest(unique("Bob"))
+    first, second = unique("First"), unique("Second")
+    ada.create_chat(first)
+    ada.create_chat(second)
+    bob.join_chat(first)
+    bob.send(first, "before the reload")
+    ada.send(second, "note to self")
+
+    ada.page.reload()
+    ada.wait_ready()
+
+    expect(ada.tab(first)).to_be_visible()
+    expect(ada.tab(second)).to_be_visible()
+    ada.tab(first).click()
+    expect(ada.messages(first).filter(has_text="before the reload")).to_be_visible()
+    ada.tab(second).click()
+    expect(ada.messages(second).filter(has_text="note to self")).to_be_visible()
+    ada.send(second, "after the reload")
+    bob.send(first, "still here?")
+    ada.tab(first).click()
+    expect(ada.messages(first).filter(has_text="still here?")).to_be_visible()
+
+
+def test_leaving_a_chat_closes_its_tab_and_tells_the_others(new_user) -> None:
+    ada = new_user().login_guest(unique("Ada"))
+    bob = new_user().login_guest(unique("Bob"))
+    room = unique("Room")
+    ada.create_chat(room)
+    bob.join_chat(room)
+
+    bob.panel(room).get_by_role("button", name=f"Leave {room}").click()
+
+    expect(bob.tab(room)).to_have_count(0)
+    expect(ada.panel(room).locator(".chatNotice", has_text=f"{bob.name} has left the chat")).to_be_visible()
+    bob.page.reload()
+    bob.wait_ready()
+    expect(bob.chat_link(room)).to_be_visible()
+    expect(bob.tab(room)).to_have_count(0)
+
+
+def test_a_join_the_server_refuses_shows_its_reason_and_closes_the_tab(new_user) -> None:
+    owner = new_user().login_guest(unique("Owner"))
+    late = new_user()
+
+    def drop_chat_deleted(ws) -> None:
+        """Stand in for a missed broadcast: pass every frame through except `chatDeleted`."""
+        server = ws.connect_to_server()
+        ws.on_message(server.send)
+        server.on_message(lambda frame: None if '"chatDeleted"' in str(frame) else ws.send(frame))
+
+    late.page.route_web_socket("**/client/hubs/**", drop_chat_deleted)
+    late.login_guest(unique("Late"))
+    gone = unique("Gone")
+    owner.create_chat(gone)
+    expect(late.chat_link(gone)).to_be_visible()
+    owner.delete_button(gone).click()
+    expect(owner.chat_link(gone)).to_have_count(0)
+
+    late.chat_link(gone).click()
+
+    expect(late.toast("That chat does not exist")).to_be_visible()
+    expect(late.tab(gone)).to_have_count(0)

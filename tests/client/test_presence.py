@@ -1,0 +1,87 @@
+"""Who is online: login by both kinds, idle and return, logout, and the login/route protection."""
+
+from __future__ import annotations
+
+import re
+import urllib.request
+
+from playwright.sync_api import expect
+
+from tests.client.users import unique
+
+
+def test_a_guest_and_a_github_user_see_each_other_online(new_user) -> None:
+    ada = new_user().login_guest(unique("Ada"))
+    bob = new_user().login_github(unique("Bob"))
+
+    expect(ada.user_entry(bob.name)).to_be_visible()
+    expect(ada.user_entry(bob.name).locator("i.fa-github-alt")).to_be_attached()
+    expect(bob.user_entry(ada.name)).to_be_visible()
+    expect(bob.user_entry(ada.name).locator("i.fa-user")).to_be_attached()
+    expect(ada.toast(f"🤩 {bob.name} has just joined")).to_be_visible()
+    expect(bob.me_entry()).to_have_class(re.compile(r"\buserSelf\b"))
+    assert ada.console_errors == [] and bob.console_errors == []
+
+
+def test_idle_and_return_are_seen_by_the_other_user(new_user) -> None:
+    watcher = new_user().login_guest(unique("Watcher"))
+    sleeper = new_user(idle_seconds=2).login_guest(unique("Sleeper"))
+    entry = watcher.user_entry(sleeper.name)
+
+    expect(watcher.toast(f"💤 User {sleeper.name} is now idle")).to_be_visible()
+    expect(entry.locator("i.fa-bed")).to_be_visible()
+    expect(entry).to_have_class(re.compile(r"\buserAway\b"))
+
+    sleeper.page.mouse.move(200, 200)
+    sleeper.page.mouse.move(220, 240)
+    expect(watcher.toast(f"🤸‍♂️ User {sleeper.name} has returned")).to_be_visible()
+    expect(entry.locator("i.fa-bed")).to_have_count(0)
+
+    late = new_user().login_guest(unique("Late"))
+    expect(late.user_entry(sleeper.name).locator("i.fa-bed")).to_have_count(0)
+
+
+def test_logout_of_either_kind_takes_the_user_offline_and_clears_this_browser(new_user) -> None:
+    stays = new_user().login_guest(unique("Stays"))
+    leaves = new_user().login_github(unique("Leaves"))
+    expect(stays.user_entry(leaves.name)).to_be_visible()
+
+    room = unique("Room")
+    stays.create_chat(room)
+    stays.send(room, "kept in this browser until logout")
+
+    leaves.logout()
+
+    expect(stays.toast(f"💨 {leaves.name} has left or logged off")).to_be_visible()
+    expect(stays.user_entry(leaves.name)).to_have_count(0)
+    leaves.page.goto("/index.html")
+    leaves.page.wait_for_url("**/login.html")
+
+    stored = "Object.keys(localStorage).filter((k) => k === 'chatrGuest' || k.startsWith('chatr.history.'))"
+    assert len(stays.page.evaluate(stored)) == 2
+    stays.logout()
+    assert stays.page.evaluate(stored) == []
+    stays.page.goto("/index.html")
+    stays.page.wait_for_url("**/login.html")
+
+
+def test_signed_out_visitors_are_sent_to_the_login_page_and_the_app_sets_a_csp(new_user, stack) -> None:
+    visitor = new_user()
+    visitor.page.goto("/")
+    visitor.page.wait_for_url("**/login.html")
+    expect(visitor.page.get_by_role("link", name="GitHub")).to_be_visible()
+
+    with urllib.request.urlopen(f"{stack.swa_url}/index.html", timeout=10) as response:
+        csp = response.headers["Content-Security-Policy"]
+    directives = dict(d.strip().split(" ", 1) for d in csp.split(";"))
+    assert directives["script-src"] == "'self' 'unsafe-eval'"
+    assert directives["default-src"] == "'self'"
+    assert visitor.console_errors == []
+
+
+def test_a_sign_in_the_backend_refuses_is_explained_instead_of_looping_to_the_login_page(new_user) -> None:
+    odd = new_user().login_github(unique("Odd"), user_id="spaces are not allowed", wait=False)
+
+    expect(odd.page.get_by_role("alert")).to_contain_text("Chatr cannot use this sign-in.")
+    odd.page.get_by_role("button", name="Logout").click()
+    odd.page.wait_for_url("**/login.html")

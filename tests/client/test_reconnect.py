@@ -1,0 +1,31 @@
+"""When the service drops the socket, the client says so, reconnects by itself, and chatting goes on."""
+
+from __future__ import annotations
+
+from azure.messaging.webpubsubservice import WebPubSubServiceClient
+from playwright.sync_api import expect
+
+from tests.client.users import unique
+
+
+def test_the_client_reconnects_after_the_server_drops_its_socket(new_user, stack) -> None:
+    ada = new_user().login_guest(unique("Ada"))
+    bob = new_user().login_guest(unique("Bob"))
+    room = unique("Room")
+    ada.create_chat(room)
+    bob.join_chat(room)
+    service = WebPubSubServiceClient.from_connection_string(stack.pubsub_connection_string, hub="chat")
+
+    service.close_user_connections(ada.user_id, reason="test drop")
+
+    expect(ada.page.get_by_text("Reconnecting…")).to_be_visible()
+    expect(ada.panel(room).get_by_label(f"Message to {room}")).to_be_disabled()
+    expect(ada.page.get_by_text("Reconnecting…")).to_be_hidden(timeout=20_000)
+    expect(ada.panel(room).get_by_label(f"Message to {room}")).to_be_enabled()
+    expect(ada.me_entry()).to_have_text(ada.name)
+    expect(bob.user_entry(ada.name)).to_be_visible()
+
+    ada.send(room, "back again")
+    expect(bob.messages(room).filter(has_text="back again")).to_be_visible()
+    bob.send(room, "welcome back")
+    expect(ada.messages(room).filter(has_text="welcome back")).to_be_visible()

@@ -1,0 +1,143 @@
+"""One person using Chatr in their own browser context, driven through the UI like a user would."""
+
+from __future__ import annotations
+
+import base64
+import json
+import uuid
+
+from playwright.sync_api import BrowserContext, Dialog, Locator, expect
+
+from tests.support import RunningStack
+
+TIMEOUT_MS = 15_000
+expect.set_options(timeout=TIMEOUT_MS)
+
+
+def unique(name: str) -> str:
+    """A display name no other test uses, so assertions never match someone else's user or chat."""
+    return f"{name} {uuid.uuid4().hex[:6]}"
+
+
+class ChatUser:
+    """A browser context with one page on the app, plus the steps a test needs."""
+
+    def __init__(self, context: BrowserContext, stack: RunningStack) -> None:
+        self.context = context
+        self.stack = stack
+        self.page = context.new_page()
+        self.name = ""
+        self.dialogs: list[Dialog] = []
+        self.page.on("dialog", self._on_dialog)
+        self.console_errors: list[str] = []
+        self.page.on("console", lambda m: self.console_errors.append(m.text) if m.type == "error" else None)
+        self.page.on("pageerror", lambda err: self.console_errors.append(str(err)))
+        self.page.set_default_timeout(TIMEOUT_MS)
+
+    def _on_dialog(self, dialog: Dialog) -> None:
+        """Accept confirm() (deleting a chat); record every dialog so a test can prove none was an alert."""
+        self.dialogs.append(dialog)
+        dialog.accept()
+
+    # ---- logging in and out ----------------------------------------------------------------------
+
+    def login_guest(self, name: str) -> ChatUser:
+        """Guest login through the login page: the name, then Enter."""
+        self.name = name
+        self.page.goto("/login.html")
+        self.page.get_by_role("button", name="Guest").click()
+        self.page.get_by_label("Enter your name").fill(name)
+        self.page.get_by_label("Enter your name").press("Enter")
+        self.page.wait_for_url("**/index.html")
+        return self.wait_ready()
+
+    def login_github(self, name: str, user_id: str | None = None, wait: bool = True) -> ChatUser:
+        """Sign in with the SWA CLI's emulated GitHub login.
+
+        Its form (at /.auth/login/github) is driven by jQuery from a CDN, which an offline machine
+        cannot load, so after filling the form we store what its submit handler would: the
+        `StaticWebAppsAuthCookie` (base64 JSON principal). The SWA CLI then serves /.auth/me and adds
+        x-ms-client-principal to /api calls exactly as after a real form submit.
+        """
+        self.name = name
+        user_id = user_id or uuid.uuid4().hex
+        self.page.goto("/.auth/login/github?post_login_redirect_uri=/index.html")
+        self.page.fill("#userId", user_id)
+        self.page.fill("#userDetails", name)
+        principal = {
+            "identityProvider": "github",
+            "userId": user_id,
+            "userDetails": name,
+            "userRoles": ["anonymous", "authenticated"],
+            "claims": [],
+        }
+        cookie = base64.b64encode(json.dumps(principal).encode()).decode()
+        self.context.add_cookies([{"name": "StaticWebAppsAuthCookie", "value": cookie, "url": self.stack.swa_url}])
+        self.console_errors.clear()  # the emulator's form page fails to load its CDN scripts offline
+        self.page.goto("/")
+        return self.wait_ready() if wait else self
+
+    def wait_ready(self) -> ChatUser:
+        """The app is connected and shows this user, highlighted, in Online Users."""
+        expect(self.me_entry()).to_have_text(self.name, timeout=TIMEOUT_MS)
+        return self
+
+    def logout(self) -> None:
+        self.page.get_by_role("button", name="Logout").click()
+        self.page.wait_for_url("**/login.html")
+
+    @property
+    def user_id(self) -> str:
+        return self.me_entry().get_attribute("data-user-id") or ""
+
+    # ---- what is on screen -----------------------------------------------------------------------
+
+    def me_entry(self) -> Locator:
+        return self.page.locator("button.userItem.userSelf")
+
+    def user_entry(self, name: str) -> Locator:
+        return self.page.get_by_role("button", name=f"Chat privately with {name}")
+
+    def chat_link(self, name: str) -> Locator:
+        return self.page.get_by_role("link", name=f"Open chat {name}", exact=True)
+
+    def delete_button(self, chat_name: str) -> Locator:
+        return self.page.get_by_role("button", name=f"Delete chat {chat_name}", exact=True)
+
+    def tab(self, chat_name: str) -> Locator:
+        return self.page.get_by_role("tab").filter(has=self.page.locator(".tabName", has_text=chat_name))
+
+    def panel(self, chat_name: str) -> Locator:
+        return self.page.get_by_role("tabpanel", name=f"Chat: {chat_name}", exact=True)
+
+    def messages(self, chat_name: str) -> Locator:
+        return self.panel(chat_name).locator(".msgText")
+
+    def toast(self, text: str) -> Locator:
+        return self.page.locator(".notification").filter(has_text=text)
+
+    # ---- doing things ----------------------------------------------------------------------------
+
+    def create_chat(self, name: str) -> None:
+        """New Chat → name → Enter; the chat opens as the active tab."""
+        self.page.get_by_role("button", name="New Chat").click()
+        self.page.get_by_label("Chat name").fill(name)
+        self.page.get_by_label("Chat name").press("Enter")
+        self.wait_joined(name)
+
+    def join_chat(self, name: str) -> None:
+        self.chat_link(name).click()
+        self.wait_joined(name)
+
+    def wait_joined(self, chat_name: str) -> None:
+        """Our own "has joined" notice arrived: the server added us, so we may publish."""
+        expect(self.tab(chat_name)).to_have_attribute("aria-selected", "true")
+        notice = self.panel(chat_name).locator(".chatNotice", has_text=f"{self.name} has joined the chat")
+        expect(notice).to_be_visible()
+
+    def send(self, chat_name: str, text: str) -> None:
+        """Type into the chat's box and press Enter; wait until the message is back from the service."""
+        box = self.panel(chat_name).get_by_label(f"Message to {chat_name}")
+        box.fill(text)
+        box.press("Enter")
+        expect(self.messages(chat_name).filter(has_text=text).last).to_be_visible()
