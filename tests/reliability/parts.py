@@ -134,15 +134,16 @@ class Parts:
         persistent: bool = False,
         event_handler: str | None = None,
         emulator_args: tuple[str, ...] = (),
+        swa: bool = False,
     ) -> Parts:
-        """The parts `make run` would start (without the SWA CLI), on free ports, not started yet.
+        """The parts `make run` would start, on free ports, not started yet (the SWA CLI only with `swa`).
 
         `persistent` keeps Azurite's data in `workdir` so it survives a restart; `event_handler`
         points the emulator somewhere other than the adapter (a proxy a test controls).
         """
         ports = Ports(swa=free_port(), functions=free_port(), pubsub=free_port(), azurite=free_port())
         env = {k: v for k, v in os.environ.items() if not k.startswith(("PUBSUB_", "STORAGE_", "WEBHOOK_"))}
-        planned, _ = plan(ports, in_memory=not persistent, data_dir=workdir, env=env, swa=False)
+        planned, _ = plan(ports, in_memory=not persistent, data_dir=workdir, env=env, swa=swa)
         parts = cls(ports)
         for part in planned:
             if part.name == "webpubsub":
@@ -154,7 +155,7 @@ class Parts:
         return parts
 
     def start(self) -> Parts:
-        """Start every part in `make run`'s order: Azurite, emulator, adapter."""
+        """Start every part in `make run`'s order: Azurite, emulator, adapter (and the SWA CLI)."""
         try:
             for process in self.processes.values():
                 process.start()
@@ -166,7 +167,7 @@ class Parts:
     def stop(self) -> None:
         """Stop everything, the adapter first: the emulator's last `disconnected` events then fail at once,
         instead of reaching a backend whose broadcasts back to the stopping emulator hang until its timeout."""
-        for name in ("functions", "webpubsub", "azurite"):
+        for name in ("swa", "functions", "webpubsub", "azurite"):
             if name in self.processes:
                 self.processes[name].stop()
 
@@ -181,6 +182,10 @@ class Parts:
     @property
     def functions(self) -> Process:
         return self.processes["functions"]
+
+    @property
+    def swa_url(self) -> str:
+        return f"http://127.0.0.1:{self.ports.swa}"
 
     @property
     def functions_url(self) -> str:
