@@ -108,6 +108,15 @@ async def _hears(receiver: ChatClient, sender: ChatClient, chat_id: str, text: s
     await receiver.wait_for(lambda m: m.get("group") == chat_id and m.get("data", {}).get("message") == text, 30)
 
 
+async def _keep_talking(client: ChatClient, chat_id: str, sent: dict[str, int]) -> None:
+    """Post a message every 50 ms until the socket goes, counting those the service acknowledged."""
+    with contextlib.suppress(AssertionError, ConnectionError, RuntimeError):
+        while not client.closed:
+            if (await client.publish(chat_id, f"message {sent[client.name]}"))["success"]:
+                sent[client.name] += 1
+            await asyncio.sleep(0.05)
+
+
 async def _closed(*clients: ChatClient) -> None:
     async def all_closed() -> bool:
         return all(c.closed for c in clients)
@@ -138,9 +147,16 @@ async def test_chats_users_and_memberships_survive_an_emulator_restart(parts_fac
     crew = crews(parts)
     ada, bob, chat_id, room = await _chatting_pair(crew)
     before = _without_connections(await snapshot(parts.storage_connection_string))
+    sent = {ada.name: 0, bob.name: 0}
+    chatter = [asyncio.ensure_future(_keep_talking(c, g, sent)) for c, g in ((ada, chat_id), (bob, room))]
 
-    parts.emulator.restart(crash=crash)
+    async def chatting() -> bool:
+        return all(n >= 3 for n in sent.values())
+
+    await eventually(chatting, timeout=30)
+    await asyncio.to_thread(parts.emulator.restart, crash=crash)  # while they talk
     await _closed(ada, bob)
+    await asyncio.gather(*chatter)
     ada, bob = await asyncio.gather(crew.reconnect(ada), crew.reconnect(bob))
 
     await _hears(bob, ada, chat_id, "we are back")
@@ -171,7 +187,7 @@ async def test_the_api_answers_503_while_azurite_is_down_then_recovers_with_noth
     ada, bob, chat_id, _room = await _chatting_pair(crew)
     before = _without_connections(await snapshot(parts.storage_connection_string))
 
-    parts.azurite.stop()
+    await asyncio.to_thread(parts.azurite.stop)
     for path in ("getToken", "users", "chats"):
         started = time.monotonic()
         status, body = await ada.api(path)
@@ -185,7 +201,7 @@ async def test_the_api_answers_503_while_azurite_is_down_then_recovers_with_noth
     assert not ada.closed
     await _hears(bob, ada, chat_id, "storage is down but we can talk")  # messages never touch storage
 
-    parts.azurite.start()
+    await asyncio.to_thread(parts.azurite.start)
 
     async def api_back() -> bool:
         return (await ada.api("chats"))[0] == 200
@@ -208,7 +224,7 @@ async def test_chat_goes_on_while_the_functions_adapter_restarts_and_nothing_is_
     ada, bob, chat_id, room = await _chatting_pair(crew)
     before = _without_connections(await snapshot(parts.storage_connection_string))
 
-    parts.functions.kill()
+    await asyncio.to_thread(parts.functions.kill)
     await _hears(bob, ada, chat_id, "the backend is down")
     await _hears(ada, bob, room, "we can still talk")
     frame = {"type": "event", "event": "joinChat", "dataType": "text", "data": chat_id}
@@ -216,7 +232,7 @@ async def test_chat_goes_on_while_the_functions_adapter_restarts_and_nothing_is_
     assert ack["success"] is False and ack["error"]["name"] == "InvocationFailed"  # the user hears it failed
     assert not ada.closed
 
-    parts.functions.start()
+    await asyncio.to_thread(parts.functions.start)
     assert await create_chat(bob, "After the restart")
     after = _without_connections(await snapshot(parts.storage_connection_string))
     new_rows = {k for k in after.keys() - before.keys() if k[0] == "chats"}
@@ -237,9 +253,9 @@ async def test_a_user_who_leaves_while_the_adapter_is_down_is_not_shown_online_f
     crew = crews(parts)
     ada = await crew("Ada").connect()
     leaver = await crew("Leaver").connect()
-    parts.functions.kill()
+    await asyncio.to_thread(parts.functions.kill)
     await leaver.close()
-    parts.functions.start()
+    await asyncio.to_thread(parts.functions.start)
 
     async def offline() -> bool:
         _, online = await ada.api("users")
