@@ -13,7 +13,7 @@ VENDOR_STAMP := client/vendor/.installed
 BROWSER_STAMP := $(VENV)/.browser
 PYTEST_ARGS ?=
 
-.PHONY: help setup run test lint lint-fix bench clean package deploy deploy-infra deploy-api deploy-client tunnel
+.PHONY: help setup run test lint lint-fix bench soak clean package deploy deploy-infra deploy-api deploy-client tunnel
 
 help: ## Show this list
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-14s\033[0m %s\n", $$1, $$2}'
@@ -70,6 +70,9 @@ lint-fix: $(VENV_STAMP) $(NODE_STAMP) ## Fix what the linters can fix
 
 bench: setup $(BROWSER_STAMP) ## Run the benchmarks and print the results table
 	$(PY) -m bench
+
+soak: setup $(BROWSER_STAMP) ## Long reliability runs (minutes): the fuzzers with many more examples, more rounds, the memory soak
+	CHATR_SOAK=1 $(PY) -m pytest tests/reliability -m "soak or not soak" $(PYTEST_ARGS)
 
 clean: ## Remove the venv, node_modules, vendored files and local data
 	rm -rf $(VENV) node_modules client/vendor .data .artifacts dist .pytest_cache .ruff_cache

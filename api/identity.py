@@ -38,7 +38,7 @@ class Identity:
 def _principal(header: str) -> Identity | None:
     try:
         principal = json.loads(base64.b64decode(header, validate=False))
-    except (binascii.Error, ValueError):
+    except (binascii.Error, ValueError, RecursionError):
         return None
     if not isinstance(principal, dict) or not is_user_id(principal.get("userId")):
         return None

@@ -75,7 +75,7 @@ def parse(req: func.HttpRequest) -> Event:
     if content_type == "application/json":
         try:
             data = json.loads(body) if body else None
-        except ValueError as err:
+        except (ValueError, RecursionError) as err:  # RecursionError: nested deeper than the parser goes
             raise Invalid("The event data is not valid JSON") from err
     elif content_type == "text/plain":
         try:

@@ -80,6 +80,7 @@ class Part:
     ready_url: str | None = None
     env: dict[str, str] = field(default_factory=dict)
     process: asyncio.subprocess.Process | None = None
+    stop_signal: signal.Signals = signal.SIGTERM  # what asks it to stop cleanly
 
 
 def port_is_free(port: int) -> bool:
@@ -116,6 +117,7 @@ def plan(
                 ],
                 ports.azurite,
                 "AZURITE_PORT",
+                stop_signal=signal.SIGINT,  # Azurite saves its data on SIGINT only; SIGTERM loses the last 5 s
             )
         )
         backend_env["STORAGE_CONNECTION_STRING"] = azurite_connection_string(ports.azurite)
@@ -256,7 +258,7 @@ class Stack:
             if part.process is None:
                 continue
             if part.process.returncode is None:
-                _signal_group(part.process.pid, signal.SIGTERM)
+                _signal_group(part.process.pid, part.stop_signal)
             try:
                 await asyncio.wait_for(part.process.wait(), STOP_TIMEOUT)
             except TimeoutError:

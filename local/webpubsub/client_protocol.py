@@ -146,7 +146,7 @@ async def _handle_pubsub(service: Service, connection: Connection, message: WSMe
         return
     try:
         frame = json.loads(message.data)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nested deeper than the parser goes
         service.drop(connection, "The message is not valid JSON.", CLOSE_INVALID)
         return
     if not isinstance(frame, dict):

@@ -37,7 +37,7 @@ class Payload:
         if mime == "application/json" or mime.endswith("+json"):
             try:
                 json.loads(body.decode())
-            except (UnicodeDecodeError, ValueError) as err:
+            except (UnicodeDecodeError, ValueError, RecursionError) as err:
                 raise PayloadError(f"the body is not valid JSON: {err}") from err
             return cls(JSON, body)
         if mime.startswith("text/"):
@@ -56,7 +56,7 @@ class Payload:
                 raise PayloadError("'data' is required and may not be null for dataType json")
             try:
                 return cls(JSON, dumps(data).encode())
-            except ValueError as err:
+            except (ValueError, RecursionError) as err:
                 raise PayloadError(f"'data' is not valid JSON: {err}") from err
         if data_type == TEXT:
             if not isinstance(data, str):

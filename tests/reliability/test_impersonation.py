@@ -1,0 +1,348 @@
+"""A user with a valid token tries to be someone else, or to see and touch what is not theirs: every attempt fails.
+
+Mallory is a real, signed-in user with a working connection. Each test makes one kind of attempt and
+then checks the victims' own views (what their sockets received, what the API shows them) for a trace.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import time
+
+import aiohttp
+import jwt
+import pytest
+
+from local.stack import LOCAL_GUEST_SIGNING_KEY
+from tests.chat_client import SUBPROTOCOL, ChatClient
+from tests.reliability.helpers import (
+    acknowledged,
+    create_chat,
+    event_headers,
+    join,
+    new_chat_id,
+    post_event,
+    signature,
+    snapshot,
+)
+from tests.reliability.parts import Parts
+
+pytestmark = pytest.mark.timeout(120)
+
+
+def _private_room(a: ChatClient, b: ChatClient) -> str:
+    return "private_" + "_".join(sorted((a.user_id, b.user_id)))
+
+
+async def _private_pair(users) -> tuple[ChatClient, ChatClient, str]:
+    ada = await users("Ada").connect()
+    bob = await users("Bob").connect()
+    await ada.event("createPrivateChat", {"targetUserId": bob.user_id})
+    room = json.loads(await bob.chat_event("joinPrivateChat"))["id"]
+    await bob.notice(room, "wantsToChat", ada.user_id)
+    return ada, bob, room
+
+
+def _traces_of(victim: ChatClient, mallory: ChatClient) -> list[dict]:
+    """Everything the victim received that came from, or names, Mallory."""
+    return [m for m in victim.received if mallory.user_id in json.dumps(m)]
+
+
+async def _handshake_status(url: str) -> int:
+    async with aiohttp.ClientSession() as session:
+        try:
+            ws = await session.ws_connect(url, protocols=(SUBPROTOCOL,))
+        except aiohttp.WSServerHandshakeError as err:
+            return err.status
+        await ws.close()
+        return 101
+
+
+# ---- tokens and credentials -----------------------------------------------------------------
+
+
+async def test_asking_get_token_for_another_user_id_returns_your_own_identity(users, barrier) -> None:
+    victim = await users("Victim").connect()
+    mallory = users("Mallory")
+    for query in (f"userId={victim.user_id}", f"user_id={victim.user_id}", f"userId={victim.user_id}&guestName=V"):
+        status, body = await mallory.api(f"getToken?{query}")
+        assert status == 200
+        assert jwt.decode(body["token"], options={"verify_signature": False})["sub"] == mallory.user_id
+        assert body["user"]["userId"] == mallory.user_id
+    await mallory.connect()
+    assert mallory.connection_id
+    online = await victim.chat_event("userOnline", lambda d: mallory.user_id in d)
+    assert json.loads(online)["userId"] == mallory.user_id
+
+
+def _guest_credential(key: str, sub: str, **extra: object) -> str:
+    now = int(time.time())
+    claims = {"iss": "chatr-guest", "sub": sub, "name": "Victim", "iat": now, "exp": now + 3600, **extra}
+    return jwt.encode(claims, key, algorithm="HS256")
+
+
+async def test_forged_guest_credentials_for_another_user_are_refused(users) -> None:
+    victim_client = users()
+    status, issued = await victim_client.api("getToken?guestName=Victim", headers={})
+    assert status == 200
+    victim_id = issued["user"]["userId"]
+    mallory = users()
+    forgeries = {
+        "guessed key": _guest_credential("not-the-key-but-just-as-long-as-one-" * 2, victim_id),
+        "alg none": jwt.encode({"iss": "chatr-guest", "sub": victim_id, "exp": time.time() + 60}, None, "none"),
+        "expired": _guest_credential(LOCAL_GUEST_SIGNING_KEY, victim_id, exp=int(time.time()) - 10),
+        "wrong issuer": _guest_credential(LOCAL_GUEST_SIGNING_KEY, victim_id, iss="someone-else"),
+        "payload swapped": ".".join(
+            [
+                issued["guest"].split(".")[0],
+                base64.urlsafe_b64encode(json.dumps({"iss": "chatr-guest", "sub": victim_id}).encode())
+                .rstrip(b"=")
+                .decode(),
+                issued["guest"].split(".")[2],
+            ]
+        ),
+        "garbage": "x" * 500,
+    }
+    # "expired" and "wrong issuer" use the local key on purpose: even a leaked key is bounded by the claims.
+    for what, credential in forgeries.items():
+        status, body = await mallory.api("getToken", headers={"X-Chatr-Guest": credential})
+        assert status == 401, (what, body)
+        status, _ = await mallory.api("chats", headers={"X-Chatr-Guest": credential})
+        assert status == 401, what
+
+
+async def test_a_malformed_principal_header_is_not_an_identity(users) -> None:
+    mallory = users()
+    for header in ("not base64!", base64.b64encode(b"[]").decode(), base64.b64encode(b'{"userId": "a b"}').decode()):
+        status, _ = await mallory.api("getToken", headers={"x-ms-client-principal": header})
+        assert status == 401
+
+
+async def test_a_tampered_web_pubsub_token_cannot_open_a_connection(users, stack: Parts) -> None:
+    victim = await users("Victim").connect()
+    mallory = users("Mallory")
+    _, body = await mallory.api("getToken")
+    header, _payload, sig = body["token"].split(".")
+    claims = jwt.decode(body["token"], options={"verify_signature": False})
+    as_victim = {**claims, "sub": victim.user_id}
+    with_roles = {**claims, "role": ["webpubsub.joinLeaveGroup", "webpubsub.sendToGroup"]}
+
+    def encoded(value: dict) -> str:
+        return base64.urlsafe_b64encode(json.dumps(value).encode()).rstrip(b"=").decode()
+
+    forgeries = {
+        "payload swapped, signature kept": f"{header}.{encoded(as_victim)}.{sig}",
+        "roles added, signature kept": f"{header}.{encoded(with_roles)}.{sig}",
+        "signed with a guessed key": jwt.encode(as_victim, "guessed-key-" * 4, algorithm="HS256"),
+        "alg none": jwt.encode(as_victim, None, algorithm="none"),
+    }
+    for what, token in forgeries.items():
+        assert await _handshake_status(f"{body['baseUrl']}?access_token={token}") == 401, what
+    assert await _handshake_status(body["url"]) == 101
+
+
+async def test_a_client_token_does_not_open_the_service_rest_api(users, stack: Parts) -> None:
+    ada = await users("Ada").connect()
+    chat_id = await create_chat(ada)
+    await join(ada, chat_id)
+    mallory = await users("Mallory").connect()
+    _, body = await mallory.api("getToken")
+    base = f"{stack.pubsub_url}/api/hubs/chat"
+    group, conn = chat_id, mallory.connection_id
+    calls = [
+        ("PUT", f"{base}/groups/{group}/connections/{conn}"),
+        ("PUT", f"{base}/permissions/sendToGroup/connections/{conn}?targetName={group}"),
+        ("POST", f"{base}/:send"),
+        ("POST", f"{base}/groups/{group}/:send"),
+        ("DELETE", f"{base}/users/{ada.user_id}/groups"),
+    ]
+    async with aiohttp.ClientSession() as session:
+        for method, url in calls:
+            sep = "&" if "?" in url else "?"
+            headers = {"Authorization": f"Bearer {body['token']}", "Content-Type": "application/json"}
+            async with session.request(method, f"{url}{sep}api-version=2024-01-01", headers=headers, data="{}") as r:
+                assert r.status == 401, (method, url, r.status)
+    ack = await mallory.publish(chat_id, "did it work?")
+    assert ack["success"] is False and ack["error"]["name"] == "Forbidden"
+
+
+async def test_a_connection_cannot_be_taken_over_by_its_id(users, stack: Parts, barrier) -> None:
+    victim = await users("Victim").connect()
+    mallory = users("Mallory")
+    _, body = await mallory.api("getToken")
+    ws_base = body["baseUrl"]
+    for token in ("", "forged-reconnection-token"):
+        url = f"{ws_base}?awps_connection_id={victim.connection_id}&awps_reconnection_token={token}"
+        async with aiohttp.ClientSession() as session:
+            ws = await session.ws_connect(url, protocols=(SUBPROTOCOL,))
+            closing = await ws.receive(timeout=30)
+            assert closing.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED)
+            assert ws.close_code == 1008
+    await barrier(victim)
+    assert not victim.closed
+
+
+# ---- chats one is not in --------------------------------------------------------------------
+
+
+async def test_an_outsider_can_neither_join_the_group_directly_nor_publish_nor_hear(users, barrier) -> None:
+    ada = await users("Ada").connect()
+    chat_id = await create_chat(ada)
+    await join(ada, chat_id)
+    mallory = await users("Mallory").connect()
+    ack, _ = await acknowledged(mallory, {"type": "joinGroup", "group": chat_id})
+    assert ack["success"] is False and ack["error"]["name"] == "Forbidden"
+    ack = await mallory.publish(chat_id, "let me in")
+    assert ack["success"] is False and ack["error"]["name"] == "Forbidden"
+    await ada.publish(chat_id, "members only")
+    await barrier(ada, mallory)
+    assert mallory.group_messages(chat_id) == []
+    assert not [m for m in ada.group_messages(chat_id) if m.get("fromUserId") == mallory.user_id]
+
+
+async def test_an_outsider_cannot_join_read_or_post_to_a_private_chat_of_two_others(users, barrier, stack) -> None:
+    ada, bob, room = await _private_pair(users)
+    mallory = await users("Mallory").connect()
+    before = {k: v for k, v in (await snapshot(stack.storage_connection_string)).items() if room in k[2]}
+
+    await mallory.event("joinChat", room)
+    assert "invitation" in await mallory.error_reply("joinChat")
+    ack, _ = await acknowledged(mallory, {"type": "joinGroup", "group": room})
+    assert ack["error"]["name"] == "Forbidden"
+    assert (await mallory.publish(room, "hello?"))["error"]["name"] == "Forbidden"
+    await mallory.event("leaveChat", {"chatId": room})
+    assert "not in that chat" in await mallory.error_reply("leaveChat")
+    await mallory.event("deleteChat", room)
+    assert await mallory.error_reply("deleteChat")
+    # naming Ada as the initiator opens a chat between Mallory and Bob, never Ada and Bob's
+    await mallory.event("createPrivateChat", {"initiatorUserId": ada.user_id, "targetUserId": bob.user_id})
+    mine = json.loads(await mallory.chat_event("joinPrivateChat"))["id"]
+    assert mine == _private_room(mallory, bob) != room
+    _, listed = await mallory.api("chats")
+    assert room not in listed["chats"]
+
+    await ada.publish(room, "just between us")
+    await bob.wait_for(lambda m: m.get("group") == room and m.get("data", {}).get("message") == "just between us")
+    await barrier(mallory, ada)
+    assert mallory.group_messages(room) == []
+    assert not [m for m in ada.group_messages(room) if mallory.user_id in json.dumps(m)]
+    after = {k: v for k, v in (await snapshot(stack.storage_connection_string)).items() if room in k[2]}
+    assert after == before
+
+
+async def test_a_member_who_left_hears_nothing_more_and_cannot_post(users, barrier) -> None:
+    ada = await users("Ada").connect()
+    mallory = await users("Mallory").connect()
+    chat_id = await create_chat(ada)
+    await join(ada, chat_id)
+    await join(mallory, chat_id)
+    await mallory.event("leaveChat", {"chatId": chat_id})
+    await ada.notice(chat_id, "left", mallory.user_id)
+    await barrier(mallory)
+    heard = len(mallory.group_messages(chat_id))
+    await ada.publish(chat_id, "after you left")
+    assert (await mallory.publish(chat_id, "still here"))["success"] is False
+    ack, _ = await acknowledged(mallory, {"type": "joinGroup", "group": chat_id})
+    assert ack["success"] is False
+    await barrier(mallory, ada)
+    assert len(mallory.group_messages(chat_id)) == heard
+
+
+async def test_deleting_a_chat_you_do_not_own_fails_and_leaves_no_trace(users, barrier, stack) -> None:
+    ada = await users("Ada").connect()
+    bob = await users("Bob").connect()
+    chat_id = await create_chat(ada, "Ada's room")
+    await join(ada, chat_id)
+    await join(bob, chat_id)
+    mallory = await users("Mallory").connect()
+    await join(mallory, chat_id)  # even a member who is not the owner
+    before = await snapshot(stack.storage_connection_string)
+    await mallory.event("deleteChat", chat_id)
+    assert "owner" in await mallory.error_reply("deleteChat")
+    unsigned = event_headers("deleteChat", ada.user_id, ada.connection_id, signed=False)
+    status, _ = await post_event(stack.functions_url, {**unsigned, "Content-Type": "text/plain"}, chat_id)
+    assert status == 401
+    assert await snapshot(stack.storage_connection_string) == before
+    assert (await bob.publish(chat_id, "still here"))["success"] is True
+    await ada.wait_for(lambda m: m.get("group") == chat_id and m.get("data", {}).get("message") == "still here")
+    await barrier(ada, bob)
+    for victim in (ada, bob):
+        assert chat_id not in victim.chat_events("chatDeleted")
+        assert not victim.chat_events("error")
+
+
+# ---- passing oneself off as someone else ----------------------------------------------------
+
+
+async def test_the_sender_others_see_is_the_connections_user_whatever_the_payload_claims(users, barrier) -> None:
+    ada = await users("Ada").connect()
+    bob = await users("Bob").connect()
+    chat_id = await create_chat(ada)
+    await join(ada, chat_id)
+    mallory = await users("Mallory").connect()
+    await join(mallory, chat_id)
+    forged = {"message": "send me your password", "fromUserId": ada.user_id, "fromUserName": "Ada"}
+    ack, _ = await acknowledged(
+        mallory, {"type": "sendToGroup", "group": chat_id, "dataType": "json", "data": forged, "fromUserId": "x"}
+    )
+    assert ack["success"] is True
+    fake_notice = {"notice": "left", "userId": ada.user_id, "userName": "Ada"}
+    await acknowledged(mallory, {"type": "sendToGroup", "group": chat_id, "dataType": "json", "data": fake_notice})
+    await barrier(ada)
+    from_mallory = [m for m in ada.group_messages(chat_id) if m["data"] in (forged, fake_notice)]
+    assert len(from_mallory) == 2
+    assert all(m["fromUserId"] == mallory.user_id and m["from"] == "group" for m in from_mallory)
+    # real notices are the server's (fromUserId null): a member's look-alike is told apart by fromUserId
+    server_notices = [m["data"] for m in ada.group_messages(chat_id) if m["fromUserId"] is None]
+    assert fake_notice not in server_notices
+    await barrier(bob)
+    assert bob.group_messages(chat_id) == []
+
+
+async def test_events_naming_another_user_act_on_the_sender_only(users, barrier) -> None:
+    ada = await users("Ada").connect()
+    chat_id = await create_chat(ada)
+    await join(ada, chat_id)
+    mallory = await users("Mallory").connect()
+    await join(mallory, chat_id)
+    watcher = await users("Watcher").connect()
+    await mallory.event("userEnterIdle", ada.user_id)
+    assert await watcher.chat_event("userIsIdle") == mallory.user_id
+    await mallory.event("leaveChat", {"chatId": chat_id, "userName": "Ada", "userId": ada.user_id})
+    left = await ada.notice(chat_id, "left", mallory.user_id)
+    assert left["data"]["userName"] == "Mallory"
+    await mallory.event("userConnected", {"userName": "Ada", "userProvider": "aad", "userId": ada.user_id})
+    online = json.loads(await watcher.chat_event("userOnline", lambda d: mallory.user_id in d))
+    assert online == {"userId": mallory.user_id, "userName": "Mallory", "userProvider": "github", "idle": True}
+    await barrier(ada, watcher)
+    assert ada.user_id not in watcher.chat_events("userIsIdle")
+    _, listed = await ada.api("chats")
+    assert set(listed["chats"][chat_id]["members"]) == {ada.user_id}
+    assert (await ada.publish(chat_id, "I am still here"))["success"] is True
+    _, online_users = await watcher.api("users")
+    assert online_users["users"][ada.user_id]["idle"] is False
+    assert online_users["users"][ada.user_id]["userName"] == "Ada"
+
+
+async def test_a_webhook_that_names_another_user_without_our_signature_is_refused(users, barrier, stack) -> None:
+    ada = await users("Ada").connect()
+    chat_id = await create_chat(ada)
+    await join(ada, chat_id)
+    before = await snapshot(stack.storage_connection_string)
+    forged_events = [
+        ("leaveChat", "application/json", json.dumps({"chatId": chat_id})),
+        ("deleteChat", "text/plain", chat_id),
+        ("userEnterIdle", "text/plain", ada.user_id),
+        ("createChat", "application/json", json.dumps({"id": new_chat_id(), "name": "Forged"})),
+    ]
+    for event, content_type, body in forged_events:
+        for forged in ("", "sha256=" + "0" * 64, signature(ada.connection_id, "guessed-key-" * 4)):
+            headers = event_headers(event, ada.user_id, ada.connection_id, signed=False)
+            headers.update({"ce-signature": forged, "Content-Type": content_type})
+            status, _ = await post_event(stack.functions_url, headers, body)
+            assert status == 401, (event, forged)
+    assert await snapshot(stack.storage_connection_string) == before
+    await barrier(ada)
+    assert chat_id not in ada.chat_events("chatDeleted")
+    assert ada.user_id not in ada.chat_events("userIsIdle")

@@ -1,0 +1,223 @@
+"""100 people chatting in 10 chats: every message reaches every member exactly once, in order per sender.
+
+`make test` runs a few seconds of it; `make soak` (marker `soak`) runs minutes, with people coming and
+going on the side, and checks that the memory of the emulator, the Functions adapter and Azurite
+stays flat once warmed up.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import os
+import random
+import time
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import psutil
+import pytest
+
+from tests.chat_client import ChatClient
+from tests.reliability.helpers import acknowledged, create_chat
+from tests.reliability.parts import Parts
+
+CLIENTS = 100
+CHATS = 10
+SOAK_WARMUP = float(os.environ.get("CHATR_SOAK_WARMUP", "45"))
+SOAK_SECONDS = float(os.environ.get("CHATR_SOAK_SECONDS", "180"))
+MEMORY_GROWTH_LIMIT_MB = 40.0  # generous: flat means no growth with the number of messages or connections
+
+
+@pytest.fixture
+def soak_stack(tmp_path: Path) -> Iterator[Parts]:
+    parts = Parts.plan(tmp_path).start()
+    yield parts
+    parts.stop()
+
+
+@dataclass
+class Room:
+    chat_id: str
+    members: list[ChatClient]
+
+
+@dataclass
+class Traffic:
+    """Who sent what: per sender, the sequence numbers posted (each acknowledged by the service)."""
+
+    sent: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
+    errors: list[str] = field(default_factory=list)
+
+
+async def _limited(coroutines, limit: int = 10) -> list:
+    gate = asyncio.Semaphore(limit)
+
+    async def run(coroutine):
+        async with gate:
+            return await coroutine
+
+    return list(await asyncio.gather(*(run(c) for c in coroutines)))
+
+
+async def _join(client: ChatClient, chat_id: str) -> None:
+    _, errors = await acknowledged(client, {"type": "event", "event": "joinChat", "dataType": "text", "data": chat_id})
+    assert not errors, errors
+
+
+async def _populate(parts: Parts, made: list[ChatClient]) -> list[Room]:
+    def person(i: int) -> ChatClient:
+        client = ChatClient(parts.functions_url, f"Person {i}")
+        made.append(client)
+        return client
+
+    people = await _limited([person(i).connect() for i in range(CLIENTS)])
+    rooms = []
+    for index in range(CHATS):
+        members = people[index::CHATS]
+        chat_id = await create_chat(members[0], f"Room {index}")
+        rooms.append(Room(chat_id, members))
+    await _limited([_join(c, r.chat_id) for r in rooms for c in r.members])
+    return rooms
+
+
+async def _chatter(client: ChatClient, chat_id: str, until: float, traffic: Traffic, rng: random.Random) -> None:
+    for seq in itertools.count():
+        if time.monotonic() >= until:
+            return
+        ack = await client.publish(chat_id, f"{client.user_id}:{seq}")
+        if not ack.get("success"):
+            traffic.errors.append(f"{client.name}: {ack}")
+            return
+        traffic.sent[client.user_id].append(seq)
+        await asyncio.sleep(rng.uniform(0.5, 1.5))
+
+
+async def _churn(parts: Parts, rooms: list[Room], until: float, made: list[ChatClient], rng: random.Random) -> int:
+    """People who come, join, say something, leave and close the tab, over and over."""
+    cycles = 0
+    while time.monotonic() < until:
+        room = rng.choice(rooms)
+        visitor = ChatClient(parts.functions_url, f"Visitor {cycles}")
+        made.append(visitor)
+        await visitor.connect()
+        await _join(visitor, room.chat_id)
+        await visitor.publish(room.chat_id, "just passing through")
+        await acknowledged(
+            visitor, {"type": "event", "event": "leaveChat", "dataType": "json", "data": {"chatId": room.chat_id}}
+        )
+        await visitor.close()
+        made.remove(visitor)
+        cycles += 1
+    return cycles
+
+
+async def _talk(parts: Parts, rooms: list[Room], seconds: float, traffic: Traffic, made, churn: bool) -> int:
+    rng = random.Random(42)
+    until = time.monotonic() + seconds
+    talkers = [_chatter(c, r.chat_id, until, traffic, random.Random(rng.random())) for r in rooms for c in r.members]
+    churners = [_churn(parts, rooms, until, made, random.Random(rng.random())) for _ in range(3)] if churn else []
+    results = await asyncio.gather(*talkers, *churners)
+    return sum(r for r in results if isinstance(r, int))
+
+
+async def _settled(parts: Parts, people: list[ChatClient]) -> None:
+    """Everything sent before now has reached every client (the service writes in order per connection)."""
+    from azure.messaging.webpubsubservice.aio import WebPubSubServiceClient
+
+    marker = {"settled": time.monotonic()}
+    async with WebPubSubServiceClient.from_connection_string(parts.pubsub_connection_string, hub="chat") as service:
+        await _limited(
+            [service.send_to_connection(c.connection_id, marker, content_type="application/json") for c in people]
+        )
+    await asyncio.gather(*(c.wait_for(lambda m: m.get("data") == marker, timeout=120) for c in people))
+
+
+def _check_delivery(rooms: list[Room], traffic: Traffic) -> int:
+    """Exactly once, in order per sender, to every member; nothing to anyone else. Returns deliveries."""
+    assert not traffic.errors, traffic.errors[:5]
+    delivered = 0
+    everyone = [c for r in rooms for c in r.members]
+    for room in rooms:
+        senders = {c.user_id for c in room.members}
+        for receiver in everyone:
+            got: dict[str, list[int]] = defaultdict(list)
+            for message in receiver.group_messages(room.chat_id):
+                sender = message.get("fromUserId")
+                if sender in senders:
+                    owner, _, seq = message["data"]["message"].rpartition(":")
+                    assert owner == sender, message
+                    got[sender].append(int(seq))
+            if receiver in room.members:
+                for sender in senders:
+                    assert got[sender] == traffic.sent[sender], (receiver.name, sender, got[sender][:20])
+                    delivered += len(got[sender])
+            else:
+                assert not got, (receiver.name, room.chat_id)
+    return delivered
+
+
+def _rss_mb(parts: Parts) -> dict[str, float]:
+    sizes = {}
+    for name, process in parts.processes.items():
+        root = psutil.Process(process.pid)
+        total = sum(p.memory_info().rss for p in [root, *root.children(recursive=True)] if p.is_running())
+        sizes[name] = total / 2**20
+    return sizes
+
+
+async def test_a_hundred_people_in_ten_chats_get_every_message_exactly_once_in_order(soak_stack: Parts) -> None:
+    made: list[ChatClient] = []
+    try:
+        rooms = await _populate(soak_stack, made)
+        traffic = Traffic()
+        await _talk(soak_stack, rooms, 6.0, traffic, made, churn=False)
+        await _settled(soak_stack, [c for r in rooms for c in r.members])
+        delivered = _check_delivery(rooms, traffic)
+        assert sum(len(s) for s in traffic.sent.values()) >= CLIENTS  # everyone said something
+        assert delivered == sum(len(s) for s in traffic.sent.values()) * (CLIENTS // CHATS)
+    finally:
+        for client in made:
+            await client.close()
+
+
+@pytest.mark.soak
+@pytest.mark.timeout(SOAK_WARMUP + SOAK_SECONDS + 900)
+async def test_soak_minutes_of_chat_deliver_exactly_once_and_memory_stays_flat(soak_stack: Parts, capsys) -> None:
+    made: list[ChatClient] = []
+    try:
+        rooms = await _populate(soak_stack, made)
+        people = [c for r in rooms for c in r.members]
+        warmup = Traffic()
+        await _talk(soak_stack, rooms, SOAK_WARMUP, warmup, made, churn=True)
+        await _settled(soak_stack, people)
+        _check_delivery(rooms, warmup)
+        for client in people:  # start the measured period from empty client buffers
+            client.received.clear()
+        before = _rss_mb(soak_stack)
+
+        traffic = Traffic()
+        started = time.monotonic()
+        visitors = await _talk(soak_stack, rooms, SOAK_SECONDS, traffic, made, churn=True)
+        await _settled(soak_stack, people)
+        elapsed = time.monotonic() - started
+        delivered = _check_delivery(rooms, traffic)
+        after = _rss_mb(soak_stack)
+    finally:
+        for client in made:
+            with contextlib.suppress(Exception):
+                await client.close()
+
+    sent = sum(len(s) for s in traffic.sent.values())
+    report = [
+        f"soak: {CLIENTS} clients, {CHATS} chats, {elapsed:.0f} s measured after {SOAK_WARMUP:.0f} s warm-up",
+        f"soak: {sent} messages sent, {delivered} delivered exactly once in order, {visitors} visitors came and went",
+        *(f"soak: RSS {name}: {before[name]:.1f} MB -> {after[name]:.1f} MB" for name in before),
+    ]
+    with capsys.disabled():
+        print("\n" + "\n".join(report))
+    grown = {name: after[name] - before[name] for name in before}
+    assert all(growth < MEMORY_GROWTH_LIMIT_MB for growth in grown.values()), report
