@@ -12,7 +12,9 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
+from . import presence
 from .models import Chat, Membership, User
+from .presence import UNKNOWN_USER
 from .pubsub import PubSub, json_string
 from .state import State
 from .validation import (
@@ -27,7 +29,6 @@ from .validation import (
 )
 
 log = logging.getLogger(__name__)
-UNKNOWN_USER = "Unknown user: reload the page to sign in again"
 
 
 @dataclass(frozen=True)
@@ -82,29 +83,9 @@ class ChatEvents:
 
     # ---- presence ----------------------------------------------------------------------------
 
-    async def _register(self, user_id: str, connection_id: str) -> User:
-        """Record the connection once (both `connected` and `userConnected` may arrive first)."""
-        user, added = await self.state.add_connection(user_id, connection_id)
-        if user is None:
-            raise Invalid(UNKNOWN_USER)
-        if added:
-            await self._forget_closed(user, connection_id)
-        return user
-
-    async def _forget_closed(self, user: User, current: str) -> None:
-        """Drop connections whose `disconnected` never arrived, so nobody stays online forever."""
-        others = [c for c in user.connections if c != current]
-        if not others:
-            return
-        open_now = set(await self.pubsub.open_connections(others))
-        for stale in (c for c in others if c not in open_now):
-            log.info("event=connected user=%s dropping stale connection %s", user.id, stale)
-            await self.state.remove_connection(user.id, stale)
-            user.connections.remove(stale)
-
     async def connected(self, user_id: str, event: Event) -> None:
         """A connection opened: count it for presence."""
-        await self._register(user_id, event.connection_id)
+        await presence.register(self.state, self.pubsub, user_id, event.connection_id)
 
     async def user_connected(self, user_id: str, event: Event) -> None:
         """The browser is ready: put it in every chat its user is in (a reload reopens them), then announce the user.
@@ -112,17 +93,14 @@ class ChatEvents:
         Restoring here rather than in `connected` means the browser hears `userOnline` only once it can
         publish to its chats, whichever of the two events the service delivered first.
         """
-        user = await self._register(user_id, event.connection_id)
+        user = await presence.register(self.state, self.pubsub, user_id, event.connection_id)
         memberships = await self.state.chats_of(user_id)
         await asyncio.gather(*(self.pubsub.admit([event.connection_id], m.chat_id) for m in memberships))
         await self.pubsub.broadcast("userOnline", json_string(user.to_wire()))
 
     async def disconnected(self, user_id: str, event: Event) -> None:
         """A connection closed: the user goes offline only when it was their last one."""
-        _, went_offline = await self.state.remove_connection(user_id, event.connection_id)
-        if went_offline:
-            log.info("event=disconnected user=%s offline", user_id)
-            await self.pubsub.broadcast("userOffline", user_id)
+        await presence.unregister(self.state, self.pubsub, user_id, event.connection_id)
 
     async def _set_idle(self, user_id: str, idle: bool) -> None:
         user, changed = await self.state.set_idle(user_id, idle)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import azure.functions as func
 
+from . import presence
 from .identity import identify
 from .models import Membership
 from .responses import error_response, json_response
-from .runtime import guarded, state
+from .runtime import guarded, pubsub, state
 from .validation import is_private
 
 NOT_SIGNED_IN = "Sign in, or join as a guest, first"
@@ -18,7 +19,7 @@ async def get_users(req: func.HttpRequest) -> func.HttpResponse:
     """Users online now, idle state included: `{"users": {id: {userId, userName, userProvider, idle}}}`."""
     if identify(req) is None:
         return error_response(401, NOT_SIGNED_IN)
-    users = await state().list_online_users()
+    users = await presence.online_users(state(), pubsub())
     return json_response({"users": {uid: u.to_wire() for uid, u in users.items()}})
 
 

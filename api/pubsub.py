@@ -133,12 +133,21 @@ class PubSub:
 
         await asyncio.gather(*(guarded(c) for c in connection_ids))
 
-    async def open_connections(self, connection_ids: list[str]) -> list[str]:
-        """The connections among these that the service still has open."""
-        exists = await asyncio.gather(
-            *(self._call("connection exists", self._client.connection_exists(c)) for c in connection_ids)
-        )
-        return [c for c, alive in zip(connection_ids, exists, strict=True) if alive]
+    async def join_presence(self, connection_id: str, group: str) -> None:
+        """Put a connection in the presence group (never granted publishing there)."""
+
+        async def step(c: str) -> None:
+            await self._client.add_connection_to_group(group, c)
+
+        await self._each_connection("count presence", [connection_id], group, step)
+
+    async def group_connections(self, group: str) -> set[str]:
+        """Every live connection in a group (the service pages the list)."""
+
+        async def collect() -> set[str]:
+            return {m.connection_id async for m in self._client.list_connections(group=group)}
+
+        return await self._call("list connections", collect())
 
 
 def json_string(value: Any) -> str:

@@ -243,11 +243,6 @@ async def test_chat_goes_on_while_the_functions_adapter_restarts_and_nothing_is_
     await _hears(carol, bob, chat_id, "hi Carol")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a `disconnected` event the backend missed (adapter down) is never replayed and nothing prunes "
-    "the connection later, so the user stays listed online until they connect again",
-)
 async def test_a_user_who_leaves_while_the_adapter_is_down_is_not_shown_online_forever(parts_factory, crews) -> None:
     parts = parts_factory()
     crew = crews(parts)
