@@ -4,18 +4,21 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import secrets
 from typing import Any
 
 from aiohttp import WSMsgType, web
 
 from . import names, rest
-from .client_protocol import handle_frame
+from .client_protocol import CLOSE_SERVER_ERROR, handle_frame
 from .config import Settings
 from .connections import CLOSE_TIMEOUT, PUBSUB_PROTOCOLS, Connection
 from .service import CLOSE_POLICY, Service
 from .tokens import TokenError, claim_values, verify_client_token
 from .webhooks import Caller, UpstreamError
+
+log = logging.getLogger("webpubsub")
 
 SERVICE = web.AppKey("service", Service)
 _HIDDEN_QUERY = {"access_token", "awps_connection_id", "awps_reconnection_token"}
@@ -145,7 +148,11 @@ async def _serve(service: Service, connection: Connection, ws: web.WebSocketResp
     while not connection.closed and connection.is_socket(ws):
         message = await ws.receive()
         if message.type in (WSMsgType.TEXT, WSMsgType.BINARY):
-            await handle_frame(service, connection, message)
+            try:
+                await handle_frame(service, connection, message)
+            except Exception:  # a bug of ours must cost this one connection, cleanly, and nothing else
+                log.exception("internal error: hub=%s connection=%s", connection.hub, connection.id)
+                service.drop(connection, "Internal server error.", CLOSE_SERVER_ERROR)
         elif message.type == WSMsgType.ERROR:  # oversized frame, invalid UTF-8, protocol error: aiohttp closed it
             reason = f"Invalid frame (close code {ws.close_code}): {message.data}"
             break

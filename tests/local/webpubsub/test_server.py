@@ -97,3 +97,23 @@ async def test_a_client_without_subprotocol_is_raw_and_gets_no_connected_message
         assert connection.pubsub is False
         emulator.service.hub("chat").send_to_connection(connection.id, Payload(TEXT, b"hello"))
         assert await ws.receive_str(timeout=5) == "hello"
+
+
+async def test_an_internal_error_costs_only_that_connection(emulator: Emulator, connect, monkeypatch) -> None:
+    from local.webpubsub import server
+
+    real = server.handle_frame
+
+    async def failing(service, connection, message):
+        if "boom" in message.data:
+            raise RuntimeError("a bug in the emulator")
+        await real(service, connection, message)
+
+    monkeypatch.setattr(server, "handle_frame", failing)
+    victim = await connect(emulator.client_url(user_id="victim"))
+    bystander = await connect(emulator.client_url(user_id="bystander"))
+    await victim.send({"type": "ping", "boom": True})
+    code, _ = await victim.closed()
+    assert code == 1011
+    await bystander.send({"type": "ping"})
+    assert (await bystander.receive())["type"] == "pong"
