@@ -160,3 +160,25 @@ class ChatClient:
             await asyncio.gather(self._reader, return_exceptions=True)
         if self._session is not None:
             await self._session.close()
+
+
+# ---- the steps most scenarios start with --------------------------------------------------------
+
+
+def new_chat_id() -> str:
+    """A chat id as the browser makes one."""
+    return str(uuid.uuid4())
+
+
+async def create_chat(owner: ChatClient, name: str = "Room", chat_id: str | None = None) -> str:
+    """Create a chat and wait until its owner hears it announced; returns its id."""
+    chat_id = chat_id or new_chat_id()
+    await owner.event("createChat", {"name": name, "id": chat_id})
+    await owner.chat_event("chatCreated", lambda d: json.loads(d)["id"] == chat_id)
+    return chat_id
+
+
+async def join(client: ChatClient, chat_id: str) -> None:
+    """Join a chat and wait for our own "joined" notice (from then on we may publish)."""
+    await client.event("joinChat", chat_id)
+    await client.notice(chat_id, "joined", client.user_id)

@@ -4,26 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import json
-import uuid
 
-from tests.chat_client import ChatClient
-
-
-def new_chat_id() -> str:
-    return str(uuid.uuid4())
-
-
-async def create_chat(owner: ChatClient, name: str = "Room") -> str:
-    chat_id = new_chat_id()
-    await owner.event("createChat", {"name": name, "id": chat_id})
-    await owner.chat_event("chatCreated", lambda d: json.loads(d)["id"] == chat_id)
-    return chat_id
-
-
-async def join(client: ChatClient, chat_id: str) -> None:
-    await client.event("joinChat", chat_id)
-    await client.notice(chat_id, "joined", client.user_id)
-
+from tests.chat_client import create_chat, join, new_chat_id
 
 # ---- presence -------------------------------------------------------------------------------
 

@@ -13,8 +13,8 @@ import random
 import pytest
 
 from api.state import USERS_TABLE
-from tests.chat_client import ChatClient
-from tests.reliability.helpers import SOAK, acknowledged, create_chat, join, new_chat_id, snapshot
+from tests.chat_client import ChatClient, create_chat, join, new_chat_id
+from tests.reliability.helpers import SOAK, acknowledged, snapshot
 from tests.reliability.parts import Parts
 
 pytestmark = pytest.mark.timeout(1800 if SOAK else 300)

@@ -19,8 +19,8 @@ import pytest
 from aiohttp import web
 
 from api.state import USERS_TABLE
-from tests.chat_client import ChatClient
-from tests.reliability.helpers import SOAK, Snapshot, acknowledged, create_chat, diff, join, snapshot
+from tests.chat_client import ChatClient, create_chat, join
+from tests.reliability.helpers import SOAK, Snapshot, acknowledged, diff, snapshot
 from tests.reliability.parts import Parts
 from tests.support import eventually, free_port
 

@@ -23,20 +23,9 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from api.state import USERS_TABLE
-from tests.chat_client import ChatClient, principal_header
-from tests.reliability.helpers import (
-    SOAK,
-    Snapshot,
-    acknowledged,
-    create_chat,
-    diff,
-    event_headers,
-    join,
-    new_chat_id,
-    post_event,
-    signature,
-    snapshot,
-)
+from tests.chat_client import ChatClient, create_chat, join, new_chat_id, principal_header
+from tests.cloud_events import event_headers, post_event, signature
+from tests.reliability.helpers import SOAK, Snapshot, acknowledged, diff, snapshot
 from tests.reliability.parts import Parts
 from tests.support import eventually
 

@@ -15,17 +15,9 @@ import jwt
 import pytest
 
 from local.stack import LOCAL_GUEST_SIGNING_KEY
-from tests.chat_client import SUBPROTOCOL, ChatClient
-from tests.reliability.helpers import (
-    acknowledged,
-    create_chat,
-    event_headers,
-    join,
-    new_chat_id,
-    post_event,
-    signature,
-    snapshot,
-)
+from tests.chat_client import SUBPROTOCOL, ChatClient, create_chat, join, new_chat_id
+from tests.cloud_events import event_headers, post_event, signature
+from tests.reliability.helpers import acknowledged, snapshot
 from tests.reliability.parts import Parts
 
 pytestmark = pytest.mark.timeout(120)

@@ -21,8 +21,8 @@ from pathlib import Path
 import psutil
 import pytest
 
-from tests.chat_client import ChatClient
-from tests.reliability.helpers import acknowledged, create_chat
+from tests.chat_client import ChatClient, create_chat
+from tests.reliability.helpers import acknowledged
 from tests.reliability.parts import Parts
 
 CLIENTS = 100
