@@ -8,16 +8,24 @@ import socket
 import sys
 import time
 from contextlib import asynccontextmanager
+from typing import TextIO
 
 import psutil
 
-from bench.report import ROOT
+from bench.report import RESULTS, ROOT
 from local.stack import NODE_BIN, azurite_connection_string
 from local.webpubsub.tokens import issue_client_token
 
 KEY = "BenchmarkAccessKey-0123456789abcdefghijklmnop"
 HUB = "chat"
 JSON_PROTOCOL = "json.webpubsub.azure.v1"
+
+
+def log_file(name: str) -> TextIO:
+    """A log for the output of the processes a benchmark starts: bench/results/logs/<name>.log (git-ignored)."""
+    folder = RESULTS / "logs"
+    folder.mkdir(parents=True, exist_ok=True)
+    return open(folder / f"{name}.log", "w")
 
 
 def free_port() -> int:
