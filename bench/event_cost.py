@@ -39,7 +39,7 @@ import aiohttp
 from api.config import StorageSettings
 from api.models import Chat
 from api.state import State
-from bench import wsclient
+from bench import costs, wsclient
 from bench.report import RESULTS, Row, Section, at_most, median, percentile, progress
 from bench.servers import JSON_PROTOCOL, free_port, log_file, raise_fd_limit
 from local.stack import PUBSUB_KEY, Ports, Stack, plan
@@ -50,6 +50,7 @@ COUNTED = ("connected", *EVENTS)
 P50_TARGET = 1.2
 TABLE_OPS_TARGET = 4
 SEED_CONCURRENCY = 48
+SCENARIO = costs.Scenario(online=1000, members=10)  # what the cost rows price: broadcasts reach 1,000 clients
 
 
 @dataclass(frozen=True)
@@ -322,6 +323,7 @@ def _counts(tallies: list[dict[str, Any]], event: str) -> dict[str, Any]:
         "table_kinds": {k: v / len(mine) for k, v in kinds["table"].items()},
         "rest_kinds": {k: v / len(mine) for k, v in kinds["rest"].items()},
         "handler_ms_p50": percentile([(t["ended"] - t["started"]) * 1000 for t in alone], 0.5),
+        "table_time_ms_p50": percentile([sum(t["table_ms"]) for t in alone], 0.5),
         "table_ms_p50": _per_kind(alone, "table"),
         "rest_ms_p50": _per_kind(alone, "rest"),
         "errors": [t["error"] for t in mine if t["error"] or t["status"] >= 300][:5],
@@ -338,7 +340,9 @@ def _per_kind(tallies: list[dict[str, Any]], what: str) -> dict[str, float]:
     return {kind: percentile(values, 0.5) for kind, values in durations.items()}
 
 
-def _kinds(kinds: dict[str, float]) -> str:
+def _kinds(kinds: dict[str, float], unit: str = "") -> str:
+    if unit:
+        return ", ".join(f"{k} {v:.1f} {unit}" for k, v in sorted(kinds.items()))
     return ", ".join(f"{v:g} {k}" for k, v in sorted(kinds.items(), key=lambda kv: -kv[1]))
 
 
@@ -348,6 +352,7 @@ def rows_for(sizes: Sizes, measured: dict[int, Measured]) -> tuple[list[Row], di
     lo, hi = measured[small], measured[large]
     rows: list[Row] = []
     counts = {n: {e: _counts(m.tallies, e) for e in COUNTED} for n, m in measured.items()}
+    prices: dict[str, Any] = {}
     vs = f"{large:,} vs {small:,} chat{'s' if small != 1 else ''}"
     for event in EVENTS:
         p50_lo, p50_hi = median(lo.round_p50[event]) * 1000, median(hi.round_p50[event]) * 1000
@@ -355,10 +360,19 @@ def rows_for(sizes: Sizes, measured: dict[int, Measured]) -> tuple[list[Row], di
         rate_lo, rate_hi = median(lo.rates[event]), median(hi.rates[event])
         between = "; ".join(f"{n:,} chats: {median(measured[n].round_p50[event]) * 1000:.1f} ms" for n in middle)
         ratio = p50_hi / p50_lo
+        table_lo, table_hi = counts[small][event]["table_time_ms_p50"], counts[large][event]["table_time_ms_p50"]
         rows += [
             Row(f"{event}: p50, {vs}", p50_hi, "ms", p50_lo, ratio, f"<= {P50_TARGET}x", at_most(ratio, P50_TARGET)),
             Row(f"{event}: p99, {vs}", p99_hi, "ms", p99_lo, p99_hi / p99_lo, note=between),
             Row(f"{event}: events/s, {vs}", rate_hi, "/s", rate_lo, rate_hi / rate_lo),
+            Row(
+                f"{event}: of which waiting for Table Storage (Azurite), {vs}",
+                table_hi,
+                "ms",
+                table_lo,
+                table_hi / table_lo,
+                note=_kinds(counts[large][event]["table_ms_p50"], "ms"),
+            ),
         ]
     for event in COUNTED:
         per_size = [counts[n][event] for n in sizes.chats if counts[n][event]["invocations"]]
@@ -383,10 +397,23 @@ def rows_for(sizes: Sizes, measured: dict[int, Measured]) -> tuple[list[Row], di
                 note=f"{_kinds(at_large['rest_kinds']) or 'none'}; most at any size {worst_rest}",
             ),
         ]
+        cost = costs.per_thousand(
+            at_large["table_mean"], at_large["rest_kinds"], at_large["handler_ms_p50"] / 1000, SCENARIO
+        )
+        prices[event] = cost.__dict__ | {"total": cost.total}
+        rows.append(
+            Row(
+                f"{event}: cost per 1,000 events",
+                cost.total,
+                "USD",
+                note=f"tables {cost.tables:.5f}, functions {cost.functions:.5f}, Web PubSub {cost.pubsub:.5f} "
+                f"({cost.messages:,.0f} Web PubSub message{'' if cost.messages == 1 else 's'} each)",
+            )
+        )
     failures = sum(len(m.failures) for m in measured.values())
     failures += sum(c["error_count"] for per in counts.values() for c in per.values() if c["invocations"])
     rows.append(Row("events refused or failed", failures, "", target="0", met=failures == 0))
-    return rows, counts
+    return rows, {"counts": counts, "cost_per_1000": prices, "cost_scenario": SCENARIO.__dict__}
 
 
 async def run(quick: bool) -> Section:
@@ -397,7 +424,9 @@ async def run(quick: bool) -> Section:
         notes=[
             f"{sizes.rounds} rounds rotating over one stack per size (run side by side); per round and stack "
             f"{sizes.users} new users, {sizes.sequential} sending each event one at a time (latency), the rest "
-            f"{sizes.concurrency} at a time (events/s); p50 = median of the rounds' p50s, p99 over all samples"
+            f"{sizes.concurrency} at a time (events/s); p50 = median of the rounds' p50s, p99 over all samples",
+            f"cost rows: list prices in bench/costs.py, the handler time and counts at {sizes.chats[-1]:,} chats, "
+            f"broadcasts priced as reaching {SCENARIO.online:,} clients and chat notices {SCENARIO.members}",
         ],
     )
     raise_fd_limit(len(sizes.chats) * (sizes.online + sizes.users) * 2 + 1000)
@@ -423,11 +452,11 @@ async def run(quick: bool) -> Section:
                 progress(f"event cost round {number + 1}/{sizes.rounds}, {site.label}: p50 ms {p50s}")
         for site in sites:
             await wsclient.close_all(site.drainers)
-    rows, counts = rows_for(sizes, measured)
+    rows, derived = rows_for(sizes, measured)
     section.add(*rows)
     section.raw = {
         "sizes": sizes.__dict__,
-        "counts": counts,
+        **derived,
         "latencies_ms": {n: {e: [x * 1000 for x in m.latencies[e]] for e in EVENTS} for n, m in measured.items()},
         "round_p50_ms": {n: {e: [x * 1000 for x in m.round_p50[e]] for e in EVENTS} for n, m in measured.items()},
         "rates": {n: dict(m.rates) for n, m in measured.items()},
