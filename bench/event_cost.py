@@ -299,6 +299,32 @@ async def measure_round(site: Site, names: list[tuple[str, str]], sizes: Sizes, 
     await _bounded([site.state.delete_chat(a.chat_id) for a in actors], SEED_CONCURRENCY)
 
 
+async def azurite_alone(small: Site, large: Site, sizes: Sizes) -> dict[int, dict[str, list[float]]]:
+    """Table Storage requests straight from here, no app code: what the local stand-in itself costs per size.
+
+    Reads of stored chats by key and inserts of new ones, one at a time, alternating between the
+    two stacks; the inserted chats are deleted again.
+    """
+    result: dict[int, dict[str, list[float]]] = {s.chats: {"read": [], "insert": []} for s in (small, large)}
+    count = 20 if sizes.users < 50 else 100
+    for _ in range(3):
+        for site in (small, large):
+            for index in range(count):
+                chat_id = site.seeded_chats[(index * 7919) % len(site.seeded_chats)]
+                started = time.monotonic()
+                await site.state.get_chat(chat_id)
+                result[site.chats]["read"].append((time.monotonic() - started) * 1000)
+            created = []
+            for _ in range(count // 2):
+                chat = Chat(str(uuid.uuid4()), "Azurite probe", "probe")
+                started = time.monotonic()
+                await site.state.create_chat(chat)
+                result[site.chats]["insert"].append((time.monotonic() - started) * 1000)
+                created.append(chat.id)
+            await _bounded([site.state.delete_chat(c) for c in created], SEED_CONCURRENCY)
+    return result
+
+
 # ---- the report ----------------------------------------------------------------------------------------
 
 
@@ -452,8 +478,14 @@ async def run(quick: bool) -> Section:
                 progress(f"event cost round {number + 1}/{sizes.rounds}, {site.label}: p50 ms {p50s}")
         for site in sites:
             await wsclient.close_all(site.drainers)
+        azurite = await azurite_alone(sites[0], sites[-1], sizes)
     rows, derived = rows_for(sizes, measured)
     section.add(*rows)
+    small, large = sites[0], sites[-1]
+    vs = f"{large.chats:,} vs {small.chats:,} chat{'s' if small.chats != 1 else ''}"
+    for what, label in (("read", "read a chat by its key"), ("insert", "insert a chat")):
+        lo, hi = median(azurite[small.chats][what]), median(azurite[large.chats][what])
+        section.add(Row(f"Azurite alone (no app code): {label}, {vs}", hi, "ms", lo, hi / lo))
     section.raw = {
         "sizes": sizes.__dict__,
         **derived,
@@ -461,6 +493,7 @@ async def run(quick: bool) -> Section:
         "round_p50_ms": {n: {e: [x * 1000 for x in m.round_p50[e]] for e in EVENTS} for n, m in measured.items()},
         "rates": {n: dict(m.rates) for n, m in measured.items()},
         "failures": {n: m.failures[:20] for n, m in measured.items()},
+        "azurite_alone_ms": azurite,
     }
     return section
 
