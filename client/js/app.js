@@ -15,8 +15,12 @@ const ACTIVE_TAB_KEY = "chatrActiveChat";
 const LIST_RETRY_MS = 5000;
 const NEWEST = "~"; // sorts after any ISO timestamp: a chat announced just now has none yet
 
+const UNREAD_FLUSH_MS = 250;
+
 let socket = null;
 let socketHost = "";
+const pendingUnread = new Map(); // chatId -> messages not counted on screen yet
+let unreadTimer = null;
 
 /** Inner `data` of some server events is a JSON string (as in the original); accept either form. */
 function parseInner(data) {
@@ -277,7 +281,22 @@ const app = createApp({
         addMessage(chatId, { kind: "message", fromUserId: frame.fromUserId, fromUserName, text: data.message, time });
         if (frame.fromUserId === this.me.userId) return;
       }
-      if (chatId !== this.activeId) this.unread[chatId] = (this.unread[chatId] ?? 0) + 1;
+      if (chatId !== this.activeId) this.countUnread(chatId);
+    },
+
+    /**
+     * Unread counts change the root component, which also renders every user and chat: a busy chat
+     * in the background would re-render all of them for each message. Counts are added up and
+     * shown every UNREAD_FLUSH_MS instead.
+     */
+    countUnread(chatId) {
+      pendingUnread.set(chatId, (pendingUnread.get(chatId) ?? 0) + 1);
+      if (unreadTimer !== null) return;
+      unreadTimer = setTimeout(() => {
+        unreadTimer = null;
+        for (const [id, count] of pendingUnread) this.unread[id] = (this.unread[id] ?? 0) + count;
+        pendingUnread.clear();
+      }, UNREAD_FLUSH_MS);
     },
 
     /** A sender's name comes from what the server told us about that user id; the name they claim is a last resort. */
@@ -301,6 +320,7 @@ const app = createApp({
       if (index === -1) return;
       this.tabs.splice(index, 1);
       delete this.unread[chatId];
+      pendingUnread.delete(chatId);
       forgetChat(chatId);
       if (this.activeId === chatId) {
         this.activeId = null;
@@ -312,6 +332,7 @@ const app = createApp({
     activate(chatId) {
       this.activeId = chatId;
       this.unread[chatId] = 0;
+      pendingUnread.delete(chatId);
       sessionStorage.setItem(ACTIVE_TAB_KEY, chatId);
     },
 

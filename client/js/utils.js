@@ -49,12 +49,17 @@ function isHttpUrl(candidate) {
   }
 }
 
+// Built once: toLocaleTimeString builds a new formatter on every call, and a chat re-renders every
+// message's label whenever one arrives.
+const CLOCK = new Intl.DateTimeFormat([], { hour: "2-digit", minute: "2-digit" });
+const DAY = new Intl.DateTimeFormat([], { day: "numeric", month: "short" });
+
 /** "14:05" for today, "3 Mar 14:05" for older messages: enough to place a message in time. */
 export function timeLabel(timestamp) {
   const when = new Date(timestamp);
-  const clock = when.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+  const clock = CLOCK.format(when);
   if (when.toDateString() === new Date().toDateString()) return clock;
-  return `${when.toLocaleDateString([], { day: "numeric", month: "short" })} ${clock}`;
+  return `${DAY.format(when)} ${clock}`;
 }
 
 /** A random v4 UUID for a new chat; getRandomValues works outside secure contexts too. */

@@ -1,23 +1,21 @@
-"""The fan-out benchmark runs end to end (tiny sizes) and prints its table; the full run is not a test."""
+"""The fan-out benchmark runs end to end at a tiny size; the full run is not a test."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
+from pathlib import Path
 
-from local.stack import ROOT
+from tests.bench.support import rows, run_quick, sane
 
 
-def test_quick_run_prints_both_servers_the_ratios_and_the_memory_per_connection() -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "bench.fanout", "--quick"], cwd=ROOT, capture_output=True, text=True, timeout=120
-    )
-    assert result.returncode == 0, result.stderr
-    rows = [line for line in result.stdout.splitlines() if line.startswith("|")]
-    assert rows[0].startswith("| server") and "p99 latency (ms)" in rows[0]
-    assert any(row.startswith("| websockets broadcast (baseline) |") for row in rows)
-    assert any(row.startswith("| Web PubSub emulator |") for row in rows)
-    assert any(row.startswith("| emulator / baseline |") and "x" in row for row in rows)
-    assert any("memory per connection (KiB)" in row for row in rows)
-    idle_row = rows[-1].split("|")
-    assert float(idle_row[3]) > 0
+def test_quick_run_compares_the_emulator_with_the_baseline_for_each_message_size(tmp_path: Path) -> None:
+    section, table = run_quick("fanout", tmp_path)
+    figures = rows(section)
+    for size in ("100 B", "2 KB"):
+        throughput = figures[f"10 receivers, {size}: throughput"]
+        p99 = figures[f"10 receivers, {size}: p99 latency"]
+        for row in (throughput, p99, figures[f"10 receivers, {size}: p50 latency"]):
+            assert sane(row["value"]) and sane(row["baseline"]) and sane(row["ratio"]), row
+        assert throughput["target"] == ">= 0.5x baseline" and throughput["met"] in (True, False)
+        assert p99["target"] == "<= 2x baseline" and p99["met"] in (True, False)
+    assert "| **Fan-out (emulator vs websockets broadcast)** |" in table
+    assert "| 10 receivers, 2 KB: p99 latency |" in table

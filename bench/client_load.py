@@ -1,0 +1,391 @@
+"""Client (Chromium): loading the app with 1,000 users online and 200 chats, and 5,000 messages arriving at 200/s.
+
+Two complete local stacks (Azurite in memory, the emulator, the Functions adapter, the SWA CLI)
+run side by side: one empty, one seeded directly through `api.state.State` with 1,000 online users
+and 200 group chats of 5 members each. Playwright drives Chromium (`local.browser`), signed in as a
+new GitHub user each time the way the browser tests do (the SWA CLI's auth cookie).
+
+* Load: navigation start until the app is ready, i.e. the Online Users list shows everyone (and
+  the user themself) and Group Chats shows every chat, taken at the first animation frame after
+  that DOM change. Loads alternate between the two stacks (empty, seeded, empty, ...), each in a
+  fresh browser context; the table shows medians and the median of the paired ratios.
+* Messages: on the seeded stack a user with the chat open receives 5,000 messages sent at 200/s by
+  a scripted member. An init script records long tasks (`PerformanceObserver` `longtask`) and the
+  gaps between animation frames; a gap of more than 1.5 frames counts its missing frames as dropped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+import sys
+import time
+import uuid
+from contextlib import AsyncExitStack
+from dataclasses import dataclass
+from typing import Any
+
+import aiohttp
+from playwright.async_api import Browser, async_playwright
+
+from api.config import StorageSettings
+from api.models import Chat, Membership
+from api.state import State
+from bench import wsclient
+from bench.report import RESULTS, Row, Section, at_most, median, progress
+from bench.servers import JSON_PROTOCOL, free_port, log_file, raise_fd_limit
+from local.browser import LAUNCH_ARGS, chromium_path
+from local.stack import Ports, Stack, plan
+
+LOAD_TARGET = 1.5
+LONG_TASK_TARGET_MS = 100.0
+FRAME_MS = 1000 / 60
+SEED_CONCURRENCY = 32
+
+
+@dataclass(frozen=True)
+class Sizes:
+    users: int
+    chats: int
+    members: int
+    loads: int  # per stack
+    messages: int
+    rate: float
+
+
+FULL = Sizes(users=1000, chats=200, members=5, loads=5, messages=5000, rate=200.0)
+QUICK = Sizes(users=20, chats=5, members=2, loads=1, messages=200, rate=200.0)
+
+INIT_SCRIPT = """
+(() => {
+  const bench = (window.__bench = { longtasks: [], gaps: [], ready: null, want: __WANT__ });
+  new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) bench.longtasks.push({ start: e.startTime, duration: e.duration });
+  }).observe({ type: "longtask", buffered: true });
+  let last = 0;
+  const tick = (t) => {
+    if (last) bench.gaps.push(t - last);
+    last = t;
+    requestAnimationFrame(tick);
+  };
+  requestAnimationFrame(tick);
+  const met = () =>
+    document.querySelector("button.userItem.userSelf") &&
+    document.querySelectorAll("button.userItem").length >= bench.want.users &&
+    document.querySelectorAll("li.chatItem").length >= bench.want.chats;
+  const observer = new MutationObserver(() => {
+    if (bench.ready === null && met()) {
+      observer.disconnect();
+      requestAnimationFrame(() => (bench.ready = performance.now()));
+    }
+  });
+  document.addEventListener("DOMContentLoaded", () =>
+    observer.observe(document.body, { childList: true, subtree: true }),
+  );
+})();
+"""
+
+
+def principal(user_id: str, name: str) -> str:
+    body = {
+        "identityProvider": "github",
+        "userId": user_id,
+        "userDetails": name,
+        "userRoles": ["anonymous", "authenticated"],
+        "claims": [],
+    }
+    return base64.b64encode(json.dumps(body).encode()).decode()
+
+
+@dataclass
+class Site:
+    name: str
+    ports: Ports
+    state: State
+    users: int = 0
+    chats: int = 0
+    busy_chat: str = ""
+    quiet_chat: str = ""
+
+    @property
+    def swa_url(self) -> str:
+        return f"http://127.0.0.1:{self.ports.swa}"
+
+    @property
+    def functions_url(self) -> str:
+        return f"http://127.0.0.1:{self.ports.functions}"
+
+
+async def start_site(name: str, exits: AsyncExitStack) -> Site:
+    ports = Ports(swa=free_port(), functions=free_port(), pubsub=free_port(), azurite=free_port())
+    parts, backend_env = plan(ports, in_memory=True, data_dir=RESULTS, env={}, swa=True)
+    out = exits.enter_context(log_file(f"client_load-{name}"))
+    stack = Stack(parts, out=out)
+    exits.push_async_callback(stack.stop)
+    await stack.start()
+    state = State.from_settings(StorageSettings(backend_env["STORAGE_CONNECTION_STRING"], None))
+    exits.push_async_callback(state.close)
+    await state.ensure_tables()
+    return Site(name, ports, state)
+
+
+async def _bounded(jobs: list[Any], limit: int) -> None:
+    gate = asyncio.Semaphore(limit)
+
+    async def one(job: Any) -> None:
+        async with gate:
+            await job
+
+    await asyncio.gather(*(one(j) for j in jobs))
+
+
+async def seed(site: Site, sizes: Sizes) -> None:
+    """Online users (a profile with an open connection each) and group chats with a few members each."""
+    users = [(f"seeded-{i:05d}", f"User {i:04d}") for i in range(sizes.users)]
+
+    async def online(user_id: str, name: str) -> None:
+        await site.state.save_profile(user_id, name, "github")
+        await site.state.add_connection(user_id, f"seeded-connection-{user_id}")
+
+    await _bounded([online(uid, name) for uid, name in users], SEED_CONCURRENCY)
+    chats = [Chat(str(uuid.uuid4()), f"Chat number {i}", users[i % len(users)][0]) for i in range(sizes.chats)]
+    jobs: list[Any] = [site.state.create_chat(c) for c in chats]
+    for index, chat in enumerate(chats):
+        for k in range(sizes.members):
+            uid, name = users[(index * sizes.members + k) % len(users)]
+            jobs.append(site.state.add_member(Membership(chat.id, uid, name)))
+    await _bounded(jobs, SEED_CONCURRENCY)
+    site.users, site.chats, site.busy_chat, site.quiet_chat = sizes.users, sizes.chats, chats[0].id, chats[1].id
+
+
+async def _page(browser: Browser, site: Site, user_id: str, name: str, want_users: int, want_chats: int):
+    context = await browser.new_context(base_url=site.swa_url, viewport={"width": 1280, "height": 900})
+    await context.add_cookies(
+        [{"name": "StaticWebAppsAuthCookie", "value": principal(user_id, name), "url": site.swa_url}]
+    )
+    want = json.dumps({"users": want_users, "chats": want_chats})
+    await context.add_init_script(INIT_SCRIPT.replace("__WANT__", want))
+    page = await context.new_page()
+    await page.goto("/")
+    await page.wait_for_function("window.__bench && window.__bench.ready !== null", timeout=120_000)
+    return context, page
+
+
+async def load_once(browser: Browser, site: Site) -> dict[str, float]:
+    """One cold load of the app in a fresh context; milliseconds since navigation start."""
+    user_id = f"loader-{uuid.uuid4().hex[:10]}"
+    context, page = await _page(browser, site, user_id, "Loader", site.users + 1, site.chats)
+    try:
+        result = await page.evaluate(
+            """() => {
+              const nav = performance.getEntriesByType("navigation")[0];
+              const tasks = window.__bench.longtasks.filter((t) => t.start <= window.__bench.ready);
+              return {
+                ready: window.__bench.ready,
+                domContentLoaded: nav.domContentLoadedEventEnd,
+                load: nav.loadEventEnd,
+                longestTask: Math.max(0, ...tasks.map((t) => t.duration)),
+                users: document.querySelectorAll("button.userItem").length,
+                chats: document.querySelectorAll("li.chatItem").length,
+              };
+            }"""
+        )
+    finally:
+        await context.close()
+    return result
+
+
+async def loads(browser: Browser, empty: Site, seeded: Site, count: int) -> dict[str, list[dict[str, float]]]:
+    results: dict[str, list[dict[str, float]]] = {"empty": [], "seeded": []}
+    await load_once(browser, empty)  # warm-up: the SWA CLI and the backend see their first requests
+    await load_once(browser, seeded)
+    for number in range(count):
+        pair = [("empty", empty), ("seeded", seeded)]
+        for name, site in pair if number % 2 == 0 else pair[::-1]:
+            results[name].append(await load_once(browser, site))
+        progress(
+            f"client load {number + 1}/{count}: empty {results['empty'][-1]['ready']:.0f} ms, "
+            f"seeded {results['seeded'][-1]['ready']:.0f} ms"
+        )
+    return results
+
+
+class Publisher:
+    """A scripted chat member that posts to the busy chat."""
+
+    def __init__(self, site: Site) -> None:
+        self.site = site
+        self.user_id = f"publisher-{uuid.uuid4().hex[:8]}"
+        self.socket: wsclient.Socket | None = None
+        self.acked = asyncio.Event()
+
+    def on_frame(self, payload: bytes) -> None:
+        if payload.startswith(b'{"type":"ack"'):
+            self.acked.set()
+
+    async def start(self, http: aiohttp.ClientSession) -> None:
+        await self.site.state.save_profile(self.user_id, "Publisher", "github")
+        await self.site.state.add_member(Membership(self.site.busy_chat, self.user_id, "Publisher"))
+        headers = {"x-ms-client-principal": principal(self.user_id, "Publisher")}
+        async with http.get(f"{self.site.functions_url}/api/getToken", headers=headers) as response:
+            token = await response.json()
+        self.socket = await wsclient.connect(token["url"], (JSON_PROTOCOL,), self.on_frame, first_frame=True)
+        data = {"userName": "Publisher", "userProvider": "github"}
+        self.socket.send_text(
+            json.dumps({"type": "event", "event": "userConnected", "dataType": "json", "data": data, "ackId": 1})
+        )
+        await asyncio.wait_for(self.acked.wait(), 60)  # acked after the handler let it publish to its chats
+
+    def post(self, number: int) -> None:
+        text = f"Message {number}: the quick brown fox jumps over the lazy dog"
+        if number % 10 == 0:
+            text += " https://example.com/docs?page=" + str(number)
+        data = {"message": text, "fromUserId": self.user_id, "fromUserName": "Publisher"}
+        frame = {"type": "sendToGroup", "group": self.site.busy_chat, "dataType": "json", "data": data}
+        assert self.socket is not None
+        self.socket.send_text(json.dumps(frame))
+
+
+async def message_storm(browser: Browser, site: Site, sizes: Sizes, background: bool) -> dict[str, Any]:
+    """The busy chat open in front, or (`background`) open in a tab behind another chat."""
+    reader = f"reader-{uuid.uuid4().hex[:8]}"
+    await site.state.save_profile(reader, "Reader", "github")
+    await site.state.add_member(Membership(site.busy_chat, reader, "Reader"))
+    if background:
+        await site.state.add_member(Membership(site.quiet_chat, reader, "Reader"))
+    context, page = await _page(browser, site, reader, "Reader", site.users + 1, site.chats)
+    try:
+        await page.wait_for_selector(f'section.chat[data-chat-id="{site.busy_chat}"] input:not([disabled])')
+        front = site.quiet_chat if background else site.busy_chat
+        await page.locator(f'[role=tab][data-chat-id="{front}"]').click()
+        await page.wait_for_selector(f'[role=tab][data-chat-id="{front}"][aria-selected=true]')
+        async with aiohttp.ClientSession() as http:
+            publisher = Publisher(site)
+            await publisher.start(http)
+            await page.evaluate("() => { window.__bench.longtasks = []; window.__bench.gaps = []; }")
+            started = time.monotonic()
+            next_at = started
+            for number in range(sizes.messages):
+                next_at += 1 / sizes.rate
+                delay = next_at - time.monotonic()
+                if delay > 0:
+                    await asyncio.sleep(delay)
+                publisher.post(number)
+            sent = time.monotonic() - started
+            last = f"Message {sizes.messages - 1}:"
+            await page.wait_for_function(
+                """(last) => [...document.querySelectorAll(".msgText")].some((m) => m.textContent.startsWith(last))""",
+                arg=last,
+                timeout=120_000,
+            )
+            shown = time.monotonic() - started
+            if publisher.socket is not None:
+                await publisher.socket.close()
+        metrics = await page.evaluate(
+            """(frame) => {
+              const b = window.__bench;
+              const dropped = b.gaps.reduce((n, g) => n + Math.max(0, Math.round(g / frame) - 1), 0);
+              return {
+                longtasks: b.longtasks.length,
+                longestTask: Math.max(0, ...b.longtasks.map((t) => t.duration)),
+                longTaskMs: b.longtasks.reduce((n, t) => n + t.duration, 0),
+                frames: b.gaps.length,
+                dropped,
+                longestGap: Math.max(0, ...b.gaps),
+                medianGap: [...b.gaps].sort((x, y) => x - y)[Math.floor(b.gaps.length / 2)] ?? 0,
+                shown: document.querySelectorAll(".msgText").length,
+              };
+            }""",
+            FRAME_MS,
+        )
+    finally:
+        await context.close()
+    metrics.update({"send_seconds": sent, "shown_seconds": shown, "messages": sizes.messages, "rate": sizes.rate})
+    return metrics
+
+
+def _storm_rows(storm: dict[str, Any], sizes: Sizes, where: str) -> list[Row]:
+    frames = storm["frames"] + storm["dropped"]
+    return [
+        Row(
+            f"longest main-thread task, {sizes.messages:,} messages at {sizes.rate:g}/s to {where}",
+            storm["longestTask"],
+            "ms",
+            target=f"<= {LONG_TASK_TARGET_MS:g} ms",
+            met=at_most(storm["longestTask"], LONG_TASK_TARGET_MS),
+            note=f"{storm['longtasks']} tasks over 50 ms",
+        ),
+        Row(
+            f"dropped frames, messages to {where}",
+            storm["dropped"],
+            "",
+            note=f"of {frames:,} ({100 * storm['dropped'] / max(frames, 1):.1f} %); "
+            f"longest frame gap {storm['longestGap']:.0f} ms",
+        ),
+        Row(
+            f"last message on screen, messages to {where}",
+            storm["shown_seconds"],
+            "s",
+            note=f"after the first was sent; sending took {storm['send_seconds']:.1f} s",
+        ),
+    ]
+
+
+async def run(quick: bool) -> Section:
+    sizes = QUICK if quick else FULL
+    section = Section(
+        "client_load",
+        f"Client (Chromium): {sizes.users:,} users and {sizes.chats} chats; {sizes.messages:,} messages at "
+        f"{sizes.rate:g}/s",
+        notes=[
+            f"load: {sizes.loads} alternating cold loads per stack after one warm-up each, median and median of "
+            "paired ratios; messages (to the open chat, then to a chat in a background tab): long tasks and "
+            "animation-frame gaps recorded in the page"
+        ],
+    )
+    raise_fd_limit(4096)
+    async with AsyncExitStack() as exits:
+        progress("client: starting two stacks (empty and seeded)")
+        empty, seeded = await asyncio.gather(start_site("empty", exits), start_site("seeded", exits))
+        await seed(seeded, sizes)
+        driver = await exits.enter_async_context(async_playwright())
+        browser = await driver.chromium.launch(executable_path=chromium_path(), args=LAUNCH_ARGS)
+        exits.push_async_callback(browser.close)
+        timings = await loads(browser, empty, seeded, sizes.loads)
+        progress("client: messages to the open chat")
+        storm = await message_storm(browser, seeded, sizes, background=False)
+        progress("client: messages to a chat in a background tab")
+        behind = await message_storm(browser, seeded, sizes, background=True)
+    empty_ready = [r["ready"] for r in timings["empty"]]
+    seeded_ready = [r["ready"] for r in timings["seeded"]]
+    ratio = median([s / e for s, e in zip(seeded_ready, empty_ready, strict=True)])
+    load_task = max(r["longestTask"] for r in timings["seeded"])
+    section.raw = {"sizes": sizes.__dict__, "loads": timings, "messages": storm, "background_messages": behind}
+    section.add(
+        Row(
+            f"app ready, {sizes.users:,} users + {sizes.chats} chats vs empty",
+            median(seeded_ready),
+            "ms",
+            median(empty_ready),
+            ratio,
+            f"<= {LOAD_TARGET}x empty",
+            at_most(ratio, LOAD_TARGET),
+        ),
+        Row(
+            "DOMContentLoaded, seeded vs empty",
+            median([r["domContentLoaded"] for r in timings["seeded"]]),
+            "ms",
+            median([r["domContentLoaded"] for r in timings["empty"]]),
+        ),
+        Row("longest main-thread task while loading the seeded app", load_task, "ms"),
+        *_storm_rows(storm, sizes, "the open chat"),
+        *_storm_rows(behind, sizes, "a background tab"),
+    )
+    return section
+
+
+if __name__ == "__main__":
+    from bench.__main__ import main
+
+    sys.exit(main(["--only", "client_load", *sys.argv[1:]]))
