@@ -23,7 +23,7 @@ import sys
 import time
 import uuid
 from contextlib import AsyncExitStack
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import aiohttp
@@ -34,9 +34,9 @@ from api.models import Chat, Membership
 from api.state import State
 from bench import wsclient
 from bench.report import RESULTS, Row, Section, at_most, median, progress
-from bench.servers import JSON_PROTOCOL, free_port, log_file, raise_fd_limit
+from bench.servers import JSON_PROTOCOL, client_url, free_port, log_file, raise_fd_limit
 from local.browser import LAUNCH_ARGS, chromium_path
-from local.stack import Ports, Stack, plan
+from local.stack import PUBSUB_KEY, Ports, Stack, plan
 
 LOAD_TARGET = 1.5
 LONG_TASK_TARGET_MS = 100.0
@@ -107,6 +107,7 @@ class Site:
     chats: int = 0
     busy_chat: str = ""
     quiet_chat: str = ""
+    online: list[wsclient.Socket] = field(default_factory=list)
 
     @property
     def swa_url(self) -> str:
@@ -144,11 +145,15 @@ async def seed(site: Site, sizes: Sizes) -> None:
     """Online users (a profile with an open connection each) and group chats with a few members each."""
     users = [(f"seeded-{i:05d}", f"User {i:04d}") for i in range(sizes.users)]
 
-    async def online(user_id: str, name: str) -> None:
-        await site.state.save_profile(user_id, name, "github")
-        await site.state.add_connection(user_id, f"seeded-connection-{user_id}")
-
-    await _bounded([online(uid, name) for uid, name in users], SEED_CONCURRENCY)
+    # Really connected (the `connected` event registers each), so presence repair keeps them online.
+    await _bounded([site.state.save_profile(uid, name, "github") for uid, name in users], SEED_CONCURRENCY)
+    urls = [client_url(site.ports.pubsub, user_id=uid, key=PUBSUB_KEY) for uid, _ in users]
+    site.online = await wsclient.connect_many(urls, (JSON_PROTOCOL,), None, first_frame=True, batch=50)
+    deadline = time.monotonic() + 300
+    while len(await site.state.list_online_users()) < len(users):
+        if time.monotonic() > deadline:
+            raise RuntimeError("the seeded users' `connected` events were not all handled within 300 s")
+        await asyncio.sleep(0.2)
     chats = [Chat(str(uuid.uuid4()), f"Chat number {i}", users[i % len(users)][0]) for i in range(sizes.chats)]
     jobs: list[Any] = [site.state.create_chat(c) for c in chats]
     for index, chat in enumerate(chats):
@@ -349,6 +354,7 @@ async def run(quick: bool) -> Section:
         progress("client: starting two stacks (empty and seeded)")
         empty, seeded = await asyncio.gather(start_site("empty", exits), start_site("seeded", exits))
         await seed(seeded, sizes)
+        exits.push_async_callback(wsclient.close_all, seeded.online)
         driver = await exits.enter_async_context(async_playwright())
         browser = await driver.chromium.launch(executable_path=chromium_path(), args=LAUNCH_ARGS)
         exits.push_async_callback(browser.close)

@@ -41,9 +41,8 @@ from api.models import Chat
 from api.state import State
 from bench import costs, wsclient
 from bench.report import RESULTS, Row, Section, at_most, median, percentile, progress
-from bench.servers import JSON_PROTOCOL, free_port, log_file, raise_fd_limit
+from bench.servers import JSON_PROTOCOL, client_url, free_port, log_file, raise_fd_limit
 from local.stack import PUBSUB_KEY, Ports, Stack, plan
-from local.webpubsub.tokens import issue_client_token
 
 EVENTS = ("userConnected", "createChat", "joinChat", "leaveChat", "disconnected")
 COUNTED = ("connected", *EVENTS)
@@ -142,9 +141,7 @@ class Site:
         return f"{self.chats:,} chat" + ("" if self.chats == 1 else "s")
 
     def client_url(self, user_id: str) -> str:
-        base = f"http://127.0.0.1:{self.ports.pubsub}/client/hubs/chat"
-        token = issue_client_token(PUBSUB_KEY, base, user_id=user_id)
-        return f"ws://127.0.0.1:{self.ports.pubsub}/client/hubs/chat?access_token={token}"
+        return client_url(self.ports.pubsub, user_id=user_id, key=PUBSUB_KEY)
 
 
 async def _bounded(jobs: list[Awaitable[Any]], limit: int) -> list[Any]:

@@ -144,10 +144,10 @@ def storage_connection_string(port: int) -> str:
     return azurite_connection_string(port)
 
 
-def client_url(port: int, *, user_id: str | None = None, roles=(), groups=()) -> str:
-    """A client URL with a token the emulator accepts."""
+def client_url(port: int, *, user_id: str | None = None, roles=(), groups=(), key: str = KEY) -> str:
+    """A client URL with a token the emulator accepts (`key`: the stack's own key for a `local.stack` emulator)."""
     base = f"http://127.0.0.1:{port}/client/hubs/{HUB}"
-    token = issue_client_token(KEY, base, user_id=user_id, roles=roles, groups=groups)
+    token = issue_client_token(key, base, user_id=user_id, roles=roles, groups=groups)
     return f"ws://127.0.0.1:{port}/client/hubs/{HUB}?access_token={token}"
 
 
