@@ -1,7 +1,8 @@
 """Chats, users and memberships in Azure Table Storage.
 
 Layout (two tables, every write bounded and free of lost updates):
-- `chats`: PartitionKey "chat", RowKey chatId -> name, owner. One row per group chat.
+- `chats`: PartitionKey chatId, RowKey "chat" -> name, owner. One row, and one partition, per group
+  chat: no partition grows with the number of chats, so a read by key stays as fast at any size.
 - `users`: PartitionKey userId. RowKey "profile" -> userName, userProvider, idle, online and the
   open connection ids (ETag-guarded). RowKey "chat|<chatId>" -> one row per chat the user is in,
   so concurrent joins of one chat touch different rows and never overwrite each other.
@@ -32,7 +33,7 @@ log = logging.getLogger(__name__)
 
 CHATS_TABLE = "chats"
 USERS_TABLE = "users"
-CHAT_PARTITION = "chat"
+CHAT_ROW = "chat"
 PROFILE = "profile"
 MEMBERSHIP_PREFIX = "chat|"
 _MEMBERSHIP_END = "chat}"  # the first key after every "chat|..." key
@@ -79,7 +80,7 @@ def _membership(entity: Any) -> Membership:
 
 
 def _chat(entity: Any) -> Chat:
-    return Chat(id=entity["RowKey"], name=entity["name"], owner=entity["owner"], timestamp=_timestamp(entity))
+    return Chat(id=entity["PartitionKey"], name=entity["name"], owner=entity["owner"], timestamp=_timestamp(entity))
 
 
 def _quote(value: str) -> str:
@@ -221,7 +222,7 @@ class State:
     async def create_chat(self, chat: Chat) -> bool:
         """Store a new group chat; False (and nothing written) when the id is taken."""
         await self.ensure_tables()
-        entity = {"PartitionKey": CHAT_PARTITION, "RowKey": chat.id, "name": chat.name, "owner": chat.owner}
+        entity = {"PartitionKey": chat.id, "RowKey": CHAT_ROW, "name": chat.name, "owner": chat.owner}
         async with _Guard("create chat"):
             try:
                 await self._chats.create_entity(entity)
@@ -234,7 +235,7 @@ class State:
         await self.ensure_tables()
         async with _Guard("get chat"):
             try:
-                return _chat(await self._chats.get_entity(CHAT_PARTITION, chat_id))
+                return _chat(await self._chats.get_entity(chat_id, CHAT_ROW))
             except ResourceNotFoundError:
                 return None
 
@@ -242,13 +243,13 @@ class State:
         """Remove the chat row (memberships are removed by the caller, member by member)."""
         await self.ensure_tables()
         async with _Guard("delete chat"):
-            await self._chats.delete_entity(CHAT_PARTITION, chat_id)
+            await self._chats.delete_entity(chat_id, CHAT_ROW)
 
     async def list_group_chats(self) -> dict[str, Chat]:
         """Every group chat."""
         await self.ensure_tables()
         async with _Guard("list chats"):
-            query = f"PartitionKey eq '{CHAT_PARTITION}'"
+            query = f"RowKey eq '{CHAT_ROW}'"
             return {c.id: c for c in [_chat(e) async for e in self._chats.query_entities(query)]}
 
     # ---- memberships -------------------------------------------------------------------------
