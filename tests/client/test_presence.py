@@ -32,12 +32,13 @@ def test_idle_and_return_are_seen_by_the_other_user(new_user) -> None:
     expect(entry.locator("i.fa-bed")).to_be_visible()
     expect(entry).to_have_class(re.compile(r"\buserAway\b"))
 
-    sleeper.page.mouse.move(200, 200)
-    sleeper.page.mouse.move(220, 240)
+    late = new_user().login_guest(unique("Late"))
+    expect(late.user_entry(sleeper.name).locator("i.fa-bed")).to_be_visible()
+
+    # Back, and kept busy from then on, so the 2 s limit cannot make them idle again meanwhile.
+    sleeper.page.evaluate("setInterval(() => document.dispatchEvent(new MouseEvent('mousemove')), 300)")
     expect(watcher.toast(f"🤸‍♂️ User {sleeper.name} has returned")).to_be_visible()
     expect(entry.locator("i.fa-bed")).to_have_count(0)
-
-    late = new_user().login_guest(unique("Late"))
     expect(late.user_entry(sleeper.name).locator("i.fa-bed")).to_have_count(0)
 
 
