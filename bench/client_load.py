@@ -261,7 +261,8 @@ async def message_storm(browser: Browser, site: Site, sizes: Sizes, background: 
         await site.state.add_member(Membership(site.quiet_chat, reader, "Reader"))
     context, page = await _page(browser, site, reader, "Reader", site.users + 1, site.chats)
     try:
-        await page.wait_for_selector(f'section.chat[data-chat-id="{site.busy_chat}"] input:not([disabled])')
+        busy_input = f'section.chat[data-chat-id="{site.busy_chat}"] input:not([disabled])'
+        await page.wait_for_selector(busy_input, state="attached")  # connected; its tab may be behind
         front = site.quiet_chat if background else site.busy_chat
         await page.locator(f'[role=tab][data-chat-id="{front}"]').click()
         await page.wait_for_selector(f'[role=tab][data-chat-id="{front}"][aria-selected=true]')
