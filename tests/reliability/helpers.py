@@ -8,7 +8,7 @@ from typing import Any
 
 from azure.data.tables.aio import TableServiceClient
 
-from api.state import CHATS_TABLE, USERS_TABLE
+from api.state import CHAT_ROW, CHATS_TABLE, MEMBERSHIP_PREFIX, USERS_TABLE
 from tests.chat_client import ChatClient, Message
 
 # `make soak` sets CHATR_SOAK=1: the same properties, many more examples.
@@ -16,6 +16,16 @@ SOAK = os.environ.get("CHATR_SOAK") == "1"
 _ack_ids = itertools.count(10_000_000)
 
 Snapshot = dict[tuple[str, str, str], dict[str, Any]]
+
+
+def chat_key(chat_id: str) -> tuple[str, str, str]:
+    """Where a chat's row lives in a snapshot, so tests follow the storage layout instead of restating it."""
+    return (CHATS_TABLE, chat_id, CHAT_ROW)
+
+
+def membership_key(user_id: str, chat_id: str) -> tuple[str, str, str]:
+    """Where a user's membership of a chat lives in a snapshot."""
+    return (USERS_TABLE, user_id, MEMBERSHIP_PREFIX + chat_id)
 
 
 async def snapshot(connection_string: str) -> Snapshot:

@@ -12,9 +12,8 @@ import random
 
 import pytest
 
-from api.state import USERS_TABLE
 from tests.chat_client import ChatClient, create_chat, join, new_chat_id
-from tests.reliability.helpers import SOAK, acknowledged, snapshot
+from tests.reliability.helpers import SOAK, acknowledged, membership_key, snapshot
 from tests.reliability.parts import Parts
 
 pytestmark = pytest.mark.timeout(1800 if SOAK else 300)
@@ -32,7 +31,7 @@ async def _can_publish(client: ChatClient, chat_id: str) -> bool:
 
 async def _members_stored(stack: Parts, chat_id: str) -> set[str]:
     rows = await snapshot(stack.storage_connection_string)
-    return {pk for (table, pk, rk) in rows if table == USERS_TABLE and rk == f"chat|{chat_id}"}
+    return {key[1] for key in rows if key == membership_key(key[1], chat_id)}
 
 
 async def _delivered_to(sender: ChatClient, crowd: list[ChatClient], chat_id: str, barrier) -> set[str]:

@@ -20,7 +20,7 @@ from aiohttp import web
 
 from api.state import USERS_TABLE
 from tests.chat_client import ChatClient, create_chat, join
-from tests.reliability.helpers import SOAK, Snapshot, acknowledged, diff, snapshot
+from tests.reliability.helpers import SOAK, Snapshot, acknowledged, chat_key, diff, membership_key, snapshot
 from tests.reliability.parts import Parts
 from tests.support import eventually, free_port
 
@@ -349,8 +349,8 @@ async def test_a_hanging_event_handler_times_out_for_its_user_and_no_one_else(tm
         assert online["users"][ada.user_id]["idle"] is False  # the events that hung changed nothing
         after = _without_connections(await snapshot(parts.storage_connection_string))
         assert {k for k in after.keys() - before.keys()} == {
-            ("chats", "chat", created),
-            (USERS_TABLE, carol.user_id, f"chat|{created}"),
+            chat_key(created),
+            membership_key(carol.user_id, created),
         }
     finally:
         parts.stop()

@@ -25,7 +25,15 @@ from hypothesis import strategies as st
 from api.state import USERS_TABLE
 from tests.chat_client import ChatClient, create_chat, join, new_chat_id, principal_header
 from tests.cloud_events import event_headers, post_event, signature
-from tests.reliability.helpers import SOAK, Snapshot, acknowledged, diff, snapshot
+from tests.reliability.helpers import (
+    SOAK,
+    Snapshot,
+    acknowledged,
+    chat_key,
+    diff,
+    membership_key,
+    snapshot,
+)
 from tests.reliability.parts import Parts
 from tests.support import eventually
 
@@ -505,18 +513,18 @@ def _check_accepted(event: str, value: Any, arena: Arena, before: Snapshot, afte
     me = arena.hostile_id
     if event == "createChat":
         assert isinstance(value, dict)
-        row = after[("chats", "chat", value["id"])]
-        assert ("chats", "chat", value["id"]) not in before
+        row = after[chat_key(value["id"])]
+        assert chat_key(value["id"]) not in before
         assert row["owner"] == me and row["name"] == value["name"].strip()
     elif event == "joinChat":
-        assert (USERS_TABLE, me, f"chat|{value}") in after
+        assert membership_key(me, value) in after
     elif event == "leaveChat":
-        assert (USERS_TABLE, me, f"chat|{value['chatId']}") in before
-        assert (USERS_TABLE, me, f"chat|{value['chatId']}") not in after
+        assert membership_key(me, value["chatId"]) in before
+        assert membership_key(me, value["chatId"]) not in after
     elif event == "deleteChat":
-        assert before[("chats", "chat", value)]["owner"] == me
-        assert ("chats", "chat", value) not in after
-        assert not [k for k in after if k[0] == USERS_TABLE and k[2] == f"chat|{value}"]
+        assert before[chat_key(value)]["owner"] == me
+        assert chat_key(value) not in after
+        assert not [k for k in after if k == membership_key(k[1], value)]
     elif event == "createPrivateChat":
         assert isinstance(value, dict) and value["targetUserId"] != me
         assert (USERS_TABLE, value["targetUserId"], "profile") in before
