@@ -22,6 +22,7 @@ BENCHMARKS = {
     "event_cost": "Event cost",
     "presence_storm": "Presence storm",
     "client_load": "Client (Chromium)",
+    "memory_soak": "Memory soak",
 }
 
 

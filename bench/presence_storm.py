@@ -72,6 +72,7 @@ class User:
         self.group_messages = 0
         self.chats_seen: set[str] = set()
         self.joined: set[str] = set()
+        self.acked: set[int] = set()
 
     async def get(self, path: str) -> Any:
         async with self.http.get(f"{self.api}/api/{path}", headers=self.headers) as response:
@@ -84,15 +85,25 @@ class User:
     def open(self) -> bool:
         return self.socket is not None and not self.socket.closed.done()
 
-    def send_event(self, name: str, data: Any) -> None:
+    def send_event(self, name: str, data: Any, ack_id: int | None = None) -> None:
         assert self.socket is not None
         kind = "text" if isinstance(data, str) else "json"
-        self.socket.send_text(json.dumps({"type": "event", "event": name, "dataType": kind, "data": data}))
+        frame = {"type": "event", "event": name, "dataType": kind, "data": data}
+        self.socket.send_text(json.dumps(frame if ack_id is None else {**frame, "ackId": ack_id}))
+
+    def post(self, chat_id: str, text: str) -> None:
+        """A chat message, sent as the browser sends it: straight to the chat's group."""
+        assert self.socket is not None
+        data = {"message": text, "fromUserId": self.user_id, "fromUserName": self.name}
+        self.socket.send_text(json.dumps({"type": "sendToGroup", "group": chat_id, "dataType": "json", "data": data}))
 
     def announce(self) -> None:
         self.send_event("userConnected", {"userName": self.name, "userProvider": "github"})
 
     def on_frame(self, payload: bytes) -> None:
+        if b'"type":"ack"' in payload:
+            self.acked.add(json.loads(payload)["ackId"])
+            return
         if b'"from":"group"' in payload:
             if b'"fromUserId":null' not in payload:  # a post, not a server notice
                 self.group_messages += 1
@@ -144,11 +155,12 @@ class User:
         return len(set(self.view or {}) ^ truth)
 
 
-async def _until(condition: Callable[[], bool], what: str, timeout: float = STEP_TIMEOUT) -> None:
+async def until(condition: Callable[[], bool], what: str, timeout: float = STEP_TIMEOUT) -> None:
+    """Wait for a condition the scripted users' callbacks make true; fail naming what did not happen."""
     deadline = time.monotonic() + timeout
     while not condition():
         if time.monotonic() > deadline:
-            raise TimeoutError(f"presence storm: {what} did not happen within {timeout:g} s")
+            raise TimeoutError(f"{what} did not happen within {timeout:g} s")
         await asyncio.sleep(0.02)
 
 
@@ -212,19 +224,16 @@ async def run(quick: bool) -> Section:
         chat_ids = [str(uuid.uuid4()) for _ in range(sizes.chats)]
         for owner, chat_id in zip(users, chat_ids, strict=False):
             owner.send_event("createChat", {"name": f"Storm chat {chat_id[:4]}", "id": chat_id})
-        await _until(lambda: all(set(chat_ids) <= u.chats_seen for u in users), "every chatCreated arriving")
+        await until(lambda: all(set(chat_ids) <= u.chats_seen for u in users), "every chatCreated arriving")
         for index, user in enumerate(users):
             user.send_event("joinChat", chat_ids[index % len(chat_ids)])
-        await _until(lambda: all(u.joined for u in users), "every joinChat being confirmed")
+        await until(lambda: all(u.joined for u in users), "every joinChat being confirmed")
         members = [len(users[i :: len(chat_ids)]) for i in range(len(chat_ids))]
         expected = sum(m * m for m in members)  # every member gets every post of its chat, their own included
         for index, user in enumerate(users):
-            group = chat_ids[index % len(chat_ids)]
-            data = {"message": f"hello from {user.name}", "fromUserId": user.user_id, "fromUserName": user.name}
-            assert user.socket is not None
-            user.socket.send_text(json.dumps({"type": "sendToGroup", "group": group, "dataType": "json", "data": data}))
+            user.post(chat_ids[index % len(chat_ids)], f"hello from {user.name}")
         with contextlib.suppress(TimeoutError):  # what was not delivered shows in the row
-            await _until(lambda: sum(u.group_messages for u in users) >= expected, "every post arriving", 30)
+            await until(lambda: sum(u.group_messages for u in users) >= expected, "every post arriving", 30)
         delivered = sum(u.group_messages for u in users)
 
         leaving, staying = users[::2], users[1::2]

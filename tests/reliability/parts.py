@@ -2,7 +2,7 @@
 
 `local.stack.plan()` decides the commands and settings, exactly as `make run` uses them; this module
 only runs each part on its own (own process group, own log file) so a fault test can take one down
-while the others keep running, and the soak can read each one's memory.
+while the others keep running.
 """
 
 from __future__ import annotations
