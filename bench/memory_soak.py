@@ -24,13 +24,12 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import aiohttp
-import psutil
 
 from bench import wsclient
 from bench.presence_storm import User, until
-from bench.report import Row, Section, progress
+from bench.report import Row, Section, progress, tree_rss_mb
 from bench.servers import free_port, log_file, raise_fd_limit
-from local.stack import Part, Ports, Stack, plan
+from local.stack import Ports, Stack, plan
 
 GROWTH_LIMIT_MB = 40.0  # generous: flat means no growth with the number of messages or visitors
 STEP_TIMEOUT = 120.0
@@ -76,19 +75,6 @@ async def request(user: User, event: str, data: object) -> None:
     ack_id = next(_ack_ids)
     user.send_event(event, data, ack_id)
     await until(lambda: ack_id in user.acked, f"{user.name}'s {event} being acknowledged", STEP_TIMEOUT)
-
-
-def rss_mb(part: Part) -> float:
-    """Resident memory of a part's whole process tree (Azurite and the SWA CLI run under node wrappers)."""
-    assert part.process is not None
-    root = psutil.Process(part.process.pid)
-    total = 0
-    for process in [root, *root.children(recursive=True)]:
-        try:
-            total += process.memory_info().rss
-        except psutil.NoSuchProcess:
-            continue
-    return total / 2**20
 
 
 async def chatter(user: User, room: Room, until_time: float, rng: random.Random) -> None:
@@ -171,7 +157,7 @@ async def run(quick: bool) -> Section:
 
         warm_visitors = await talk(crowd, rooms, sizes, sizes.warmup_seconds, seed=1)
         await until(lambda: undelivered(rooms) == 0, "every warm-up post arriving", STEP_TIMEOUT)
-        before = {part.name: rss_mb(part) for part in parts}
+        before = {part.name: tree_rss_mb(part.process.pid) for part in parts if part.process}
         posts_before = sum(room.posts for room in rooms)
         progress(f"memory soak: warmed up ({posts_before} posts, {warm_visitors} visitors); measuring")
 
@@ -183,7 +169,7 @@ async def run(quick: bool) -> Section:
         except TimeoutError as err:  # what was not delivered shows in the row
             progress(f"memory soak: {err}")
         missing = undelivered(rooms)
-        after = {part.name: rss_mb(part) for part in parts}
+        after = {part.name: tree_rss_mb(part.process.pid) for part in parts if part.process}
     posts = sum(room.posts for room in rooms) - posts_before
     progress(f"memory soak: {posts} posts and {measured_visitors} visitors in {elapsed:.0f} s; {missing} missing")
     section.notes.append(f"measured: {posts} posts and {measured_visitors} visitors in {elapsed:.0f} s")

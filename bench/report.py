@@ -139,6 +139,18 @@ def summary(sections: Sequence[Section]) -> str:
 # ---- where it ran, and the JSON ----------------------------------------------------------------------
 
 
+def tree_rss_mb(pid: int) -> float:
+    """Resident memory of a process and all its children, in MB (Azurite and the SWA CLI run under wrappers)."""
+    root = psutil.Process(pid)
+    total = 0
+    for process in [root, *root.children(recursive=True)]:
+        try:
+            total += process.memory_info().rss
+        except psutil.NoSuchProcess:
+            continue
+    return total / 2**20
+
+
 def machine() -> dict[str, Any]:
     """Cores, memory, CPU model and how busy the machine was (the benchmarks share it)."""
     model = ""

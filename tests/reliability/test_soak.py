@@ -1,8 +1,9 @@
 """100 people chatting in 10 chats while visitors come and go: every message reaches every member
-exactly once, in order per sender.
+exactly once, in order per sender, and the memory of every process is as flat at the end as after
+the warm-up.
 
-`make test` runs a few seconds of it; `make soak` runs minutes. Memory under the same load is a
-target, so it lives in the benchmarks (`python -m bench --only memory_soak`).
+`make test` runs seconds of it; `make soak` runs minutes. The benchmark `memory_soak` reports the
+growth figures for the same kind of load.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from pathlib import Path
 
 import pytest
 
+from bench.report import tree_rss_mb
 from tests.chat_client import ChatClient, create_chat
 from tests.reliability.helpers import SOAK, acknowledged
 from tests.reliability.parts import Parts
@@ -27,6 +29,8 @@ from tests.reliability.parts import Parts
 CLIENTS = 100
 CHATS = 10
 SECONDS = float(os.environ.get("CHATR_SOAK_SECONDS", "180")) if SOAK else 6.0
+WARMUP_SECONDS = float(os.environ.get("CHATR_SOAK_WARMUP", "45")) if SOAK else 3.0
+MEMORY_GROWTH_LIMIT_MB = 40.0  # generous: flat means no growth with the number of messages or visitors
 
 
 @pytest.fixture
@@ -171,6 +175,30 @@ async def test_a_hundred_people_in_ten_chats_get_every_message_exactly_once_in_o
         assert visitors > 0
         assert sum(len(s) for s in traffic.sent.values()) >= CLIENTS  # everyone said something
         assert delivered == sum(len(s) for s in traffic.sent.values()) * (CLIENTS // CHATS)
+    finally:
+        for client in made:
+            with contextlib.suppress(Exception):
+                await client.close()
+
+
+@pytest.mark.timeout(WARMUP_SECONDS + SECONDS + 600)
+async def test_the_memory_of_every_process_stays_flat_while_a_hundred_people_chat(soak_stack: Parts) -> None:
+    made: list[ChatClient] = []
+    try:
+        rooms = await _populate(soak_stack, made)
+        people = [c for r in rooms for c in r.members]
+        await _talk(soak_stack, rooms, WARMUP_SECONDS, Traffic(), made)
+        await _settled(soak_stack, people)
+        before = {name: tree_rss_mb(process.pid) for name, process in soak_stack.processes.items()}
+        traffic = Traffic()
+        await _talk(soak_stack, rooms, SECONDS, traffic, made)
+        await _settled(soak_stack, people)
+        after = {name: tree_rss_mb(process.pid) for name, process in soak_stack.processes.items()}
+        assert not traffic.errors, traffic.errors[:5]
+        assert sum(len(s) for s in traffic.sent.values()) >= CLIENTS
+        grown = {name: round(after[name] - before[name], 1) for name in before}
+        assert set(grown) == {"azurite", "webpubsub", "functions"}
+        assert all(growth < MEMORY_GROWTH_LIMIT_MB for growth in grown.values()), (before, after)
     finally:
         for client in made:
             with contextlib.suppress(Exception):
