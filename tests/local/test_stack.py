@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 import socket
 import urllib.request
+from pathlib import Path
 
 import psutil
 
-from local.stack import port_is_free
+from local.stack import Ports, plan, port_is_free
 from tests.support import start_stack, wait_ready, wait_until
 
 
@@ -57,3 +58,55 @@ def test_when_one_part_dies_the_runner_stops_every_other_part() -> None:
     assert "functions exited" in wait_until(lambda: stack.output() if "Stopped." in stack.output() else "", 10)
     _gone, alive = psutil.wait_procs(children, timeout=10)
     assert alive == []
+
+
+PORTS = Ports(swa=4280, functions=7071, pubsub=8080, azurite=10002)
+
+
+def _names(env: dict[str, str]) -> list[str]:
+    parts, _ = plan(PORTS, in_memory=False, data_dir=Path("/tmp/chatr"), env=env)
+    return [p.name for p in parts]
+
+
+def test_with_nothing_configured_every_part_runs_locally_and_the_backend_is_pointed_at_them() -> None:
+    parts, backend = plan(PORTS, in_memory=False, data_dir=Path("/tmp/chatr"), env={})
+    assert [p.name for p in parts] == ["azurite", "webpubsub", "functions", "swa"]
+    assert "TableEndpoint=http://127.0.0.1:10002/devstoreaccount1" in backend["STORAGE_CONNECTION_STRING"]
+    assert backend["PUBSUB_CONNECTION_STRING"].startswith("Endpoint=http://127.0.0.1:8080;")
+    assert parts[2].env == backend
+
+
+def test_a_storage_account_of_your_own_leaves_azurite_out() -> None:
+    parts, backend = plan(PORTS, in_memory=False, data_dir=Path("/tmp/chatr"), env={"STORAGE_ACCOUNT_NAME": "mine"})
+    assert [p.name for p in parts] == ["webpubsub", "functions", "swa"]
+    assert "STORAGE_CONNECTION_STRING" not in backend  # the adapter reads STORAGE_ACCOUNT_NAME from the environment
+
+
+def test_a_storage_connection_string_of_your_own_leaves_azurite_out() -> None:
+    assert "azurite" not in _names({"STORAGE_CONNECTION_STRING": "UseDevelopmentStorage=true"})
+
+
+def test_a_web_pubsub_endpoint_of_your_own_leaves_the_emulator_out() -> None:
+    parts, backend = plan(
+        PORTS, in_memory=False, data_dir=Path("/tmp/chatr"), env={"PUBSUB_ENDPOINT": "https://x.webpubsub.azure.com"}
+    )
+    assert [p.name for p in parts] == ["azurite", "functions", "swa"]
+    assert "PUBSUB_CONNECTION_STRING" not in backend
+
+
+def test_a_web_pubsub_connection_string_of_your_own_leaves_the_emulator_out() -> None:
+    assert "webpubsub" not in _names({"PUBSUB_CONNECTION_STRING": "Endpoint=https://x;AccessKey=k;Version=1.0;"})
+
+
+def test_azurite_keeps_its_data_in_the_data_folder_unless_told_to_stay_in_memory() -> None:
+    on_disk, _ = plan(PORTS, in_memory=False, data_dir=Path("/tmp/chatr"), env={})
+    in_memory, _ = plan(PORTS, in_memory=True, data_dir=Path("/tmp/chatr"), env={})
+    assert on_disk[0].argv[-2:] == ["--location", "/tmp/chatr/azurite"]
+    assert in_memory[0].argv[-1] == "--inMemoryPersistence"
+
+
+def test_the_hub_setting_reaches_both_the_emulator_and_the_backend() -> None:
+    parts, backend = plan(PORTS, in_memory=False, data_dir=Path("/tmp/chatr"), env={"PUBSUB_HUB": "other"})
+    emulator = next(p for p in parts if p.name == "webpubsub")
+    assert emulator.argv[emulator.argv.index("--hub") + 1] == "other"
+    assert backend["PUBSUB_HUB"] == "other"
