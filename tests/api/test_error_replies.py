@@ -7,7 +7,7 @@ import json
 import azure.functions as func
 import pytest
 
-from api import lists, tokens
+from api import lists, presence, tokens
 from local.stack import azurite_connection_string, pubsub_connection_string
 from tests.chat_client import principal_header
 from tests.support import free_port
@@ -45,3 +45,13 @@ async def test_unreachable_storage_gives_a_503_with_a_message(clean_env: pytest.
     assert response.status_code == 503
     body = json.loads(response.get_body())
     assert "unavailable" in body["error"] and "Traceback" not in body["error"]
+
+
+async def test_unreachable_web_pubsub_gives_a_503_with_a_message(clean_env: pytest.MonkeyPatch, azurite: str) -> None:
+    clean_env.setenv("STORAGE_CONNECTION_STRING", azurite)
+    clean_env.setenv("PUBSUB_CONNECTION_STRING", pubsub_connection_string(free_port()))
+    clean_env.setattr(presence, "_last_sweep", 0.0)  # the presence repair, which lists live connections, is due
+    response = await lists.get_users(signed_in_request("users"))
+    assert response.status_code == 503
+    body = json.loads(response.get_body())
+    assert "Web PubSub is unavailable" in body["error"] and "Traceback" not in body["error"]
