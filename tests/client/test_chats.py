@@ -154,3 +154,21 @@ def test_a_message_the_service_refuses_goes_back_into_the_box(new_user) -> None:
     expect(ada.toast("Message not sent: no permission")).to_be_visible()
     expect(box).to_have_value("words worth keeping")
     expect(ada.messages(room).filter(has_text="words worth keeping")).to_have_count(0)
+
+
+def test_a_blank_message_is_not_sent_and_a_message_is_sent_trimmed(new_user) -> None:
+    ada = new_user().login_guest(unique("Ada"))
+    bob = new_user().login_guest(unique("Bob"))
+    room = unique("Room")
+    ada.create_chat(room)
+    bob.join_chat(room)
+    box = ada.panel(room).get_by_label(f"Message to {room}")
+
+    box.fill("   \t  ")
+    box.press("Enter")
+    ada.send(room, "  first real words  ")
+
+    # messages arrive in the order they were sent, so a blank one would be here by now
+    expect(bob.messages(room)).to_have_count(1)
+    expect(bob.messages(room)).to_have_text(["first real words"])
+    expect(ada.messages(room)).to_have_text(["first real words"])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from playwright.sync_api import expect
 
 from tests.client.users import unique
@@ -38,3 +40,19 @@ def test_a_private_chat_opens_on_both_sides_and_a_third_user_cannot_see_it(new_u
     ada.user_entry(bob.name).click()
     expect(ada.page.get_by_role("tab")).to_have_count(1)
     assert ada.console_errors == [] and bob.console_errors == [] and eve.console_errors == []
+
+
+def test_a_user_whose_id_is_part_of_an_open_private_chat_still_gets_their_own(new_user) -> None:
+    carol_id = uuid.uuid4().hex
+    ada = new_user().login_github(unique("Ada"))
+    bob = new_user().login_github(unique("Bob"), user_id=carol_id + "0")  # Carol's id is a prefix of Bob's
+    carol = new_user().login_github(unique("Carol"), user_id=carol_id)
+    with_bob, with_carol = f"Chat with {bob.name}", f"Chat with {carol.name}"
+    ada.user_entry(bob.name).click()
+    expect(ada.tab(with_bob)).to_have_attribute("aria-selected", "true")
+
+    ada.user_entry(carol.name).click()
+
+    expect(ada.tab(with_carol)).to_have_attribute("aria-selected", "true")
+    expect(carol.toast(f"💬 Incoming: Chat with {ada.name}")).to_be_visible()
+    expect(ada.page.get_by_role("tab")).to_have_count(2)
