@@ -22,7 +22,7 @@ help: ## Show this list
 
 $(VENV_STAMP): requirements.txt requirements-dev.txt
 	@echo "Setting up the Python environment in $(VENV)"
-	$(PYTHON) -m venv $(VENV)
+	$(PYTHON) -m venv --clear $(VENV)
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	@touch $@
 
