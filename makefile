@@ -13,7 +13,7 @@ VENDOR_STAMP := client/vendor/.installed
 BROWSER_STAMP := $(VENV)/.browser
 PYTEST_ARGS ?=
 
-.PHONY: help setup run test lint lint-fix bench soak clean package deploy deploy-infra deploy-api deploy-client tunnel
+.PHONY: help setup run test lint lint-fix bench soak cleanup clean package deploy deploy-infra deploy-api deploy-client tunnel
 
 help: ## Show this list
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-14s\033[0m %s\n", $$1, $$2}'
@@ -70,6 +70,10 @@ lint-fix: $(VENV_STAMP) $(NODE_STAMP) ## Fix what the linters can fix
 
 bench: setup $(BROWSER_STAMP) ## Run the benchmarks and print the results table
 	$(PY) -m bench
+
+HOURS ?= 24
+cleanup: setup ## Remove users offline and empty chats created over HOURS (24) ago; `make run`'s stack unless STORAGE_*/PUBSUB_* are set
+	$(PY) -m local.cleanup --hours $(HOURS)
 
 soak: setup $(BROWSER_STAMP) ## Long reliability runs (minutes): the fuzzers with many more examples, more rounds, minutes of chat
 	CHATR_SOAK=1 $(PY) -m pytest tests/reliability $(PYTEST_ARGS)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import AsyncIterator, Callable
+from datetime import datetime
 from typing import Any
 
 from azure.core import MatchConditions
@@ -319,6 +320,37 @@ class State:
             query += f" and {extra}"
         async for entity in self._users.query_entities(query):
             yield _membership(entity)
+
+    # ---- retention (the cleanup command) -----------------------------------------------------
+
+    async def idle_profiles(self, before: datetime) -> dict[str, str]:
+        """Offline users whose profile was last written before the cutoff, each with the ETag it had."""
+        await self.ensure_tables()
+        query = f"RowKey eq '{PROFILE}' and Timestamp lt datetime'{before.strftime('%Y-%m-%dT%H:%M:%S.%fZ')}'"
+        async with _Guard("list idle profiles"):
+            return {
+                e["PartitionKey"]: e.metadata["etag"]
+                async for e in self._users.query_entities(query)
+                if not _user(e).connections
+            }
+
+    async def delete_user(self, user_id: str, profile_etag: str) -> bool:
+        """Remove a user and their memberships, unless the profile changed since it was read (they came back)."""
+        await self.ensure_tables()
+        async with _Guard("delete user"):
+            try:
+                await self._users.delete_entity(
+                    user_id, PROFILE, etag=profile_etag, match_condition=MatchConditions.IfNotModified
+                )
+            except ResourceNotFoundError:
+                return False
+            except HttpResponseError as err:
+                if err.status_code != 412:
+                    raise
+                return False
+            for membership in await self.chats_of(user_id):
+                await self._users.delete_entity(user_id, MEMBERSHIP_PREFIX + membership.chat_id)
+        return True
 
 
 def _add_once(items: list[str], item: str) -> bool:

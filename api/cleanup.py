@@ -1,0 +1,79 @@
+"""`python -m api.cleanup` (`make cleanup`): remove users and chats nobody has used for a while.
+
+The original app had a cleanup script for this, broken at its HEAD. Guests get a new user id at
+every sign-in, so without a cleanup the `users` table only grows. This removes:
+- users offline since before the cutoff (their profile was last written then), with their
+  memberships; a user who comes back meanwhile changes their profile's ETag and is kept;
+- group chats created before the cutoff that have no members left; connected browsers are told
+  (`chatDeleted`), as when an owner deletes a chat.
+
+It reads the same settings as the Functions app (STORAGE_*, PUBSUB_*). Locally, `make cleanup`
+points it at the stack `make run` started.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from .config import PubSubSettings, StorageSettings
+from .pubsub import PubSub
+from .state import State
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Removed:
+    """What a cleanup removed."""
+
+    users: int
+    chats: int
+
+
+async def remove_unused(state: State, pubsub: PubSub, older_than: timedelta, now: datetime | None = None) -> Removed:
+    """Remove users offline, and empty group chats created, longer ago than `older_than`."""
+    cutoff = (now or datetime.now(UTC)) - older_than
+    users = 0
+    for user_id, etag in (await state.idle_profiles(cutoff)).items():
+        if await state.delete_user(user_id, etag):
+            users += 1
+            log.info("cleanup: user=%s removed, offline since before %s", user_id, cutoff.isoformat())
+    in_use = {m.chat_id for m in await state.all_memberships()}
+    chats = 0
+    for chat in (await state.list_group_chats()).values():
+        if chat.id in in_use or chat.timestamp is None or datetime.fromisoformat(chat.timestamp) >= cutoff:
+            continue
+        await state.delete_chat(chat.id)
+        await pubsub.broadcast("chatDeleted", chat.id)
+        chats += 1
+        log.info("cleanup: chat=%s removed, empty and created before %s", chat.id, cutoff.isoformat())
+    return Removed(users, chats)
+
+
+async def _main(hours: float) -> Removed:
+    state = State.from_settings(StorageSettings.from_env())
+    pubsub = PubSub.from_settings(PubSubSettings.from_env())
+    try:
+        return await remove_unused(state, pubsub, timedelta(hours=hours))
+    finally:
+        await state.close()
+        await pubsub.close()
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Parse the retention, run the cleanup, print what was removed."""
+    parser = argparse.ArgumentParser(prog="python -m api.cleanup", description=__doc__.splitlines()[0])
+    parser.add_argument("--hours", type=float, default=24.0, help="keep what was used within this many hours (24)")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger("azure").setLevel(logging.WARNING)  # the SDKs log every HTTP request at INFO
+    removed = asyncio.run(_main(args.hours))
+    print(f"Removed {removed.users} users and {removed.chats} chats unused for {args.hours:g} hours.")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,109 @@
+"""`python -m api.cleanup`: users offline and empty chats older than the retention go; everything in use stays."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from api.cleanup import remove_unused
+from api.config import PubSubSettings, StorageSettings
+from api.pubsub import PubSub
+from api.state import State
+from tests.chat_client import ChatClient, create_chat, join
+from tests.support import RunningStack, eventually, start_stack, wait_ready
+
+NOW = timedelta(0)  # "unused since before now": the cutoff is the moment the cleanup runs
+
+
+@pytest.fixture(scope="module")
+def own_backend() -> Iterator[RunningStack]:
+    """A stack of its own: a cleanup sweeps the whole store, which must not touch other suites' users."""
+    stack = wait_ready(start_stack("--no-swa"))
+    yield stack
+    stack.stop()
+
+
+@pytest.fixture
+def chat_backend(own_backend: RunningStack) -> RunningStack:
+    return own_backend
+
+
+@pytest.fixture
+async def clients(own_backend: RunningStack) -> AsyncIterator[tuple[State, PubSub]]:
+    state = State.from_settings(StorageSettings(own_backend.storage_connection_string, None))
+    pubsub = PubSub.from_settings(PubSubSettings(own_backend.pubsub_connection_string, None, "chat"))
+    yield state, pubsub
+    await state.close()
+    await pubsub.close()
+
+
+async def _gone_offline(state: State, client: ChatClient) -> None:
+    await client.close()
+    await eventually(lambda: _offline(state, client.user_id))
+
+
+async def _offline(state: State, user_id: str) -> bool:
+    user = await state.get_user(user_id)
+    return user is not None and not user.connections
+
+
+async def test_a_user_offline_since_before_the_cutoff_goes_with_their_memberships(clients, users) -> None:
+    state, pubsub = clients
+    ada, bob = await users("Ada").connect(), await users("Bob").connect()
+    room = await create_chat(bob, "Room")
+    await join(ada, room)
+    await join(bob, room)
+    await _gone_offline(state, ada)
+
+    removed = await remove_unused(state, pubsub, NOW)
+
+    assert removed.users >= 1  # counts cover the whole store, which other tests of this module share
+    assert await state.get_user(ada.user_id) is None
+    assert await state.chats_of(ada.user_id) == []
+    assert await state.get_user(bob.user_id) is not None  # online: kept
+    assert [m.user_id for m in await state.members_of(room)] == [bob.user_id]
+
+
+async def test_a_user_offline_only_since_after_the_cutoff_is_kept(clients, users) -> None:
+    state, pubsub = clients
+    cutoff = datetime.now(UTC)
+    ada = await users("Ada").connect()
+    await _gone_offline(state, ada)
+
+    await remove_unused(state, pubsub, NOW, now=cutoff)
+
+    assert await state.get_user(ada.user_id) is not None
+
+
+async def test_a_user_who_comes_back_while_the_cleanup_runs_is_kept(clients, users) -> None:
+    state, _ = clients
+    ada = await users("Ada").connect()
+    room = await create_chat(ada, "Room")
+    await join(ada, room)
+    await _gone_offline(state, ada)
+    listed = await state.idle_profiles(datetime.now(UTC))
+    assert ada.user_id in listed
+
+    back = await users("Ada", user_id=ada.user_id).connect()  # the profile changes: a new ETag
+    assert not await state.delete_user(ada.user_id, listed[ada.user_id])
+
+    assert (await state.get_user(ada.user_id)).connections == [back.connection_id]
+    assert [m.chat_id for m in await state.chats_of(ada.user_id)] == [room]
+
+
+async def test_an_empty_old_chat_goes_and_connected_users_are_told(clients, users) -> None:
+    state, pubsub = clients
+    ada, watcher = await users("Ada").connect(), await users("Watcher").connect()
+    empty = await create_chat(ada, "Empty")
+    used = await create_chat(ada, "Used")
+    await join(ada, used)
+
+    removed = await remove_unused(state, pubsub, NOW)
+
+    assert removed.chats >= 1
+    assert await state.get_chat(empty) is None
+    assert await state.get_chat(used) is not None
+    assert await watcher.chat_event("chatDeleted", lambda d: d == empty) == empty
+    assert used not in watcher.chat_events("chatDeleted")
