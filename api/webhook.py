@@ -21,6 +21,7 @@ from .responses import error_response, json_response
 from .runtime import pubsub, state
 from .state import StorageUnavailable
 from .validation import Invalid
+from .webhook_identity import ManagedIdentityValidator, SigningKeysUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -53,8 +54,6 @@ async def authenticated(req: func.HttpRequest, settings: PubSubSettings) -> bool
     """A managed-identity bearer token when WEBHOOK_AUDIENCE is set, else ce-signature with our access key."""
     auth = WebhookAuthSettings.from_env()
     if auth.audience:
-        from .webhook_identity import ManagedIdentityValidator
-
         return await ManagedIdentityValidator.for_settings(auth).accepts(req.headers.get("authorization", ""))
     keys = access_keys(settings)
     if not keys:
@@ -105,7 +104,7 @@ def _user_error(event_name: str, message: str, event: Event | None) -> func.Http
 
 
 async def handle(req: func.HttpRequest) -> func.HttpResponse:
-    """Handshake, authenticate, parse, run; 401 for forged calls, error replies for bad user input."""
+    """Handshake, authenticate, parse, run; 401 for forged calls, 503 for our outages, error replies for bad input."""
     try:
         settings = PubSubSettings.from_env()
         if req.method == "OPTIONS":
@@ -120,6 +119,9 @@ async def handle(req: func.HttpRequest) -> func.HttpResponse:
     except MissingSetting as err:
         log.error("eventHandler: %s", err)
         return error_response(500, str(err))
+    except SigningKeysUnavailable as err:
+        log.error("eventHandler: could not check the %s event's bearer token: %s", req.headers.get("ce-eventname"), err)
+        return error_response(503, "The event's token cannot be checked right now: retry later")
     event_name = req.headers.get("ce-eventname", "")
     event = None
     try:

@@ -27,6 +27,10 @@ KEY_CACHE_SECONDS = 3600
 KEY_FETCH_TIMEOUT_SECONDS = 10
 
 
+class SigningKeysUnavailable(RuntimeError):
+    """The tenant's signing keys could not be read: the failure is ours, so the event is answered 503 and retried."""
+
+
 class SigningKeySource(Protocol):
     """Where verification keys come from; `jwt.PyJWKClient` is one (blocking, so called off the event loop)."""
 
@@ -123,8 +127,13 @@ class ManagedIdentityValidator:
         return cls._shared[key]
 
     async def accepts(self, authorization: str | None) -> bool:
-        """True when the header proves the call; otherwise logs the reason (never the token) and returns False."""
+        """True when the header proves the call; otherwise logs the reason (never the token) and returns False.
+
+        Raises SigningKeysUnavailable when the keys to check it with cannot be read.
+        """
         verdict = await self.check(authorization)
+        if verdict.status == 503:
+            raise SigningKeysUnavailable(verdict.reason)
         if not verdict.valid:
             log.warning("Refused the event handler's bearer token (%d): %s", verdict.status, verdict.reason)
         return verdict.valid

@@ -18,29 +18,11 @@ from typing import Any
 import jwt
 import pytest
 from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
 
 from api.webhook_identity import ManagedIdentityValidator, TokenCheck, jwks_url, trusted_issuers
+from tests.api import entra
+from tests.api.entra import AUDIENCE, KID, OTHER_TENANT, PUBSUB_IDENTITY, SIGNING_KEY, STRANGER_KEY, TENANT
 from tests.support import free_port
-
-TENANT = "11111111-2222-3333-4444-555555555555"
-OTHER_TENANT = "99999999-8888-7777-6666-555555555555"
-AUDIENCE = "https://webpubsub.azure.com"
-PUBSUB_IDENTITY = "aaaaaaaa-0000-0000-0000-000000000001"
-KID = "test-key-1"
-
-
-def _private_key() -> rsa.RSAPrivateKey:
-    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
-
-
-SIGNING_KEY = _private_key()
-STRANGER_KEY = _private_key()
-
-
-def _jwk(private_key: rsa.RSAPrivateKey, kid: str) -> dict[str, Any]:
-    jwk = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(private_key.public_key()))
-    return {**jwk, "kid": kid, "use": "sig", "alg": "RS256"}
 
 
 @dataclass
@@ -53,7 +35,7 @@ class KeySet:
 
 @pytest.fixture
 def key_set() -> Iterator[KeySet]:
-    body = json.dumps({"keys": [_jwk(SIGNING_KEY, KID)]}).encode()
+    body = json.dumps({"keys": [entra.jwk(SIGNING_KEY, KID)]}).encode()
     served = KeySet(url="")
 
     class Handler(BaseHTTPRequestHandler):
@@ -85,31 +67,6 @@ def validator(key_set: KeySet) -> ManagedIdentityValidator:
     return ManagedIdentityValidator(AUDIENCE, TENANT, keys=jwt.PyJWKClient(key_set.url))
 
 
-def _claims(**overrides: Any) -> dict[str, Any]:
-    now = int(time.time())
-    claims = {
-        "aud": AUDIENCE,
-        "iss": f"https://sts.windows.net/{TENANT}/",
-        "iat": now,
-        "nbf": now,
-        "exp": now + 3600,
-        "oid": PUBSUB_IDENTITY,
-        "tid": TENANT,
-        "sub": PUBSUB_IDENTITY,
-    }
-    claims.update(overrides)
-    return claims
-
-
-def _token(claims: dict[str, Any] | None = None, key: rsa.RSAPrivateKey = SIGNING_KEY, kid: str | None = KID) -> str:
-    headers = {"kid": kid} if kid else {}
-    return jwt.encode(claims or _claims(), key, algorithm="RS256", headers=headers)
-
-
-def _bearer(token: str) -> str:
-    return f"Bearer {token}"
-
-
 def _b64(data: str | bytes) -> str:
     raw = data.encode() if isinstance(data, str) else data
     return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
@@ -123,60 +80,64 @@ def _assert_rejected(check: TokenCheck, *words: str) -> None:
 
 
 async def test_a_token_from_the_tenant_for_the_audience_is_accepted(validator: ManagedIdentityValidator) -> None:
-    check = await validator.check(_bearer(_token()))
+    check = await validator.check(entra.bearer(entra.token()))
     assert check.valid and check.status == 200
     assert check.claims["oid"] == PUBSUB_IDENTITY
 
 
 async def test_a_v2_issuer_of_the_tenant_is_accepted(validator: ManagedIdentityValidator) -> None:
-    token = _token(_claims(iss=f"https://login.microsoftonline.com/{TENANT}/v2.0"))
-    assert (await validator.check(_bearer(token))).valid
+    token = entra.token(entra.claims(iss=f"https://login.microsoftonline.com/{TENANT}/v2.0"))
+    assert (await validator.check(entra.bearer(token))).valid
 
 
 async def test_the_audience_matches_with_or_without_a_trailing_slash(validator: ManagedIdentityValidator) -> None:
-    assert (await validator.check(_bearer(_token(_claims(aud=AUDIENCE + "/"))))).valid
+    assert (await validator.check(entra.bearer(entra.token(entra.claims(aud=AUDIENCE + "/"))))).valid
 
 
 async def test_the_bearer_scheme_is_case_insensitive(validator: ManagedIdentityValidator) -> None:
-    assert (await validator.check(f"bearer {_token()}")).valid
+    assert (await validator.check(f"bearer {entra.token()}")).valid
 
 
 async def test_a_wrong_audience_is_rejected(validator: ManagedIdentityValidator) -> None:
-    check = await validator.check(_bearer(_token(_claims(aud="https://management.azure.com/"))))
+    check = await validator.check(entra.bearer(entra.token(entra.claims(aud="https://management.azure.com/"))))
     _assert_rejected(check, "audience")
 
 
 async def test_an_issuer_of_another_tenant_is_rejected(validator: ManagedIdentityValidator) -> None:
-    check = await validator.check(_bearer(_token(_claims(iss=f"https://sts.windows.net/{OTHER_TENANT}/"))))
+    check = await validator.check(
+        entra.bearer(entra.token(entra.claims(iss=f"https://sts.windows.net/{OTHER_TENANT}/")))
+    )
     _assert_rejected(check, "tenant")
 
 
 async def test_an_expired_token_is_rejected(validator: ManagedIdentityValidator) -> None:
     an_hour_ago = int(time.time()) - 3600
-    check = await validator.check(_bearer(_token(_claims(iat=an_hour_ago - 60, nbf=an_hour_ago - 60, exp=an_hour_ago))))
+    check = await validator.check(
+        entra.bearer(entra.token(entra.claims(iat=an_hour_ago - 60, nbf=an_hour_ago - 60, exp=an_hour_ago)))
+    )
     _assert_rejected(check, "expired")
 
 
 async def test_a_token_not_valid_yet_is_rejected(validator: ManagedIdentityValidator) -> None:
     later = int(time.time()) + 3600
-    check = await validator.check(_bearer(_token(_claims(nbf=later, exp=later + 3600))))
+    check = await validator.check(entra.bearer(entra.token(entra.claims(nbf=later, exp=later + 3600))))
     _assert_rejected(check, "not valid yet")
 
 
 async def test_a_token_without_expiry_is_rejected(validator: ManagedIdentityValidator) -> None:
-    claims = _claims()
+    claims = entra.claims()
     del claims["exp"]
-    _assert_rejected(await validator.check(_bearer(_token(claims))), "'exp'")
+    _assert_rejected(await validator.check(entra.bearer(entra.token(claims))), "'exp'")
 
 
 async def test_an_unsigned_token_is_rejected(validator: ManagedIdentityValidator) -> None:
-    unsigned = jwt.encode(_claims(), None, algorithm="none", headers={"kid": KID})
-    _assert_rejected(await validator.check(_bearer(unsigned)), "RS256", "'none'")
+    unsigned = jwt.encode(entra.claims(), None, algorithm="none", headers={"kid": KID})
+    _assert_rejected(await validator.check(entra.bearer(unsigned)), "RS256", "'none'")
 
 
 async def test_an_unsigned_token_with_its_signature_cut_off_is_rejected(validator: ManagedIdentityValidator) -> None:
-    header, payload, _signature = _token().split(".")
-    _assert_rejected(await validator.check(_bearer(f"{header}.{payload}.")), "signature")
+    header, payload, _signature = entra.token().split(".")
+    _assert_rejected(await validator.check(entra.bearer(f"{header}.{payload}.")), "signature")
 
 
 async def test_a_token_signed_with_the_public_key_as_an_hmac_secret_is_rejected(
@@ -185,24 +146,26 @@ async def test_a_token_signed_with_the_public_key_as_an_hmac_secret_is_rejected(
     public_pem = SIGNING_KEY.public_key().public_bytes(
         serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
     )
-    signing_input = f"{_b64(json.dumps({'alg': 'HS256', 'typ': 'JWT', 'kid': KID}))}.{_b64(json.dumps(_claims()))}"
+    signing_input = f"{_b64(json.dumps({'alg': 'HS256', 'typ': 'JWT', 'kid': KID}))}.{_b64(json.dumps(entra.claims()))}"
     signature = hmac.new(public_pem, signing_input.encode(), hashlib.sha256).digest()
     forged = f"{signing_input}.{_b64(signature)}"
-    _assert_rejected(await validator.check(_bearer(forged)), "RS256", "'HS256'")
+    _assert_rejected(await validator.check(entra.bearer(forged)), "RS256", "'HS256'")
 
 
 async def test_a_token_signed_by_another_key_under_a_published_key_id_is_rejected(
     validator: ManagedIdentityValidator,
 ) -> None:
-    _assert_rejected(await validator.check(_bearer(_token(key=STRANGER_KEY))), "signature")
+    _assert_rejected(await validator.check(entra.bearer(entra.token(key=STRANGER_KEY))), "signature")
 
 
 async def test_a_token_naming_an_unpublished_key_is_rejected(validator: ManagedIdentityValidator) -> None:
-    _assert_rejected(await validator.check(_bearer(_token(key=STRANGER_KEY, kid="unknown"))), "does not publish")
+    _assert_rejected(
+        await validator.check(entra.bearer(entra.token(key=STRANGER_KEY, kid="unknown"))), "does not publish"
+    )
 
 
 async def test_a_token_naming_no_key_is_rejected(validator: ManagedIdentityValidator) -> None:
-    _assert_rejected(await validator.check(_bearer(_token(kid=None))), "kid")
+    _assert_rejected(await validator.check(entra.bearer(entra.token(kid=None))), "kid")
 
 
 @pytest.mark.parametrize("header", [None, "", "   "])
@@ -223,15 +186,15 @@ async def test_garbage_in_place_of_a_token_is_rejected(validator: ManagedIdentit
     _assert_rejected(await validator.check("Bearer not.a.jwt"), "well-formed")
 
 
-async def test_no_reason_repeats_the_token(validator: ManagedIdentityValidator) -> None:
+async def test_no_reason_repeats_thetoken(validator: ManagedIdentityValidator) -> None:
     tokens = [
-        _token(_claims(aud="https://elsewhere")),
-        _token(_claims(iss="https://sts.windows.net/x/")),
-        _token(key=STRANGER_KEY),
-        jwt.encode(_claims(), None, algorithm="none"),
+        entra.token(entra.claims(aud="https://elsewhere")),
+        entra.token(entra.claims(iss="https://sts.windows.net/x/")),
+        entra.token(key=STRANGER_KEY),
+        jwt.encode(entra.claims(), None, algorithm="none"),
     ]
     for token in tokens:
-        check = await validator.check(_bearer(token))
+        check = await validator.check(entra.bearer(token))
         assert not check.valid
         assert token not in check.reason
         assert not any(part and part in check.reason for part in token.split("."))
@@ -239,13 +202,13 @@ async def test_no_reason_repeats_the_token(validator: ManagedIdentityValidator) 
 
 async def test_keys_are_fetched_once_and_reused(validator: ManagedIdentityValidator, key_set: KeySet) -> None:
     for _ in range(5):
-        assert (await validator.check(_bearer(_token()))).valid
+        assert (await validator.check(entra.bearer(entra.token()))).valid
     assert key_set.requests == 1
 
 
 async def test_an_unreachable_key_set_is_our_failure_not_the_callers() -> None:
     unreachable = jwt.PyJWKClient(f"http://127.0.0.1:{free_port()}/keys", timeout=5)
-    check = await ManagedIdentityValidator(AUDIENCE, TENANT, keys=unreachable).check(_bearer(_token()))
+    check = await ManagedIdentityValidator(AUDIENCE, TENANT, keys=unreachable).check(entra.bearer(entra.token()))
     assert not check.valid
     assert check.status == 503
     assert "signing keys" in check.reason
@@ -259,10 +222,10 @@ async def test_the_key_lookup_does_not_block_the_event_loop() -> None:
 
         def get_signing_key(self, kid: str) -> jwt.PyJWK:
             assert gate.wait(timeout=10), "the event loop was blocked while the key was looked up"
-            return jwt.PyJWK(_jwk(SIGNING_KEY, KID))
+            return jwt.PyJWK(entra.jwk(SIGNING_KEY, KID))
 
     checking = asyncio.ensure_future(
-        ManagedIdentityValidator(AUDIENCE, TENANT, keys=GatedKeys()).check(_bearer(_token()))
+        ManagedIdentityValidator(AUDIENCE, TENANT, keys=GatedKeys()).check(entra.bearer(entra.token()))
     )
     asyncio.get_running_loop().call_soon(gate.set)
     assert (await checking).valid
@@ -272,9 +235,9 @@ async def test_allowed_callers_pin_the_calling_identity(key_set: KeySet) -> None
     pinned = ManagedIdentityValidator(
         AUDIENCE, TENANT, keys=jwt.PyJWKClient(key_set.url), allowed_callers=[PUBSUB_IDENTITY]
     )
-    assert (await pinned.check(_bearer(_token()))).valid
-    stranger = _token(_claims(oid="bbbbbbbb-0000-0000-0000-000000000002"))
-    _assert_rejected(await pinned.check(_bearer(stranger)), "may not call")
+    assert (await pinned.check(entra.bearer(entra.token()))).valid
+    stranger = entra.token(entra.claims(oid="bbbbbbbb-0000-0000-0000-000000000002"))
+    _assert_rejected(await pinned.check(entra.bearer(stranger)), "may not call")
 
 
 def test_by_default_keys_come_from_the_tenants_published_key_set() -> None:
@@ -319,15 +282,15 @@ def test_a_shared_validator_needs_both_settings(settings: Settings) -> None:
         ManagedIdentityValidator.for_settings(settings)
 
 
-async def test_accepts_answers_yes_for_a_valid_token(validator: ManagedIdentityValidator) -> None:
-    assert await validator.accepts(_bearer(_token()))
+async def test_accepts_answers_yes_for_a_validtoken(validator: ManagedIdentityValidator) -> None:
+    assert await validator.accepts(entra.bearer(entra.token()))
 
 
-async def test_accepts_logs_why_a_token_is_refused_without_the_token(
+async def test_accepts_logs_why_a_token_is_refused_without_thetoken(
     validator: ManagedIdentityValidator, caplog: pytest.LogCaptureFixture
 ) -> None:
-    token = _token(_claims(aud="https://elsewhere"))
+    token = entra.token(entra.claims(aud="https://elsewhere"))
     with caplog.at_level(logging.WARNING, logger="api.webhook_identity"):
-        assert not await validator.accepts(_bearer(token))
+        assert not await validator.accepts(entra.bearer(token))
     assert "audience" in caplog.text
     assert not any(part in caplog.text for part in token.split("."))
