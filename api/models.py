@@ -1,4 +1,4 @@
-"""The records Chatr keeps, and their wire shapes (the original app's, see chatr-original.md §2)."""
+"""The records Chatr keeps, and their wire shapes (docs/wire-contract.md lists every one)."""
 
 from __future__ import annotations
 
