@@ -27,11 +27,7 @@ class PubSubUnavailable(RuntimeError):
 
 def access_keys(settings: PubSubSettings) -> list[str]:
     """The AccessKey of the connection string (the keys `ce-signature` is made with); none with managed identity."""
-    if not settings.connection_string:
-        return []
-    parts = dict(p.split("=", 1) for p in settings.connection_string.split(";") if "=" in p)
-    key = {k.lower(): v for k, v in parts.items()}.get("accesskey")
-    return [key] if key else []
+    return [settings.access_key] if settings.access_key else []
 
 
 def signature_matches(connection_id: str, signature_header: str, keys: list[str]) -> bool:

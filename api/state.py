@@ -75,7 +75,6 @@ def _membership(entity: Any) -> Membership:
         user_id=entity["PartitionKey"],
         user_name=entity.get("userName", ""),
         private=bool(entity.get("private", False)),
-        peer_id=entity.get("peerId"),
         peer_name=entity.get("peerName"),
     )
 
@@ -266,7 +265,6 @@ class State:
             "private": membership.private,
         }
         if membership.private:
-            entity["peerId"] = membership.peer_id
             entity["peerName"] = membership.peer_name
         async with _Guard("add member"):
             try:

@@ -29,22 +29,13 @@ SYSTEM_PREFIX = "azure.webpubsub.sys."
 USER_PREFIX = "azure.webpubsub.user."
 
 
-def _service_host(settings: PubSubSettings) -> str:
-    if settings.connection_string:
-        parts = dict(p.split("=", 1) for p in settings.connection_string.split(";") if "=" in p)
-        endpoint = {k.lower(): v for k, v in parts.items()}.get("endpoint", "")
-    else:
-        endpoint = settings.endpoint or ""
-    return (urlsplit(endpoint).hostname or "").lower()
-
-
 def handshake(req: func.HttpRequest, settings: PubSubSettings) -> func.HttpResponse:
     """Abuse protection: allow only our own Web PubSub service to deliver events here."""
     origin = req.headers.get("webhook-request-origin", "").strip()
     if not origin:
         return error_response(400, "Missing WebHook-Request-Origin header")
     host = origin.split(":")[0].lower()
-    if host != _service_host(settings):
+    if host != (urlsplit(settings.service_endpoint).hostname or "").lower():
         log.warning("Refused webhook validation from origin %s", origin)
         return error_response(403, "This event handler serves another Web PubSub service")
     return func.HttpResponse(status_code=200, headers={"WebHook-Allowed-Origin": origin})

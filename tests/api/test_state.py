@@ -108,9 +108,9 @@ async def test_remove_member_reports_whether_they_were_in(state: State) -> None:
 
 
 async def test_private_membership_keeps_the_peer(state: State) -> None:
-    await state.add_member(Membership("private_a_b", "a", "Ada", private=True, peer_id="b"))
+    await state.add_member(Membership("private_a_b", "a", "Ada", private=True, peer_name="Bob"))
     (membership,) = await state.chats_of("a")
-    assert membership.private and membership.peer_id == "b"
+    assert membership.private and membership.peer_name == "Bob"
 
 
 async def test_user_ids_with_quotes_are_queried_safely(state: State) -> None:
