@@ -19,7 +19,7 @@ async def get_users(req: func.HttpRequest) -> func.HttpResponse:
     """Users online now, idle state included: `{"users": {id: {userId, userName, userProvider, idle}}}`."""
     if identify(req) is None:
         return error_response(401, NOT_SIGNED_IN)
-    users = await presence.online_users(state(), pubsub())
+    users = await presence.online_users(await state(), pubsub())
     return json_response({"users": {uid: u.to_wire() for uid, u in users.items()}})
 
 
@@ -29,7 +29,7 @@ async def get_chats(req: func.HttpRequest) -> func.HttpResponse:
     me = identify(req)
     if me is None:
         return error_response(401, NOT_SIGNED_IN)
-    store = state()
+    store = await state()
     chats = await store.list_group_chats()
     members: dict[str, list[Membership]] = {}
     for m in await store.all_memberships():

@@ -10,6 +10,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from azure.core.credentials_async import AsyncTokenCredential
 from azure.core.exceptions import AzureError, ResourceNotFoundError
 from azure.messaging.webpubsubservice.aio import WebPubSubServiceClient
 
@@ -47,8 +48,9 @@ def _chat_event(name: str, data: Any) -> dict[str, Any]:
 class PubSub:
     """The calls Chatr makes to Web PubSub, each awaited and turned into PubSubUnavailable on failure."""
 
-    def __init__(self, client: WebPubSubServiceClient) -> None:
+    def __init__(self, client: WebPubSubServiceClient, credential: AsyncTokenCredential | None = None) -> None:
         self._client = client
+        self._credential = credential
 
     @classmethod
     def from_settings(cls, settings: PubSubSettings) -> PubSub:
@@ -57,11 +59,14 @@ class PubSub:
             return cls(WebPubSubServiceClient.from_connection_string(settings.connection_string, hub=settings.hub))
         from azure.identity.aio import DefaultAzureCredential
 
-        return cls(WebPubSubServiceClient(settings.endpoint, settings.hub, credential=DefaultAzureCredential()))
+        credential = DefaultAzureCredential()
+        return cls(WebPubSubServiceClient(settings.service_endpoint, settings.hub, credential=credential), credential)
 
     async def close(self) -> None:
-        """Release the HTTP session."""
+        """Release the HTTP session (and the managed identity's)."""
         await self._client.close()
+        if self._credential is not None:
+            await self._credential.close()
 
     async def _call(self, what: str, coroutine: Any) -> Any:
         try:

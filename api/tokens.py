@@ -24,7 +24,8 @@ async def get_token(req: func.HttpRequest) -> func.HttpResponse:
         if "guestName" not in req.params:
             return error_response(401, "Sign in, or join as a guest with a name")
         identity, credential = issue_guest(req.params["guestName"])
-    await state().save_profile(identity.user_id, identity.name, identity.provider)
+    store = await state()
+    await store.save_profile(identity.user_id, identity.name, identity.provider)
     token = await pubsub().client_token(identity.user_id)
     log.info("getToken: user=%s provider=%s new_guest=%s", identity.user_id, identity.provider, credential is not None)
     body = {**token, "user": identity.to_wire()}

@@ -117,7 +117,7 @@ async def handle(req: func.HttpRequest) -> func.HttpResponse:
     event = None
     try:
         event = parse(req)
-        await ChatEvents(state(), pubsub()).handle(event)
+        await ChatEvents(await state(), pubsub()).handle(event)
     except Invalid as err:
         log.info("event=%s user=%s refused: %s", event_name, req.headers.get("ce-userid"), err)
         return _user_error(event_name, str(err), event)
