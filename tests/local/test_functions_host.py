@@ -19,15 +19,20 @@ from tests.support import free_port, wait_until
 SAMPLE = Path(__file__).parent / "sample_app" / "function_app.py"
 
 
-@pytest.fixture(scope="module")
-def host() -> Iterator[str]:
-    port = free_port()
-    process = subprocess.Popen(
+def serve_sample(port: int) -> subprocess.Popen[str]:
+    """The adapter serving the sample app, its output captured."""
+    return subprocess.Popen(
         [sys.executable, "-m", "local.functions_host", "--script", str(SAMPLE), "--port", str(port)],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
     )
+
+
+@pytest.fixture(scope="module")
+def host() -> Iterator[str]:
+    port = free_port()
+    process = serve_sample(port)
     base = f"http://127.0.0.1:{port}"
 
     def up() -> bool:
@@ -143,12 +148,7 @@ def _listening(port: int) -> bool:
 
 def test_awaits_the_apps_on_stop_when_it_stops() -> None:
     port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "local.functions_host", "--script", str(SAMPLE), "--port", str(port)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    process = serve_sample(port)
     try:
         wait_until(lambda: _listening(port) or process.poll() is not None, timeout=30)
         process.send_signal(signal.SIGINT)
