@@ -27,8 +27,8 @@ def managed_identity(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture
 def key_set_down(managed_identity: None, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The tenant's published keys cannot be fetched: Entra's address leads to a port where nothing listens."""
-    monkeypatch.setattr(webhook_identity, "ENTRA_AUTHORITY", f"http://127.0.0.1:{free_port()}")
+    """The tenant's published keys cannot be fetched: their address leads to a port where nothing listens."""
+    monkeypatch.setattr(webhook_identity, "jwks_url", lambda tenant_id: f"http://127.0.0.1:{free_port()}/keys")
     monkeypatch.setattr(webhook_identity.ManagedIdentityValidator, "_shared", {})
 
 
