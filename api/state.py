@@ -303,14 +303,15 @@ class State:
             }
 
     async def delete_user(self, user_id: str, profile_etag: str) -> bool:
-        """Remove a user and their memberships, unless the profile changed since it was read (they came back)."""
+        """Remove a user and their memberships, unless the profile changed since it was read (they came back).
+
+        A user already gone counts as removed: the SDK treats deleting a missing row as done.
+        """
         async with _Guard("delete user"):
             try:
                 await self._users.delete_entity(
                     user_id, PROFILE, etag=profile_etag, match_condition=MatchConditions.IfNotModified
                 )
-            except ResourceNotFoundError:
-                return False
             except HttpResponseError as err:
                 if err.status_code != 412:
                     raise
