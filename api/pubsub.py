@@ -8,7 +8,7 @@ import hmac
 import json
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from azure.core.credentials_async import AsyncTokenCredential
 from azure.core.exceptions import AzureError, ResourceNotFoundError
@@ -17,6 +17,8 @@ from azure.messaging.webpubsubservice.aio import WebPubSubServiceClient
 from .config import PubSubSettings
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 SEND_TO_GROUP = "sendToGroup"
 TOKEN_MINUTES = 60
@@ -68,7 +70,7 @@ class PubSub:
         if self._credential is not None:
             await self._credential.close()
 
-    async def _call(self, what: str, coroutine: Any) -> Any:
+    async def _call(self, what: str, coroutine: Awaitable[T]) -> T:
         try:
             return await coroutine
         except AzureError as err:
@@ -77,9 +79,10 @@ class PubSub:
 
     async def client_token(self, user_id: str) -> dict[str, str]:
         """A client access token for the user with no roles: permissions are granted per chat."""
-        return await self._call(
+        token = await self._call(
             "get token", self._client.get_client_access_token(user_id=user_id, minutes_to_expire=TOKEN_MINUTES)
         )
+        return {"baseUrl": token["baseUrl"], "token": token["token"], "url": token["url"]}
 
     async def broadcast(self, chat_event: str, data: Any) -> None:
         """A server event to every connection."""

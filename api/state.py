@@ -295,12 +295,13 @@ class State:
     async def idle_profiles(self, before: datetime) -> dict[str, str]:
         """Offline users whose profile was last written before the cutoff, each with the ETag it had."""
         query = f"RowKey eq '{PROFILE}' and Timestamp lt datetime'{before.strftime('%Y-%m-%dT%H:%M:%S.%fZ')}'"
+        profiles: dict[str, str] = {}
         async with _Guard("list idle profiles"):
-            return {
-                e["PartitionKey"]: e.metadata["etag"]
-                async for e in self._users.query_entities(query)
-                if not _user(e).connections
-            }
+            async for entity in self._users.query_entities(query):
+                etag = entity.metadata["etag"]
+                if etag and not _user(entity).connections:  # without its ETag a row cannot be deleted safely
+                    profiles[entity["PartitionKey"]] = etag
+        return profiles
 
     async def delete_user(self, user_id: str, profile_etag: str) -> bool:
         """Remove a user and their memberships, unless the profile changed since it was read (they came back).
@@ -353,10 +354,10 @@ class _Guard:
     async def __aenter__(self) -> None:
         return None
 
-    async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: Any) -> bool:
+    async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: Any) -> None:
+        """Never swallows: a client error (4xx) goes on as it is, any other Azure failure as StorageUnavailable."""
         if isinstance(exc, HttpResponseError) and exc.status_code is not None and exc.status_code < 500:
-            return False
+            return
         if isinstance(exc, AzureError):
             log.error("Table Storage failed during %s: %s", self.what, type(exc).__name__)
             raise StorageUnavailable(f"Table Storage is unavailable ({self.what})") from exc
-        return False
