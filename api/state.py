@@ -26,7 +26,7 @@ from azure.core.exceptions import (
     ResourceModifiedError,
     ResourceNotFoundError,
 )
-from azure.data.tables import UpdateMode
+from azure.data.tables import TableEntity, UpdateMode
 from azure.data.tables.aio import TableClient, TableServiceClient
 
 from .config import StorageSettings
@@ -129,11 +129,8 @@ class State:
 
     async def get_user(self, user_id: str) -> User | None:
         """The user's profile, or None if the server never issued them a token."""
-        async with _Guard("get user"):
-            try:
-                return _user(await self._users.get_entity(user_id, PROFILE))
-            except ResourceNotFoundError:
-                return None
+        entity = await _get(self._users, user_id, PROFILE, "get user")
+        return _user(entity) if entity is not None else None
 
     async def save_profile(self, user_id: str, name: str, provider: str) -> None:
         """Record the name and provider the server vouches for; leaves presence untouched."""
@@ -202,20 +199,12 @@ class State:
     async def create_chat(self, chat: Chat) -> bool:
         """Store a new group chat; False (and nothing written) when the id is taken."""
         entity = {"PartitionKey": chat.id, "RowKey": CHAT_ROW, "name": chat.name, "owner": chat.owner}
-        async with _Guard("create chat"):
-            try:
-                await self._chats.create_entity(entity)
-                return True
-            except ResourceExistsError:
-                return False
+        return await _insert(self._chats, entity, "create chat")
 
     async def get_chat(self, chat_id: str) -> Chat | None:
         """The group chat, or None."""
-        async with _Guard("get chat"):
-            try:
-                return _chat(await self._chats.get_entity(chat_id, CHAT_ROW))
-            except ResourceNotFoundError:
-                return None
+        entity = await _get(self._chats, chat_id, CHAT_ROW, "get chat")
+        return _chat(entity) if entity is not None else None
 
     async def delete_chat(self, chat_id: str) -> None:
         """Remove the chat row (memberships are removed by the caller, member by member)."""
@@ -241,12 +230,7 @@ class State:
         }
         if membership.private:
             entity["peerName"] = membership.peer_name
-        async with _Guard("add member"):
-            try:
-                await self._users.create_entity(entity)
-                return True
-            except ResourceExistsError:
-                return False
+        return await _insert(self._users, entity, "add member")
 
     async def remove_member(self, chat_id: str, user_id: str) -> Membership | None:
         """Take a user out of a chat; returns the membership they had, or None when they were not in it."""
@@ -259,11 +243,8 @@ class State:
 
     async def get_membership(self, chat_id: str, user_id: str) -> Membership | None:
         """The user's membership of the chat, or None."""
-        async with _Guard("get membership"):
-            try:
-                return _membership(await self._users.get_entity(user_id, MEMBERSHIP_PREFIX + chat_id))
-            except ResourceNotFoundError:
-                return None
+        entity = await _get(self._users, user_id, MEMBERSHIP_PREFIX + chat_id, "get membership")
+        return _membership(entity) if entity is not None else None
 
     async def chats_of(self, user_id: str) -> list[Membership]:
         """Every chat the user is in: one range query inside the user's partition."""
@@ -320,6 +301,25 @@ class State:
             for membership in await self.chats_of(user_id):
                 await self._users.delete_entity(user_id, MEMBERSHIP_PREFIX + membership.chat_id)
         return True
+
+
+async def _get(table: TableClient, partition: str, row: str, what: str) -> TableEntity | None:
+    """One row by its keys, or None when there is none."""
+    async with _Guard(what):
+        try:
+            return await table.get_entity(partition, row)
+        except ResourceNotFoundError:
+            return None
+
+
+async def _insert(table: TableClient, entity: dict[str, Any], what: str) -> bool:
+    """Insert a row unless its keys are taken: False, and nothing written, when they are."""
+    async with _Guard(what):
+        try:
+            await table.create_entity(entity)
+            return True
+        except ResourceExistsError:
+            return False
 
 
 def _open_connection(connection_id: str, user: User) -> bool:
