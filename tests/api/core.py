@@ -31,7 +31,7 @@ class Core:
         if await self.state.get_user(user_id) is None:
             await self.sign_in(user_id, name)
         connection_id = f"{user_id}-conn-{next(self._connections)}"
-        self.pubsub.connect(connection_id)
+        self.pubsub.connect(connection_id, user_id)
         await self.system("connected", user_id, connection_id)
         return connection_id
 

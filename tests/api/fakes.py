@@ -3,7 +3,8 @@
 They keep the contracts the code relies on: a profile changes only if its ETag still matches (and
 concurrent changes interleave as they would over the network), inserts never overwrite, a missing
 row is None rather than an error, closed connections are skipped. tests/api/test_state.py runs the
-same assertions against FakeState and Azurite, so the fake cannot drift from the real thing.
+same assertions against FakeState and Azurite, and tests/api/test_pubsub.py against FakePubSub and
+the real client talking to our emulator, so the fakes cannot drift from the real things.
 
 Each fake subclasses the real class so it fits wherever that is expected, and overrides every
 public method (tests/api/test_fakes.py checks), so a new method on State or PubSub fails loudly
@@ -201,7 +202,8 @@ class FakePubSub(PubSub):
     """Web PubSub in memory: open connections, groups and permissions, and a record of everything sent."""
 
     def __init__(self) -> None:  # no service client
-        self.open_connections: set[str] = set()
+        self.open_connections: dict[str, str | None] = {}  # connection id -> its user
+        self.inboxes: defaultdict[str, list[Any]] = defaultdict(list)  # connection id -> messages it received
         self.groups: defaultdict[str, set[str]] = defaultdict(set)
         self.may_publish: defaultdict[str, set[str]] = defaultdict(set)  # connection id -> groups
         self.broadcasts: list[tuple[str, Any]] = []  # (chatEvent, data)
@@ -213,13 +215,13 @@ class FakePubSub(PubSub):
         if self.unavailable:
             raise PubSubUnavailable(f"Web PubSub is unavailable ({what})")
 
-    def connect(self, connection_id: str) -> None:
+    def connect(self, connection_id: str, user_id: str | None = None) -> None:
         """A client opens a connection (the real service learns of it from the client, not from us)."""
-        self.open_connections.add(connection_id)
+        self.open_connections[connection_id] = user_id
 
     def disconnect(self, connection_id: str) -> None:
         """A client goes away: the service forgets its groups and permissions."""
-        self.open_connections.discard(connection_id)
+        self.open_connections.pop(connection_id, None)
         for members in self.groups.values():
             members.discard(connection_id)
         self.may_publish.pop(connection_id, None)
@@ -249,21 +251,29 @@ class FakePubSub(PubSub):
         url = f"ws://pubsub.invalid/client/hubs/chat?access_token={token}"
         return {"baseUrl": url.split("?")[0], "token": token, "url": url}
 
+    def _deliver(self, connection_ids: set[str], message: Any) -> None:
+        for connection_id in connection_ids & self.open_connections.keys():
+            self.inboxes[connection_id].append(message)
+
     async def broadcast(self, chat_event: str, data: Any) -> None:
         self._reachable(f"broadcast {chat_event}")
         self.broadcasts.append((chat_event, data))
+        self._deliver(set(self.open_connections), {"chatEvent": chat_event, "data": data})
 
     async def send_to_user(self, user_id: str, chat_event: str, data: Any) -> None:
         self._reachable(f"send {chat_event}")
         self.to_users.append((user_id, chat_event, data))
+        theirs = {c for c, owner in self.open_connections.items() if owner == user_id}
+        self._deliver(theirs, {"chatEvent": chat_event, "data": data})
 
     async def notice(self, chat_id: str, notice: str, user_id: str, user_name: str) -> None:
         self._reachable(f"notice {notice}")
         self.notices.append((chat_id, notice, user_id, user_name))
+        self._deliver(self.groups[chat_id], {"notice": notice, "userId": user_id, "userName": user_name})
 
     async def admit(self, connection_ids: list[str], chat_id: str) -> None:
         self._reachable("admit")
-        for connection_id in set(connection_ids) & self.open_connections:
+        for connection_id in set(connection_ids) & self.open_connections.keys():
             self.groups[chat_id].add(connection_id)
             self.may_publish[connection_id].add(chat_id)
 
