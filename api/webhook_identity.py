@@ -85,7 +85,7 @@ class ManagedIdentityValidator:
         try:
             await self.verify(authorization)
         except TokenRefused as refused:
-            log.warning("Refused the event handler's bearer token: %s", refused)
+            log.warning("Refused the event handler's bearer token (401): %s", refused)
             return False
         return True
 
