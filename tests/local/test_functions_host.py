@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import signal
+import socket
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -17,15 +19,20 @@ from tests.support import free_port, wait_until
 SAMPLE = Path(__file__).parent / "sample_app" / "function_app.py"
 
 
-@pytest.fixture(scope="module")
-def host() -> Iterator[str]:
-    port = free_port()
-    process = subprocess.Popen(
+def serve_sample(port: int) -> subprocess.Popen[str]:
+    """The adapter serving the sample app, its output captured."""
+    return subprocess.Popen(
         [sys.executable, "-m", "local.functions_host", "--script", str(SAMPLE), "--port", str(port)],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
     )
+
+
+@pytest.fixture(scope="module")
+def host() -> Iterator[str]:
+    port = free_port()
+    process = serve_sample(port)
     base = f"http://127.0.0.1:{port}"
 
     def up() -> bool:
@@ -132,3 +139,22 @@ def test_optional_and_catch_all_parameters() -> None:
     assert optional.match("/api/files/a.txt") == {"name": "a.txt"}
     catch_all = RouteTemplate.compile("api", "static/{*path}")
     assert catch_all.match("/api/static/a/b/c") == {"path": "a/b/c"}
+
+
+def _listening(port: int) -> bool:
+    with socket.socket() as sock:
+        return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+def test_awaits_the_apps_on_stop_when_it_stops() -> None:
+    port = free_port()
+    process = serve_sample(port)
+    try:
+        wait_until(lambda: _listening(port) or process.poll() is not None, timeout=30)
+        process.send_signal(signal.SIGINT)
+        output, _ = process.communicate(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait(timeout=10)
+    assert "sample app: on_stop awaited" in output
