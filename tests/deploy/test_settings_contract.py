@@ -31,7 +31,7 @@ def test_every_app_setting_the_bicep_sets_is_read_by_the_code_or_the_platform() 
     assert not unread, f"set in deploy/modules/function-app.bicep but read by no code in api/: {sorted(unread)}"
 
 
-def test_the_key_based_alternatives_are_not_set_because_keys_are_disabled() -> None:
+def test_the_connection_strings_are_not_set_because_the_app_calls_services_with_its_identity() -> None:
     assert not set(KEY_BASED_ALTERNATIVES) & set(bicep_app_settings())
 
 
