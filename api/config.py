@@ -60,6 +60,13 @@ def guest_signing_key() -> str:
     return key
 
 
+def principal_header_trusted() -> bool:
+    """Off App Service the local site strips a caller's principal; on it, only App Service authentication does."""
+    if _get("WEBSITE_SITE_NAME") is None:
+        return True
+    return (_get("WEBSITE_AUTH_ENABLED") or "").lower() == "true"
+
+
 @dataclass(frozen=True)
 class WebhookAuthSettings:
     """How events prove they come from Web PubSub: ce-signature with its keys, or its identity's token if direct."""
