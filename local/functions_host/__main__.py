@@ -9,6 +9,7 @@ from pathlib import Path
 
 from aiohttp import web
 
+from .app_service_auth import SITE_TOKEN_SETTING
 from .loader import load_functions, load_settings
 from .server import build_app
 
@@ -29,7 +30,8 @@ def main() -> None:
         logging.getLogger("functions_host").info(
             "%s: [%s] http://%s:%d/%s", f.name, methods, args.host, args.port, f.route.template
         )
-    web.run_app(build_app(functions), host=args.host, port=args.port, print=None, access_log=None)
+    site_token = os.environ.get(SITE_TOKEN_SETTING) or None
+    web.run_app(build_app(functions, site_token), host=args.host, port=args.port, print=None, access_log=None)
 
 
 if __name__ == "__main__":
