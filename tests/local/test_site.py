@@ -8,8 +8,10 @@ last tests run the whole `make run` stack.
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import os
+import signal
 import subprocess
 import sys
 import threading
@@ -90,8 +92,10 @@ def site(function_app: FunctionApp) -> Iterator[str]:
         assert process.poll() is None, "the local site exited while starting"
         yield url
     finally:
-        process.terminate()
+        os.killpg(process.pid, signal.SIGTERM)  # the whole group, as `make run` stops it: the SWA CLI's children too
         process.wait(timeout=30)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
 
 
 def _status(url: str, headers: dict[str, str] | None = None) -> int | None:
