@@ -47,8 +47,8 @@ _SESSION = web.AppKey("session", aiohttp.ClientSession)
 log = logging.getLogger("site")
 
 
-def swa_cli(port: int, api_url: str) -> list[str]:
-    """The SWA CLI serving client/ with staticwebapp.config.json on `port`, proxying /api to `api_url`."""
+def swa_cli(port: int, api_url: str, config_location: str = ".") -> list[str]:
+    """The SWA CLI serving client/ on `port` with `config_location`/staticwebapp.config.json, /api to `api_url`."""
     return [
         str(SWA_CLI),
         "start",
@@ -60,7 +60,7 @@ def swa_cli(port: int, api_url: str) -> list[str]:
         "--api-devserver-url",
         api_url,
         "--swa-config-location",
-        ".",
+        config_location,
     ]
 
 
