@@ -214,16 +214,26 @@ def test_deploy_api_builds_the_package_and_zip_deploys_it_with_a_remote_build(de
         assert "function_app.py" in archive.namelist()
 
 
-def test_deploy_api_retries_while_new_role_assignments_propagate(deployed: Project) -> None:
-    deployed.tools.set_state(zip_failures=1)
-    run = deployed.make("deploy-api")
+def test_deploy_api_retries_with_growing_pauses_while_new_role_assignments_propagate(deployed: Project) -> None:
+    deployed.tools.set_state(zip_failures=7)
+    run = deployed.make("deploy-api", DEPLOY_RETRY_SECONDS="0")
     assert run.code == 0, run.stderr
-    assert len([c for c in deployed.tools.az_calls() if "config-zip" in c["argv"]]) == 2
+    assert len([c for c in deployed.tools.az_calls() if "config-zip" in c["argv"]]) == 8
+    assert "Upload refused (attempt 1 of 8, 0m0s waited of about 10m)" in run.stdout
 
 
-def test_deploy_api_gives_up_with_a_message_after_three_refusals(deployed: Project) -> None:
-    deployed.tools.set_state(zip_failures=3)
-    assert deployed.make("deploy-api").failed_with("failed 3 times")
+def test_deploy_api_waits_about_ten_minutes_in_all_before_giving_up(deployed: Project) -> None:
+    slept = deployed.root.parent / "slept"
+    fake_sleep = deployed.tools.bin / "sleep"  # found before the real one: the pauses are recorded, not waited
+    fake_sleep.write_text(f'#!/bin/sh\necho "$1" >> {slept}\n')
+    fake_sleep.chmod(0o755)
+    deployed.tools.set_state(zip_failures=8)
+    run = deployed.make("deploy-api", DEPLOY_RETRY_SECONDS="")  # the default pauses
+    assert run.failed_with("failed 8 times over about 10 minutes")
+    pauses = [int(line) for line in slept.read_text().split()]
+    assert pauses == [15, 30, 60, 120, 120, 120, 120]
+    assert sum(pauses) == 585
+    assert "attempt 7 of 8, 7m45s waited of about 10m" in run.stdout
 
 
 def test_deploy_client_uploads_the_client_and_its_config_with_a_token_kept_out_of_argv(deployed: Project) -> None:
