@@ -144,6 +144,9 @@ async def _wait_until_answering(url: str, child: asyncio.subprocess.Process) -> 
 
 async def serve(port: int, api_url: str, token: str) -> int:
     """Start the SWA CLI on a private port, then the edge on `port`; stop both on SIGINT/SIGTERM or when it exits."""
+    if not SWA_CLI.exists():
+        print(f"Cannot start the local site: {SWA_CLI} is missing; run `make setup`", file=sys.stderr, flush=True)
+        return 1
     private = _free_port()
     child = await asyncio.create_subprocess_exec(*swa_cli(private, api_url), cwd=ROOT, stdin=asyncio.subprocess.DEVNULL)
     runner = web.AppRunner(build_app(f"http://127.0.0.1:{private}", token), access_log=None, handle_signals=False)
