@@ -79,18 +79,27 @@ def guest_signing_key() -> str:
     return key
 
 
+def principal_header_trusted() -> bool:
+    """Off App Service the local site strips a caller's principal; on it, only App Service authentication does."""
+    if _get("WEBSITE_SITE_NAME") is None:
+        return True
+    return (_get("WEBSITE_AUTH_ENABLED") or "").lower() == "true"
+
+
 @dataclass(frozen=True)
 class WebhookAuthSettings:
-    """How event-handler calls are authenticated: a managed-identity bearer token when WEBHOOK_AUDIENCE is set."""
+    """How events prove they come from Web PubSub: ce-signature with its keys, or its identity's token if direct."""
 
     audience: str | None
     tenant_id: str | None
     caller_id: str | None = None
+    keys: tuple[str, ...] = ()
 
     @classmethod
     def from_env(cls) -> WebhookAuthSettings:
-        """Read WEBHOOK_AUDIENCE and WEBHOOK_TENANT_ID (both or neither), and WEBHOOK_CALLER_ID when set."""
-        settings = cls(_get("WEBHOOK_AUDIENCE"), _get("WEBHOOK_TENANT_ID"), _get("WEBHOOK_CALLER_ID"))
+        """Read WEBHOOK_PRIMARY_KEY / WEBHOOK_SECONDARY_KEY, WEBHOOK_AUDIENCE + WEBHOOK_TENANT_ID, WEBHOOK_CALLER_ID."""
+        keys = tuple(key for key in (_get("WEBHOOK_PRIMARY_KEY"), _get("WEBHOOK_SECONDARY_KEY")) if key)
+        settings = cls(_get("WEBHOOK_AUDIENCE"), _get("WEBHOOK_TENANT_ID"), _get("WEBHOOK_CALLER_ID"), keys)
         if settings.audience and not settings.tenant_id:
             raise MissingSetting("WEBHOOK_TENANT_ID")
         return settings

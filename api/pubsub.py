@@ -33,6 +33,11 @@ def access_keys(settings: PubSubSettings) -> list[str]:
     return [settings.access_key] if settings.access_key else []
 
 
+def signing_keys(settings: PubSubSettings, configured: tuple[str, ...] = ()) -> list[str]:
+    """Every key an event may be signed with: the configured primary and secondary, then the connection string's."""
+    return list(dict.fromkeys([*configured, *access_keys(settings)]))
+
+
 def signature_matches(connection_id: str, signature_header: str, keys: list[str]) -> bool:
     """True when one `sha256=<hex>` entry of `ce-signature` is the HMAC of the connection id with one of our keys."""
     offered = {s.strip().lower() for s in signature_header.split(",") if s.strip()}

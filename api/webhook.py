@@ -1,7 +1,8 @@
 """`/api/eventHandler`: the Web PubSub CloudEvents webhook.
 
-Answers the abuse-protection handshake, authenticates every event (ce-signature with our access
-key, or the managed-identity bearer token), then hands it to ChatEvents. A user event never gets
+Answers the abuse-protection handshake, authenticates every event (ce-signature with either of Web
+PubSub's access keys, or its managed-identity bearer token where it calls us directly), then hands it
+to ChatEvents. A user event never gets
 a non-2xx reply for bad input: that would make the service drop the user's connection, so the
 client gets a 200 whose body (`{"chatEvent": "error", ...}`) says what was wrong.
 """
@@ -16,7 +17,7 @@ import azure.functions as func
 
 from .chat_events import ChatEvents, Event
 from .config import MissingSetting, PubSubSettings, WebhookAuthSettings
-from .pubsub import PubSubUnavailable, access_keys, signature_matches
+from .pubsub import PubSubUnavailable, signature_matches, signing_keys
 from .responses import error_response, json_response
 from .runtime import pubsub, state
 from .state import StorageUnavailable
@@ -42,15 +43,31 @@ def handshake(req: func.HttpRequest, settings: PubSubSettings) -> func.HttpRespo
 
 
 async def authenticated(req: func.HttpRequest, settings: PubSubSettings) -> bool:
-    """A managed-identity bearer token when WEBHOOK_AUDIENCE is set, else ce-signature with our access key."""
+    """ce-signature with either access key; else, where WEBHOOK_AUDIENCE is set, Web PubSub's bearer token.
+
+    The signature comes first because it survives the Static Web App's proxy, which replaces the
+    Authorization header of every request it forwards; the bearer token only reaches a handler
+    that Web PubSub calls directly.
+    """
     auth = WebhookAuthSettings.from_env()
-    if auth.audience:
-        return await ManagedIdentityValidator.for_settings(auth).accepts(req.headers.get("authorization", ""))
-    keys = access_keys(settings)
-    if not keys:
-        raise MissingSetting("WEBHOOK_AUDIENCE")
+    keys = signing_keys(settings, auth.keys)
+    if not keys and not auth.audience:
+        raise MissingSetting("WEBHOOK_PRIMARY_KEY", "WEBHOOK_AUDIENCE")
     connection_id = req.headers.get("ce-connectionid", "")
-    return bool(connection_id) and signature_matches(connection_id, req.headers.get("ce-signature", ""), keys)
+    signature = req.headers.get("ce-signature", "")
+    if keys and connection_id and signature_matches(connection_id, signature, keys):
+        return True
+    authorization = req.headers.get("authorization", "")
+    if (
+        auth.audience
+        and (authorization or not keys)
+        and await ManagedIdentityValidator.for_settings(auth).accepts(authorization)
+    ):
+        return True
+    if keys:
+        why = "matches none of our access keys" if signature else "is missing"
+        log.warning("Refused an event: its ce-signature %s (WEBHOOK_PRIMARY_KEY, WEBHOOK_SECONDARY_KEY)", why)
+    return False
 
 
 def parse(req: func.HttpRequest) -> Event:

@@ -113,10 +113,6 @@ class Site:
     def swa_url(self) -> str:
         return f"http://127.0.0.1:{self.ports.swa}"
 
-    @property
-    def functions_url(self) -> str:
-        return f"http://127.0.0.1:{self.ports.functions}"
-
 
 async def start_site(name: str, exits: AsyncExitStack) -> Site:
     ports = Ports(swa=free_port(), functions=free_port(), pubsub=free_port(), azurite=free_port())
@@ -232,8 +228,9 @@ class Publisher:
     async def start(self, http: aiohttp.ClientSession) -> None:
         await self.site.state.save_profile(self.user_id, "Publisher", "github")
         await self.site.state.add_member(Membership(self.site.busy_chat, self.user_id, "Publisher"))
-        headers = {"x-ms-client-principal": principal(self.user_id, "Publisher")}
-        async with http.get(f"{self.site.functions_url}/api/getToken", headers=headers) as response:
+        # Signed in through the site, as the browsers are: the SWA CLI's cookie, not a header of our own.
+        headers = {"Cookie": f"StaticWebAppsAuthCookie={principal(self.user_id, 'Publisher')}"}
+        async with http.get(f"{self.site.swa_url}/api/getToken", headers=headers) as response:
             token = await response.json()
         self.socket = await wsclient.connect(token["url"], (JSON_PROTOCOL,), self.on_frame, first_frame=True)
         data = {"userName": "Publisher", "userProvider": "github"}

@@ -13,6 +13,7 @@ import argparse
 import asyncio
 import contextlib
 import os
+import secrets
 import signal
 import socket
 import sys
@@ -21,6 +22,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import aiohttp
+
+from . import site
 
 ROOT = Path(__file__).resolve().parent.parent
 NODE_BIN = ROOT / "node_modules" / ".bin"
@@ -150,6 +153,9 @@ def plan(
             )
         backend_env["PUBSUB_CONNECTION_STRING"] = pubsub_connection_string(ports.pubsub)
     backend_env["GUEST_SIGNING_KEY"] = env.get("GUEST_SIGNING_KEY", LOCAL_GUEST_SIGNING_KEY)
+    site_token = secrets.token_urlsafe(32)  # links the adapter to the site, as App Service authentication does
+    if swa:
+        backend_env[site.SITE_TOKEN_SETTING] = site_token
     parts.append(
         Part(
             "functions",
@@ -165,23 +171,15 @@ def plan(
     parts.append(
         Part(
             "swa",
-            [
-                str(NODE_BIN / "swa"),
-                "start",
-                "client",
-                "--port",
-                str(ports.swa),
-                "--host",
-                "127.0.0.1",
-                "--api-devserver-url",
-                f"http://127.0.0.1:{ports.functions}",
-                "--swa-config-location",
-                ".",
-            ],
+            site.command(ports.swa, f"http://127.0.0.1:{ports.functions}"),
             ports.swa,
             "SWA_PORT",
             ready_url=f"http://127.0.0.1:{ports.swa}/",
-            env={"SWA_CLI_CAPTURE_TELEMETRY": "false", "SWA_CLI_OPEN_BROWSER": "false"},
+            env={
+                "SWA_CLI_CAPTURE_TELEMETRY": "false",
+                "SWA_CLI_OPEN_BROWSER": "false",
+                site.SITE_TOKEN_SETTING: site_token,
+            },
         )
     )
     return parts, backend_env

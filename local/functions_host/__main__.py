@@ -9,6 +9,7 @@ from pathlib import Path
 
 from aiohttp import web
 
+from .app_service_auth import SITE_TOKEN_SETTING
 from .loader import http_functions, import_script, load_settings, stop_hook
 from .server import build_app
 
@@ -30,7 +31,9 @@ def main() -> None:
         logging.getLogger("functions_host").info(
             "%s: [%s] http://%s:%d/%s", f.name, methods, args.host, args.port, f.route.template
         )
-    web.run_app(build_app(functions, stop_hook(module)), host=args.host, port=args.port, print=None, access_log=None)
+    site_token = os.environ.get(SITE_TOKEN_SETTING) or None
+    app = build_app(functions, stop_hook(module), site_token)
+    web.run_app(app, host=args.host, port=args.port, print=None, access_log=None)
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ from typing import Any
 import azure.functions as func
 from aiohttp import web
 
+from .app_service_auth import visible_headers
 from .loader import HttpFunction, StopHook
 
 log = logging.getLogger("functions_host")
@@ -49,11 +50,13 @@ class _Context(func.Context):
         return None
 
 
-def _to_http_request(request: web.Request, body: bytes, route_params: dict[str, str]) -> func.HttpRequest:
+def _to_http_request(
+    request: web.Request, body: bytes, route_params: dict[str, str], site_token: str | None
+) -> func.HttpRequest:
     return func.HttpRequest(
         method=request.method,
         url=str(request.url),
-        headers=dict(request.headers),
+        headers=visible_headers(request.headers, site_token),
         params={k: request.query.getone(k) for k in request.query},
         route_params=route_params,
         body=body,
@@ -92,10 +95,13 @@ def _admin_functions(functions: list[HttpFunction]) -> list[dict[str, Any]]:
     return [{"name": f.name, "config": {"bindings": f.bindings}} for f in functions]
 
 
-def build_app(functions: list[HttpFunction], on_stop: StopHook | None = None) -> web.Application:
+def build_app(
+    functions: list[HttpFunction], on_stop: StopHook | None = None, site_token: str | None = None
+) -> web.Application:
     """An aiohttp application serving `functions`; literal routes win over parameterised ones.
 
     `on_stop` is awaited when the server stops, on the loop the functions ran on (their clients are bound to it).
+    `site_token` links the app to the stack's site, as App Service authentication does in Azure.
     """
     ordered = sorted(functions, key=lambda f: f.route.template.count("{"))
 
@@ -114,7 +120,8 @@ def build_app(functions: list[HttpFunction], on_stop: StopHook | None = None) ->
         function, route_params = allowed[0]
         started = time.perf_counter()
         try:
-            result = await _invoke(function, _to_http_request(request, await request.read(), route_params))
+            req = _to_http_request(request, await request.read(), route_params, site_token)
+            result = await _invoke(function, req)
             response = _to_web_response(result)
         except Exception:
             log.exception("Executed '%s' (Failed)", function.name)

@@ -95,3 +95,46 @@ def test_missing_signing_key_names_the_setting(monkeypatch: pytest.MonkeyPatch) 
     monkeypatch.delenv("GUEST_SIGNING_KEY")
     with pytest.raises(MissingSetting, match="GUEST_SIGNING_KEY"):
         issue_guest("Ada")
+
+
+# ---- where the principal header may be believed ---------------------------------------------------
+# On App Service (WEBSITE_SITE_NAME is set), only its authentication module, which a linked Static
+# Web App configures, strips a caller's own x-ms-client-principal; the Functions host itself trusts
+# that header only when WEBSITE_AUTH_ENABLED is true, and so does Chatr.
+
+ADA = principal(userId="abc123", userDetails="ada", identityProvider="github", userRoles=["authenticated"])
+
+
+@pytest.fixture
+def on_app_service(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
+    monkeypatch.setenv("WEBSITE_SITE_NAME", "chatr-func-abc123")
+    monkeypatch.delenv("WEBSITE_AUTH_ENABLED", raising=False)
+    return monkeypatch
+
+
+def test_on_app_service_without_its_authentication_a_principal_header_is_no_identity(on_app_service) -> None:
+    assert identify(request({"x-ms-client-principal": ADA})) is None
+
+
+def test_on_app_service_with_its_authentication_enabled_the_principal_identifies(on_app_service) -> None:
+    on_app_service.setenv("WEBSITE_AUTH_ENABLED", "True")
+    me = identify(request({"x-ms-client-principal": ADA}))
+    assert me is not None and me.user_id == "abc123"
+
+
+@pytest.mark.parametrize("value", ["False", "", "yes"])
+def test_only_a_true_website_auth_enabled_counts(on_app_service, value: str) -> None:
+    on_app_service.setenv("WEBSITE_AUTH_ENABLED", value)
+    assert identify(request({"x-ms-client-principal": ADA})) is None
+
+
+def test_an_unbelievable_principal_does_not_hide_a_valid_guest_credential(on_app_service) -> None:
+    guest, credential = issue_guest("Grace")
+    me = identify(request({"x-ms-client-principal": ADA, "x-chatr-guest": credential}))
+    assert me == guest
+
+
+def test_an_ignored_principal_is_logged_with_what_to_fix(on_app_service, caplog: pytest.LogCaptureFixture) -> None:
+    identify(request({"x-ms-client-principal": ADA}))
+    assert "WEBSITE_AUTH_ENABLED" in caplog.text
+    assert ADA not in caplog.text

@@ -10,7 +10,7 @@ import pytest
 
 from api.config import PubSubSettings
 from api.presence import PRESENCE_GROUP as PRESENCE
-from api.pubsub import PubSub, PubSubUnavailable, access_keys, signature_matches
+from api.pubsub import PubSub, PubSubUnavailable, access_keys, signature_matches, signing_keys
 from local.stack import pubsub_connection_string
 from tests.api.pubsub_drivers import Driver, FakeDriver, emulator_driver
 from tests.support import free_port
@@ -52,6 +52,16 @@ def test_signature_with_another_key_does_not_match() -> None:
 
 def test_missing_signature_does_not_match() -> None:
     assert not signature_matches("conn-1", "", [KEY])
+
+
+def test_signing_keys_are_the_configured_pair_then_the_connection_strings_key_once() -> None:
+    settings = PubSubSettings(f"Endpoint=http://127.0.0.1:8080;AccessKey={KEY};Version=1.0;", None, "chat")
+    assert signing_keys(settings, ("primary", KEY)) == ["primary", KEY]
+
+
+def test_with_managed_identity_the_signing_keys_are_the_configured_pair() -> None:
+    settings = PubSubSettings(None, "https://x.webpubsub.azure.com", "chat")
+    assert signing_keys(settings, ("primary", "secondary")) == ["primary", "secondary"]
 
 
 # ---- the PubSub contract: FakePubSub and the real client against the emulator ---------------------

@@ -8,12 +8,7 @@ import hashlib
 import hmac
 import json
 import logging
-import threading
 import time
-from collections.abc import Iterator
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
 
 import jwt
 import pytest
@@ -29,52 +24,9 @@ from api.webhook_identity import (
     trusted_issuers,
 )
 from tests.api import entra
+from tests.api.conftest import KeySet
 from tests.api.entra import AUDIENCE, KID, OTHER_TENANT, PUBSUB_IDENTITY, SIGNING_KEY, STRANGER_KEY, TENANT
 from tests.support import free_port
-
-
-@dataclass
-class KeySet:
-    """The tenant's key set, served on 127.0.0.1; counts how often it is asked, answers once `release` is set."""
-
-    url: str = ""
-    requests: int = 0
-    release: threading.Event = field(default_factory=threading.Event)
-    held_too_long: bool = False
-
-
-@pytest.fixture
-def key_set(monkeypatch: pytest.MonkeyPatch) -> Iterator[KeySet]:
-    """Validators made during the test fetch their keys here instead of from Entra."""
-    body = json.dumps({"keys": [entra.jwk(SIGNING_KEY, KID)]}).encode()
-    served = KeySet()
-    served.release.set()
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            served.requests += 1
-            served.held_too_long |= not served.release.wait(timeout=5)
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    served.url = f"http://127.0.0.1:{server.server_address[1]}/{TENANT}/discovery/v2.0/keys"
-    monkeypatch.setattr(webhook_identity, "jwks_url", lambda tenant_id: served.url)
-    monkeypatch.setattr(ManagedIdentityValidator, "_shared", {})
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
-    thread.start()
-    try:
-        yield served
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
 
 
 @pytest.fixture

@@ -110,3 +110,14 @@ def test_the_hub_setting_reaches_both_the_emulator_and_the_backend() -> None:
     emulator = next(p for p in parts if p.name == "webpubsub")
     assert emulator.argv[emulator.argv.index("--hub") + 1] == "other"
     assert backend["PUBSUB_HUB"] == "other"
+
+
+def test_the_site_and_the_adapter_are_linked_by_one_fresh_token_only_when_the_site_runs() -> None:
+    parts, backend = plan(PORTS, in_memory=False, data_dir=Path("/tmp/chatr"), env={})
+    site = next(p for p in parts if p.name == "swa")
+    assert site.argv[1:3] == ["-m", "local.site"]
+    assert site.env["CHATR_SITE_TOKEN"] == backend["CHATR_SITE_TOKEN"]
+    again, _ = plan(PORTS, in_memory=False, data_dir=Path("/tmp/chatr"), env={})
+    assert next(p for p in again if p.name == "swa").env["CHATR_SITE_TOKEN"] != site.env["CHATR_SITE_TOKEN"]
+    _, alone = plan(PORTS, in_memory=False, data_dir=Path("/tmp/chatr"), env={}, swa=False)
+    assert "CHATR_SITE_TOKEN" not in alone
