@@ -194,9 +194,14 @@ class Connection:
             return
         if self.pubsub and not ws.closed and not transport.is_closing():
             transport.write(control_frame({"type": "system", "event": "disconnected", "message": reason}))
-        message = reason.encode()[:MAX_CLOSE_REASON]
+        message = _close_reason(reason)
         try:
             await asyncio.wait_for(ws.close(code=code, message=message), CLOSE_TIMEOUT)
         except (TimeoutError, ConnectionError, RuntimeError):
             with contextlib.suppress(RuntimeError):
                 transport.abort()
+
+
+def _close_reason(reason: str) -> bytes:
+    """At most 123 bytes, cut where a character ends: RFC 6455 wants a close reason in valid UTF-8."""
+    return reason.encode()[:MAX_CLOSE_REASON].decode(errors="ignore").encode()

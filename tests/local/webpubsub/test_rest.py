@@ -218,6 +218,20 @@ async def test_close_connection_sends_the_reason_then_closes(emulator: Emulator,
     assert await run(sdk.connection_exists, await _ids(client)) is False
 
 
+async def test_a_long_reason_is_cut_in_the_close_frame_at_a_character_boundary(
+    emulator: Emulator, sdk, connect
+) -> None:
+    reason = "Tschüs " + "ü" * 100  # 208 bytes of UTF-8; a close frame carries at most 123
+    client = await connect(emulator.client_url())
+    await run(sdk.close_connection, await _ids(client), reason=reason)
+    assert (await client.receive())["message"] == reason  # the system message carries all of it
+    frame = await client.frame()
+    assert frame.type == aiohttp.WSMsgType.CLOSE, frame  # an invalid UTF-8 reason would be a protocol error
+    assert frame.data == 1000
+    assert reason.startswith(frame.extra)
+    assert len(frame.extra.encode()) == 122  # 123 would end in half a "ü"
+
+
 async def test_close_all_user_and_group_connections_respect_excluded(emulator: Emulator, sdk, connect) -> None:
     ada1 = await connect(emulator.client_url(user_id="ada"))
     ada2 = await connect(emulator.client_url(user_id="ada"))
