@@ -24,16 +24,13 @@ from .messages import JSON, Payload, PayloadError
 from .tokens import signature
 
 log = logging.getLogger("webpubsub.webhooks")
-INVOCATION_FAILED = "InvocationFailed"
-TIMEOUT = "Timeout"
 
 
 class UpstreamError(Exception):
     """An event handler could not be reached, timed out or answered with an error status."""
 
-    def __init__(self, message: str, *, name: str = INVOCATION_FAILED, status: int = 500) -> None:
+    def __init__(self, message: str, *, status: int = 500) -> None:
         super().__init__(message)
-        self.name = name
         self.status = status
 
 
@@ -181,7 +178,7 @@ class Upstream:
         except TimeoutError as err:
             message = f"no answer within {self._settings.event_handler_timeout:g} s"
             self._failed(event, caller, message)
-            raise UpstreamError(f"The event handler did not answer in time ({message}).", name=TIMEOUT) from err
+            raise UpstreamError(f"The event handler did not answer in time ({message}).") from err
         except aiohttp.ClientError as err:
             self._failed(event, caller, f"{type(err).__name__}: {err}")
             raise UpstreamError("The event handler could not be reached.") from err

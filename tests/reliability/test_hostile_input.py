@@ -277,9 +277,7 @@ async def _frame_example(arena: Arena, frame: str | bytes) -> None:
         await arena.forgotten(hostile.connection_id)
     answers = hostile.received[start:]
     failed_acks = [
-        m
-        for m in answers
-        if m.get("type") == "ack" and m.get("error", {}).get("name") in ("InvocationFailed", "Timeout")
+        m for m in answers if m.get("type") == "ack" and m.get("error", {}).get("name") == "InternalServerError"
     ]
     assert not failed_acks, f"the event handler failed a user event: {failed_acks}"
     is_event = _is_event(frame)
@@ -488,7 +486,7 @@ async def test_random_data_for_every_user_event_is_answered_and_changes_nothing_
     arena: Arena, data
 ) -> None:
     event, data_type, value = data.draw(user_events(arena.ids), label="event")
-    assume(value is not None)  # null data is a protocol error the emulator answers itself (BadRequest)
+    assume(value is not None)  # null data is a protocol error: the emulator itself closes the socket (1007)
     try:
         frame = {"type": "event", "event": event, "dataType": data_type, "data": value}
         json.dumps(frame, allow_nan=False)

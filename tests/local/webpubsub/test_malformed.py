@@ -62,15 +62,16 @@ async def test_invalid_message_without_ack_id_closes_only_that_connection(
         {"type": "event", "event": "has space", "data": 1},
     ],
 )
-async def test_invalid_request_with_ack_id_gets_a_bad_request_ack(emulator: Emulator, connect, request_: dict) -> None:
+async def test_invalid_request_with_ack_id_closes_the_connection_too(
+    emulator: Emulator, connect, request_: dict
+) -> None:
+    """The ack error names the service documents (Forbidden, InternalServerError, Duplicate) have none for it."""
     client = await connect(emulator.client_url(roles=[SEND, "webpubsub.joinLeaveGroup"]))
     await client.send({**request_, "ackId": 3})
-    ack = await client.ack(3)
-    assert ack["success"] is False
-    assert ack["error"]["name"] == "BadRequest"
-    assert ack["error"]["message"]
-    await client.send({"type": "ping"})
-    assert await client.receive() == {"type": "pong"}
+    closed_with, messages = await client.closed()
+    assert closed_with == 1007
+    assert [m["type"] for m in messages] == ["system"]  # no ack, only the reason
+    assert messages[0]["event"] == "disconnected" and messages[0]["message"]
 
 
 async def test_binary_frame_on_a_json_subprotocol_is_closed_with_1003(emulator: Emulator, connect) -> None:

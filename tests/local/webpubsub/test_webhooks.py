@@ -47,7 +47,7 @@ async def test_handler_that_does_not_allow_the_origin_gets_no_events(
     client = await connect(emulator.client_url())
     await client.send({"type": "event", "event": "hello", "dataType": "text", "data": "x", "ackId": 1})
     ack = await client.ack(1)
-    assert ack["error"]["name"] == "InvocationFailed"
+    assert ack["error"]["name"] == "InternalServerError"
     assert upstream.events() == []
 
 
@@ -297,7 +297,7 @@ async def test_failed_user_event_with_ack_id_is_an_error_ack(start_emulator, ups
     await client.send({"type": "event", "event": "bad", "dataType": "text", "data": "", "ackId": 1})
     ack = await client.ack(1)
     assert ack["success"] is False
-    assert ack["error"]["name"] == "InvocationFailed"
+    assert ack["error"]["name"] == "InternalServerError"
     assert ack["error"]["message"]
     await client.send({"type": "ping"})
     assert await client.receive() == {"type": "pong"}
@@ -327,7 +327,7 @@ async def test_slow_user_event_handler_times_out(start_emulator, upstream: Upstr
     emulator = await start_emulator(hubs=upstream.hubs(), event_handler_timeout=0.3)
     client = await connect(emulator.client_url())
     await client.send({"type": "event", "event": "slow", "dataType": "text", "data": "", "ackId": 1})
-    assert (await client.ack(1))["error"]["name"] == "Timeout"
+    assert (await client.ack(1))["error"]["name"] == "InternalServerError"
     release.set()
 
 
@@ -335,7 +335,7 @@ async def test_user_event_without_a_matching_handler_fails(start_emulator, upstr
     emulator = await start_emulator(hubs=upstream.hubs(user_events="onlythis"))
     client = await connect(emulator.client_url())
     await client.send({"type": "event", "event": "other", "dataType": "text", "data": "", "ackId": 1})
-    assert (await client.ack(1))["error"]["name"] == "InvocationFailed"
+    assert (await client.ack(1))["error"]["name"] == "InternalServerError"
     assert upstream.events("other") == []
 
 
