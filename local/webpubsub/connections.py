@@ -96,11 +96,6 @@ class Connection:
         """Uses `json.reliable.webpubsub.azure.v1` (sequence ids, recovery)."""
         return self._unacked is not None
 
-    @property
-    def attached(self) -> bool:
-        """Has a live socket (a reliable connection may be waiting for its client to come back)."""
-        return self._ws is not None
-
     def attach(self, ws: web.WebSocketResponse, transport: asyncio.Transport) -> None:
         """Bind a freshly accepted socket; a reliable connection replays what its client has not acknowledged."""
         if self._transport is not None:  # a reconnect while the old socket still looked alive
