@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, TypeGuard
 
 from aiohttp import WSMessage, WSMsgType
 
@@ -44,7 +44,7 @@ class Forbidden(Exception):
 Handler = Callable[[Service, Connection, dict[str, Any]], Awaitable[None]]
 
 
-def _uint64(value: object) -> bool:
+def _uint64(value: object) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_UINT64
 
 
@@ -165,8 +165,7 @@ async def _handle_pubsub(service: Service, connection: Connection, message: WSMe
         elif connection.reliable:
             connection.acknowledge(sequence_id)
         return
-    handler = _REQUESTS.get(kind) if isinstance(kind, str) else None
-    if handler is None:
+    if not isinstance(kind, str) or kind not in _REQUESTS:
         service.drop(connection, f"Unknown message type {kind!r}.", CLOSE_INVALID)
         return
     ack_id = frame.get("ackId")
@@ -176,7 +175,7 @@ async def _handle_pubsub(service: Service, connection: Connection, message: WSMe
     if ack_id is not None and connection.seen_ack_id(ack_id):
         _ack(connection, ack_id, ("Duplicate", f"Message with ackId {ack_id} has already been processed."))
         return
-    await _request(service, connection, kind, handler, frame, ack_id)
+    await _request(service, connection, kind, _REQUESTS[kind], frame, ack_id)
 
 
 async def _request(

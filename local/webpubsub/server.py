@@ -128,7 +128,9 @@ async def _recover(request: web.Request, service: Service, hub: str, connection_
     offered = _offered(request)
     usable = connection is not None and connection.subprotocol in offered
     # even a refusal answers with a subprotocol the client offered: browsers fail handshakes without one
-    chosen = connection.subprotocol if usable else next((p for p in offered if p in PUBSUB_PROTOCOLS), None)
+    chosen = next((p for p in offered if p in PUBSUB_PROTOCOLS), None)
+    if connection is not None and usable:
+        chosen = connection.subprotocol
     ws = _websocket(service.settings, chosen)
     try:
         await ws.prepare(request)
