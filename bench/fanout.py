@@ -28,14 +28,8 @@ from dataclasses import dataclass
 
 from bench import wsclient
 from bench.report import Row, Section, at_least, at_most, median, percentile, progress
-from bench.servers import (
-    JSON_PROTOCOL,
-    baseline_process,
-    client_url,
-    emulator_process,
-    free_port,
-    raise_fd_limit,
-)
+from bench.servers import JSON_PROTOCOL, baseline_part, client_url, raise_fd_limit, serving
+from local.stack import emulator_part, free_port
 
 GROUP = "bench"
 MARK = b"@@"
@@ -261,7 +255,7 @@ async def run(quick: bool) -> Section:
     )
     raise_fd_limit(2 * (2 * max(sizes.groups) + 100))
     base_port, emu_port = free_port(), free_port()
-    async with baseline_process(base_port), emulator_process(emu_port):
+    async with serving(baseline_part(base_port), emulator_part(emu_port)):
         for receivers in sizes.groups:
             section.add(*await _group(base_port, emu_port, receivers, sizes, section.raw))
     return section

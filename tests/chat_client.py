@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import base64
 import contextlib
 import itertools
 import json
@@ -14,14 +13,10 @@ from typing import Any
 
 import aiohttp
 
+from local.harness import swa_principal
+
 SUBPROTOCOL = "json.webpubsub.azure.v1"
 Message = dict[str, Any]
-
-
-def principal_header(user_id: str, name: str, provider: str = "github") -> str:
-    """What Static Web Apps adds for a signed-in user."""
-    principal = {"identityProvider": provider, "userId": user_id, "userDetails": name, "userRoles": ["authenticated"]}
-    return base64.b64encode(json.dumps(principal).encode()).decode()
 
 
 class ChatClient:
@@ -31,7 +26,7 @@ class ChatClient:
         self.functions_url = functions_url
         self.name = name
         self.user_id = user_id or uuid.uuid4().hex
-        self.headers = {"x-ms-client-principal": principal_header(self.user_id, name, provider)}
+        self.headers = {"x-ms-client-principal": swa_principal(self.user_id, name, provider)}
         self.received: list[Message] = []
         self.connection_id: str | None = None
         self._session: aiohttp.ClientSession | None = None

@@ -21,7 +21,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from api.webhook_identity import ManagedIdentityValidator, TokenCheck, jwks_url, trusted_issuers
-from tests.support import free_port
+from local.stack import free_port
 
 TENANT = "11111111-2222-3333-4444-555555555555"
 OTHER_TENANT = "99999999-8888-7777-6666-555555555555"

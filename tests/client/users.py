@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import base64
-import json
 import uuid
 
 from playwright.sync_api import BrowserContext, Dialog, Locator, expect
 
+from local.harness import swa_principal
 from tests.support import RunningStack
 
 TIMEOUT_MS = 15_000
@@ -64,14 +63,7 @@ class ChatUser:
         self.page.goto("/.auth/login/github?post_login_redirect_uri=/index.html")
         self.page.fill("#userId", user_id)
         self.page.fill("#userDetails", name)
-        principal = {
-            "identityProvider": "github",
-            "userId": user_id,
-            "userDetails": name,
-            "userRoles": ["anonymous", "authenticated"],
-            "claims": [],
-        }
-        cookie = base64.b64encode(json.dumps(principal).encode()).decode()
+        cookie = swa_principal(user_id, name, roles=("anonymous", "authenticated"))
         self.context.add_cookies([{"name": "StaticWebAppsAuthCookie", "value": cookie, "url": self.stack.swa_url}])
         self.console_errors.clear()  # the emulator's form page fails to load its CDN scripts offline
         self.page.goto("/")

@@ -12,7 +12,8 @@ import pytest
 
 from local.functions_host.loader import route_prefix
 from local.functions_host.routes import RouteTemplate
-from tests.support import free_port, wait_until
+from local.stack import free_port
+from tests.support import wait_until
 
 SAMPLE = Path(__file__).parent / "sample_app" / "function_app.py"
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import socket
 import urllib.request
+from dataclasses import replace
 from pathlib import Path
 
 import psutil
@@ -30,7 +31,7 @@ def test_stack_serves_the_api_through_the_swa_cli_and_stops_every_process() -> N
     assert code == 0, stack.output()
     _gone, alive = psutil.wait_procs(children, timeout=10)
     assert alive == []
-    assert all(port_is_free(p) for p in stack.ports.values())
+    assert all(port_is_free(p) for p in stack.ports.all())
 
 
 def test_busy_port_is_reported_with_the_setting_that_moves_it() -> None:
@@ -38,7 +39,7 @@ def test_busy_port_is_reported_with_the_setting_that_moves_it() -> None:
         blocker.bind(("127.0.0.1", 0))
         blocker.listen()
         busy = blocker.getsockname()[1]
-        stack = start_stack(SWA_PORT=busy)
+        stack = start_stack(ports=replace(Ports.free(), swa=busy))
         code = stack.process.wait(timeout=60)
     assert code == 1
     output = wait_until(lambda: stack.output() if "SWA_PORT" in stack.output() else "", 10)
@@ -101,7 +102,7 @@ def test_a_web_pubsub_connection_string_of_your_own_leaves_the_emulator_out() ->
 def test_azurite_keeps_its_data_in_the_data_folder_unless_told_to_stay_in_memory() -> None:
     on_disk, _ = plan(PORTS, in_memory=False, data_dir=Path("/tmp/chatr"), env={})
     in_memory, _ = plan(PORTS, in_memory=True, data_dir=Path("/tmp/chatr"), env={})
-    assert on_disk[0].argv[-2:] == ["--location", "/tmp/chatr/azurite"]
+    assert on_disk[0].argv[-2:] == ("--location", "/tmp/chatr/azurite")
     assert in_memory[0].argv[-1] == "--inMemoryPersistence"
 
 

@@ -19,10 +19,11 @@ import pytest
 from aiohttp import web
 
 from api.state import USERS_TABLE
+from local.stack import free_port
 from tests.chat_client import ChatClient, create_chat, join
 from tests.reliability.helpers import SOAK, Snapshot, acknowledged, chat_key, diff, membership_key, snapshot
 from tests.reliability.parts import Parts
-from tests.support import eventually, free_port
+from tests.support import eventually
 
 pytestmark = pytest.mark.timeout(600 if SOAK else 240)
 RECONNECT_TIMEOUT = 60.0

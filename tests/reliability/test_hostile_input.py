@@ -23,7 +23,8 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from api.state import USERS_TABLE
-from tests.chat_client import ChatClient, create_chat, join, new_chat_id, principal_header
+from local.harness import swa_principal
+from tests.chat_client import ChatClient, create_chat, join, new_chat_id
 from tests.cloud_events import event_headers, post_event, signature
 from tests.reliability.helpers import (
     SOAK,
@@ -547,7 +548,7 @@ def api_requests(draw: st.DrawFn) -> tuple[str, dict[str, str]]:
         principal = draw(
             st.one_of(
                 json_values.map(lambda v: base64.b64encode(json.dumps(v).encode()).decode()),
-                st.builds(principal_header, st.text(max_size=140), st.text(max_size=80)),
+                st.builds(swa_principal, st.text(max_size=140), st.text(max_size=80)),
                 header_text,
             )
         )

@@ -14,12 +14,13 @@ import aiohttp
 import pytest
 from aiohttp import web
 
+from local.stack import free_port
 from local.webpubsub import Settings, create_app
 from local.webpubsub.config import EventHandler, HubSettings
 from local.webpubsub.server import SERVICE
 from local.webpubsub.service import Service
 from local.webpubsub.tokens import issue_client_token
-from tests.support import eventually, free_port
+from tests.support import eventually
 
 KEY = "TestEmulatorAccessKey-0123456789abcdefghijkl"
 JSON = "json.webpubsub.azure.v1"

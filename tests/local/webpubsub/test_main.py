@@ -13,11 +13,11 @@ import aiohttp
 import pytest
 from azure.messaging.webpubsubservice import WebPubSubServiceClient
 
-from local.stack import PUBSUB_KEY, ROOT
+from local.stack import PUBSUB_KEY, ROOT, free_port
 from local.webpubsub.__main__ import parse_settings
 from local.webpubsub.config import DEFAULT_KEY
 from tests.local.webpubsub.conftest import Upstream
-from tests.support import eventually, free_port
+from tests.support import eventually
 
 
 async def _start(*args: str) -> asyncio.subprocess.Process:
