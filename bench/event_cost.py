@@ -158,7 +158,8 @@ async def seed(site: Site, online: list[str], actors: list[str]) -> None:
     await site.state.ensure_tables()
     owner = online[0]
     site.seeded_chats = [str(uuid.uuid4()) for _ in range(site.chats)]
-    jobs = [site.state.save_profile(uid, f"Online {i}", "github") for i, uid in enumerate(online)]
+    jobs: list[Awaitable[object]] = []
+    jobs += [site.state.save_profile(uid, f"Online {i}", "github") for i, uid in enumerate(online)]
     jobs += [site.state.save_profile(uid, f"Bench {i}", "github") for i, uid in enumerate(actors)]
     jobs += [site.state.create_chat(Chat(cid, f"Seeded chat {i}", owner)) for i, cid in enumerate(site.seeded_chats)]
     await gather_bounded(jobs, SEED_CONCURRENCY)

@@ -104,6 +104,10 @@ class Fanout:
         """Pad the data to `size` bytes (the sequence number and clock take about 30 of them)."""
         self.padding = "x" * max(0, size - len(f"@@{self.sent + 10**6}:{time.monotonic_ns()}:"))
 
+    async def until_completed(self, count: int) -> None:
+        """Until `count` messages in all have reached every receiver."""
+        await self.until(lambda: self.completed == count)
+
     async def until(self, condition: Callable[[], bool], timeout: float = 120) -> None:
         deadline = time.monotonic() + timeout
         while not condition():
@@ -124,7 +128,7 @@ class Fanout:
             self.publish()
             if self.sent % 16 == 0:
                 await asyncio.sleep(0)  # let the receivers read
-        await self.until(lambda: self.completed == first + messages)
+        await self.until_completed(first + messages)
         return messages / (time.perf_counter() - started)
 
     async def close(self) -> None:
@@ -164,7 +168,7 @@ async def paced_latency(benches: list[Fanout], messages: int, rate: float) -> li
         for bench in benches:
             bench.publish()
     for bench, target in zip(benches, targets, strict=True):
-        await bench.until(lambda b=bench, t=target: b.completed == t)
+        await bench.until_completed(target)
     return [(percentile(b.latencies, 0.5) / 1e6, percentile(b.latencies, 0.99) / 1e6) for b in benches]
 
 

@@ -111,8 +111,8 @@ async def talk(crowd: Crowd, rooms: list[Room], sizes: Sizes, seconds: float, se
     until_time = time.monotonic() + seconds
     talkers = [chatter(u, r, until_time, random.Random(rng.random())) for r in rooms for u in r.members]
     churn = [visitors(crowd, rooms, until_time, random.Random(rng.random())) for _ in range(sizes.visitors_at_once)]
-    results = await asyncio.gather(*talkers, *churn)
-    return sum(results[len(talkers) :])
+    _, cycles = await asyncio.gather(asyncio.gather(*talkers), asyncio.gather(*churn))  # all at the same time
+    return sum(cycles)
 
 
 def undelivered(rooms: list[Room]) -> int:

@@ -28,7 +28,7 @@ class ChatClient:
         self.user_id = user_id or uuid.uuid4().hex
         self.headers = {"x-ms-client-principal": swa_principal(self.user_id, name, provider)}
         self.received: list[Message] = []
-        self.connection_id: str | None = None
+        self._connection_id: str | None = None
         self._session: aiohttp.ClientSession | None = None
         self._ws: aiohttp.ClientWebSocketResponse | None = None
         self._reader: asyncio.Task[None] | None = None
@@ -57,7 +57,7 @@ class ChatClient:
         self._ws = await session.ws_connect(token["url"], protocols=(SUBPROTOCOL,))
         self._reader = asyncio.create_task(self._read())
         connected = await self.wait_for(lambda m: m.get("type") == "system" and m.get("event") == "connected")
-        self.connection_id = connected["connectionId"]
+        self._connection_id = connected["connectionId"]
         if announce:
             await self.event("userConnected", {"userName": self.name, "userProvider": "github"})
             await self.wait_for(lambda m: self._is_chat_event(m, "userOnline") and self.user_id in m["data"]["data"])
@@ -72,6 +72,12 @@ class ChatClient:
                     self._arrived.notify_all()
         async with self._arrived:
             self._arrived.notify_all()
+
+    @property
+    def connection_id(self) -> str:
+        """The service's id for this tab's socket, known once it connected."""
+        assert self._connection_id is not None, f"{self.name} has not connected"
+        return self._connection_id
 
     @property
     def closed(self) -> bool:

@@ -30,7 +30,7 @@ async def users(chat_backend: Addresses) -> AsyncIterator[Callable[..., ChatClie
     """Makes users of the suite's `chat_backend`; closes every one of them when the test ends."""
     made: list[ChatClient] = []
 
-    def make(name: str | None = None, **kwargs: object) -> ChatClient:
+    def make(name: str | None = None, **kwargs: str) -> ChatClient:
         client = ChatClient(chat_backend.functions_url, name or f"user-{uuid.uuid4().hex[:6]}", **kwargs)
         made.append(client)
         return client

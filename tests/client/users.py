@@ -7,7 +7,7 @@ import uuid
 from playwright.sync_api import BrowserContext, Dialog, Locator, expect
 
 from local.harness import swa_principal
-from tests.support import RunningStack
+from local.stack import Addresses
 
 TIMEOUT_MS = 15_000
 expect.set_options(timeout=TIMEOUT_MS)
@@ -21,7 +21,7 @@ def unique(name: str) -> str:
 class ChatUser:
     """A browser context with one page on the app, plus the steps a test needs."""
 
-    def __init__(self, context: BrowserContext, stack: RunningStack) -> None:
+    def __init__(self, context: BrowserContext, stack: Addresses) -> None:
         self.context = context
         self.stack = stack
         self.page = context.new_page()

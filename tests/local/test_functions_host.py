@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import subprocess
+import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,39 +12,23 @@ import pytest
 
 from local.functions_host.loader import route_prefix
 from local.functions_host.routes import RouteTemplate
-from local.stack import free_port
-from tests.support import wait_until
+from local.stack import Part, free_port
+from tests.support import PartProcess
 
 SAMPLE = Path(__file__).parent / "sample_app" / "function_app.py"
 
 
 @pytest.fixture(scope="module")
-def host() -> Iterator[str]:
+def host(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The adapter serving the sample app (its own host.json prefix `v1`) on a free port."""
     port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "local.functions_host", "--script", str(SAMPLE), "--port", str(port)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-
-    def up() -> bool:
-        import urllib.request
-
-        try:
-            with urllib.request.urlopen(f"{base}/admin/host/status", timeout=1):
-                return True
-        except OSError:
-            return process.poll() is not None
-
+    argv = (sys.executable, "-m", "local.functions_host", "--script", str(SAMPLE), "--port", str(port))
+    part = Part("functions", argv, port, ready_url=f"http://127.0.0.1:{port}/admin/host/status")
+    process = PartProcess(part, tmp_path_factory.mktemp("host") / "functions.log", os.environ).start(timeout=30)
     try:
-        wait_until(up, timeout=30)
-        assert process.poll() is None, process.stdout.read()
-        yield base
+        yield f"http://127.0.0.1:{port}"
     finally:
-        process.terminate()
-        process.wait(timeout=10)
+        process.stop()
 
 
 async def request(method: str, url: str, **kwargs) -> tuple[int, dict[str, str], str]:

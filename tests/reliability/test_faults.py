@@ -53,7 +53,7 @@ class Crew:
         self.parts = parts
         self.clients: list[ChatClient] = []
 
-    def __call__(self, name: str, **kwargs: object) -> ChatClient:
+    def __call__(self, name: str, **kwargs: str) -> ChatClient:
         client = ChatClient(self.parts.functions_url, name, **kwargs)
         self.clients.append(client)
         return client

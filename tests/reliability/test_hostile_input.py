@@ -133,9 +133,8 @@ class Arena:
             self.hostile = await self.users("Hostile", user_id=self.hostile_id).connect(announce=False)
         return self.hostile
 
-    async def forgotten(self, connection_id: str | None) -> None:
+    async def forgotten(self, connection_id: str) -> None:
         """A connection the emulator closed is gone from it, not left behind half-open."""
-        assert connection_id is not None
         client = WebPubSubServiceClient.from_connection_string(self.stack.pubsub_connection_string, hub="chat")
         async with client:
 

@@ -73,7 +73,7 @@ async def test_official_client_sees_forbidden_as_an_error(emulator: Emulator) ->
         try:
             await client.send_to_group("room", "x", WebPubSubDataType.TEXT)
         except SendMessageError as err:
-            assert err.error_detail.name == "Forbidden"
+            assert err.error_detail is not None and err.error_detail.name == "Forbidden"
         else:
             raise AssertionError("sendToGroup without permission succeeded")
 
@@ -118,7 +118,7 @@ async def test_dropped_socket_recovers_the_same_connection_without_losing_messag
     hub = emulator.service.hub("chat")
     url = proxy.url(emulator.client_url(user_id="ada", groups=["g"]))
     async with official_client(url) as (client, received):
-        connection = hub.get(client._connection_id)
+        connection = emulator.connection(client._connection_id)
         for n in range(3):
             hub.send_to_group("g", Payload(TEXT, f"before {n}".encode()))
         await _until(lambda: len(received) == 3)
@@ -129,7 +129,7 @@ async def test_dropped_socket_recovers_the_same_connection_without_losing_messag
             hub.send_to_group("g", Payload(TEXT, f"during {n}".encode()))
         proxy.hold = False
         await _until(lambda: len(received) == 6)
-        assert hub.get(client._connection_id) is connection
+        assert emulator.connection(client._connection_id) is connection
         hub.send_to_group("g", Payload(TEXT, b"after"))
         await _until(lambda: len(received) == 7)
     assert received == [*(f"before {n}" for n in range(3)), *(f"during {n}" for n in range(3)), "after"]
