@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 
 import pytest
@@ -110,3 +111,19 @@ async def test_sequence_ack_on_the_plain_json_subprotocol_is_ignored(emulator: E
     await client.send({"type": "sequenceAck", "sequenceId": 99})
     await client.send({"type": "ping"})
     assert await client.receive() == {"type": "pong"}
+
+
+async def test_a_frame_that_breaks_the_websocket_protocol_is_closed_with_1002(emulator: Emulator) -> None:
+    reader, writer = await asyncio.open_connection(emulator.settings.host, emulator.settings.port)
+    try:
+        path = emulator.client_url().split(str(emulator.settings.port), 1)[1]
+        writer.write(
+            f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+            "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n".encode()
+        )
+        assert (await reader.readuntil(b"\r\n\r\n")).startswith(b"HTTP/1.1 101")
+        writer.write(b"\xc1\x80\x00\x00\x00\x00")  # a text frame with a reserved bit set (no extension uses it)
+        head = await asyncio.wait_for(reader.readexactly(4), 5)
+        assert head[0] == 0x88 and int.from_bytes(head[2:4], "big") == 1002  # a close frame, code 1002
+    finally:
+        writer.close()
