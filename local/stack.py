@@ -147,7 +147,7 @@ class Addresses:
 
 class _NoRedirects(urllib.request.HTTPRedirectHandler):
     def redirect_request(self, *args: Any, **kwargs: Any) -> None:
-        return None  # a redirect is an answer: the SWA CLI sends its sign-in redirects before the app is up
+        return None  # a redirect is an answer (the SWA CLI redirects `/` to the sign-in page); no need to follow it
 
 
 _PROBE = urllib.request.build_opener(_NoRedirects)
@@ -211,6 +211,11 @@ def emulator_part(
     )
 
 
+def event_handler_url(functions_port: int) -> str:
+    """Where the emulator sends every event: the adapter's `eventHandler` function."""
+    return f"http://{HOST}:{functions_port}/api/eventHandler"
+
+
 def functions_part(port: int, env: Mapping[str, str], module: str = "local.functions_host") -> Part:
     """The Functions host adapter (or a stand-in `module` with its command line) serving `function_app.py`."""
     return Part(
@@ -251,7 +256,7 @@ def plan(
         parts.append(azurite_part(ports.azurite, None if in_memory else data_dir))
         backend_env["STORAGE_CONNECTION_STRING"] = azurite_connection_string(ports.azurite)
     if not (env.get("PUBSUB_CONNECTION_STRING") or env.get("PUBSUB_ENDPOINT")):
-        handler = f"http://{HOST}:{ports.functions}/api/eventHandler"
+        handler = event_handler_url(ports.functions)
         parts.append(emulator_part(ports.pubsub, hub=backend_env["PUBSUB_HUB"], event_handler=handler))
         backend_env["PUBSUB_CONNECTION_STRING"] = pubsub_connection_string(ports.pubsub)
     backend_env["GUEST_SIGNING_KEY"] = env.get("GUEST_SIGNING_KEY", LOCAL_GUEST_SIGNING_KEY)

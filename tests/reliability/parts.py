@@ -11,7 +11,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from local.stack import Addresses, Ports, emulator_part, offline, plan
+from local.stack import Addresses, Ports, emulator_part, event_handler_url, offline, plan
 from tests.support import PartProcess
 
 
@@ -43,7 +43,7 @@ class Parts(Addresses):
         parts = cls(ports)
         for part in planned:
             if part.name == "webpubsub" and (event_handler is not None or emulator_args):
-                handler = event_handler or f"{parts.functions_url}/api/eventHandler"
+                handler = event_handler or event_handler_url(ports.functions)
                 part = emulator_part(ports.pubsub, event_handler=handler, options=emulator_args)
             parts.processes[part.name] = PartProcess(part, workdir / f"{part.name}.log", env)
         return parts
