@@ -59,11 +59,12 @@ class Parts(Addresses):
         return self
 
     def stop(self) -> None:
-        """Stop everything, the adapter first: the emulator's last `disconnected` events then fail at once,
-        instead of reaching a backend whose broadcasts back to the stopping emulator hang until its timeout."""
-        for name in ("swa", "functions", "webpubsub", "azurite"):
-            if name in self.processes:
-                self.processes[name].stop()
+        """Stop everything, parts in front and the adapter first: the emulator's last `disconnected` events
+        then fail at once, instead of reaching a backend whose broadcasts back to the stopping emulator hang
+        until its timeout."""
+        order = ["swa", "functions", "webpubsub", "azurite"]
+        for process in sorted(self.processes.values(), key=lambda p: order.index(p.name) if p.name in order else -1):
+            process.stop()
 
     @property
     def azurite(self) -> PartProcess:
