@@ -58,9 +58,10 @@ test: setup $(BROWSER_STAMP) ## Run every test (installs Chromium where it can)
 
 # ---- quality ---------------------------------------------------------------------------------
 
-lint: $(VENV_STAMP) $(NODE_STAMP) ## Ruff for Python, ESLint for the client
+lint: $(VENV_STAMP) $(NODE_STAMP) ## Ruff and mypy --strict for Python, ESLint for the client
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy api function_app.py
 	node_modules/.bin/eslint client
 
 lint-fix: $(VENV_STAMP) $(NODE_STAMP) ## Fix what the linters can fix
@@ -79,7 +80,7 @@ soak: setup $(BROWSER_STAMP) ## Long reliability runs (minutes): the fuzzers wit
 	CHATR_SOAK=1 $(PY) -m pytest tests/reliability $(PYTEST_ARGS)
 
 clean: ## Remove the venv, node_modules, vendored files and local data
-	rm -rf $(VENV) node_modules client/vendor .data .artifacts dist .pytest_cache .ruff_cache
+	rm -rf $(VENV) node_modules client/vendor .data .artifacts dist .pytest_cache .ruff_cache .mypy_cache
 
 # ---- Azure: your own deployment (deploy/readme.md). Every name below can be overridden -------
 

@@ -10,7 +10,6 @@ class MissingSetting(RuntimeError):
     """A required setting is not set; the message names it so the fix is obvious."""
 
     def __init__(self, *names: str) -> None:
-        self.names = names
         super().__init__(f"Missing configuration: set {' or '.join(names)} in the app settings / environment")
 
 
@@ -35,6 +34,12 @@ class StorageSettings:
         return settings
 
 
+def _connection_string_fields(connection_string: str) -> dict[str, str]:
+    """The `Key=value;` pairs of a connection string, keyed in lower case (their case does not matter)."""
+    pairs = (part.split("=", 1) for part in connection_string.split(";") if "=" in part)
+    return {key.lower(): value for key, value in pairs}
+
+
 @dataclass(frozen=True)
 class PubSubSettings:
     """How to reach Web PubSub: a connection string wins over endpoint + managed identity."""
@@ -50,6 +55,20 @@ class PubSubSettings:
         if not (settings.connection_string or settings.endpoint):
             raise MissingSetting("PUBSUB_CONNECTION_STRING", "PUBSUB_ENDPOINT")
         return settings
+
+    @property
+    def service_endpoint(self) -> str:
+        """The service's URL: the connection string's Endpoint, else PUBSUB_ENDPOINT."""
+        if self.connection_string:
+            return _connection_string_fields(self.connection_string).get("endpoint", "")
+        return self.endpoint or ""
+
+    @property
+    def access_key(self) -> str | None:
+        """The connection string's AccessKey (what `ce-signature` is made with); None with managed identity."""
+        if not self.connection_string:
+            return None
+        return _connection_string_fields(self.connection_string).get("accesskey") or None
 
 
 def guest_signing_key() -> str:

@@ -81,6 +81,11 @@ def _guest(credential: str) -> Identity | None:
     return Identity(claims["sub"], claims["name"], GUEST_PROVIDER)
 
 
+def claims_identity(req: func.HttpRequest) -> bool:
+    """True when the caller sent a principal or a guest credential, valid or not."""
+    return bool(req.headers.get(PRINCIPAL_HEADER) or req.headers.get(GUEST_HEADER))
+
+
 def identify(req: func.HttpRequest) -> Identity | None:
     """The caller: a principal added by Static Web Apps wins over a guest credential; None if neither."""
     principal = req.headers.get(PRINCIPAL_HEADER)

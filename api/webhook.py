@@ -21,20 +21,12 @@ from .responses import error_response, json_response
 from .runtime import pubsub, state
 from .state import StorageUnavailable
 from .validation import Invalid
+from .webhook_identity import ManagedIdentityValidator, SigningKeysUnavailable
 
 log = logging.getLogger(__name__)
 
 SYSTEM_PREFIX = "azure.webpubsub.sys."
 USER_PREFIX = "azure.webpubsub.user."
-
-
-def _service_host(settings: PubSubSettings) -> str:
-    if settings.connection_string:
-        parts = dict(p.split("=", 1) for p in settings.connection_string.split(";") if "=" in p)
-        endpoint = {k.lower(): v for k, v in parts.items()}.get("endpoint", "")
-    else:
-        endpoint = settings.endpoint or ""
-    return (urlsplit(endpoint).hostname or "").lower()
 
 
 def handshake(req: func.HttpRequest, settings: PubSubSettings) -> func.HttpResponse:
@@ -43,7 +35,7 @@ def handshake(req: func.HttpRequest, settings: PubSubSettings) -> func.HttpRespo
     if not origin:
         return error_response(400, "Missing WebHook-Request-Origin header")
     host = origin.split(":")[0].lower()
-    if host != _service_host(settings):
+    if host != (urlsplit(settings.service_endpoint).hostname or "").lower():
         log.warning("Refused webhook validation from origin %s", origin)
         return error_response(403, "This event handler serves another Web PubSub service")
     return func.HttpResponse(status_code=200, headers={"WebHook-Allowed-Origin": origin})
@@ -53,8 +45,6 @@ async def authenticated(req: func.HttpRequest, settings: PubSubSettings) -> bool
     """A managed-identity bearer token when WEBHOOK_AUDIENCE is set, else ce-signature with our access key."""
     auth = WebhookAuthSettings.from_env()
     if auth.audience:
-        from .webhook_identity import ManagedIdentityValidator
-
         return await ManagedIdentityValidator.for_settings(auth).accepts(req.headers.get("authorization", ""))
     keys = access_keys(settings)
     if not keys:
@@ -105,7 +95,7 @@ def _user_error(event_name: str, message: str, event: Event | None) -> func.Http
 
 
 async def handle(req: func.HttpRequest) -> func.HttpResponse:
-    """Handshake, authenticate, parse, run; 401 for forged calls, error replies for bad user input."""
+    """Handshake, authenticate, parse, run; 401 for forged calls, 503 for our outages, error replies for bad input."""
     try:
         settings = PubSubSettings.from_env()
         if req.method == "OPTIONS":
@@ -120,11 +110,14 @@ async def handle(req: func.HttpRequest) -> func.HttpResponse:
     except MissingSetting as err:
         log.error("eventHandler: %s", err)
         return error_response(500, str(err))
+    except SigningKeysUnavailable as err:
+        log.error("eventHandler: could not check the %s event's bearer token: %s", req.headers.get("ce-eventname"), err)
+        return error_response(503, "The event's token cannot be checked right now: retry later")
     event_name = req.headers.get("ce-eventname", "")
     event = None
     try:
         event = parse(req)
-        await ChatEvents(state(), pubsub()).handle(event)
+        await ChatEvents(await state(), pubsub()).handle(event)
     except Invalid as err:
         log.info("event=%s user=%s refused: %s", event_name, req.headers.get("ce-userid"), err)
         return _user_error(event_name, str(err), event)

@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 import asyncio
-import gc
 import inspect
 import logging
 import time
 import uuid
 from typing import Any
 
-import aiohttp
 import azure.functions as func
 from aiohttp import web
 
-from .loader import HttpFunction
+from .loader import HttpFunction, StopHook
 
 log = logging.getLogger("functions_host")
 
@@ -94,8 +92,11 @@ def _admin_functions(functions: list[HttpFunction]) -> list[dict[str, Any]]:
     return [{"name": f.name, "config": {"bindings": f.bindings}} for f in functions]
 
 
-def build_app(functions: list[HttpFunction]) -> web.Application:
-    """An aiohttp application serving `functions`; literal routes win over parameterised ones."""
+def build_app(functions: list[HttpFunction], on_stop: StopHook | None = None) -> web.Application:
+    """An aiohttp application serving `functions`; literal routes win over parameterised ones.
+
+    `on_stop` is awaited when the server stops, on the loop the functions ran on (their clients are bound to it).
+    """
     ordered = sorted(functions, key=lambda f: f.route.template.count("{"))
 
     async def handle(request: web.Request) -> web.StreamResponse:
@@ -124,12 +125,10 @@ def build_app(functions: list[HttpFunction]) -> web.Application:
 
     app = web.Application(client_max_size=100 * 1024 * 1024)
     app.router.add_route("*", "/{tail:.*}", handle)
-    app.on_cleanup.append(_close_leftover_sessions)
+    if on_stop is not None:
+
+        async def stop(_: web.Application) -> None:
+            await on_stop()
+
+        app.on_cleanup.append(stop)
     return app
-
-
-async def _close_leftover_sessions(_: web.Application) -> None:
-    """The real host kills the worker; we stop cleanly, so close the SDK sessions functions kept open."""
-    for session in [o for o in gc.get_objects() if isinstance(o, aiohttp.ClientSession)]:
-        if not session.closed:
-            await session.close()

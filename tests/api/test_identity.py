@@ -7,7 +7,7 @@ import jwt
 import pytest
 
 from api.config import MissingSetting
-from api.identity import identify, issue_guest
+from api.identity import claims_identity, identify, issue_guest
 from api.validation import Invalid
 from local.harness import swa_principal
 
@@ -69,6 +69,15 @@ def test_principal_wins_over_a_guest_credential() -> None:
 
 def test_no_identity_is_none() -> None:
     assert identify(request({})) is None
+
+
+@pytest.mark.parametrize("header", ["x-ms-client-principal", "x-chatr-guest"])
+def test_a_caller_with_a_stale_identity_still_claims_one(header: str) -> None:
+    assert claims_identity(request({header: "not-valid-any-more"}))
+
+
+def test_a_caller_without_identity_headers_claims_none() -> None:
+    assert not claims_identity(request({"x-other": "value"}))
 
 
 def test_guest_names_follow_the_name_rules() -> None:

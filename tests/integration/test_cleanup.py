@@ -31,7 +31,7 @@ def chat_backend(own_backend: RunningStack) -> RunningStack:
 
 @pytest.fixture
 async def clients(own_backend: RunningStack) -> AsyncIterator[tuple[State, PubSub]]:
-    state = State.from_settings(StorageSettings(own_backend.storage_connection_string, None))
+    state = await State.open(StorageSettings(own_backend.storage_connection_string, None))
     pubsub = PubSub.from_settings(PubSubSettings(own_backend.pubsub_connection_string, None, "chat"))
     yield state, pubsub
     await state.close()
