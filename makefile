@@ -61,7 +61,7 @@ test: setup $(BROWSER_STAMP) ## Run every test (installs Chromium where it can)
 lint: $(VENV_STAMP) $(NODE_STAMP) ## Ruff and mypy --strict for Python, ESLint for the client
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy api function_app.py
+	$(VENV)/bin/mypy api function_app.py local
 	node_modules/.bin/eslint client
 
 lint-fix: $(VENV_STAMP) $(NODE_STAMP) ## Fix what the linters can fix

@@ -27,6 +27,7 @@ import signal
 import socket
 import sys
 import time
+from collections.abc import Mapping
 from pathlib import Path
 
 import aiohttp
@@ -69,7 +70,7 @@ def command(port: int, api_url: str) -> list[str]:
     return [sys.executable, "-m", "local.site", "--port", str(port), "--api", api_url]
 
 
-def forwarded_headers(headers: CIMultiDict[str] | dict[str, str], path: str, token: str) -> CIMultiDict[str]:
+def forwarded_headers(headers: Mapping[str, str], path: str, token: str) -> CIMultiDict[str]:
     """What the SWA CLI gets: the caller's headers without its principal, and the site's token on /api calls."""
     kept: CIMultiDict[str] = CIMultiDict(
         (name, value)
@@ -81,7 +82,7 @@ def forwarded_headers(headers: CIMultiDict[str] | dict[str, str], path: str, tok
     return kept
 
 
-def _returned_headers(headers: CIMultiDict[str]) -> CIMultiDict[str]:
+def _returned_headers(headers: Mapping[str, str]) -> CIMultiDict[str]:
     return CIMultiDict((name, value) for name, value in headers.items() if name.lower() not in _HOP_BY_HOP)
 
 
@@ -125,7 +126,7 @@ def build_app(upstream: str, token: str) -> web.Application:
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+        return int(sock.getsockname()[1])
 
 
 async def _wait_until_answering(url: str, child: asyncio.subprocess.Process) -> None:

@@ -54,7 +54,7 @@ def route_prefix(app_dir: Path) -> str:
     if not path.exists():
         return "api"
     host = json.loads(path.read_text(encoding="utf-8"))
-    return host.get("extensions", {}).get("http", {}).get("routePrefix", "api")
+    return str(host.get("extensions", {}).get("http", {}).get("routePrefix", "api"))
 
 
 def import_script(script: Path) -> Any:
@@ -112,7 +112,7 @@ def http_functions(module: Any, script: Path) -> list[HttpFunction]:
             if trigger is None:
                 log.warning("Skipping %s: only HTTP triggers are served", function.get_function_name())
                 continue
-            name = function.get_function_name()
+            name = function.get_function_name() or function.get_user_function().__name__  # as the host names it
             methods = trigger.get("methods")
             functions.append(
                 HttpFunction(

@@ -21,9 +21,10 @@ from azure.messaging.webpubsubservice.aio import WebPubSubServiceClient
 
 from api.config import PubSubSettings
 from api.pubsub import PubSub
+from local.stack import free_port
 from local.webpubsub import Settings, create_app
 from tests.api.fakes import FakePubSub
-from tests.support import eventually, free_port
+from tests.support import eventually
 
 JSON_PROTOCOL = "json.webpubsub.azure.v1"
 HUB = "chat"

@@ -7,8 +7,7 @@ from azure.data.tables import TableServiceClient
 
 from api import cleanup
 from api.state import CHATS_TABLE, USERS_TABLE
-from local.stack import pubsub_connection_string
-from tests.support import free_port
+from local.stack import free_port, pubsub_connection_string
 
 
 def test_a_store_whose_tables_were_never_created_is_cleaned_without_error(

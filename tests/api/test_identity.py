@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import json
-
 import azure.functions as func
 import jwt
 import pytest
@@ -12,6 +9,7 @@ import pytest
 from api.config import MissingSetting
 from api.identity import claims_identity, identify, issue_guest
 from api.validation import Invalid
+from local.harness import swa_principal
 
 KEY = "test-guest-signing-key-of-enough-length"
 
@@ -25,18 +23,14 @@ def request(headers: dict[str, str]) -> func.HttpRequest:
     return func.HttpRequest("GET", "http://localhost/api/getToken", headers=headers, body=b"")
 
 
-def principal(**fields: object) -> str:
-    return base64.b64encode(json.dumps(fields).encode()).decode()
-
-
 def test_principal_header_identifies_a_signed_in_user() -> None:
-    header = principal(userId="abc123", userDetails="ada", identityProvider="github", userRoles=["authenticated"])
+    header = swa_principal("abc123", "ada", "github")
     me = identify(request({"x-ms-client-principal": header}))
     assert me is not None and (me.user_id, me.name, me.provider) == ("abc123", "ada", "github")
 
 
 def test_principal_with_an_unsafe_user_id_is_refused() -> None:
-    header = principal(userId="a_b/c", userDetails="x", identityProvider="github")
+    header = swa_principal("a_b/c", "x", "github")
     assert identify(request({"x-ms-client-principal": header})) is None
 
 
@@ -68,7 +62,7 @@ def test_expired_guest_credential_is_refused() -> None:
 
 def test_principal_wins_over_a_guest_credential() -> None:
     _, credential = issue_guest("Ada")
-    header = principal(userId="abc123", userDetails="ada", identityProvider="aad")
+    header = swa_principal("abc123", "ada", "aad")
     me = identify(request({"x-ms-client-principal": header, "x-chatr-guest": credential}))
     assert me is not None and me.provider == "aad"
 
@@ -102,7 +96,7 @@ def test_missing_signing_key_names_the_setting(monkeypatch: pytest.MonkeyPatch) 
 # Web App configures, strips a caller's own x-ms-client-principal; the Functions host itself trusts
 # that header only when WEBSITE_AUTH_ENABLED is true, and so does Chatr.
 
-ADA = principal(userId="abc123", userDetails="ada", identityProvider="github", userRoles=["authenticated"])
+ADA = swa_principal("abc123", "ada", "github")
 
 
 @pytest.fixture

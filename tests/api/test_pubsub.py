@@ -11,9 +11,8 @@ import pytest
 from api.config import PubSubSettings
 from api.presence import PRESENCE_GROUP as PRESENCE
 from api.pubsub import PubSub, PubSubUnavailable, access_keys, signature_matches, signing_keys
-from local.stack import pubsub_connection_string
+from local.stack import free_port, pubsub_connection_string
 from tests.api.pubsub_drivers import Driver, FakeDriver, emulator_driver
-from tests.support import free_port
 
 KEY = "K" * 44
 CHAT = "0b6f4c1e-6a53-4c3e-9d2e-3f1a2b4c5d6e"

@@ -10,8 +10,7 @@ from azure.data.tables.aio import TableServiceClient
 
 from api import runtime
 from api.state import CHATS_TABLE, USERS_TABLE, StorageUnavailable
-from local.stack import azurite_connection_string, pubsub_connection_string
-from tests.support import free_port
+from local.stack import azurite_connection_string, free_port, pubsub_connection_string
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from api.config import StorageSettings
 from api.models import Chat, Membership
 from api.state import State, StorageUnavailable
-from tests.support import free_port
+from local.stack import free_port
 
 
 async def test_a_profile_is_not_online_until_a_connection_opens(state: State) -> None:

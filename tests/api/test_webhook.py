@@ -21,9 +21,9 @@ import pytest
 from api import webhook, webhook_identity
 from api.config import PubSubSettings, StorageSettings
 from api.state import State
+from local.stack import free_port
 from tests.api import entra
 from tests.api.conftest import KeySet
-from tests.support import free_port
 
 PRIMARY = "P" * 43 + "="
 SECONDARY = "S" * 43 + "="

@@ -23,10 +23,10 @@ from api.webhook_identity import (
     jwks_url,
     trusted_issuers,
 )
+from local.stack import free_port
 from tests.api import entra
 from tests.api.conftest import KeySet
 from tests.api.entra import AUDIENCE, KID, OTHER_TENANT, PUBSUB_IDENTITY, SIGNING_KEY, STRANGER_KEY, TENANT
-from tests.support import free_port
 
 
 @pytest.fixture

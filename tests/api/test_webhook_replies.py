@@ -13,10 +13,9 @@ import pytest
 
 from api import webhook
 from api.state import State
-from local.stack import pubsub_connection_string
+from local.stack import free_port, pubsub_connection_string
 from tests.api.core import Core
 from tests.cloud_events import event_headers
-from tests.support import free_port
 
 CHAT = "0b6f4c1e-6a53-4c3e-9d2e-3f1a2b4c5d6e"
 

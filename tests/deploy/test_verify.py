@@ -23,9 +23,9 @@ from api.config import StorageSettings
 from api.state import State
 from local import site
 from local.functions_host.app_service_auth import SITE_TOKEN_SETTING
-from local.stack import ROOT
+from local.stack import ROOT, free_port
 from tests.reliability.parts import Parts
-from tests.support import eventually, free_port
+from tests.support import eventually
 
 CHECKS = 5
 

@@ -26,8 +26,8 @@ import pytest
 
 from local.functions_host.app_service_auth import visible_headers
 from local.site import SITE_TOKEN_SETTING, forwarded_headers
-from local.stack import ROOT
-from tests.support import free_port, start_stack, wait_ready, wait_until
+from local.stack import ROOT, free_port
+from tests.support import start_stack, wait_ready, wait_until
 
 SITE_TOKEN = "the-sites-own-token-for-its-function-app"
 
