@@ -14,14 +14,13 @@ from typing import Any
 
 from . import presence
 from .models import Chat, Membership, User
+from .names import CHAT_NAME_MAX, clean_name
 from .presence import UNKNOWN_USER
 from .pubsub import PubSub, json_string
 from .state import State
 from .validation import (
-    CHAT_NAME_MAX,
     Invalid,
     chat_id,
-    clean_name,
     group_chat_id,
     is_private,
     is_user_id,

@@ -14,7 +14,8 @@ import azure.functions as func
 import jwt
 
 from .config import guest_signing_key, principal_header_trusted
-from .validation import USER_NAME_MAX, Invalid, clean_name, is_user_id
+from .names import USER_NAME_MAX, clean_name
+from .validation import Invalid, is_user_id
 
 GUEST_HEADER = "x-chatr-guest"
 PRINCIPAL_HEADER = "x-ms-client-principal"
