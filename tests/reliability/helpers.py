@@ -8,7 +8,7 @@ from typing import Any
 
 from azure.data.tables.aio import TableServiceClient
 
-from api.state import CHAT_ROW, CHATS_TABLE, MEMBERSHIP_PREFIX, USERS_TABLE
+from api.state import CHAT_ROW, CHATS_TABLE, LIMITS, MEMBERSHIP_PREFIX, USERS_TABLE
 from tests.chat_client import ChatClient, Message
 
 # `make soak` sets CHATR_SOAK=1: the same properties, many more examples.
@@ -37,6 +37,11 @@ async def snapshot(connection_string: str) -> Snapshot:
                 async for entity in client.list_entities():
                     rows[(table, entity["PartitionKey"], entity["RowKey"])] = dict(entity)
     return rows
+
+
+def without_limits(rows: Snapshot) -> Snapshot:
+    """The stored state without the rate-limit counters: a refused attempt still counts against its sender."""
+    return {key: row for key, row in rows.items() if key[2] != LIMITS}
 
 
 def diff(before: Snapshot, after: Snapshot) -> dict[str, Any]:
