@@ -135,7 +135,10 @@ class ChatEvents:
             raise Invalid("This connection has no valid id")
         parsed = route.parse(event.user_id, event.data)
         if route.rate:
-            quota.check_remembered(event.user_id, route.rate)
+            try:
+                quota.check_remembered(event.user_id, route.rate)
+            except RateLimited as err:
+                raise await quota.held(err) from None
         caller = await self._caller(event.user_id, event.connection_id)
         if route.rate:
             account = caller.account
@@ -175,6 +178,10 @@ class ChatEvents:
         """
         if not is_user_id(event.user_id):
             raise Refused(401, "This token has no user: sign in again")
+        try:
+            quota.check_remembered(event.user_id, "connections")
+        except RateLimited as err:
+            raise Refused(429, str(await quota.held(err))) from err
         account = await self.state.get_account(event.user_id)
         if account is None:
             raise Refused(401, presence.UNKNOWN_USER)

@@ -3,11 +3,15 @@
 Tokens are stored (`State.save_limits`, ETag-guarded), so a limit holds across Function instances.
 This process also remembers refusals until their bucket refills: other instances can only spend
 tokens, never add them, so a refusal until time T stays true until T and a flood is answered
-without touching storage.
+without touching storage. A user who keeps sending while refused (SHED_AFTER times) is flooding:
+each further refusal is answered only after the wait it names (at most HOLD_SECONDS). Web PubSub
+hands a connection's events over one at a time, so a flooding connection stalls, at no cost to the
+backend but an idle wait, and everyone else is served as before.
 """
 
 from __future__ import annotations
 
+import asyncio
 import time
 
 from .limits import (
@@ -16,23 +20,49 @@ from .limits import (
     LimitReached,
     Limits,
     Rate,
+    RateLimited,
     too_often,
 )
 from .state import State, StorageUnavailable
 
+SHED_AFTER = 20  # refusals answered from memory, one after another, before the answers are held back
+HOLD_SECONDS = 10.0
 _MAX_TRIES = 20
 _MAX_REMEMBERED = 10_000
 _refused_until: dict[tuple[str, str], float] = {}
+_strikes: dict[str, int] = {}
+
+
+class Flooding(RateLimited):
+    """Still sending while refused: hold the answer back for `hold` seconds before giving it (`held`)."""
+
+    @property
+    def hold(self) -> float:
+        return min(float(self.retry_after), HOLD_SECONDS)
+
+
+async def held(refusal: RateLimited) -> RateLimited:
+    """The refusal to answer with, once a flood's refusal has been held back."""
+    if isinstance(refusal, Flooding):
+        await asyncio.sleep(refusal.hold)
+    return refusal
 
 
 def check_remembered(partition: str, kind: str, now: float | None = None) -> None:
     """Refuse at once what this process already knows to be over the limit (no storage read)."""
     until = _refused_until.get((partition, kind))
     moment = time.time() if now is None else now
-    if until is not None:
-        if moment < until:
-            raise too_often(_WHAT[kind], max(1, round(until - moment)))
+    if until is None:
+        return
+    if moment >= until:
         del _refused_until[(partition, kind)]
+        _strikes.pop(partition, None)
+        return
+    wait = max(1, round(until - moment))
+    _strikes[partition] = strikes = _strikes.get(partition, 0) + 1
+    if strikes >= SHED_AFTER:
+        raise Flooding(f"Too many refused requests: wait {wait} s before trying again", wait)
+    raise too_often(_WHAT[kind], wait)
 
 
 async def spend(
@@ -66,7 +96,8 @@ async def spend(
         if await state.save_limits(partition, spent, etag):
             return spent
         limits, etag = await state.get_limits(partition)
-    raise StorageUnavailable(f"limits of {partition} kept changing; gave up after {_MAX_TRIES} tries")
+    # Only the same user's (or address's) own events write this row: that many at once is a flood of its own.
+    raise too_often(_WHAT.get(kind, kind), 1)
 
 
 async def disown(state: State, user_id: str) -> None:

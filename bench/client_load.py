@@ -33,7 +33,7 @@ from api.models import Chat, Membership
 from api.state import State
 from bench import wsclient
 from bench.report import Row, Section, at_most, median, progress
-from bench.servers import JSON_PROTOCOL, client_url, raise_fd_limit, start_stack
+from bench.servers import JSON_PROTOCOL, raise_fd_limit, start_stack, user_url
 from local.browser import LAUNCH_ARGS, chromium_path
 from local.harness import gather_bounded, swa_principal
 from local.stack import Addresses, Ports
@@ -117,7 +117,7 @@ async def seed(site: Site, sizes: Sizes) -> None:
 
     # Really connected (the `connected` event registers each), so presence repair keeps them online.
     await gather_bounded([site.state.save_profile(uid, name, "github") for uid, name in users], SEED_CONCURRENCY)
-    urls = [client_url(site.ports.pubsub, user_id=uid) for uid, _ in users]
+    urls = [user_url(site.ports.pubsub, uid) for uid, _ in users]
     site.online = await wsclient.connect_many(urls, (JSON_PROTOCOL,), None, first_frame=True, batch=50)
     deadline = time.monotonic() + 300
     while len(await site.state.list_online_users()) < len(users):
