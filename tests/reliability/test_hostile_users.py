@@ -205,6 +205,21 @@ async def test_a_flood_of_new_chats_is_rate_limited_with_a_retry_hint(alive: Par
     assert len(created) <= burst + 1
 
 
+async def test_a_user_who_keeps_flooding_is_held_back_while_everyone_else_is_served(alive: Parts, users) -> None:
+    from api.quota import SHED_AFTER
+
+    ada = await users("Ada").connect()
+    mallory = await users("Mallory").connect()
+    for i in range(limits.RATES["chats"].burst + SHED_AFTER):  # the burst, then refusals from memory
+        await acknowledged(mallory, _event("createChat", {"id": new_chat_id(), "name": f"Spam {i}"}))
+    held = asyncio.ensure_future(acknowledged(mallory, _event("createChat", {"id": new_chat_id(), "name": "More"})))
+    started = time.monotonic()
+    chat_id = await create_chat(ada, "Not waiting")
+    assert chat_id and not held.done() and time.monotonic() - started < limits.RATES["chats"].every_seconds
+    _, errors = await held
+    assert errors[0]["code"] == "rateLimited" and time.monotonic() - started >= 1
+
+
 async def test_idle_flapping_is_rate_limited_and_broadcast_only_when_it_changed(alive: Parts, users, barrier) -> None:
     watcher = await users("Watcher").connect()
     mallory = await users("Mallory").connect()
