@@ -341,6 +341,12 @@ class State:
         async with _Guard("delete chat"):
             await self._chats.delete_entity(chat_id, CHAT_ROW)
 
+    async def list_group_chats(self) -> dict[str, Chat]:
+        """Every group chat, without members (a scan of the chat rows: for checks and tools, not for pages)."""
+        async with _Guard("list chats"):
+            query = f"RowKey eq '{CHAT_ROW}'"
+            return {c.id: c for c in [_chat(e) async for e in self._chats.query_entities(query)]}
+
     async def chats_page(self, after: str | None, limit: int) -> tuple[list[tuple[Chat, list[Membership]]], str | None]:
         """Up to `limit` group chats in id order after `after`, each with its members, and the next page's cursor."""
         query = f"PartitionKey gt {_quote(after)}" if after is not None else None

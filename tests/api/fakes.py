@@ -206,6 +206,10 @@ class FakeState(State):
         self._reachable()
         self.chats.pop(chat_id, None)
 
+    async def list_group_chats(self) -> dict[str, Chat]:
+        self._reachable()
+        return {cid: replace(c) for cid, c in sorted(self.chats.items())}
+
     async def chats_page(self, after: str | None, limit: int) -> tuple[list[tuple[Chat, list[Membership]]], str | None]:
         self._reachable()
         ids = [cid for cid in sorted(self.chats) if after is None or cid > after]

@@ -256,6 +256,14 @@ async def test_chats_come_in_pages_in_id_order_each_with_its_members(state: Stat
     assert [c.id async for c, _ in state.all_chats()] == ["c-1", "c-2", "c-3"]
 
 
+async def test_every_group_chat_is_listed_without_its_members(state: State) -> None:
+    await state.create_chat(Chat("c-1", "First", "u1"))
+    await state.create_chat(Chat("c-2", "Second", "u2"))
+    await state.index_member(Membership("c-1", "u1", "Ada"))
+    chats = await state.list_group_chats()
+    assert sorted(chats) == ["c-1", "c-2"] and chats["c-2"].owner == "u2"
+
+
 async def test_a_chat_keeps_its_creation_time_when_members_join(state: State) -> None:
     await state.create_chat(Chat("c-1", "First", "u1"))
     created = (await state.get_chat("c-1")).timestamp  # type: ignore[union-attr]
