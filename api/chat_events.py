@@ -107,8 +107,10 @@ class ChatEvents:
         self._routes: dict[str, Route] = {
             "userConnected": Route(_nothing, self.user_connected),
             "createChat": Route(_new_chat, groups.create, "chats", owns=1),
-            "joinChat": Route(lambda _, data: chat_id(data), self._join(groups, private), "membership"),
-            "leaveChat": Route(_chat_to_leave, self._leave(groups, private), "membership"),
+            "joinChat": Route(
+                lambda _, data: chat_id(data), self._group_or_private(groups.join, private.reopen), "membership"
+            ),
+            "leaveChat": Route(_chat_to_leave, self._group_or_private(groups.leave, private.leave), "membership"),
             "deleteChat": Route(_chat_to_delete, groups.delete, "chats"),
             "createPrivateChat": Route(_private_target, private.open, "private"),
             "userEnterIdle": Route(_nothing, self._idle(True), "idle"),
@@ -226,17 +228,13 @@ class ChatEvents:
         return act
 
     @staticmethod
-    def _join(groups: GroupChats, private: PrivateChats) -> Callable[[Caller, str], Awaitable[Reply]]:
-        async def act(caller: Caller, target: str) -> Reply:
-            await (private.reopen if is_private(target) else groups.join)(caller, target)
-            return None
+    def _group_or_private(
+        for_groups: Callable[[Caller, str], Awaitable[None]], for_private: Callable[[Caller, str], Awaitable[None]]
+    ) -> Callable[[Caller, str], Awaitable[Reply]]:
+        """One event for both kinds of chat (join, leave): the chat id says which."""
 
-        return act
-
-    @staticmethod
-    def _leave(groups: GroupChats, private: PrivateChats) -> Callable[[Caller, str], Awaitable[Reply]]:
         async def act(caller: Caller, target: str) -> Reply:
-            await (private.leave if is_private(target) else groups.leave)(caller, target)
+            await (for_private if is_private(target) else for_groups)(caller, target)
             return None
 
         return act

@@ -21,12 +21,15 @@ from collections import defaultdict
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from api.limits import Limits
 from api.models import Account, Chat, Connection, Membership, Presence, User
 from api.pubsub import PubSub, PubSubUnavailable, token_groups, user_group
 from api.state import State, StorageUnavailable
+
+K = TypeVar("K")
+V = TypeVar("V")
 
 
 @dataclass
@@ -55,6 +58,14 @@ class FakeState(State):
     def _reachable(self) -> None:
         if self.unavailable:
             raise StorageUnavailable("Table Storage is unavailable (fake outage)")
+
+    def _insert(self, rows: dict[K, V], key: K, row: V) -> bool:
+        """Insert unless the keys are taken (then False, and nothing written), as Table Storage does."""
+        self._reachable()
+        if key in rows:
+            return False
+        rows[key] = row
+        return True
 
     def _etag(self) -> str:
         return f'W/"{next(self._etags)}"'
@@ -148,12 +159,7 @@ class FakeState(State):
     # ---- connections -------------------------------------------------------------------------
 
     async def add_connection(self, connection: Connection) -> bool:
-        self._reachable()
-        key = (connection.user_id, connection.id)
-        if key in self.connections:
-            return False
-        self.connections[key] = replace(connection)
-        return True
+        return self._insert(self.connections, (connection.user_id, connection.id), replace(connection))
 
     async def update_connection(
         self, user_id: str, connection_id: str, *, announced: bool | None = None, idle: bool | None = None
@@ -224,12 +230,7 @@ class FakeState(State):
     # ---- memberships -------------------------------------------------------------------------
 
     async def add_member(self, membership: Membership) -> bool:
-        self._reachable()
-        key = (membership.user_id, membership.chat_id)
-        if key in self.memberships:
-            return False
-        self.memberships[key] = _stored(membership)
-        return True
+        return self._insert(self.memberships, (membership.user_id, membership.chat_id), _stored(membership))
 
     async def rejoin(self, membership: Membership) -> None:
         self._reachable()
