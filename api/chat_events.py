@@ -151,6 +151,7 @@ class ChatEvents:
 
     async def _caller(self, user_id: str, connection_id: str) -> Caller:
         """The sender, once their connection is confirmed: registered, or confirmed with Web PubSub now."""
+        presence.check_unconfirmed(user_id, connection_id)
         account = await presence.account_of(self.state, user_id)
         connection = account.connection(connection_id)
         if connection is None:

@@ -15,7 +15,7 @@ MAX_CONNECTIONS_PER_USER = 10  # open sockets (tabs, windows, devices) of one us
 MAX_OWNED_CHATS = 20  # group chats one user owns at a time
 MAX_BLOCKED = 200  # users one user can block
 CHATS_PAGE = 100  # group chats per page of GET /api/chats
-USERS_PAGE = 500  # users per page of GET /api/users
+USERS_PAGE = 1000  # users per page of GET /api/users (about 100 KB)
 
 
 @dataclass(frozen=True)

@@ -40,8 +40,22 @@ TOO_MANY = (
     "close one to open another"
 )
 
+UNCONFIRMED_SECONDS = 60.0
 _MAX_TRIES = 20
+_MAX_UNCONFIRMED = 10_000
 _last_sweep = 0.0
+# (user, connection) pairs Web PubSub did not confirm lately: a replayed signature naming another user
+# is refused again without asking anyone (a connection never becomes another user's)
+_unconfirmed: dict[tuple[str, str], float] = {}
+
+
+def check_unconfirmed(user_id: str, connection_id: str) -> None:
+    """Refuse at once a pair that Web PubSub did not confirm a moment ago."""
+    until = _unconfirmed.get((user_id, connection_id))
+    if until is not None:
+        if time.monotonic() < until:
+            raise Invalid(NOT_CONFIRMED)
+        del _unconfirmed[(user_id, connection_id)]
 
 
 async def account_of(state: State, user_id: str) -> Account:
@@ -60,6 +74,9 @@ async def register(state: State, pubsub: PubSub, account: Account, connection_id
     live = await pubsub.user_connections(account.id)
     if connection_id not in live:
         log.warning("presence: connection %s is not one of user %s's: not registered", connection_id, account.id)
+        _unconfirmed[(account.id, connection_id)] = time.monotonic() + UNCONFIRMED_SECONDS
+        while len(_unconfirmed) > _MAX_UNCONFIRMED:
+            del _unconfirmed[next(iter(_unconfirmed))]
         raise Invalid(NOT_CONFIRMED)
     try:
         if len(live) > MAX_CONNECTIONS_PER_USER:

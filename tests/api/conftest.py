@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from azure.data.tables.aio import TableServiceClient
 
-from api import quota, webhook_identity
+from api import presence, quota, webhook_identity
 from api.chat_events import ChatEvents
 from api.config import StorageSettings
 from api.state import CHATS_TABLE, USERS_TABLE, State
@@ -120,10 +120,12 @@ class Clock:
 
 @pytest.fixture(autouse=True)
 def forget_refusals() -> Iterator[None]:
-    """Refusals a test's process remembers (api.quota) must not leak into the next test."""
+    """Refusals a test's process remembers (api.quota, api.presence) must not leak into the next test."""
     quota._refused_until.clear()
+    presence._unconfirmed.clear()
     yield
     quota._refused_until.clear()
+    presence._unconfirmed.clear()
 
 
 @pytest.fixture

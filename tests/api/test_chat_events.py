@@ -98,6 +98,17 @@ async def test_an_event_naming_another_user_than_its_connections_is_refused_and_
     assert core.pubsub.broadcast_data("userIsIdle") == []
 
 
+async def test_a_replayed_signature_naming_another_user_is_refused_again_without_asking_anyone(core: Core) -> None:
+    await core.online("ada")
+    mallory = await core.online("mallory")
+    with pytest.raises(Invalid, match="does not know this connection as yours"):
+        await core.send("userEnterIdle", "ada", mallory)
+    core.state.unavailable = core.pubsub.unavailable = True  # neither storage nor Web PubSub is asked again
+    for _ in range(3):
+        with pytest.raises(Invalid, match="does not know this connection as yours"):
+            await core.send("userEnterIdle", "ada", mallory)
+
+
 async def test_a_connection_whose_first_event_beats_connected_is_confirmed_then(core: Core) -> None:
     await core.sign_in("ada")
     connection = core.open("ada")
