@@ -1,12 +1,12 @@
 // The Chatr root app: start-up, the user and chat lists, tabs, and what each server frame does.
 import { createApp } from "../vendor/vue.esm-browser.js";
-import { getChats, getToken, getUsers } from "./api.js";
+import { getChats, getToken, getUsers } from "./services/api.js";
 import ChatTab from "./components/chat.js";
 import NewChatModal from "./components/new-chat-modal.js";
-import { forgetGuestCredential, guestCredential, logout, signedInPrincipal } from "./identity.js";
-import { watchIdle } from "./idle.js";
+import { forgetGuestCredential, guestCredential, logout, signedInPrincipal } from "./services/identity.js";
+import { watchIdle } from "./services/idle.js";
 import { addMessage, clearHistory, forgetChat, messagesOf } from "./messages.js";
-import { ChatSocket } from "./socket.js";
+import { ChatSocket } from "./services/socket.js";
 import { privateChatId, timeLabel, toastMessage, uuidv4 } from "./utils.js";
 
 const PROVIDER_ICONS = { aad: "fab fa-microsoft", github: "fab fa-github-alt", guest: "fas fa-user" };

@@ -1,6 +1,6 @@
 // The login page: Guest (a name; the server issues the credential), or sign-in through Static Web Apps.
-import { registerGuest } from "./api.js";
-import { guestCredential, saveGuestCredential, signedInPrincipal } from "./identity.js";
+import { registerGuest } from "./services/api.js";
+import { guestCredential, saveGuestCredential, signedInPrincipal } from "./services/identity.js";
 
 const dialog = document.getElementById("guestDialog");
 const form = document.getElementById("guestForm");
