@@ -24,5 +24,5 @@ def test_a_phone_user_chats_with_the_keyboard_and_nothing_overflows_the_screen(n
     phone.send(room, "typed on a phone")
     expect(desk.messages(room).filter(has_text="typed on a phone")).to_be_visible()
     expect(phone.panel(room).get_by_role("button", name="Send")).to_be_visible()
-    expect(phone.panel(room).get_by_role("button", name=f"Leave {room}")).to_be_visible()
+    expect(phone.panel(room).get_by_role("button", name=f"Options for {room}")).to_be_visible()
     assert phone.page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")

@@ -19,9 +19,14 @@ def test_the_client_reconnects_after_the_server_drops_its_socket(new_user, stack
     service.close_user_connections(ada.user_id, reason="test drop")
 
     expect(ada.page.get_by_text("Reconnecting…")).to_be_visible()
-    expect(ada.panel(room).get_by_label(f"Message to {room}")).to_be_disabled()
+    ada.composer(room).fill("typed while offline")
+    ada.composer(room).press("Enter")  # sending is paused: the text stays in the box
+    expect(ada.panel(room).get_by_role("button", name="Send")).to_be_disabled()
+    expect(ada.panel(room).get_by_text("Sending is paused")).to_be_visible()
+    expect(ada.composer(room)).to_have_value("typed while offline")
     expect(ada.page.get_by_text("Reconnecting…")).to_be_hidden(timeout=20_000)
-    expect(ada.panel(room).get_by_label(f"Message to {room}")).to_be_enabled()
+    expect(ada.panel(room).get_by_role("button", name="Send")).to_be_enabled()
+    ada.composer(room).fill("")
     expect(ada.me_entry()).to_have_text(ada.name)
     expect(bob.user_entry(ada.name)).to_be_visible()
 

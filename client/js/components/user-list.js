@@ -1,0 +1,45 @@
+// Online Users: this user first (in blue), then everyone by name; idle users are marked away.
+// Clicking someone opens the private chat with them. Arrow keys move between people.
+import RovingFocus from "./roving-focus.js";
+
+const PROVIDER_ICONS = { aad: "fab fa-microsoft", github: "fab fa-github-alt", guest: "fas fa-user" };
+
+export default {
+  name: "UserList",
+  mixins: [RovingFocus],
+  inject: ["session"],
+  props: {
+    users: { type: Array, required: true },
+  },
+  computed: {
+    meId() {
+      return this.session.model.me.userId;
+    },
+    online() {
+      return this.session.online;
+    },
+    /** The first person other than this user takes the list's Tab stop. */
+    fallbackStop() {
+      return this.users.find((user) => user.userId !== this.meId)?.userId;
+    },
+  },
+  methods: {
+    icon(provider) {
+      return PROVIDER_ICONS[provider] ?? "fas fa-user";
+    },
+  },
+  template: `
+    <ul class="chatMenu userMenu" aria-label="Online users" @keydown="onListKeydown" @focusin="onListFocus">
+      <li v-for="user in users" :key="user.userId">
+        <button type="button" class="userItem" :data-user-id="user.userId" :data-roving="user.userId"
+          :class="{ userSelf: user.userId === meId, userAway: user.idle }" :disabled="user.userId === meId || !online"
+          :tabindex="isTabStop(user.userId, fallbackStop) ? 0 : -1"
+          :aria-label="user.userId === meId ? user.userName + ' (you)' : 'Chat privately with ' + user.userName + (user.idle ? ' (away)' : '')"
+          @click="session.startPrivateChat(user)">
+          <span class="icon"><i :class="icon(user.userProvider)" aria-hidden="true"></i></span>
+          <span class="userName">{{ user.userName }}</span>
+          <span v-if="user.idle" class="awayMark" title="Away"><i class="fas fa-bed" aria-hidden="true"></i><span class="awayText">away</span></span>
+        </button>
+      </li>
+    </ul>`,
+};
