@@ -31,6 +31,7 @@ function nextFrame(flush) {
 }
 
 const pageVisible = () => document.visibilityState === "visible";
+const WIDE = matchMedia("(min-width: 769px)"); // the sidebar and the open chat side by side
 
 export class Session {
   constructor() {
@@ -83,14 +84,19 @@ export class Session {
     );
     addEventListener("pagehide", () => this.keep());
     document.addEventListener("visibilitychange", () => {
-      if (pageVisible()) pageShown(this.model);
-      else this.keep();
+      if (this.reading()) pageShown(this.model);
+      else if (!pageVisible()) this.keep();
     });
     this.socket.start();
   }
 
   get online() {
     return this.status.connection.state === "open";
+  }
+
+  /** The open chat is in front of the user: the page is visible and, on a phone, the chat's screen is showing. */
+  reading() {
+    return pageVisible() && (WIDE.matches || this.status.screen === "chat");
   }
 
   /** Write what a reload needs: messages, the open chat, unread counts, drafts. */
@@ -196,7 +202,7 @@ export class Session {
     this.saved = {};
     if (model.activeId === null && saved && model.conversations[saved]) {
       this.restoring = true;
-      activate(model, saved, { visible: pageVisible() });
+      activate(model, saved, { visible: this.reading() });
       this.restoring = false;
     }
   }
@@ -222,7 +228,7 @@ export class Session {
     return {
       quiet,
       get visible() {
-        return pageVisible();
+        return session.reading();
       },
       toast: quiet ? () => {} : toastMessage,
       announce: () => this.announce(),
@@ -248,10 +254,9 @@ export class Session {
 
   /** Entries joined a chat's list: count what is unread, and notify about it while the page is hidden. */
   arrived(chatId, entries) {
-    const visible = pageVisible();
-    const alerting = countArrivals(this.model, chatId, entries, { visible });
+    const alerting = countArrivals(this.model, chatId, entries, { visible: this.reading() });
     const conversation = this.model.conversations[chatId];
-    if (!alerting.length || visible || conversation?.muted) return;
+    if (!alerting.length || pageVisible() || conversation?.muted) return;
     const chat = this.model.chats[chatId];
     this.attention.notify({
       chatId,
@@ -275,16 +280,18 @@ export class Session {
   /** Open a chat from the sidebar (or a notification): switch to it when we are in it, else join it. */
   openChat(chatId) {
     const { model } = this;
-    if (model.conversations[chatId]) activate(model, chatId, { visible: pageVisible() });
-    else if (model.chats[chatId] && !model.chats[chatId].private) this.join(model.chats[chatId]);
-    else return;
-    this.status.screen = "chat"; // also when it was open already, behind the list on a phone
+    if (model.conversations[chatId]) {
+      this.status.screen = "chat"; // also when it is the open chat, behind the list on a phone
+      activate(model, chatId, { visible: pageVisible() });
+    } else if (model.chats[chatId] && !model.chats[chatId].private) {
+      this.join(model.chats[chatId]);
+    }
   }
 
   /** Join a group chat and open it; the server's "joined" notice confirms it. */
   join(chat) {
     this.pendingJoins.add(chat.id);
-    const conversation = openConversation(this.model, chat, { focus: true, visible: pageVisible() });
+    const conversation = openConversation(this.model, chat, { focus: true, visible: this.reading() });
     conversation.muted = this.muted.has(chat.id);
     conversation.lastAt = lastTime(this.store.listOf(chat.id));
     this.socket.sendEvent("joinChat", chat.id);
