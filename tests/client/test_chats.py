@@ -181,3 +181,42 @@ def test_a_blank_message_is_not_sent_and_a_message_is_sent_trimmed(new_user) -> 
     expect(bob.messages(room)).to_have_count(1)
     expect(bob.messages(room)).to_have_text(["first real words"])
     expect(ada.messages(room)).to_have_text(["first real words"])
+
+
+def test_a_new_chat_takes_its_place_by_name_and_the_list_keeps_its_order_after_a_reload(new_user) -> None:
+    ada = new_user().login_guest(unique("Ada"))
+    tag = unique("")[1:]
+    ada.create_chat(f"Zulu {tag}")
+    ada.page.reload()
+    ada.wait_ready()
+
+    ada.create_chat(f"Alpha {tag}")  # announced a moment ago: the server's timestamp is not known yet
+
+    names = ada.page.get_by_role("list", name="Group chats").locator(".chatName")
+    before = names.all_inner_texts()
+    assert before.index(f"Alpha {tag}") < before.index(f"Zulu {tag}")
+    ada.page.reload()
+    ada.wait_ready()
+    expect(names).to_have_text(before)
+
+
+def test_a_name_another_chat_already_has_is_pointed_out_with_a_way_to_open_that_chat(new_user) -> None:
+    ada = new_user().login_guest(unique("Ada"))
+    bob = new_user().login_guest(unique("Bob"))
+    room = unique("Lobby")
+    bob.create_chat(room)
+    expect(ada.chat_link(room)).to_be_visible()
+
+    ada.page.get_by_role("button", name="New Chat").click()
+    dialog = ada.page.get_by_role("dialog", name="New Chat")
+    dialog.get_by_label("Chat name").fill(f"  {room.upper()} ")
+
+    expect(dialog.get_by_text(f"A chat called “{room}” already exists.")).to_be_visible()
+    dialog.get_by_role("button", name="Open it").click()
+    ada.wait_joined(room)  # the existing chat, not a second one
+    expect(ada.chat_link(room)).to_have_count(1)
+
+    ada.page.get_by_role("button", name="New Chat").click()
+    dialog.get_by_label("Chat name").fill(room)
+    dialog.get_by_role("button", name="Create another").click()  # still allowed, once warned
+    expect(ada.chat_link(room)).to_have_count(2)

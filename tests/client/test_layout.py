@@ -51,6 +51,7 @@ def assert_in_view(page: Page) -> None:
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 def test_at_every_size_the_composer_and_the_last_message_are_in_view_without_scrolling(new_user, scheme) -> None:
     reader, room, last = chat_with_history(new_user, scheme)
+    expect(reader.panel(room).locator(".msgRow").last).to_contain_text(last)
     for width, height in SIZES:
         reader.page.set_viewport_size({"width": width, "height": height})
         assert_in_view(reader.page)

@@ -26,3 +26,20 @@ def test_a_phone_user_chats_with_the_keyboard_and_nothing_overflows_the_screen(n
     expect(phone.panel(room).get_by_role("button", name="Send")).to_be_visible()
     expect(phone.panel(room).get_by_role("button", name=f"Options for {room}")).to_be_visible()
     assert phone.page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+
+
+def test_tab_stays_inside_the_new_chat_dialog_and_escape_closes_it_from_anywhere_in_it(new_user) -> None:
+    ada = new_user().login_guest(unique("Ada"))
+    new_chat = ada.page.get_by_role("button", name="New Chat")
+    new_chat.click()
+    dialog = ada.page.get_by_role("dialog", name="New Chat")
+    expect(dialog.get_by_label("Chat name")).to_be_focused()
+
+    for key in ["Tab"] * 5 + ["Shift+Tab"] * 5:
+        ada.page.keyboard.press(key)
+        assert ada.page.evaluate("document.activeElement.closest('dialog[open]') !== null"), f"{key} left the dialog"
+    dialog.get_by_role("button", name="Cancel").focus()
+    ada.page.keyboard.press("Escape")
+
+    expect(dialog).to_have_count(0)
+    expect(new_chat).to_be_focused()  # back where the user was

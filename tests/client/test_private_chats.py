@@ -57,3 +57,26 @@ def test_a_user_whose_id_is_part_of_an_open_private_chat_still_gets_their_own(ne
     expect(ada.chat_entry(carol.name)).to_have_attribute("aria-current", "true")
     expect(carol.toast(f"💬 Incoming: Chat with {ada.name}")).to_be_visible()
     expect(ada.page.get_by_role("list", name="Direct messages").locator(".chatItem")).to_have_count(2)
+
+
+def test_writing_to_someone_who_left_the_private_chat_invites_them_back(new_user) -> None:
+    ada = new_user().login_guest(unique("Ada"))
+    bob = new_user().login_guest(unique("Bob"))
+    ada.user_entry(bob.name).click()
+    expect(bob.chat_entry(ada.name)).to_be_visible()
+    bob.open_chat(ada.name)
+
+    bob.leave(ada.name)
+
+    expect(bob.chat_entry(ada.name)).to_have_count(0)
+    expect(ada.panel(bob.name).locator(".chatNotice", has_text=f"{bob.name} has left the chat")).to_be_visible()
+    note = ada.panel(bob.name).locator(".composerNote")
+    expect(note).to_have_text(f"{bob.name} left this chat. Sending a message invites them back.")
+    ada.send(bob.name, "are you still there?")
+    expect(bob.chat_entry(ada.name)).to_be_visible()  # back in the chat, announced with a toast
+    expect(bob.toast(f"💬 Incoming: Chat with {ada.name}").last).to_be_visible()
+    bob.open_chat(ada.name)
+    expect(bob.messages(ada.name).filter(has_text="are you still there?")).to_be_visible()
+    expect(note).to_have_count(0)
+    bob.send(ada.name, "back again")
+    expect(ada.messages(bob.name).filter(has_text="back again")).to_be_visible()

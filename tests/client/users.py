@@ -82,6 +82,13 @@ class ChatUser:
         expect(self.me_entry()).to_have_text(self.name, timeout=TIMEOUT_MS)
         return self
 
+    def another_tab(self) -> ChatUser:
+        """The same person in a second tab of the same browser (same cookies and storage)."""
+        tab = ChatUser(self.context, self.stack)
+        tab.name = self.name
+        tab.page.goto("/")
+        return tab.wait_ready()
+
     def logout(self) -> None:
         self.page.get_by_role("button", name="Logout").click()
         self.page.wait_for_url("**/login.html")
