@@ -75,8 +75,20 @@ def test_messages_are_grouped_by_sender_and_separated_by_day_with_full_times_on_
     chat_id = reader.panel(room).get_attribute("data-chat-id")
     now = int(time.time() * 1000)
     older = [
-        {"kind": "message", "fromUserId": "someone", "fromUserName": "Someone", "text": "last week", "time": now - 9 * DAY_MS},
-        {"kind": "message", "fromUserId": "someone", "fromUserName": "Someone", "text": "yesterday", "time": now - DAY_MS},
+        {
+            "kind": "message",
+            "fromUserId": "someone",
+            "fromUserName": "Someone",
+            "text": "last week",
+            "time": now - 9 * DAY_MS,
+        },
+        {
+            "kind": "message",
+            "fromUserId": "someone",
+            "fromUserName": "Someone",
+            "text": "yesterday",
+            "time": now - DAY_MS,
+        },
     ]
     key = f"chatr.history.{chat_id}"
     reader.page.wait_for_function("([key, name]) => localStorage.getItem(key)?.includes(name)", arg=[key, writer.name])
