@@ -55,7 +55,7 @@ export default {
           <div id="newChatSame" aria-live="polite">
             <p v-if="existing" class="notification is-warning is-light sameName mt-3 mb-0">
               A chat called “{{ existing.name }}” already exists.
-              <button type="button" class="button is-small is-warning is-light is-outlined ml-1" @click="openExisting">
+              <button type="button" class="button is-small ml-1" @click="openExisting">
                 Open it
               </button>
             </p>

@@ -33,12 +33,12 @@ export default {
       <li v-for="user in users" :key="user.userId">
         <button type="button" class="userItem" :data-user-id="user.userId" :data-roving="user.userId"
           :class="{ userSelf: user.userId === meId, userAway: user.idle }" :disabled="user.userId === meId || !online"
-          :tabindex="isTabStop(user.userId, fallbackStop) ? 0 : -1"
-          :aria-label="user.userId === meId ? user.userName + ' (you)' : 'Chat privately with ' + user.userName + (user.idle ? ' (away)' : '')"
+          :tabindex="isTabStop(user.userId, fallbackStop) ? 0 : -1" :aria-label="user.userId === meId ? user.userName + ' (you)' : null"
           @click="session.startPrivateChat(user)">
           <span class="icon"><i :class="icon(user.userProvider)" aria-hidden="true"></i></span>
+          <span v-if="user.userId !== meId" class="is-sr-only">Chat privately with </span>
           <span class="userName">{{ user.userName }}</span>
-          <span v-if="user.idle" class="awayMark" title="Away"><i class="fas fa-bed" aria-hidden="true"></i><span class="awayText">away</span></span>
+          <span v-if="user.idle" class="awayMark" title="Away"><i class="fas fa-bed" aria-hidden="true"></i><span class="awayText"> away</span></span>
         </button>
       </li>
     </ul>`,

@@ -21,4 +21,5 @@ export function toastMessage(text, type = "info") {
     extraClasses: "chatrToast",
     animate: { in: "fadeIn", out: "fadeOut" },
   });
+  message.parentElement?.querySelector(".delete")?.setAttribute("aria-label", "Dismiss");
 }
