@@ -49,7 +49,8 @@ export default {
   },
   mounted() {
     const box = this.$refs.box;
-    this.resizer = new ResizeObserver(() => this.atBottom && this.scrollToEnd());
+    this.resized();
+    this.resizer = new ResizeObserver(() => this.resized() && this.atBottom && this.scrollToEnd());
     this.resizer.observe(box);
     const divider = box.querySelector(".newDivider");
     if (divider) {
@@ -65,8 +66,21 @@ export default {
   methods: {
     onScroll() {
       const box = this.$refs.box;
+      if (this.resized()) {
+        // the window (or the keyboard) changed the list's size: whoever was at the bottom stays there
+        if (this.atBottom) this.scrollToEnd();
+        return;
+      }
       this.atBottom = box.scrollHeight - box.scrollTop - box.clientHeight <= BOTTOM_SLACK;
       if (this.atBottom) this.unseen = 0;
+    },
+    /** True once after the list's box changed size. */
+    resized() {
+      const box = this.$refs.box;
+      const size = `${box.clientWidth}x${box.clientHeight}`;
+      const changed = size !== this.size;
+      this.size = size;
+      return changed;
     },
     scrollToEnd() {
       this.$nextTick(() => {
