@@ -8,6 +8,8 @@ import { titleCount } from "../model/conversations.js";
 import { pageTitle } from "../services/attention.js";
 
 const WIDE = "(min-width: 769px)";
+/** Setting the title is slow (the browser process hears of each one): a busy chat changes it at most this often. */
+const TITLE_EVERY_MS = 500;
 
 export default {
   name: "AppShell",
@@ -39,8 +41,12 @@ export default {
   },
   watch: {
     unreadTotal: {
-      handler(count) {
-        document.title = pageTitle(count);
+      handler() {
+        if (this.titleTimer) return;
+        this.titleTimer = setTimeout(() => {
+          this.titleTimer = null;
+          document.title = pageTitle(this.unreadTotal);
+        }, TITLE_EVERY_MS);
       },
       immediate: true,
     },

@@ -72,16 +72,20 @@ export function alerts(entry, meId) {
 export function countArrivals(model, chatId, entries, { visible }) {
   const conversation = model.conversations[chatId];
   if (!conversation) return [];
-  const reading = visible && model.activeId === chatId;
+  const meId = model.me?.userId;
+  let lastAt = conversation.lastAt;
   const alerting = [];
   for (const entry of entries) {
-    conversation.lastAt = Math.max(conversation.lastAt, entry.time);
-    if (reading) conversation.readAt = conversation.lastAt;
-    else if (alerts(entry, model.me?.userId)) {
-      conversation.unread += 1;
-      alerting.push(entry);
-    }
+    lastAt = Math.max(lastAt, entry.time);
+    if (alerts(entry, meId)) alerting.push(entry);
   }
+  // one write per field: each write to the (reactive) conversation is work for whatever shows it
+  conversation.lastAt = lastAt;
+  if (visible && model.activeId === chatId) {
+    conversation.readAt = lastAt;
+    return [];
+  }
+  if (alerting.length) conversation.unread += alerting.length;
   return alerting;
 }
 
