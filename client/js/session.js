@@ -55,6 +55,7 @@ export class Session {
     this.snapshots = new Set(); // one buffer per list refresh in flight: events that arrive meanwhile
     this.invites = new Map(); // private chat id -> resolve(true|false) once the other person is back
     this.restoring = false; // putting back the chat that was open before a reload
+    this.loggedOut = false;
     this.saved = readJson(sessionStorage, VIEW_KEY, {});
     this.muted = new Set(readJson(localStorage, MUTED_KEY, []));
     this.model.drafts = readJson(sessionStorage, DRAFTS_KEY, {});
@@ -101,6 +102,7 @@ export class Session {
 
   /** Write what a reload needs: messages, the open chat, unread counts, drafts. */
   keep() {
+    if (this.loggedOut) return;
     this.store.saveNow();
     writeJson(sessionStorage, VIEW_KEY, { ...viewState(this.model), screen: this.status.screen });
     writeJson(sessionStorage, DRAFTS_KEY, this.model.drafts);
@@ -381,6 +383,7 @@ export class Session {
   }
 
   logout() {
+    this.loggedOut = true; // nothing of this user is written again, not even when the page goes
     this.socket.stop();
     this.store.clear();
     forgetEverything();

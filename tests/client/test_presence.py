@@ -64,6 +64,7 @@ def test_logout_of_either_kind_takes_the_user_offline_and_clears_this_browser(ne
 
     stays.logout()
     assert stays.page.evaluate(stored) == []
+    assert stays.page.evaluate("Object.keys(sessionStorage).filter((k) => k.startsWith('chatr'))") == []
     stays.page.goto("/index.html")
     stays.page.wait_for_url("**/login.html")
 
