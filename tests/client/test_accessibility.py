@@ -59,7 +59,13 @@ def test_the_app_and_the_new_chat_dialog_have_no_serious_accessibility_problems(
     bob.user_entry(ada.name).click()
     expect(ada.unread(quiet)).to_have_attribute("data-unread", "1")
     expect(ada.user_entry(bob.name).locator("i.fa-bed")).to_be_visible()  # an idle user in the list
+    ada.composer(room).fill("x" * 2010)  # the composer saying the message is too long
     assert_no_serious_violations(ada.page, "app")
+    ada.composer(room).fill("")
+    ada.panel(room).get_by_role("button", name=f"Options for {room}").click()
+    expect(ada.page.get_by_role("menu")).to_be_visible()
+    assert_no_serious_violations(ada.page, "the chat's menu")
+    ada.page.keyboard.press("Escape")
 
     ada.page.get_by_role("button", name="New Chat").click()
     ada.page.get_by_label("Chat name").fill(room)  # with the "already exists" warning

@@ -93,7 +93,7 @@ export default {
           <span class="icon"><i class="fas fa-paper-plane" aria-hidden="true"></i></span>
         </button>
       </div>
-      <p id="composerStatus" class="composerStatus" :class="{ 'has-text-danger': limit.over }" aria-live="polite">
+      <p id="composerStatus" class="composerStatus" :class="{ isOver: limit.over }" aria-live="polite">
         <template v-if="!online">Sending is paused until the connection is back.</template>
         <template v-else-if="limit.over">{{ limit.problem }} Shorten it to send.</template>
         <template v-else-if="limit.showCounter">{{ limit.length }} / {{ limit.max }}</template>

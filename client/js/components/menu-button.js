@@ -67,7 +67,7 @@ export default {
       <div v-if="open" class="dropdown-menu">
         <div ref="menu" class="dropdown-content" role="menu" :aria-label="label" @keydown="onKeydown">
           <button v-for="item in items" :key="item.id" type="button" role="menuitem" tabindex="-1"
-            class="dropdown-item menuItem" :class="{ 'has-text-danger': item.danger }" @click="choose(item)">
+            class="dropdown-item menuItem" :class="{ isDanger: item.danger }" @click="choose(item)">
             <span class="icon"><i :class="item.icon" aria-hidden="true"></i></span>
             <span>{{ item.label }}</span>
           </button>
