@@ -7,7 +7,7 @@ import re
 
 from playwright.sync_api import Page, expect
 
-from tests.client.users import ChatUser, unique
+from tests.client.users import ChatUser, chat_between, unique
 
 # Notifications are shown by the browser, outside the page: record each one the page creates.
 RECORD_NOTIFICATIONS = """
@@ -33,6 +33,14 @@ def set_visibility(page: Page, state: str) -> None:
     )
 
 
+def notified_reader(new_user) -> ChatUser:
+    """A user whose browser allows notifications, each of which is recorded in the page."""
+    reader = new_user()
+    reader.context.grant_permissions(["notifications"])
+    reader.context.add_init_script(RECORD_NOTIFICATIONS)
+    return reader.login_guest(unique("Reader"))
+
+
 def notes(user: ChatUser) -> list[dict]:
     return user.page.evaluate("window.__notes.map(({ title, body, tag }) => ({ title, body, tag }))")
 
@@ -40,9 +48,7 @@ def notes(user: ChatUser) -> list[dict]:
 def test_while_the_page_is_hidden_messages_to_the_open_chat_count_in_the_title(new_user) -> None:
     reader = new_user().login_guest(unique("Reader"))
     writer = new_user().login_guest(unique("Writer"))
-    room = unique("Room")
-    reader.create_chat(room)
-    writer.join_chat(room)
+    room = chat_between(reader, writer)
     writer.send(room, "seen at once")
     expect(reader.page).to_have_title("Chatr")
 
@@ -58,14 +64,9 @@ def test_while_the_page_is_hidden_messages_to_the_open_chat_count_in_the_title(n
 
 
 def test_the_bell_turns_on_notifications_that_name_sender_and_chat_and_open_the_chat(new_user) -> None:
-    reader = new_user()
-    reader.context.grant_permissions(["notifications"])
-    reader.context.add_init_script(RECORD_NOTIFICATIONS)
-    reader.login_guest(unique("Reader"))
+    reader = notified_reader(new_user)
     writer = new_user().login_guest(unique("Writer"))
-    room, other = unique("Room"), unique("Other")
-    reader.create_chat(room)
-    writer.join_chat(room)
+    room, other = chat_between(reader, writer), unique("Other")
     reader.create_chat(other)  # the chat in front is another one
     bell = reader.page.get_by_role("button", name="Notifications")
     expect(bell).to_have_attribute("aria-pressed", "false")
@@ -104,14 +105,9 @@ def test_the_bell_turns_on_notifications_that_name_sender_and_chat_and_open_the_
 
 
 def test_a_muted_chat_neither_notifies_nor_counts_in_the_title(new_user) -> None:
-    reader = new_user()
-    reader.context.grant_permissions(["notifications"])
-    reader.context.add_init_script(RECORD_NOTIFICATIONS)
-    reader.login_guest(unique("Reader"))
+    reader = notified_reader(new_user)
     writer = new_user().login_guest(unique("Writer"))
-    room = unique("Room")
-    reader.create_chat(room)
-    writer.join_chat(room)
+    room = chat_between(reader, writer)
     reader.page.get_by_role("button", name="Notifications").click()
 
     reader.panel(room).get_by_role("button", name=f"Options for {room}").click()

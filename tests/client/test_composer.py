@@ -4,16 +4,13 @@ from __future__ import annotations
 
 from playwright.sync_api import expect
 
-from tests.client.users import unique
+from tests.client.users import chat_between, unique
 
 
 def two_in_a_chat(new_user):
     ada = new_user().login_guest(unique("Ada"))
     bob = new_user().login_guest(unique("Bob"))
-    room = unique("Room")
-    ada.create_chat(room)
-    bob.join_chat(room)
-    return ada, bob, room
+    return ada, bob, chat_between(ada, bob)
 
 
 def test_enter_sends_and_shift_enter_starts_a_new_line_that_everyone_sees(new_user) -> None:

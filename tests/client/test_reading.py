@@ -8,7 +8,7 @@ import time
 
 from playwright.sync_api import expect
 
-from tests.client.users import unique
+from tests.client.users import chat_between, unique
 
 DAY_MS = 24 * 60 * 60 * 1000
 
@@ -16,10 +16,7 @@ DAY_MS = 24 * 60 * 60 * 1000
 def two_in_a_chat(new_user):
     reader = new_user(viewport=(1280, 720)).login_guest(unique("Reader"))
     writer = new_user().login_guest(unique("Writer"))
-    room = unique("Room")
-    reader.create_chat(room)
-    writer.join_chat(room)
-    return reader, writer, room
+    return reader, writer, chat_between(reader, writer)
 
 
 def send_many(user, room: str, count: int, prefix: str) -> None:

@@ -176,3 +176,11 @@ class ChatUser:
         """The owner's delete button, then Delete in the dialog that asks first."""
         self.delete_button(chat_name).click()
         self.page.get_by_role("dialog", name=f"Delete “{chat_name}”?").get_by_role("button", name="Delete chat").click()
+
+
+def chat_between(first: ChatUser, second: ChatUser) -> str:
+    """A new chat that `first` creates and `second` joins, open on both sides; returns its name."""
+    room = unique("Room")
+    first.create_chat(room)
+    second.join_chat(room)
+    return room

@@ -2,9 +2,9 @@
 // once there are more than a handful), Direct messages (your private chats) and Online Users.
 import ChatList from "./chat-list.js";
 import UserList from "./user-list.js";
+import { providerIcon } from "./provider-icon.js";
 import { byName, groupChats, matches, sortedUsers, titleOf } from "../model/directory.js";
 
-const PROVIDER_ICONS = { aad: "fab fa-microsoft", github: "fab fa-github-alt", guest: "fas fa-user" };
 /** The filter box shows once the lists hold more than this many entries. */
 const FILTER_FROM = 8;
 
@@ -56,9 +56,7 @@ export default {
     },
   },
   methods: {
-    providerIcon(provider) {
-      return PROVIDER_ICONS[provider] ?? "fas fa-user";
-    },
+    providerIcon,
     open(chatId) {
       this.session.openChat(chatId);
     },

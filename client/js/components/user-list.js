@@ -1,8 +1,7 @@
 // Online Users: this user first (in blue), then everyone by name; idle users are marked away.
 // Clicking someone opens the private chat with them. Arrow keys move between people.
 import RovingFocus from "./roving-focus.js";
-
-const PROVIDER_ICONS = { aad: "fab fa-microsoft", github: "fab fa-github-alt", guest: "fas fa-user" };
+import { providerIcon } from "./provider-icon.js";
 
 export default {
   name: "UserList",
@@ -24,9 +23,7 @@ export default {
     },
   },
   methods: {
-    icon(provider) {
-      return PROVIDER_ICONS[provider] ?? "fas fa-user";
-    },
+    providerIcon,
   },
   template: `
     <ul class="chatMenu userMenu" aria-label="Online users" @keydown="onListKeydown" @focusin="onListFocus">
@@ -35,7 +32,7 @@ export default {
           :class="{ userSelf: user.userId === meId, userAway: user.idle }" :disabled="user.userId === meId || !online"
           :tabindex="isTabStop(user.userId, fallbackStop) ? 0 : -1" :aria-label="user.userId === meId ? user.userName + ' (you)' : null"
           @click="session.startPrivateChat(user)">
-          <span class="icon"><i :class="icon(user.userProvider)" aria-hidden="true"></i></span>
+          <span class="icon"><i :class="providerIcon(user.userProvider)" aria-hidden="true"></i></span>
           <span v-if="user.userId !== meId" class="is-sr-only">Chat privately with </span>
           <span class="userName">{{ user.userName }}</span>
           <span v-if="user.idle" class="awayMark" title="Away"><i class="fas fa-bed" aria-hidden="true"></i><span class="awayText"> away</span></span>
