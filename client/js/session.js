@@ -236,7 +236,7 @@ export class Session {
       announce: () => this.announce(),
       createdHere: (chatId) => this.pendingCreates.delete(chatId),
       join: (chat) => this.join(chat),
-      closed: (chatId) => session.forgetChat(chatId),
+      closed: (chatId) => this.forgetChat(chatId),
       privateChatReady: (chat) => this.settleInvite(chat.id, true),
       serverError: (data) => this.onServerError(data),
     };

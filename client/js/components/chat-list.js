@@ -17,6 +17,9 @@ export default {
     activeId() {
       return this.session.model.activeId;
     },
+    rovingKeys() {
+      return this.chats.map((chat) => chat.id);
+    },
     /** Tab lands on the open chat when it is in this list, else on the first. */
     fallbackStop() {
       return this.chats.some((chat) => chat.id === this.activeId) ? this.activeId : this.chats[0]?.id;
@@ -25,6 +28,6 @@ export default {
   template: `
     <ul class="chatMenu" :aria-label="label" @keydown="onListKeydown" @focusin="onListFocus">
       <chat-row v-for="chat in chats" :key="chat.id" :chat="chat" :active="chat.id === activeId"
-        :tab-stop="isTabStop(chat.id, fallbackStop)" @open="$emit('open', $event)" @delete="$emit('delete', $event)" />
+        :tab-stop="chat.id === tabStop" @open="$emit('open', $event)" @delete="$emit('delete', $event)" />
     </ul>`,
 };

@@ -1,15 +1,19 @@
 // Arrow keys in a list: one Tab stop per list (the current item), Up/Down/Home/End move between
-// items. A mixin for the sidebar's lists; items are the list's `[data-roving]` buttons.
+// items. A mixin for the sidebar's lists; items are the list's `[data-roving]` buttons, and the
+// component says which keys it lists (`rovingKeys`) and which takes the Tab stop by default
+// (`fallbackStop`).
 
 export default {
   data() {
     return { focusKey: null };
   },
-  methods: {
-    /** True for the item that takes the list's one Tab stop. */
-    isTabStop(key, fallback) {
-      return this.focusKey === null ? key === fallback : key === this.focusKey;
+  computed: {
+    /** The item that takes the list's one Tab stop: the last one focused while it is still listed. */
+    tabStop() {
+      return this.focusKey !== null && this.rovingKeys.includes(this.focusKey) ? this.focusKey : this.fallbackStop;
     },
+  },
+  methods: {
     onListKeydown(event) {
       const moves = { ArrowDown: 1, ArrowUp: -1, Home: -Infinity, End: Infinity };
       if (!(event.key in moves) || event.altKey || event.ctrlKey || event.metaKey) return;

@@ -17,6 +17,9 @@ export default {
     online() {
       return this.session.online;
     },
+    rovingKeys() {
+      return this.users.map((user) => user.userId);
+    },
     /** The first person other than this user takes the list's Tab stop. */
     fallbackStop() {
       return this.users.find((user) => user.userId !== this.meId)?.userId;
@@ -30,7 +33,7 @@ export default {
       <li v-for="user in users" :key="user.userId">
         <button type="button" class="userItem" :data-user-id="user.userId" :data-roving="user.userId"
           :class="{ userSelf: user.userId === meId, userAway: user.idle }" :disabled="user.userId === meId || !online"
-          :tabindex="isTabStop(user.userId, fallbackStop) ? 0 : -1" :aria-label="user.userId === meId ? user.userName + ' (you)' : null"
+          :tabindex="user.userId === tabStop ? 0 : -1" :aria-label="user.userId === meId ? user.userName + ' (you)' : null"
           @click="session.startPrivateChat(user)">
           <span class="icon"><i :class="providerIcon(user.userProvider)" aria-hidden="true"></i></span>
           <span v-if="user.userId !== meId" class="is-sr-only">Chat privately with </span>
