@@ -86,6 +86,14 @@ def test_arrow_keys_move_through_the_chat_list_and_enter_opens_a_chat(new_user) 
     ada.page.keyboard.press("Shift+Tab")
     expect(ada.panel(second).get_by_role("button", name=f"Options for {second}")).to_be_focused()
 
+    ada.chat_entry(first).focus()
+    ada.page.keyboard.press("Tab")  # the chat's own delete button comes next
+    expect(ada.delete_button(first)).to_be_focused()
+    ada.page.keyboard.press("Enter")
+    ada.page.get_by_role("dialog", name=f"Delete “{first}”?").get_by_role("button", name="Delete chat").press("Enter")
+    expect(ada.chat_link(first)).to_have_count(0)
+    expect(chats.locator(".chatLink[tabindex='0']")).to_have_count(1)  # the list keeps its Tab stop
+
 
 def test_the_chat_menu_and_the_delete_question_work_with_the_keyboard(new_user) -> None:
     ada = new_user().login_guest(unique("Ada"))
