@@ -2,7 +2,7 @@
 
 import azure.functions as func
 
-from api import lists, tokens, webhook
+from api import lists, runtime, tokens, webhook
 
 app = func.FunctionApp(http_auth_level=func.AuthLevel.ANONYMOUS)
 
@@ -33,3 +33,8 @@ async def chats(req: func.HttpRequest) -> func.HttpResponse:
 async def event_handler(req: func.HttpRequest) -> func.HttpResponse:
     """Web PubSub's CloudEvents webhook (abuse-protection handshake and every event)."""
     return await webhook.handle(req)
+
+
+async def on_stop() -> None:
+    """Not a function: the local Functions host adapter awaits it when it stops, to close the service clients."""
+    await runtime.close()

@@ -13,7 +13,7 @@ VENDOR_STAMP := client/vendor/.installed
 BROWSER_STAMP := $(VENV)/.browser
 PYTEST_ARGS ?=
 
-.PHONY: help setup run test lint lint-fix bench soak cleanup clean package deploy deploy-infra deploy-api deploy-client tunnel
+.PHONY: help setup run test lint lint-fix bench soak cleanup clean package deploy deploy-infra deploy-api deploy-client verify-deploy tunnel
 
 help: ## Show this list
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-14s\033[0m %s\n", $$1, $$2}'
@@ -59,9 +59,10 @@ test: setup $(BROWSER_STAMP) ## Run every test (installs Chromium where it can):
 
 # ---- quality ---------------------------------------------------------------------------------
 
-lint: $(VENV_STAMP) $(NODE_STAMP) ## Ruff for Python, ESLint for the client
+lint: $(VENV_STAMP) $(NODE_STAMP) ## Ruff and mypy --strict for Python, ESLint for the client and its tests
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy api function_app.py local
 	node_modules/.bin/eslint client tests
 
 lint-fix: $(VENV_STAMP) $(NODE_STAMP) ## Fix what the linters can fix
@@ -80,7 +81,7 @@ soak: setup $(BROWSER_STAMP) ## Long reliability runs (minutes): the fuzzers wit
 	CHATR_SOAK=1 $(PY) -m pytest tests/reliability $(PYTEST_ARGS)
 
 clean: ## Remove the venv, node_modules, vendored files and local data
-	rm -rf $(VENV) node_modules client/vendor .data .artifacts dist .pytest_cache .ruff_cache
+	rm -rf $(VENV) node_modules client/vendor .data .artifacts dist .pytest_cache .ruff_cache .mypy_cache
 
 # ---- Azure: your own deployment (deploy/readme.md). Every name below can be overridden -------
 
@@ -96,16 +97,19 @@ AZURE_WEBHOOK_AUDIENCE ?=
 PACKAGE ?= dist/chatr-api.zip
 SWA ?= node_modules/.bin/swa
 AWPS_TUNNEL ?= npx --yes @azure/web-pubsub-tunnel-tool
+VERIFY ?= $(PY) deploy/verify.py
+VERIFY_TARGET ?= azure
 export AZURE_PREFIX AZURE_RESGRP AZURE_REGION AZURE_SCOPE AZURE_DEPLOYMENT AZURE_PUBSUB_SKU AZURE_DEV_HUB
-export AZURE_DEVELOPER_ID AZURE_WEBHOOK_AUDIENCE PACKAGE SWA AWPS_TUNNEL
+export AZURE_DEVELOPER_ID AZURE_WEBHOOK_AUDIENCE PACKAGE SWA AWPS_TUNNEL VERIFY VERIFY_TARGET
 
 package: ## Build the Functions app zip (dist/chatr-api.zip): function_app.py, host.json, requirements.txt, api/
 	$(PYTHON) deploy/package.py $(PACKAGE)
 
-deploy: ## Deploy to Azure: deploy-infra, then deploy-api, then deploy-client, one after the other
+deploy: ## Deploy to Azure: deploy-infra, deploy-api, deploy-client, then verify-deploy, one after the other
 	$(MAKE) --no-print-directory deploy-infra
 	$(MAKE) --no-print-directory deploy-api
 	$(MAKE) --no-print-directory deploy-client
+	$(MAKE) --no-print-directory verify-deploy
 
 deploy-infra: ## Create or update the Azure resources from deploy/main.bicep (az deployment)
 	bash deploy/infra.sh
@@ -115,6 +119,9 @@ deploy-api: package ## Zip-deploy the Functions app package to the Function App
 
 deploy-client: $(VENDOR_STAMP) ## Upload client/ and staticwebapp.config.json to the Static Web App (swa deploy)
 	bash deploy/client.sh
+
+verify-deploy: ## Five checks of the deployment, one line each (VERIFY_TARGET=local: make run's stack)
+	bash deploy/verify.sh
 
 tunnel: ## Forward a real Web PubSub hub's events to the local Functions adapter (awps-tunnel via npx)
 	bash deploy/tunnel.sh

@@ -126,8 +126,7 @@ class ChatEvents:
         if not await self.state.create_chat(chat):
             raise Invalid("A chat with that id already exists")
         log.info("event=createChat user=%s chat=%s", user_id, chat.id)
-        wire = {"id": chat.id, "name": chat.name, "members": {}, "owner": chat.owner}
-        await self.pubsub.broadcast("chatCreated", json_string(wire))
+        await self.pubsub.broadcast("chatCreated", json_string(chat.announcement()))
 
     async def join_chat(self, user_id: str, event: Event) -> None:
         """Add the sender to an existing chat and let their connections publish there; announced once."""
@@ -201,22 +200,22 @@ class ChatEvents:
             raise Invalid("That user is not known")
         room = private_chat_id(user_id, target_id)
         added = await asyncio.gather(
-            self.state.add_member(Membership(room, me.id, me.name, True, other.id, other.name)),
-            self.state.add_member(Membership(room, other.id, other.name, True, me.id, me.name)),
+            self.state.add_member(Membership(room, me.id, me.name, private=True, peer_name=other.name)),
+            self.state.add_member(Membership(room, other.id, other.name, private=True, peer_name=me.name)),
         )
         await asyncio.gather(
             self.pubsub.admit(_with(me.connections, event.connection_id), room),
             self.pubsub.admit(other.connections, room),
         )
-        await self.pubsub.send_to_user(
-            other.id, "joinPrivateChat", json_string({"id": room, "name": f"Chat with {me.name}", "grabFocus": False})
-        )
-        await self.pubsub.send_to_user(
-            me.id, "joinPrivateChat", json_string({"id": room, "name": f"Chat with {other.name}", "grabFocus": True})
-        )
+        await self._invite(other, room, me, grab_focus=False)
+        await self._invite(me, room, other, grab_focus=True)
         if any(added):
             log.info("event=createPrivateChat user=%s chat=%s", user_id, room)
             await self.pubsub.notice(room, "wantsToChat", me.id, me.name)
+
+    async def _invite(self, user: User, room: str, peer: User, grab_focus: bool) -> None:
+        invitation = Chat.private_with(room, peer.name).invitation(grab_focus)
+        await self.pubsub.send_to_user(user.id, "joinPrivateChat", json_string(invitation))
 
     async def _user(self, user_id: str) -> User:
         user = await self.state.get_user(user_id)

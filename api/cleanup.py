@@ -55,8 +55,9 @@ async def remove_unused(state: State, pubsub: PubSub, older_than: timedelta, now
 
 
 async def _main(hours: float) -> Removed:
-    state = State.from_settings(StorageSettings.from_env())
-    pubsub = PubSub.from_settings(PubSubSettings.from_env())
+    storage, service = StorageSettings.from_env(), PubSubSettings.from_env()
+    state = await State.open(storage)
+    pubsub = PubSub.from_settings(service)
     try:
         return await remove_unused(state, pubsub, timedelta(hours=hours))
     finally:

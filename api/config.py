@@ -10,7 +10,6 @@ class MissingSetting(RuntimeError):
     """A required setting is not set; the message names it so the fix is obvious."""
 
     def __init__(self, *names: str) -> None:
-        self.names = names
         super().__init__(f"Missing configuration: set {' or '.join(names)} in the app settings / environment")
 
 
@@ -35,6 +34,12 @@ class StorageSettings:
         return settings
 
 
+def _connection_string_fields(connection_string: str) -> dict[str, str]:
+    """The `Key=value;` pairs of a connection string, keyed in lower case (their case does not matter)."""
+    pairs = (part.split("=", 1) for part in connection_string.split(";") if "=" in part)
+    return {key.lower(): value for key, value in pairs}
+
+
 @dataclass(frozen=True)
 class PubSubSettings:
     """How to reach Web PubSub: a connection string wins over endpoint + managed identity."""
@@ -51,6 +56,20 @@ class PubSubSettings:
             raise MissingSetting("PUBSUB_CONNECTION_STRING", "PUBSUB_ENDPOINT")
         return settings
 
+    @property
+    def service_endpoint(self) -> str:
+        """The service's URL: the connection string's Endpoint, else PUBSUB_ENDPOINT."""
+        if self.connection_string:
+            return _connection_string_fields(self.connection_string).get("endpoint", "")
+        return self.endpoint or ""
+
+    @property
+    def access_key(self) -> str | None:
+        """The connection string's AccessKey (what `ce-signature` is made with); None with managed identity."""
+        if not self.connection_string:
+            return None
+        return _connection_string_fields(self.connection_string).get("accesskey") or None
+
 
 def guest_signing_key() -> str:
     """GUEST_SIGNING_KEY: the secret that signs and verifies guest identities."""
@@ -60,18 +79,27 @@ def guest_signing_key() -> str:
     return key
 
 
+def principal_header_trusted() -> bool:
+    """Off App Service the local site strips a caller's principal; on it, only App Service authentication does."""
+    if _get("WEBSITE_SITE_NAME") is None:
+        return True
+    return (_get("WEBSITE_AUTH_ENABLED") or "").lower() == "true"
+
+
 @dataclass(frozen=True)
 class WebhookAuthSettings:
-    """How event-handler calls are authenticated: a managed-identity bearer token when WEBHOOK_AUDIENCE is set."""
+    """How events prove they come from Web PubSub: ce-signature with its keys, or its identity's token if direct."""
 
     audience: str | None
     tenant_id: str | None
     caller_id: str | None = None
+    keys: tuple[str, ...] = ()
 
     @classmethod
     def from_env(cls) -> WebhookAuthSettings:
-        """Read WEBHOOK_AUDIENCE and WEBHOOK_TENANT_ID (both or neither), and WEBHOOK_CALLER_ID when set."""
-        settings = cls(_get("WEBHOOK_AUDIENCE"), _get("WEBHOOK_TENANT_ID"), _get("WEBHOOK_CALLER_ID"))
+        """Read WEBHOOK_PRIMARY_KEY / WEBHOOK_SECONDARY_KEY, WEBHOOK_AUDIENCE + WEBHOOK_TENANT_ID, WEBHOOK_CALLER_ID."""
+        keys = tuple(key for key in (_get("WEBHOOK_PRIMARY_KEY"), _get("WEBHOOK_SECONDARY_KEY")) if key)
+        settings = cls(_get("WEBHOOK_AUDIENCE"), _get("WEBHOOK_TENANT_ID"), _get("WEBHOOK_CALLER_ID"), keys)
         if settings.audience and not settings.tenant_id:
             raise MissingSetting("WEBHOOK_TENANT_ID")
         return settings

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import logging
 import time
 import uuid
 from dataclasses import dataclass
@@ -12,7 +13,7 @@ from dataclasses import dataclass
 import azure.functions as func
 import jwt
 
-from .config import guest_signing_key
+from .config import guest_signing_key, principal_header_trusted
 from .validation import USER_NAME_MAX, Invalid, clean_name, is_user_id
 
 GUEST_HEADER = "x-chatr-guest"
@@ -20,6 +21,8 @@ PRINCIPAL_HEADER = "x-ms-client-principal"
 GUEST_PROVIDER = "guest"
 GUEST_LIFETIME_SECONDS = 30 * 24 * 3600
 _GUEST_ISSUER = "chatr-guest"
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -81,9 +84,26 @@ def _guest(credential: str) -> Identity | None:
     return Identity(claims["sub"], claims["name"], GUEST_PROVIDER)
 
 
+def claims_identity(req: func.HttpRequest) -> bool:
+    """True when the caller sent a principal or a guest credential, valid or not."""
+    return bool(req.headers.get(PRINCIPAL_HEADER) or req.headers.get(GUEST_HEADER))
+
+
 def identify(req: func.HttpRequest) -> Identity | None:
-    """The caller: a principal added by Static Web Apps wins over a guest credential; None if neither."""
+    """The caller: a principal added by Static Web Apps wins over a guest credential; None if neither.
+
+    The principal header proves nothing by itself: anyone can send one. It is believed only where
+    something in front of the app drops a caller's own copy: locally the stack's site, in Azure the
+    App Service authentication that linking the Static Web App sets up on the Function App.
+    """
     principal = req.headers.get(PRINCIPAL_HEADER)
+    if principal and not principal_header_trusted():
+        log.error(
+            "Ignored an x-ms-client-principal header: App Service authentication is not enabled on this Function App "
+            "(WEBSITE_AUTH_ENABLED is not true), so anyone could have sent it. Link the Function App to the Static "
+            "Web App (make deploy-infra) and run make verify-deploy"
+        )
+        principal = None
     if principal:
         return _principal(principal)
     credential = req.headers.get(GUEST_HEADER)

@@ -1,7 +1,8 @@
-"""The records Chatr keeps, and their wire shapes (the original app's, see chatr-original.md §2)."""
+"""The records Chatr keeps, and their wire shapes (docs/wire-contract.md lists every one)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 
@@ -33,25 +34,39 @@ class Membership:
     user_id: str
     user_name: str
     private: bool = False
-    peer_id: str | None = None
     peer_name: str | None = None
 
 
 @dataclass
 class Chat:
-    """A group chat."""
+    """A chat as its members see it: a stored group chat, or a private chat named for the other member."""
 
     id: str
     name: str
-    owner: str
+    owner: str | None
     timestamp: str | None = None
+    private: bool = False
 
-    def to_wire(self, members: list[Membership] = ()) -> dict[str, object]:
-        """The `/api/chats` entry and the `chatCreated` payload."""
-        return {
-            "id": self.id,
-            "name": self.name,
+    @classmethod
+    def private_with(cls, chat_id: str, peer_name: str) -> Chat:
+        """A private chat as one of its two members sees it: named for the other, owned by neither."""
+        return cls(chat_id, f"Chat with {peer_name}", None, private=True)
+
+    def announcement(self) -> dict[str, object]:
+        """The `chatCreated` payload: a new chat, with no members yet."""
+        return {"id": self.id, "name": self.name, "members": {}, "owner": self.owner}
+
+    def to_wire(self, members: Iterable[Membership] = ()) -> dict[str, object]:
+        """The `/api/chats` entry: the announcement with its members and creation time; private chats say so."""
+        wire = {
+            **self.announcement(),
             "members": {m.user_id: {"userId": m.user_id, "userName": m.user_name} for m in members},
-            "owner": self.owner,
             "timestamp": self.timestamp,
         }
+        if self.private:
+            wire["private"] = True
+        return wire
+
+    def invitation(self, grab_focus: bool) -> dict[str, object]:
+        """The `joinPrivateChat` payload; `grab_focus` brings the tab to the front (for whoever asked)."""
+        return {"id": self.id, "name": self.name, "grabFocus": grab_focus}

@@ -8,14 +8,17 @@ import hmac
 import json
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, TypeVar
 
+from azure.core.credentials_async import AsyncTokenCredential
 from azure.core.exceptions import AzureError, ResourceNotFoundError
 from azure.messaging.webpubsubservice.aio import WebPubSubServiceClient
 
 from .config import PubSubSettings
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 SEND_TO_GROUP = "sendToGroup"
 TOKEN_MINUTES = 60
@@ -27,11 +30,12 @@ class PubSubUnavailable(RuntimeError):
 
 def access_keys(settings: PubSubSettings) -> list[str]:
     """The AccessKey of the connection string (the keys `ce-signature` is made with); none with managed identity."""
-    if not settings.connection_string:
-        return []
-    parts = dict(p.split("=", 1) for p in settings.connection_string.split(";") if "=" in p)
-    key = {k.lower(): v for k, v in parts.items()}.get("accesskey")
-    return [key] if key else []
+    return [settings.access_key] if settings.access_key else []
+
+
+def signing_keys(settings: PubSubSettings, configured: tuple[str, ...] = ()) -> list[str]:
+    """Every key an event may be signed with: the configured primary and secondary, then the connection string's."""
+    return list(dict.fromkeys([*configured, *access_keys(settings)]))
 
 
 def signature_matches(connection_id: str, signature_header: str, keys: list[str]) -> bool:
@@ -51,8 +55,9 @@ def _chat_event(name: str, data: Any) -> dict[str, Any]:
 class PubSub:
     """The calls Chatr makes to Web PubSub, each awaited and turned into PubSubUnavailable on failure."""
 
-    def __init__(self, client: WebPubSubServiceClient) -> None:
+    def __init__(self, client: WebPubSubServiceClient, credential: AsyncTokenCredential | None = None) -> None:
         self._client = client
+        self._credential = credential
 
     @classmethod
     def from_settings(cls, settings: PubSubSettings) -> PubSub:
@@ -61,13 +66,16 @@ class PubSub:
             return cls(WebPubSubServiceClient.from_connection_string(settings.connection_string, hub=settings.hub))
         from azure.identity.aio import DefaultAzureCredential
 
-        return cls(WebPubSubServiceClient(settings.endpoint, settings.hub, credential=DefaultAzureCredential()))
+        credential = DefaultAzureCredential()
+        return cls(WebPubSubServiceClient(settings.service_endpoint, settings.hub, credential=credential), credential)
 
     async def close(self) -> None:
-        """Release the HTTP session."""
+        """Release the HTTP session (and the managed identity's)."""
         await self._client.close()
+        if self._credential is not None:
+            await self._credential.close()
 
-    async def _call(self, what: str, coroutine: Any) -> Any:
+    async def _call(self, what: str, coroutine: Awaitable[T]) -> T:
         try:
             return await coroutine
         except AzureError as err:
@@ -76,9 +84,10 @@ class PubSub:
 
     async def client_token(self, user_id: str) -> dict[str, str]:
         """A client access token for the user with no roles: permissions are granted per chat."""
-        return await self._call(
+        token = await self._call(
             "get token", self._client.get_client_access_token(user_id=user_id, minutes_to_expire=TOKEN_MINUTES)
         )
+        return {"baseUrl": token["baseUrl"], "token": token["token"], "url": token["url"]}
 
     async def broadcast(self, chat_event: str, data: Any) -> None:
         """A server event to every connection."""

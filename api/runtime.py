@@ -24,11 +24,15 @@ _states: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, State] = weakref.W
 _pubsubs: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, PubSub] = weakref.WeakKeyDictionary()
 
 
-def state() -> State:
-    """The State for the running event loop (async clients are bound to the loop that made them)."""
+async def state() -> State:
+    """The State for the running event loop (async clients are bound to the loop that made them), tables ready."""
     loop = asyncio.get_running_loop()
     if loop not in _states:
-        _states[loop] = State.from_settings(StorageSettings.from_env())
+        opened = await State.open(StorageSettings.from_env())
+        if loop in _states:  # another invocation opened one meanwhile: keep the first
+            await opened.close()
+        else:
+            _states[loop] = opened
     return _states[loop]
 
 
@@ -38,6 +42,16 @@ def pubsub() -> PubSub:
     if loop not in _pubsubs:
         _pubsubs[loop] = PubSub.from_settings(PubSubSettings.from_env())
     return _pubsubs[loop]
+
+
+async def close() -> None:
+    """Close the running event loop's service clients: a host that stops cleanly calls this (Azure ends the worker)."""
+    loop = asyncio.get_running_loop()
+    stored_state, stored_pubsub = _states.pop(loop, None), _pubsubs.pop(loop, None)
+    if stored_state is not None:
+        await stored_state.close()
+    if stored_pubsub is not None:
+        await stored_pubsub.close()
 
 
 Handler = Callable[[func.HttpRequest], Awaitable[func.HttpResponse]]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from typing import TypeGuard
 
 USER_ID = re.compile(r"^[A-Za-z0-9.@-]{1,128}$")
 CHAT_ID = re.compile(r"^[A-Za-z0-9-]{1,64}$")
@@ -31,7 +32,7 @@ def clean_name(value: object, what: str, max_length: int) -> str:
     return name
 
 
-def is_user_id(value: object) -> bool:
+def is_user_id(value: object) -> TypeGuard[str]:
     """User ids are restricted so they are safe as table keys and inside private chat ids."""
     return isinstance(value, str) and USER_ID.fullmatch(value) is not None
 

@@ -1,7 +1,8 @@
 """`/api/eventHandler`: the Web PubSub CloudEvents webhook.
 
-Answers the abuse-protection handshake, authenticates every event (ce-signature with our access
-key, or the managed-identity bearer token), then hands it to ChatEvents. A user event never gets
+Answers the abuse-protection handshake, authenticates every event (ce-signature with either of Web
+PubSub's access keys, or its managed-identity bearer token where it calls us directly), then hands it
+to ChatEvents. A user event never gets
 a non-2xx reply for bad input: that would make the service drop the user's connection, so the
 client gets a 200 whose body (`{"chatEvent": "error", ...}`) says what was wrong.
 """
@@ -16,25 +17,17 @@ import azure.functions as func
 
 from .chat_events import ChatEvents, Event
 from .config import MissingSetting, PubSubSettings, WebhookAuthSettings
-from .pubsub import PubSubUnavailable, access_keys, signature_matches
+from .pubsub import PubSubUnavailable, signature_matches, signing_keys
 from .responses import error_response, json_response
 from .runtime import pubsub, state
 from .state import StorageUnavailable
 from .validation import Invalid
+from .webhook_identity import ManagedIdentityValidator, SigningKeysUnavailable
 
 log = logging.getLogger(__name__)
 
 SYSTEM_PREFIX = "azure.webpubsub.sys."
 USER_PREFIX = "azure.webpubsub.user."
-
-
-def _service_host(settings: PubSubSettings) -> str:
-    if settings.connection_string:
-        parts = dict(p.split("=", 1) for p in settings.connection_string.split(";") if "=" in p)
-        endpoint = {k.lower(): v for k, v in parts.items()}.get("endpoint", "")
-    else:
-        endpoint = settings.endpoint or ""
-    return (urlsplit(endpoint).hostname or "").lower()
 
 
 def handshake(req: func.HttpRequest, settings: PubSubSettings) -> func.HttpResponse:
@@ -43,24 +36,38 @@ def handshake(req: func.HttpRequest, settings: PubSubSettings) -> func.HttpRespo
     if not origin:
         return error_response(400, "Missing WebHook-Request-Origin header")
     host = origin.split(":")[0].lower()
-    if host != _service_host(settings):
+    if host != (urlsplit(settings.service_endpoint).hostname or "").lower():
         log.warning("Refused webhook validation from origin %s", origin)
         return error_response(403, "This event handler serves another Web PubSub service")
     return func.HttpResponse(status_code=200, headers={"WebHook-Allowed-Origin": origin})
 
 
 async def authenticated(req: func.HttpRequest, settings: PubSubSettings) -> bool:
-    """A managed-identity bearer token when WEBHOOK_AUDIENCE is set, else ce-signature with our access key."""
-    auth = WebhookAuthSettings.from_env()
-    if auth.audience:
-        from .webhook_identity import ManagedIdentityValidator
+    """ce-signature with either access key; else, where WEBHOOK_AUDIENCE is set, Web PubSub's bearer token.
 
-        return await ManagedIdentityValidator.for_settings(auth).accepts(req.headers.get("authorization", ""))
-    keys = access_keys(settings)
-    if not keys:
-        raise MissingSetting("WEBHOOK_AUDIENCE")
+    The signature comes first because it survives the Static Web App's proxy, which replaces the
+    Authorization header of every request it forwards; the bearer token only reaches a handler
+    that Web PubSub calls directly.
+    """
+    auth = WebhookAuthSettings.from_env()
+    keys = signing_keys(settings, auth.keys)
+    if not keys and not auth.audience:
+        raise MissingSetting("WEBHOOK_PRIMARY_KEY", "WEBHOOK_AUDIENCE")
     connection_id = req.headers.get("ce-connectionid", "")
-    return bool(connection_id) and signature_matches(connection_id, req.headers.get("ce-signature", ""), keys)
+    signature = req.headers.get("ce-signature", "")
+    if keys and connection_id and signature_matches(connection_id, signature, keys):
+        return True
+    authorization = req.headers.get("authorization", "")
+    if (
+        auth.audience
+        and (authorization or not keys)
+        and await ManagedIdentityValidator.for_settings(auth).accepts(authorization)
+    ):
+        return True
+    if keys:
+        why = "matches none of our access keys" if signature else "is missing"
+        log.warning("Refused an event: its ce-signature %s (WEBHOOK_PRIMARY_KEY, WEBHOOK_SECONDARY_KEY)", why)
+    return False
 
 
 def parse(req: func.HttpRequest) -> Event:
@@ -105,7 +112,7 @@ def _user_error(event_name: str, message: str, event: Event | None) -> func.Http
 
 
 async def handle(req: func.HttpRequest) -> func.HttpResponse:
-    """Handshake, authenticate, parse, run; 401 for forged calls, error replies for bad user input."""
+    """Handshake, authenticate, parse, run; 401 for forged calls, 503 for our outages, error replies for bad input."""
     try:
         settings = PubSubSettings.from_env()
         if req.method == "OPTIONS":
@@ -120,11 +127,14 @@ async def handle(req: func.HttpRequest) -> func.HttpResponse:
     except MissingSetting as err:
         log.error("eventHandler: %s", err)
         return error_response(500, str(err))
+    except SigningKeysUnavailable as err:
+        log.error("eventHandler: could not check the %s event's bearer token: %s", req.headers.get("ce-eventname"), err)
+        return error_response(503, "The event's token cannot be checked right now: retry later")
     event_name = req.headers.get("ce-eventname", "")
     event = None
     try:
         event = parse(req)
-        await ChatEvents(state(), pubsub()).handle(event)
+        await ChatEvents(await state(), pubsub()).handle(event)
     except Invalid as err:
         log.info("event=%s user=%s refused: %s", event_name, req.headers.get("ce-userid"), err)
         return _user_error(event_name, str(err), event)

@@ -19,7 +19,8 @@ import psutil
 
 from bench import wsclient
 from bench.report import Row, Section, progress
-from bench.servers import JSON_PROTOCOL, baseline_process, client_url, emulator_process, free_port, raise_fd_limit
+from bench.servers import JSON_PROTOCOL, baseline_part, client_url, raise_fd_limit, serving
+from local.stack import emulator_part, free_port
 
 GROUP = "idle"
 FULL_STEPS = (5000, 10000)
@@ -89,7 +90,7 @@ async def run(quick: bool) -> Section:
     top = steps[-1]
     raise_fd_limit(top + 1000)
     base_port, emu_port = free_port(), free_port()
-    async with baseline_process(base_port) as base_proc:
+    async with serving(baseline_part(base_port)) as (base_proc,):
         base_before, base_points, _, base_hits = await _measure(
             "baseline",
             base_proc,
@@ -101,7 +102,7 @@ async def run(quick: bool) -> Section:
             hold,
         )
     await asyncio.sleep(0.1 if quick else 1)  # let the client side's closed sockets go
-    async with emulator_process(emu_port) as emu_proc:
+    async with serving(emulator_part(emu_port)) as (emu_proc,):
         head = f'{{"type":"sendToGroup","group":"{GROUP}","dataType":"text","data":"'
         emu_before, emu_points, alive, hits = await _measure(
             "emulator",

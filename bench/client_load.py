@@ -19,7 +19,6 @@ new GitHub user each time the way the browser tests do (the SWA CLI's auth cooki
 from __future__ import annotations
 
 import asyncio
-import base64
 import json
 import sys
 import time
@@ -35,10 +34,11 @@ from api.config import StorageSettings
 from api.models import Chat, Membership
 from api.state import State
 from bench import wsclient
-from bench.report import RESULTS, Row, Section, at_most, median, progress
-from bench.servers import JSON_PROTOCOL, client_url, free_port, log_file, raise_fd_limit
+from bench.report import Row, Section, at_most, median, progress
+from bench.servers import JSON_PROTOCOL, client_url, raise_fd_limit, start_stack
 from local.browser import LAUNCH_ARGS, chromium_path
-from local.stack import PUBSUB_KEY, Ports, Stack, plan
+from local.harness import gather_bounded, swa_principal
+from local.stack import Addresses, Ports
 
 LOAD_TARGET = 1.5
 LONG_TASK_TARGET_MS = 100.0
@@ -89,19 +89,12 @@ INIT_SCRIPT = """
 """
 
 
-def principal(user_id: str, name: str) -> str:
-    body = {
-        "identityProvider": "github",
-        "userId": user_id,
-        "userDetails": name,
-        "userRoles": ["anonymous", "authenticated"],
-        "claims": [],
-    }
-    return base64.b64encode(json.dumps(body).encode()).decode()
+# The SWA CLI keeps what its sign-in form posts in its auth cookie: both roles, as for a real sign-in.
+SIGNED_IN = ("anonymous", "authenticated")
 
 
 @dataclass
-class Site:
+class Site(Addresses):
     name: str
     ports: Ports
     state: State
@@ -111,36 +104,13 @@ class Site:
     quiet_chat: str = ""
     online: list[wsclient.Socket] = field(default_factory=list)
 
-    @property
-    def swa_url(self) -> str:
-        return f"http://127.0.0.1:{self.ports.swa}"
-
-    @property
-    def functions_url(self) -> str:
-        return f"http://127.0.0.1:{self.ports.functions}"
-
 
 async def start_site(name: str, exits: AsyncExitStack) -> Site:
-    ports = Ports(swa=free_port(), functions=free_port(), pubsub=free_port(), azurite=free_port())
-    parts, backend_env = plan(ports, in_memory=True, data_dir=RESULTS, env={}, swa=True)
-    out = exits.enter_context(log_file(f"client_load-{name}"))
-    stack = Stack(parts, out=out)
-    exits.push_async_callback(stack.stop)
-    await stack.start()
-    state = State.from_settings(StorageSettings(backend_env["STORAGE_CONNECTION_STRING"], None))
+    local = await start_stack(exits, f"client_load-{name}", swa=True)
+    state = State.from_settings(StorageSettings(local.storage_connection_string, None))
     exits.push_async_callback(state.close)
     await state.ensure_tables()
-    return Site(name, ports, state)
-
-
-async def _bounded(jobs: list[Any], limit: int) -> None:
-    gate = asyncio.Semaphore(limit)
-
-    async def one(job: Any) -> None:
-        async with gate:
-            await job
-
-    await asyncio.gather(*(one(j) for j in jobs))
+    return Site(name, local.ports, state)
 
 
 async def seed(site: Site, sizes: Sizes) -> None:
@@ -148,8 +118,8 @@ async def seed(site: Site, sizes: Sizes) -> None:
     users = [(f"seeded-{i:05d}", f"User {i:04d}") for i in range(sizes.users)]
 
     # Really connected (the `connected` event registers each), so presence repair keeps them online.
-    await _bounded([site.state.save_profile(uid, name, "github") for uid, name in users], SEED_CONCURRENCY)
-    urls = [client_url(site.ports.pubsub, user_id=uid, key=PUBSUB_KEY) for uid, _ in users]
+    await gather_bounded([site.state.save_profile(uid, name, "github") for uid, name in users], SEED_CONCURRENCY)
+    urls = [client_url(site.ports.pubsub, user_id=uid) for uid, _ in users]
     site.online = await wsclient.connect_many(urls, (JSON_PROTOCOL,), None, first_frame=True, batch=50)
     deadline = time.monotonic() + 300
     while len(await site.state.list_online_users()) < len(users):
@@ -162,15 +132,14 @@ async def seed(site: Site, sizes: Sizes) -> None:
         for k in range(sizes.members):
             uid, name = users[(index * sizes.members + k) % len(users)]
             jobs.append(site.state.add_member(Membership(chat.id, uid, name)))
-    await _bounded(jobs, SEED_CONCURRENCY)
+    await gather_bounded(jobs, SEED_CONCURRENCY)
     site.users, site.chats, site.busy_chat, site.quiet_chat = sizes.users, sizes.chats, chats[0].id, chats[1].id
 
 
 async def _page(browser: Browser, site: Site, user_id: str, name: str, want_users: int, want_chats: int):
     context = await browser.new_context(base_url=site.swa_url, viewport={"width": 1280, "height": 900})
-    await context.add_cookies(
-        [{"name": "StaticWebAppsAuthCookie", "value": principal(user_id, name), "url": site.swa_url}]
-    )
+    cookie = swa_principal(user_id, name, roles=SIGNED_IN)
+    await context.add_cookies([{"name": "StaticWebAppsAuthCookie", "value": cookie, "url": site.swa_url}])
     want = json.dumps({"users": want_users, "chats": want_chats})
     await context.add_init_script(INIT_SCRIPT.replace("__WANT__", want))
     page = await context.new_page()
@@ -234,8 +203,10 @@ class Publisher:
     async def start(self, http: aiohttp.ClientSession) -> None:
         await self.site.state.save_profile(self.user_id, "Publisher", "github")
         await self.site.state.add_member(Membership(self.site.busy_chat, self.user_id, "Publisher"))
-        headers = {"x-ms-client-principal": principal(self.user_id, "Publisher")}
-        async with http.get(f"{self.site.functions_url}/api/getToken", headers=headers) as response:
+        # Signed in through the site, as the browsers are: the SWA CLI's cookie, not a header of our own.
+        cookie = swa_principal(self.user_id, "Publisher", roles=SIGNED_IN)
+        headers = {"Cookie": f"StaticWebAppsAuthCookie={cookie}"}
+        async with http.get(f"{self.site.swa_url}/api/getToken", headers=headers) as response:
             token = await response.json()
         self.socket = await wsclient.connect(token["url"], (JSON_PROTOCOL,), self.on_frame, first_frame=True)
         data = {"userName": "Publisher", "userProvider": "github"}

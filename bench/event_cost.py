@@ -40,9 +40,10 @@ from api.config import StorageSettings
 from api.models import Chat
 from api.state import State
 from bench import costs, wsclient
-from bench.report import RESULTS, Row, Section, at_most, median, percentile, progress
-from bench.servers import JSON_PROTOCOL, client_url, free_port, log_file, raise_fd_limit
-from local.stack import PUBSUB_KEY, Ports, Stack, plan
+from bench.report import Row, Section, at_most, median, percentile, progress
+from bench.servers import JSON_PROTOCOL, client_url, raise_fd_limit, start_stack
+from local.harness import gather_bounded
+from local.stack import Addresses, Ports
 
 EVENTS = ("userConnected", "createChat", "joinChat", "leaveChat", "disconnected")
 COUNTED = ("connected", *EVENTS)
@@ -125,11 +126,10 @@ class Tallies:
 
 
 @dataclass
-class Site:
+class Site(Addresses):
     """One local stack with a given number of stored chats."""
 
     chats: int
-    stack: Stack
     ports: Ports
     state: State
     tallies: Tallies
@@ -141,34 +141,16 @@ class Site:
         return f"{self.chats:,} chat" + ("" if self.chats == 1 else "s")
 
     def client_url(self, user_id: str) -> str:
-        return client_url(self.ports.pubsub, user_id=user_id, key=PUBSUB_KEY)
-
-
-async def _bounded(jobs: list[Awaitable[Any]], limit: int) -> list[Any]:
-    gate = asyncio.Semaphore(limit)
-
-    async def one(job: Awaitable[Any]) -> Any:
-        async with gate:
-            return await job
-
-    return await asyncio.gather(*(one(j) for j in jobs))
+        return client_url(self.ports.pubsub, user_id=user_id)
 
 
 async def start_site(chats: int, exits: AsyncExitStack) -> Site:
-    ports = Ports(swa=free_port(), functions=free_port(), pubsub=free_port(), azurite=free_port())
-    parts, backend_env = plan(ports, in_memory=True, data_dir=RESULTS, env={}, swa=False)
-    for part in parts:
-        if part.name == "functions":
-            part.argv = [sys.executable, "-m", "bench.event_host", "--port", str(ports.functions)]
-    out = exits.enter_context(log_file(f"event_cost-{chats}-chats"))
-    stack = Stack(parts, out=out)
-    exits.push_async_callback(stack.stop)
-    await stack.start()
-    state = State.from_settings(StorageSettings(backend_env["STORAGE_CONNECTION_STRING"], None))
+    local = await start_stack(exits, f"event_cost-{chats}-chats", functions="bench.event_host")
+    state = State.from_settings(StorageSettings(local.storage_connection_string, None))
     exits.push_async_callback(state.close)
-    tallies = Tallies(f"http://127.0.0.1:{ports.functions}")
+    tallies = Tallies(local.functions_url)
     exits.push_async_callback(tallies.close)
-    return Site(chats, stack, ports, state, tallies)
+    return Site(chats, local.ports, state, tallies)
 
 
 async def seed(site: Site, online: list[str], actors: list[str]) -> None:
@@ -176,10 +158,11 @@ async def seed(site: Site, online: list[str], actors: list[str]) -> None:
     await site.state.ensure_tables()
     owner = online[0]
     site.seeded_chats = [str(uuid.uuid4()) for _ in range(site.chats)]
-    jobs = [site.state.save_profile(uid, f"Online {i}", "github") for i, uid in enumerate(online)]
+    jobs: list[Awaitable[object]] = []
+    jobs += [site.state.save_profile(uid, f"Online {i}", "github") for i, uid in enumerate(online)]
     jobs += [site.state.save_profile(uid, f"Bench {i}", "github") for i, uid in enumerate(actors)]
     jobs += [site.state.create_chat(Chat(cid, f"Seeded chat {i}", owner)) for i, cid in enumerate(site.seeded_chats)]
-    await _bounded(jobs, SEED_CONCURRENCY)
+    await gather_bounded(jobs, SEED_CONCURRENCY)
     site.tallies.start()
     site.drainers = await wsclient.connect_many(
         [site.client_url(uid) for uid in online], (JSON_PROTOCOL,), None, first_frame=True, batch=50
@@ -258,7 +241,7 @@ async def _phase(
     latencies = [await step(a, site) for a in actors[: sizes.sequential]]  # one at a time: latency
     rest = actors[sizes.sequential :]
     started = time.monotonic()
-    await _bounded([step(a, site) for a in rest], sizes.concurrency)
+    await gather_bounded([step(a, site) for a in rest], sizes.concurrency)
     rate = len(rest) / (time.monotonic() - started) if rest else float("nan")
     return latencies, rate
 
@@ -277,7 +260,7 @@ async def measure_round(site: Site, names: list[tuple[str, str]], sizes: Sizes, 
     first = len(site.tallies.items)
     site.tallies.start()
     try:
-        await _bounded([a.open(site) for a in actors], 20)
+        await gather_bounded([a.open(site) for a in actors], 20)
         for event in EVENTS:
             latencies, rate = await _phase(actors, site, STEPS[event], sizes)
             into.latencies[event] += latencies
@@ -293,7 +276,7 @@ async def measure_round(site: Site, names: list[tuple[str, str]], sizes: Sizes, 
             tally["sequential"] = tally["connection"] in one_at_a_time
             into.tallies.append(tally)
     into.failures += [f for a in actors for f in a.failures]
-    await _bounded([site.state.delete_chat(a.chat_id) for a in actors], SEED_CONCURRENCY)
+    await gather_bounded([site.state.delete_chat(a.chat_id) for a in actors], SEED_CONCURRENCY)
 
 
 async def azurite_alone(small: Site, large: Site, sizes: Sizes) -> dict[int, dict[str, list[float]]]:
@@ -318,7 +301,7 @@ async def azurite_alone(small: Site, large: Site, sizes: Sizes) -> dict[int, dic
                 await site.state.create_chat(chat)
                 result[site.chats]["insert"].append((time.monotonic() - started) * 1000)
                 created.append(chat.id)
-            await _bounded([site.state.delete_chat(c) for c in created], SEED_CONCURRENCY)
+            await gather_bounded([site.state.delete_chat(c) for c in created], SEED_CONCURRENCY)
     return result
 
 

@@ -132,8 +132,9 @@ async def instrument(request: web.Request, handler: Any) -> web.StreamResponse:
         CURRENT.reset(token)
         tally.ended = time.monotonic()
     tally.status = response.status
-    if isinstance(response, web.Response) and response.body and b'"chatEvent": "error"' in bytes(response.body):
-        tally.error = bytes(response.body).decode(errors="replace")[:300]
+    body = response.body if isinstance(response, web.Response) else None
+    if isinstance(body, bytes | bytearray) and b'"chatEvent": "error"' in body:
+        tally.error = bytes(body).decode(errors="replace")[:300]
     TALLIES.append(asdict(tally))
     return response
 

@@ -28,14 +28,8 @@ from dataclasses import dataclass
 
 from bench import wsclient
 from bench.report import Row, Section, at_least, at_most, median, percentile, progress
-from bench.servers import (
-    JSON_PROTOCOL,
-    baseline_process,
-    client_url,
-    emulator_process,
-    free_port,
-    raise_fd_limit,
-)
+from bench.servers import JSON_PROTOCOL, baseline_part, client_url, raise_fd_limit, serving
+from local.stack import emulator_part, free_port
 
 GROUP = "bench"
 MARK = b"@@"
@@ -110,6 +104,10 @@ class Fanout:
         """Pad the data to `size` bytes (the sequence number and clock take about 30 of them)."""
         self.padding = "x" * max(0, size - len(f"@@{self.sent + 10**6}:{time.monotonic_ns()}:"))
 
+    async def until_completed(self, count: int) -> None:
+        """Until `count` messages in all have reached every receiver."""
+        await self.until(lambda: self.completed == count)
+
     async def until(self, condition: Callable[[], bool], timeout: float = 120) -> None:
         deadline = time.monotonic() + timeout
         while not condition():
@@ -130,7 +128,7 @@ class Fanout:
             self.publish()
             if self.sent % 16 == 0:
                 await asyncio.sleep(0)  # let the receivers read
-        await self.until(lambda: self.completed == first + messages)
+        await self.until_completed(first + messages)
         return messages / (time.perf_counter() - started)
 
     async def close(self) -> None:
@@ -170,7 +168,7 @@ async def paced_latency(benches: list[Fanout], messages: int, rate: float) -> li
         for bench in benches:
             bench.publish()
     for bench, target in zip(benches, targets, strict=True):
-        await bench.until(lambda b=bench, t=target: b.completed == t)
+        await bench.until_completed(target)
     return [(percentile(b.latencies, 0.5) / 1e6, percentile(b.latencies, 0.99) / 1e6) for b in benches]
 
 
@@ -261,7 +259,7 @@ async def run(quick: bool) -> Section:
     )
     raise_fd_limit(2 * (2 * max(sizes.groups) + 100))
     base_port, emu_port = free_port(), free_port()
-    async with baseline_process(base_port), emulator_process(emu_port):
+    async with serving(baseline_part(base_port), emulator_part(emu_port)):
         for receivers in sizes.groups:
             section.add(*await _group(base_port, emu_port, receivers, sizes, section.raw))
     return section

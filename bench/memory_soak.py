@@ -28,8 +28,7 @@ import aiohttp
 from bench import wsclient
 from bench.presence_storm import User, until
 from bench.report import Row, Section, progress, tree_rss_mb
-from bench.servers import free_port, log_file, raise_fd_limit
-from local.stack import Ports, Stack, plan
+from bench.servers import raise_fd_limit, start_stack
 
 GROWTH_LIMIT_MB = 40.0  # generous: flat means no growth with the number of messages or visitors
 STEP_TIMEOUT = 120.0
@@ -112,8 +111,8 @@ async def talk(crowd: Crowd, rooms: list[Room], sizes: Sizes, seconds: float, se
     until_time = time.monotonic() + seconds
     talkers = [chatter(u, r, until_time, random.Random(rng.random())) for r in rooms for u in r.members]
     churn = [visitors(crowd, rooms, until_time, random.Random(rng.random())) for _ in range(sizes.visitors_at_once)]
-    results = await asyncio.gather(*talkers, *churn)
-    return sum(results[len(talkers) :])
+    _, cycles = await asyncio.gather(asyncio.gather(*talkers), asyncio.gather(*churn))  # all at the same time
+    return sum(cycles)
 
 
 def undelivered(rooms: list[Room]) -> int:
@@ -133,20 +132,15 @@ async def run(quick: bool) -> Section:
         ],
     )
     raise_fd_limit(sizes.users * 4 + 1000)
-    ports = Ports(swa=free_port(), functions=free_port(), pubsub=free_port(), azurite=free_port())
     async with AsyncExitStack() as exits:
         data_dir = Path(exits.enter_context(tempfile.TemporaryDirectory(prefix="chatr-soak-")))
-        parts, _ = plan(ports, in_memory=False, data_dir=data_dir, env={}, swa=False)
-        out = exits.enter_context(log_file("memory_soak"))
-        stack = Stack(parts, out=out)
-        exits.push_async_callback(stack.stop)
-        await stack.start()
+        local = await start_stack(exits, "memory_soak", data_dir=data_dir)
         http = await exits.enter_async_context(
             aiohttp.ClientSession(
                 connector=aiohttp.TCPConnector(limit=100), timeout=aiohttp.ClientTimeout(total=STEP_TIMEOUT)
             )
         )
-        crowd = Crowd(f"http://127.0.0.1:{ports.functions}", http, itertools.count())
+        crowd = Crowd(local.functions_url, http, itertools.count())
         people = [crowd.user() for _ in range(sizes.users)]
         exits.push_async_callback(lambda: wsclient.close_all([p.socket for p in people if p.socket]))
         await asyncio.gather(*(p.connect() for p in people))
@@ -157,7 +151,7 @@ async def run(quick: bool) -> Section:
 
         warm_visitors = await talk(crowd, rooms, sizes, sizes.warmup_seconds, seed=1)
         await until(lambda: undelivered(rooms) == 0, "every warm-up post arriving", STEP_TIMEOUT)
-        before = {part.name: tree_rss_mb(part.process.pid) for part in parts if part.process}
+        before = {name: tree_rss_mb(process.pid) for name, process in local.stack.processes.items()}
         posts_before = sum(room.posts for room in rooms)
         progress(f"memory soak: warmed up ({posts_before} posts, {warm_visitors} visitors); measuring")
 
@@ -169,7 +163,7 @@ async def run(quick: bool) -> Section:
         except TimeoutError as err:  # what was not delivered shows in the row
             progress(f"memory soak: {err}")
         missing = undelivered(rooms)
-        after = {part.name: tree_rss_mb(part.process.pid) for part in parts if part.process}
+        after = {name: tree_rss_mb(process.pid) for name, process in local.stack.processes.items()}
     posts = sum(room.posts for room in rooms) - posts_before
     progress(f"memory soak: {posts} posts and {measured_visitors} visitors in {elapsed:.0f} s; {missing} missing")
     section.notes.append(f"measured: {posts} posts and {measured_visitors} visitors in {elapsed:.0f} s")

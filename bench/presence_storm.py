@@ -17,7 +17,6 @@ is checked against the truth too.
 from __future__ import annotations
 
 import asyncio
-import base64
 import contextlib
 import json
 import sys
@@ -31,9 +30,9 @@ from typing import Any
 import aiohttp
 
 from bench import wsclient
-from bench.report import RESULTS, Row, Section, progress
-from bench.servers import JSON_PROTOCOL, free_port, log_file, raise_fd_limit
-from local.stack import Ports, Stack, plan
+from bench.report import Row, Section, progress
+from bench.servers import JSON_PROTOCOL, raise_fd_limit, start_stack
+from local.harness import swa_principal
 
 SETTLE_TIMEOUT = 90.0
 STEP_TIMEOUT = 120.0
@@ -50,11 +49,6 @@ FULL = Sizes(users=500, arrival_seconds=3.0, chats=10)
 QUICK = Sizes(users=20, arrival_seconds=0.5, chats=2)
 
 
-def principal(user_id: str, name: str) -> str:
-    body = {"identityProvider": "github", "userId": user_id, "userDetails": name, "userRoles": ["authenticated"]}
-    return base64.b64encode(json.dumps(body).encode()).decode()
-
-
 class User:
     """One browser tab's presence logic, without the browser."""
 
@@ -63,7 +57,7 @@ class User:
         self.name = f"Storm {number}"
         self.api = api
         self.http = http
-        self.headers = {"x-ms-client-principal": principal(self.user_id, self.name)}
+        self.headers = {"x-ms-client-principal": swa_principal(self.user_id, self.name)}
         self.socket: wsclient.Socket | None = None
         self.view: dict[str, Any] | None = None  # None until the snapshot arrived
         self._missed: list[tuple[str, Any]] = []
@@ -187,18 +181,12 @@ async def run(quick: bool) -> Section:
         ],
     )
     raise_fd_limit(sizes.users * 4 + 1000)
-    ports = Ports(swa=free_port(), functions=free_port(), pubsub=free_port(), azurite=free_port())
-    parts, _ = plan(ports, in_memory=True, data_dir=RESULTS, env={}, swa=False)
     async with AsyncExitStack() as exits:
-        out = exits.enter_context(log_file("presence_storm"))
-        stack = Stack(parts, out=out)
-        exits.push_async_callback(stack.stop)
-        await stack.start()
+        local = await start_stack(exits, "presence_storm")
         connector = aiohttp.TCPConnector(limit=200)
         timeout = aiohttp.ClientTimeout(total=STEP_TIMEOUT)
         http = await exits.enter_async_context(aiohttp.ClientSession(connector=connector, timeout=timeout))
-        api = f"http://127.0.0.1:{ports.functions}"
-        users = [User(i, api, http) for i in range(sizes.users)]
+        users = [User(i, local.functions_url, http) for i in range(sizes.users)]
         exits.push_async_callback(lambda: wsclient.close_all([u.socket for u in users if u.socket]))
 
         async def arrive(user: User, delay: float) -> float:

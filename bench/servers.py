@@ -1,22 +1,26 @@
-"""Processes the benchmarks start: the baseline broadcast server, the emulator, Azurite; ports and fd limits."""
+"""What the benchmarks run: the baseline broadcast server, the emulator, whole local stacks; fd limits and logs.
+
+Every process is a `local.stack` part started by `local.stack.running()`, as `make run` starts it;
+its output goes to a log under bench/results/logs/ (git-ignored).
+"""
 
 from __future__ import annotations
 
 import asyncio
 import resource
-import socket
 import sys
-import time
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Sequence
+from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
 from typing import TextIO
 
 import psutil
 
-from bench.report import RESULTS, ROOT
-from local.stack import NODE_BIN, azurite_connection_string
+from bench.report import RESULTS
+from local.stack import PUBSUB_KEY, Addresses, Part, Ports, Stack, functions_part, plan, running
 from local.webpubsub.tokens import issue_client_token
 
-KEY = "BenchmarkAccessKey-0123456789abcdefghijklmnop"
 HUB = "chat"
 JSON_PROTOCOL = "json.webpubsub.azure.v1"
 
@@ -26,12 +30,6 @@ def log_file(name: str) -> TextIO:
     folder = RESULTS / "logs"
     folder.mkdir(parents=True, exist_ok=True)
     return open(folder / f"{name}.log", "w")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def raise_fd_limit(needed: int) -> int:
@@ -64,90 +62,48 @@ async def baseline_server(port: int) -> None:
         await asyncio.Future()
 
 
-async def _listening(port: int, process: asyncio.subprocess.Process, what: str, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            _, writer = await asyncio.open_connection("127.0.0.1", port)
-            writer.close()
-            return
-        except OSError:
-            if time.monotonic() > deadline or process.returncode is not None:
-                raise RuntimeError(f"{what} did not start on port {port}") from None
-            await asyncio.sleep(0.05)
+def baseline_part(port: int) -> Part:
+    """The baseline server as a process of its own, like the emulator it is compared with."""
+    return Part("baseline", (sys.executable, "-m", "bench.servers", "--baseline-server", str(port)), port)
 
 
 @asynccontextmanager
-async def process(argv: list[str], port: int, what: str, env: dict[str, str] | None = None):
-    """Run a server process until the block ends; yields its psutil handle once it listens on `port`."""
-    import os
+async def serving(*parts: Part) -> AsyncIterator[list[psutil.Process]]:
+    """Run server processes until the block ends; yields their psutil handles once each answers.
 
-    child = await asyncio.create_subprocess_exec(
-        *argv,
-        cwd=ROOT,
-        env={**os.environ, **(env or {})},
-        stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.DEVNULL,
-    )
-    try:
-        await _listening(port, child, what)
-        yield psutil.Process(child.pid)
-    finally:
-        if child.returncode is None:
-            child.terminate()
-            try:
-                await asyncio.wait_for(child.wait(), 15)
-            except TimeoutError:
-                child.kill()
-                await child.wait()
+    Their output is discarded: relaying a line per connection would load this process, the instrument.
+    """
+    async with running(parts, out=None) as stack:
+        yield [psutil.Process(stack.pid(part.name)) for part in parts]
 
 
-def baseline_process(port: int):
-    return process([sys.executable, "-m", "bench.servers", "--baseline-server", str(port)], port, "baseline server")
+@dataclass
+class LocalStack(Addresses):
+    """A whole local stack a benchmark started, stopped with the benchmark's exit stack."""
+
+    ports: Ports
+    stack: Stack
 
 
-def emulator_process(port: int, event_handler: str | None = None):
-    argv = [sys.executable, "-m", "local.webpubsub", "--port", str(port), "--key", KEY]
-    if event_handler:
-        argv += [
-            "--hub",
-            HUB,
-            "--event-handler",
-            event_handler,
-            "--user-events",
-            "*",
-            "--system-events",
-            "connected,disconnected",
-        ]
-    return process(argv, port, "Web PubSub emulator")
+async def start_stack(
+    exits: AsyncExitStack, log: str, *, swa: bool = False, data_dir: Path | None = None, functions: str | None = None
+) -> LocalStack:
+    """`make run`'s parts on free ports (Azurite in memory unless `data_dir`; the SWA CLI only with `swa`).
+
+    `functions` names a module to serve `function_app.py` instead of the Functions adapter.
+    """
+    ports = Ports.free()
+    parts, backend_env = plan(ports, in_memory=data_dir is None, data_dir=data_dir or RESULTS, env={}, swa=swa)
+    if functions is not None:
+        parts = [functions_part(ports.functions, backend_env, functions) if p.name == "functions" else p for p in parts]
+    stack = await exits.enter_async_context(running(parts, exits.enter_context(log_file(log))))
+    return LocalStack(ports, stack)
 
 
-def azurite_process(port: int):
-    argv = [
-        str(NODE_BIN / "azurite-table"),
-        "--tableHost",
-        "127.0.0.1",
-        "--tablePort",
-        str(port),
-        "--skipApiVersionCheck",
-        "--disableTelemetry",
-        "--inMemoryPersistence",
-    ]
-    return process(argv, port, "Azurite")
-
-
-def emulator_connection_string(port: int) -> str:
-    return f"Endpoint=http://127.0.0.1:{port};AccessKey={KEY};Version=1.0;"
-
-
-def storage_connection_string(port: int) -> str:
-    return azurite_connection_string(port)
-
-
-def client_url(port: int, *, user_id: str | None = None, roles=(), groups=(), key: str = KEY) -> str:
-    """A client URL with a token the emulator accepts (`key`: the stack's own key for a `local.stack` emulator)."""
+def client_url(port: int, *, user_id: str | None = None, roles: Sequence[str] = (), groups: Sequence[str] = ()) -> str:
+    """A client URL with a token the emulator on `port` accepts (every emulator here has the stack's key)."""
     base = f"http://127.0.0.1:{port}/client/hubs/{HUB}"
-    token = issue_client_token(key, base, user_id=user_id, roles=roles, groups=groups)
+    token = issue_client_token(PUBSUB_KEY, base, user_id=user_id, roles=roles, groups=groups)
     return f"ws://127.0.0.1:{port}/client/hubs/{HUB}?access_token={token}"
 
 

@@ -24,7 +24,7 @@ param pubsubSku string = 'Free_F1'
 @description('The Web PubSub hub the app uses.')
 param hubName string = 'chat'
 
-@description('Audience of the token Web PubSub sends to the event handler. The default is Web PubSub\'s own Entra resource, which every tenant running this app has; use your own app registration\'s Application ID URI for a dedicated one.')
+@description('Audience of the token Web PubSub sends to a handler it calls directly (the dev hub\'s tunnel). The default is Web PubSub\'s own Entra resource, which every tenant running this app has; use your own app registration\'s Application ID URI for a dedicated one.')
 param webhookAudience string = 'https://webpubsub.azure.com'
 
 @description('Signs guest identities. Changing it turns every existing guest into a new user; `make deploy-infra` passes the current one again.')
@@ -97,6 +97,7 @@ module functionApp 'modules/function-app.bicep' = {
     appInsightsConnectionString: monitoring.outputs.connectionString
     pubsubEndpoint: pubsub.outputs.endpoint
     pubsubHub: pubsub.outputs.hubName
+    pubsubName: pubsub.outputs.name
     webhookAudience: webhookAudience
     webhookTenantId: subscription().tenantId
     webhookCallerId: pubsub.outputs.principalId
@@ -128,6 +129,7 @@ output appUrl string = 'https://${staticWebApp.outputs.hostname}'
 output resourceGroupName string = resourceGroup().name
 output staticWebAppName string = staticWebApp.outputs.name
 output functionAppName string = functionApp.outputs.name
+output functionAppUrl string = 'https://${functionApp.outputs.hostname}'
 output pubsubName string = pubsub.outputs.name
 output pubsubEndpoint string = pubsub.outputs.endpoint
 output pubsubHub string = pubsub.outputs.hubName

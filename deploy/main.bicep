@@ -25,7 +25,7 @@ param staticWebAppLocation string = contains(['westus2', 'centralus', 'eastus2',
 ])
 param pubsubSku string = 'Free_F1'
 
-@description('Audience of the token Web PubSub sends to the event handler (see app.bicep).')
+@description('Audience of the token Web PubSub sends to a handler it calls directly (see app.bicep).')
 param webhookAudience string = 'https://webpubsub.azure.com'
 
 @description('Signs guest identities (see deploy/readme.md).')
@@ -62,6 +62,7 @@ output appUrl string = app.outputs.appUrl
 output resourceGroupName string = rg.name
 output staticWebAppName string = app.outputs.staticWebAppName
 output functionAppName string = app.outputs.functionAppName
+output functionAppUrl string = app.outputs.functionAppUrl
 output pubsubName string = app.outputs.pubsubName
 output pubsubEndpoint string = app.outputs.pubsubEndpoint
 output pubsubHub string = app.outputs.pubsubHub

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import base64
 import contextlib
 import itertools
 import json
@@ -14,14 +13,10 @@ from typing import Any
 
 import aiohttp
 
+from local.harness import swa_principal
+
 SUBPROTOCOL = "json.webpubsub.azure.v1"
 Message = dict[str, Any]
-
-
-def principal_header(user_id: str, name: str, provider: str = "github") -> str:
-    """What Static Web Apps adds for a signed-in user."""
-    principal = {"identityProvider": provider, "userId": user_id, "userDetails": name, "userRoles": ["authenticated"]}
-    return base64.b64encode(json.dumps(principal).encode()).decode()
 
 
 class ChatClient:
@@ -31,9 +26,9 @@ class ChatClient:
         self.functions_url = functions_url
         self.name = name
         self.user_id = user_id or uuid.uuid4().hex
-        self.headers = {"x-ms-client-principal": principal_header(self.user_id, name, provider)}
+        self.headers = {"x-ms-client-principal": swa_principal(self.user_id, name, provider)}
         self.received: list[Message] = []
-        self.connection_id: str | None = None
+        self._connection_id: str | None = None
         self._session: aiohttp.ClientSession | None = None
         self._ws: aiohttp.ClientWebSocketResponse | None = None
         self._reader: asyncio.Task[None] | None = None
@@ -62,7 +57,7 @@ class ChatClient:
         self._ws = await session.ws_connect(token["url"], protocols=(SUBPROTOCOL,))
         self._reader = asyncio.create_task(self._read())
         connected = await self.wait_for(lambda m: m.get("type") == "system" and m.get("event") == "connected")
-        self.connection_id = connected["connectionId"]
+        self._connection_id = connected["connectionId"]
         if announce:
             await self.event("userConnected", {"userName": self.name, "userProvider": "github"})
             await self.wait_for(lambda m: self._is_chat_event(m, "userOnline") and self.user_id in m["data"]["data"])
@@ -77,6 +72,12 @@ class ChatClient:
                     self._arrived.notify_all()
         async with self._arrived:
             self._arrived.notify_all()
+
+    @property
+    def connection_id(self) -> str:
+        """The service's id for this tab's socket, known once it connected."""
+        assert self._connection_id is not None, f"{self.name} has not connected"
+        return self._connection_id
 
     @property
     def closed(self) -> bool:

@@ -2,59 +2,35 @@
 
 from __future__ import annotations
 
-import subprocess
+import os
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
-from typing import Any
 
 import pytest
 from azure.messaging.webpubsubservice.aio import WebPubSubServiceClient
 
-from local.stack import NODE_BIN, azurite_connection_string
+from local.stack import Addresses, azurite_connection_string, azurite_part, free_port, offline
 from tests.chat_client import ChatClient
-from tests.support import free_port, wait_until
-
-
-def _listening(port: int) -> bool:
-    import socket
-
-    with socket.socket() as sock:
-        return sock.connect_ex(("127.0.0.1", port)) == 0
+from tests.support import PartProcess
 
 
 @pytest.fixture(scope="session")
-def azurite() -> Iterator[str]:
+def azurite(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A fresh in-memory Azurite table service; yields its connection string."""
-    port = free_port()
-    process = subprocess.Popen(
-        [
-            str(NODE_BIN / "azurite-table"),
-            "--tableHost",
-            "127.0.0.1",
-            "--tablePort",
-            str(port),
-            "--inMemoryPersistence",
-            "--skipApiVersionCheck",
-            "--disableTelemetry",
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    part = azurite_part(free_port(), data_dir=None)
+    process = PartProcess(part, tmp_path_factory.mktemp("azurite") / "azurite.log", offline(os.environ)).start()
     try:
-        wait_until(lambda: _listening(port) or process.poll() is not None, timeout=30)
-        assert process.poll() is None, "Azurite exited at start"
-        yield azurite_connection_string(port)
+        yield azurite_connection_string(part.port)
     finally:
-        process.terminate()
-        process.wait(timeout=10)
+        process.stop()
 
 
 @pytest.fixture
-async def users(chat_backend: Any) -> AsyncIterator[Callable[..., ChatClient]]:
+async def users(chat_backend: Addresses) -> AsyncIterator[Callable[..., ChatClient]]:
     """Makes users of the suite's `chat_backend`; closes every one of them when the test ends."""
     made: list[ChatClient] = []
 
-    def make(name: str | None = None, **kwargs: object) -> ChatClient:
+    def make(name: str | None = None, **kwargs: str) -> ChatClient:
         client = ChatClient(chat_backend.functions_url, name or f"user-{uuid.uuid4().hex[:6]}", **kwargs)
         made.append(client)
         return client
@@ -65,7 +41,7 @@ async def users(chat_backend: Any) -> AsyncIterator[Callable[..., ChatClient]]:
 
 
 @pytest.fixture
-async def service(chat_backend: Any) -> AsyncIterator[WebPubSubServiceClient]:
+async def service(chat_backend: Addresses) -> AsyncIterator[WebPubSubServiceClient]:
     """The official service client, pointed at the emulator (the backend's own view of Web PubSub)."""
     client = WebPubSubServiceClient.from_connection_string(chat_backend.pubsub_connection_string, hub="chat")
     async with client:

@@ -1,29 +1,31 @@
-"""Helpers every suite uses: free ports and waiting on a condition (never a bare sleep)."""
+"""Helpers every suite uses: waiting on a condition (never a bare sleep) and the local stack's processes.
+
+Two ways to run the stack, both from `local.stack`'s parts: `start_stack()` runs `python -m
+local.stack` itself, as `make run` does; `PartProcess` runs one part on its own (own process group,
+own log file) so a test can stop, kill and restart it while the others keep running.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TypeVar
 
-from local.stack import ROOT, azurite_connection_string, pubsub_connection_string
+from local.stack import ROOT, Addresses, Part, Ports, offline
 
 T = TypeVar("T")
 
-
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+START_TIMEOUT = 120.0  # generous: the machine is shared with other test runs
+STOP_TIMEOUT = 15.0
 
 
 async def eventually(check: Callable[[], Awaitable[T]], timeout: float = 10.0, interval: float = 0.05) -> T:
@@ -50,29 +52,16 @@ def wait_until(check: Callable[[], T], timeout: float = 10.0, interval: float = 
         time.sleep(interval)
 
 
+# ---- `python -m local.stack`, as `make run` starts it ------------------------------------------------
+
+
 @dataclass
-class RunningStack:
+class RunningStack(Addresses):
     """A `python -m local.stack` started by a test, with where each part listens."""
 
-    process: subprocess.Popen
+    process: subprocess.Popen[str]
     lines: list[str]
-    ports: dict[str, int]
-
-    @property
-    def functions_url(self) -> str:
-        return f"http://127.0.0.1:{self.ports['FUNCTIONS_PORT']}"
-
-    @property
-    def swa_url(self) -> str:
-        return f"http://127.0.0.1:{self.ports['SWA_PORT']}"
-
-    @property
-    def pubsub_connection_string(self) -> str:
-        return pubsub_connection_string(self.ports["PUBSUB_PORT"])
-
-    @property
-    def storage_connection_string(self) -> str:
-        return azurite_connection_string(self.ports["AZURITE_PORT"])
+    ports: Ports
 
     def output(self) -> str:
         return "".join(self.lines)
@@ -84,22 +73,21 @@ class RunningStack:
         return self.process.wait(timeout=60)
 
 
-def start_stack(*args: str, env: dict[str, str] | None = None, **ports: int) -> RunningStack:
-    """Start the local stack in memory on free ports (or the given ones) and wait until it is ready."""
-    names = ("SWA_PORT", "FUNCTIONS_PORT", "PUBSUB_PORT", "AZURITE_PORT")
-    chosen = {name: ports.get(name) or free_port() for name in names}
-    base = {k: v for k, v in os.environ.items() if not k.startswith(("PUBSUB_", "STORAGE_"))}
-    full_env = {**base, **{k: str(v) for k, v in chosen.items()}, **(env or {})}
+def start_stack(*args: str, env: dict[str, str] | None = None, ports: Ports | None = None) -> RunningStack:
+    """Start the local stack in memory on free ports (or the given ones); `wait_ready` waits for it."""
+    chosen = ports or Ports.free()
     process = subprocess.Popen(
         [sys.executable, "-m", "local.stack", "--in-memory", *args],
         cwd=ROOT,
-        env=full_env,
+        env={**offline(os.environ), **chosen.settings(), **(env or {})},
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
     )
     lines: list[str] = []
-    threading.Thread(target=lambda: lines.extend(process.stdout), daemon=True).start()
+    assert process.stdout is not None
+    output = process.stdout
+    threading.Thread(target=lambda: lines.extend(output), daemon=True).start()
     return RunningStack(process, lines, chosen)
 
 
@@ -109,3 +97,94 @@ def wait_ready(stack: RunningStack, timeout: float = 120) -> RunningStack:
     if stack.process.poll() is not None:
         raise AssertionError(f"the stack exited:\n{stack.output()}")
     return stack
+
+
+@contextlib.contextmanager
+def stack_running(*args: str) -> Iterator[RunningStack]:
+    """A ready local stack (`start_stack`'s arguments) for the block, stopped after it."""
+    stack = wait_ready(start_stack(*args))
+    try:
+        yield stack
+    finally:
+        stack.stop()
+
+
+# ---- one part on its own -------------------------------------------------------------------------------
+
+
+@dataclass
+class PartProcess:
+    """One part: started, stopped, killed and restarted by the test, its output kept in a log file."""
+
+    part: Part
+    log_path: Path
+    base_env: Mapping[str, str]
+    popen: subprocess.Popen[bytes] | None = None
+    starts: int = 0
+
+    @property
+    def name(self) -> str:
+        return self.part.name
+
+    @property
+    def pid(self) -> int:
+        assert self.popen is not None
+        return self.popen.pid
+
+    @property
+    def running(self) -> bool:
+        return self.popen is not None and self.popen.poll() is None
+
+    def start(self, timeout: float = START_TIMEOUT) -> PartProcess:
+        """Start the part and wait until it answers; fail with its log if it exits first."""
+        assert not self.running, f"{self.name} is already running"
+        self.starts += 1
+        with self.log_path.open("a") as log:
+            log.write(f"---- start #{self.starts}: {' '.join(self.part.argv)}\n")
+        with self.log_path.open("a") as log:
+            self.popen = subprocess.Popen(
+                self.part.argv,
+                cwd=ROOT,
+                env={**self.base_env, "PYTHONUNBUFFERED": "1", **self.part.env},
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        wait_until(lambda: not self.running or self.part.answers(), timeout=timeout, interval=0.1)
+        if not self.running:
+            raise AssertionError(f"{self.name} exited while starting:\n{self.log()}")
+        return self
+
+    def _signal(self, sig: signal.Signals) -> None:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(self.pid, sig)
+
+    def stop(self, timeout: float = STOP_TIMEOUT) -> int | None:
+        """A clean shutdown (the part's stop signal, as `make run` stops it), SIGKILL if it hangs; the exit code."""
+        if self.popen is None:
+            return None
+        if self.running:
+            self._signal(self.part.stop_signal)
+            try:
+                self.popen.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self._signal(signal.SIGKILL)
+                self.popen.wait(timeout)
+        self._signal(signal.SIGKILL)  # stray children of the group (npm shims)
+        return self.popen.returncode
+
+    def kill(self) -> None:
+        """A crash: SIGKILL, no chance to say goodbye to anyone."""
+        if self.popen is not None and self.running:
+            self._signal(signal.SIGKILL)
+            self.popen.wait(STOP_TIMEOUT)
+
+    def restart(self, *, crash: bool = False) -> PartProcess:
+        """Stop (or kill) and start again on the same port."""
+        self.kill() if crash else self.stop()
+        wait_until(lambda: not self.part.answers(), timeout=STOP_TIMEOUT)
+        return self.start()
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""

@@ -1,7 +1,10 @@
 // The Function App: Flex Consumption, Linux, Python 3.11, system-assigned identity. It reaches
-// storage, Web PubSub and Application Insights with that identity only (roles.bicep), so its app
-// settings name endpoints, never keys. tests/deploy/test_settings_contract.py checks that the
-// settings below are exactly those the code reads (api/config.py) plus the platform's own.
+// storage, Web PubSub and Application Insights with that identity only (roles.bicep). The one
+// exception is Web PubSub's pair of access keys, which the app never calls anything with: it
+// checks the `ce-signature` of events with them. They are read here, at deploy time, straight into
+// app settings, so they never pass through a parameter, an output, the command line or a log.
+// tests/deploy/test_settings_contract.py checks that the settings below are exactly those the code
+// reads (api/config.py) plus the platform's own.
 
 param name string
 param planName string
@@ -20,7 +23,10 @@ param pubsubEndpoint string
 
 param pubsubHub string
 
-@description('Expected `aud` of the token Web PubSub sends to the event handler.')
+@description('Web PubSub instance whose access keys sign the events (WEBHOOK_PRIMARY_KEY, WEBHOOK_SECONDARY_KEY).')
+param pubsubName string
+
+@description('Expected `aud` of the token Web PubSub sends to a handler it calls directly (not through the site).')
 param webhookAudience string
 
 @description('Tenant whose Entra issuer and signing keys the event handler trusts.')
@@ -43,6 +49,10 @@ param instanceMemoryMB int = 2048
 @minValue(40)
 @maxValue(1000)
 param maximumInstanceCount int = 40
+
+resource pubsub 'Microsoft.SignalRService/webPubSub@2024-03-01' existing = {
+  name: pubsubName
+}
 
 resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
   name: planName
@@ -106,6 +116,8 @@ resource appSettings 'Microsoft.Web/sites/config@2024-04-01' = {
     PUBSUB_HUB: pubsubHub
     STORAGE_ACCOUNT_NAME: storageAccountName
     GUEST_SIGNING_KEY: guestSigningKey
+    WEBHOOK_PRIMARY_KEY: pubsub.listKeys().primaryKey
+    WEBHOOK_SECONDARY_KEY: pubsub.listKeys().secondaryKey
     WEBHOOK_AUDIENCE: webhookAudience
     WEBHOOK_TENANT_ID: webhookTenantId
     WEBHOOK_CALLER_ID: webhookCallerId

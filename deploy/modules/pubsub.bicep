@@ -1,6 +1,9 @@
-// Web PubSub with access keys disabled and the hub the app uses. The service's own (system-assigned)
-// identity obtains a Microsoft Entra token for `webhookAudience` and sends it as
-// `Authorization: Bearer` with every event; the backend checks it (api/webhook_identity.py).
+// Web PubSub and the hub the app uses. Its access keys stay on, to sign events: every event carries
+// `ce-signature` (an HMAC of the connection id with the primary and with the secondary key), which
+// survives the Static Web App's proxy, where a bearer token would not (deploy/readme.md). The
+// Function App gets the keys at deploy time (function-app.bicep) and calls the service with its own
+// managed identity, never a key. The optional dev hub sends its events to `awps-tunnel`, which
+// reaches a local backend directly, so it also sends the service identity's bearer token.
 
 @description('Globally unique: it becomes <name>.webpubsub.azure.com.')
 param name string
@@ -20,13 +23,13 @@ param hubName string = 'chat'
 @description('Where the service sends events: the Static Web App\'s /api/eventHandler, proxied to the linked Function App.')
 param eventHandlerUrl string
 
-@description('The `aud` of the token the service sends with each event (WEBHOOK_AUDIENCE).')
+@description('The `aud` of the token the service sends with the dev hub\'s events (WEBHOOK_AUDIENCE).')
 param webhookAudience string
 
 @description('Optional second hub whose events go through `awps-tunnel` to a local backend (make tunnel). Empty: none.')
 param devHubName string = ''
 
-var eventHandlerAuth = {
+var devHubAuth = {
   type: 'ManagedIdentity'
   managedIdentity: {
     resource: webhookAudience
@@ -44,7 +47,7 @@ resource pubsub 'Microsoft.SignalRService/webPubSub@2024-03-01' = {
     type: 'SystemAssigned'
   }
   properties: {
-    disableLocalAuth: true
+    disableLocalAuth: false
     disableAadAuth: false
     publicNetworkAccess: 'Enabled'
   }
@@ -63,7 +66,6 @@ resource hub 'Microsoft.SignalRService/webPubSub/hubs@2024-03-01' = {
           'connected'
           'disconnected'
         ]
-        auth: eventHandlerAuth
       }
     ]
   }
@@ -82,7 +84,7 @@ resource devHub 'Microsoft.SignalRService/webPubSub/hubs@2024-03-01' = if (!empt
           'connected'
           'disconnected'
         ]
-        auth: eventHandlerAuth
+        auth: devHubAuth
       }
     ]
   }

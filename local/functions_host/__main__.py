@@ -9,7 +9,8 @@ from pathlib import Path
 
 from aiohttp import web
 
-from .loader import load_functions, load_settings
+from .app_service_auth import SITE_TOKEN_SETTING
+from .loader import http_functions, import_script, load_settings, stop_hook
 from .server import build_app
 
 
@@ -23,13 +24,16 @@ def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     script = args.script.resolve()
     load_settings(script.parent)
-    functions = load_functions(script)
+    module = import_script(script)
+    functions = http_functions(module, script)
     for f in functions:
         methods = ",".join(sorted(f.methods)) if f.methods else "*"
         logging.getLogger("functions_host").info(
             "%s: [%s] http://%s:%d/%s", f.name, methods, args.host, args.port, f.route.template
         )
-    web.run_app(build_app(functions), host=args.host, port=args.port, print=None, access_log=None)
+    site_token = os.environ.get(SITE_TOKEN_SETTING) or None
+    app = build_app(functions, stop_hook(module), site_token)
+    web.run_app(app, host=args.host, port=args.port, print=None, access_log=None)
 
 
 if __name__ == "__main__":

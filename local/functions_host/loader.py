@@ -3,20 +3,24 @@
 from __future__ import annotations
 
 import importlib.util
+import inspect
 import json
 import logging
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import azure.functions as func
 
 from .routes import RouteTemplate
 
 log = logging.getLogger("functions_host")
+
+STOP_HOOK = "on_stop"
+StopHook = Callable[[], Awaitable[None]]
 
 
 @dataclass(frozen=True)
@@ -50,10 +54,11 @@ def route_prefix(app_dir: Path) -> str:
     if not path.exists():
         return "api"
     host = json.loads(path.read_text(encoding="utf-8"))
-    return host.get("extensions", {}).get("http", {}).get("routePrefix", "api")
+    return str(host.get("extensions", {}).get("http", {}).get("routePrefix", "api"))
 
 
-def _import_script(script: Path) -> Any:
+def import_script(script: Path) -> Any:
+    """Import the app's entry script as the Functions host does (its folder first on the import path)."""
     sys.path.insert(0, str(script.parent))
     spec = importlib.util.spec_from_file_location(script.stem, script)
     if spec is None or spec.loader is None:
@@ -76,7 +81,25 @@ def _json_safe(value: Any) -> Any:
 
 def load_functions(script: Path) -> list[HttpFunction]:
     """Import the app script and list its HTTP triggers through the azure-functions library."""
-    module = _import_script(script)
+    return http_functions(import_script(script), script)
+
+
+def stop_hook(module: Any) -> StopHook | None:
+    """The script's `on_stop` coroutine function, if it has one: awaited when the adapter stops.
+
+    Not a Functions host feature (in Azure the worker just ends): it lets an app close the clients it
+    keeps open across invocations, so a local run stops without leaking sessions.
+    """
+    hook = getattr(module, STOP_HOOK, None)
+    if hook is None:
+        return None
+    if not inspect.iscoroutinefunction(hook):
+        raise TypeError(f"{STOP_HOOK} in the app script must be an async function taking no arguments")
+    return cast(StopHook, hook)
+
+
+def http_functions(module: Any, script: Path) -> list[HttpFunction]:
+    """The HTTP triggers of an imported app script, read through the azure-functions library."""
     registers = [v for v in vars(module).values() if isinstance(v, func.FunctionRegister)]
     if not registers:
         raise RuntimeError(f"{script.name} defines no FunctionApp")
@@ -89,7 +112,7 @@ def load_functions(script: Path) -> list[HttpFunction]:
             if trigger is None:
                 log.warning("Skipping %s: only HTTP triggers are served", function.get_function_name())
                 continue
-            name = function.get_function_name()
+            name = function.get_function_name() or function.get_user_function().__name__  # as the host names it
             methods = trigger.get("methods")
             functions.append(
                 HttpFunction(

@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 import asyncio
-import gc
 import inspect
 import logging
 import time
 import uuid
 from typing import Any
 
-import aiohttp
 import azure.functions as func
 from aiohttp import web
 
-from .loader import HttpFunction
+from .app_service_auth import visible_headers
+from .loader import HttpFunction, StopHook
 
 log = logging.getLogger("functions_host")
 
@@ -51,11 +50,13 @@ class _Context(func.Context):
         return None
 
 
-def _to_http_request(request: web.Request, body: bytes, route_params: dict[str, str]) -> func.HttpRequest:
+def _to_http_request(
+    request: web.Request, body: bytes, route_params: dict[str, str], site_token: str | None
+) -> func.HttpRequest:
     return func.HttpRequest(
         method=request.method,
         url=str(request.url),
-        headers=dict(request.headers),
+        headers=visible_headers(request.headers, site_token),
         params={k: request.query.getone(k) for k in request.query},
         route_params=route_params,
         body=body,
@@ -94,8 +95,14 @@ def _admin_functions(functions: list[HttpFunction]) -> list[dict[str, Any]]:
     return [{"name": f.name, "config": {"bindings": f.bindings}} for f in functions]
 
 
-def build_app(functions: list[HttpFunction]) -> web.Application:
-    """An aiohttp application serving `functions`; literal routes win over parameterised ones."""
+def build_app(
+    functions: list[HttpFunction], on_stop: StopHook | None = None, site_token: str | None = None
+) -> web.Application:
+    """An aiohttp application serving `functions`; literal routes win over parameterised ones.
+
+    `on_stop` is awaited when the server stops, on the loop the functions ran on (their clients are bound to it).
+    `site_token` links the app to the stack's site, as App Service authentication does in Azure.
+    """
     ordered = sorted(functions, key=lambda f: f.route.template.count("{"))
 
     async def handle(request: web.Request) -> web.StreamResponse:
@@ -113,7 +120,8 @@ def build_app(functions: list[HttpFunction]) -> web.Application:
         function, route_params = allowed[0]
         started = time.perf_counter()
         try:
-            result = await _invoke(function, _to_http_request(request, await request.read(), route_params))
+            req = _to_http_request(request, await request.read(), route_params, site_token)
+            result = await _invoke(function, req)
             response = _to_web_response(result)
         except Exception:
             log.exception("Executed '%s' (Failed)", function.name)
@@ -124,12 +132,10 @@ def build_app(functions: list[HttpFunction]) -> web.Application:
 
     app = web.Application(client_max_size=100 * 1024 * 1024)
     app.router.add_route("*", "/{tail:.*}", handle)
-    app.on_cleanup.append(_close_leftover_sessions)
+    if on_stop is not None:
+
+        async def stop(_: web.Application) -> None:
+            await on_stop()
+
+        app.on_cleanup.append(stop)
     return app
-
-
-async def _close_leftover_sessions(_: web.Application) -> None:
-    """The real host kills the worker; we stop cleanly, so close the SDK sessions functions kept open."""
-    for session in [o for o in gc.get_objects() if isinstance(o, aiohttp.ClientSession)]:
-        if not session.closed:
-            await session.close()

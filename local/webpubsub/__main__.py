@@ -16,7 +16,7 @@ from pathlib import Path
 
 from aiohttp import web
 
-from .config import ANY_HUB, DEFAULT_KEY, ConfigError, HubSettings, Settings, event_handler, load_hubs
+from .config import ANY_HUB, DEFAULT_KEY, ConfigError, EventHandler, HubSettings, Settings, event_handler, load_hubs
 from .server import SERVICE, create_app
 
 log = logging.getLogger("webpubsub")
@@ -42,7 +42,7 @@ def parse_settings(argv: list[str] | None = None) -> Settings:
     try:
         hubs = load_hubs(args.config) if args.config else {}
         if args.event_handler or args.allow_anonymous:
-            handlers = ()
+            handlers: tuple[EventHandler, ...] = ()
             if args.event_handler:
                 handlers = (event_handler(args.event_handler, args.user_events, args.system_events.split(",")),)
             hubs[(args.hub or ANY_HUB).lower()] = HubSettings(handlers, args.allow_anonymous)

@@ -1,10 +1,12 @@
 """What a client's frames do: the JSON subprotocols' requests, or user event `message` for raw clients.
 
-Answers follow the service: requests with an `ackId` get an `ack` (errors `Duplicate`, `Forbidden`,
-`BadRequest`, `InvocationFailed`, `Timeout`); without one they are fire-and-forget, so a forbidden
-join or publish is dropped and logged. A frame that is not a JSON-subprotocol message at all (binary,
-not JSON, unknown `type`) closes the connection with 1003/1007; so does an invalid request or a failed
-user event that carried no `ackId` (nobody would hear about the failure otherwise).
+Answers follow the service: requests with an `ackId` get an `ack` with one of the error names it
+documents (`Duplicate`, `Forbidden`, and `InternalServerError` when a user event's handler is
+missing, fails or times out); without one they are fire-and-forget, so a forbidden join or publish
+is dropped and logged. A frame that is not a valid JSON-subprotocol request (binary, not JSON,
+unknown `type`, missing or bad fields) closes the connection with 1003/1007, `ackId` or not, as
+Microsoft's emulator does; so does a failed user event that carried no `ackId` (1011: nobody would
+hear about the failure otherwise).
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, TypeGuard
 
 from aiohttp import WSMessage, WSMsgType
 
@@ -42,7 +44,7 @@ class Forbidden(Exception):
 Handler = Callable[[Service, Connection, dict[str, Any]], Awaitable[None]]
 
 
-def _uint64(value: object) -> bool:
+def _uint64(value: object) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_UINT64
 
 
@@ -163,8 +165,7 @@ async def _handle_pubsub(service: Service, connection: Connection, message: WSMe
         elif connection.reliable:
             connection.acknowledge(sequence_id)
         return
-    handler = _REQUESTS.get(kind) if isinstance(kind, str) else None
-    if handler is None:
+    if not isinstance(kind, str) or kind not in _REQUESTS:
         service.drop(connection, f"Unknown message type {kind!r}.", CLOSE_INVALID)
         return
     ack_id = frame.get("ackId")
@@ -174,7 +175,7 @@ async def _handle_pubsub(service: Service, connection: Connection, message: WSMe
     if ack_id is not None and connection.seen_ack_id(ack_id):
         _ack(connection, ack_id, ("Duplicate", f"Message with ackId {ack_id} has already been processed."))
         return
-    await _request(service, connection, kind, handler, frame, ack_id)
+    await _request(service, connection, kind, _REQUESTS[kind], frame, ack_id)
 
 
 async def _request(
@@ -183,16 +184,14 @@ async def _request(
     try:
         await handler(service, connection, frame)
     except BadRequest as err:
-        if ack_id is None:
-            service.drop(connection, f"Invalid {kind} message: {err}", CLOSE_INVALID)
-        _ack(connection, ack_id, ("BadRequest", str(err)))
+        service.drop(connection, f"Invalid {kind} message: {err}", CLOSE_INVALID)
     except Forbidden as err:
         log.info("forbidden: hub=%s connection=%s %s: %s", connection.hub, connection.id, kind, err)
         _ack(connection, ack_id, ("Forbidden", str(err)))
     except UpstreamError as err:
         if ack_id is None:
             service.drop(connection, str(err), CLOSE_SERVER_ERROR)
-        _ack(connection, ack_id, (err.name, str(err)))
+        _ack(connection, ack_id, ("InternalServerError", str(err)))
     else:
         if ack_id is not None:
             connection.remember_ack_id(ack_id)

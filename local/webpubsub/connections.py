@@ -96,11 +96,6 @@ class Connection:
         """Uses `json.reliable.webpubsub.azure.v1` (sequence ids, recovery)."""
         return self._unacked is not None
 
-    @property
-    def attached(self) -> bool:
-        """Has a live socket (a reliable connection may be waiting for its client to come back)."""
-        return self._ws is not None
-
     def attach(self, ws: web.WebSocketResponse, transport: asyncio.Transport) -> None:
         """Bind a freshly accepted socket; a reliable connection replays what its client has not acknowledged."""
         if self._transport is not None:  # a reconnect while the old socket still looked alive
@@ -194,9 +189,14 @@ class Connection:
             return
         if self.pubsub and not ws.closed and not transport.is_closing():
             transport.write(control_frame({"type": "system", "event": "disconnected", "message": reason}))
-        message = reason.encode()[:MAX_CLOSE_REASON]
+        message = _close_reason(reason)
         try:
             await asyncio.wait_for(ws.close(code=code, message=message), CLOSE_TIMEOUT)
         except (TimeoutError, ConnectionError, RuntimeError):
             with contextlib.suppress(RuntimeError):
                 transport.abort()
+
+
+def _close_reason(reason: str) -> bytes:
+    """At most 123 bytes, cut where a character ends: RFC 6455 wants a close reason in valid UTF-8."""
+    return reason.encode()[:MAX_CLOSE_REASON].decode(errors="ignore").encode()

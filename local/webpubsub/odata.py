@@ -123,7 +123,8 @@ class _Parser:
         kind, value = self.peek()
         if kind == "name" and value.lower() in words:
             self.pos += 1
-            return value.lower()
+            word: str = value.lower()
+            return word
         return None
 
     def expect(self, kind: str) -> None:
@@ -206,7 +207,7 @@ class _Parser:
 def _contains(collection: Any, item: Any) -> bool:
     if isinstance(collection, set | frozenset | tuple | list):
         return item in collection
-    return item == collection  # `x in ('a')`: a one-element list is just a parenthesised value
+    return bool(item == collection)  # `x in ('a')`: a one-element list is just a parenthesised value
 
 
 def compile_filter(text: str) -> Callable[[Filterable], bool]:

@@ -8,7 +8,7 @@ import logging
 import secrets
 from typing import Any
 
-from aiohttp import WSMsgType, web
+from aiohttp import WSCloseCode, WSMsgType, web
 
 from . import names, rest
 from .client_protocol import CLOSE_SERVER_ERROR, handle_frame
@@ -54,6 +54,7 @@ def _websocket(settings: Settings, subprotocol: str | None) -> web.WebSocketResp
         max_msg_size=settings.max_frame_bytes,
         compress=False,  # frames are written to the transport as they are (see connections.py)
         timeout=CLOSE_TIMEOUT,
+        autoclose=False,  # a client's close is answered in `_serve`, with its own code
     )
 
 
@@ -127,7 +128,9 @@ async def _recover(request: web.Request, service: Service, hub: str, connection_
     offered = _offered(request)
     usable = connection is not None and connection.subprotocol in offered
     # even a refusal answers with a subprotocol the client offered: browsers fail handshakes without one
-    chosen = connection.subprotocol if usable else next((p for p in offered if p in PUBSUB_PROTOCOLS), None)
+    chosen = next((p for p in offered if p in PUBSUB_PROTOCOLS), None)
+    if connection is not None and usable:
+        chosen = connection.subprotocol
     ws = _websocket(service.settings, chosen)
     try:
         await ws.prepare(request)
@@ -157,6 +160,8 @@ async def _serve(service: Service, connection: Connection, ws: web.WebSocketResp
             reason = f"Invalid frame (close code {ws.close_code}): {message.data}"
             break
         else:
+            if message.type == WSMsgType.CLOSE:  # RFC 6455 5.5.1: the answering close frame echoes the client's code
+                await ws.close(code=message.data or WSCloseCode.OK, drain=False)
             if ws.close_code != 1000:
                 reason, recoverable = f"The connection was lost (close code {ws.close_code}).", True
             break

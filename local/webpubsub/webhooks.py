@@ -24,16 +24,13 @@ from .messages import JSON, Payload, PayloadError
 from .tokens import signature
 
 log = logging.getLogger("webpubsub.webhooks")
-INVOCATION_FAILED = "InvocationFailed"
-TIMEOUT = "Timeout"
 
 
 class UpstreamError(Exception):
     """An event handler could not be reached, timed out or answered with an error status."""
 
-    def __init__(self, message: str, *, name: str = INVOCATION_FAILED, status: int = 500) -> None:
+    def __init__(self, message: str, *, status: int = 500) -> None:
         super().__init__(message)
-        self.name = name
         self.status = status
 
 
@@ -181,7 +178,7 @@ class Upstream:
         except TimeoutError as err:
             message = f"no answer within {self._settings.event_handler_timeout:g} s"
             self._failed(event, caller, message)
-            raise UpstreamError(f"The event handler did not answer in time ({message}).", name=TIMEOUT) from err
+            raise UpstreamError(f"The event handler did not answer in time ({message}).") from err
         except aiohttp.ClientError as err:
             self._failed(event, caller, f"{type(err).__name__}: {err}")
             raise UpstreamError("The event handler could not be reached.") from err
@@ -216,15 +213,22 @@ class Upstream:
         return headers
 
     async def _validate(self, url: str, origin: str) -> None:
-        """The abuse-protection handshake, once per URL and origin (concurrent first events share it)."""
+        """The abuse-protection handshake, once per URL and origin (concurrent first events share it).
+
+        Only a handshake that succeeded is kept: one that failed in any way (refused, unreachable,
+        timed out) is forgotten as soon as it ends, so the next event tries again.
+        """
         key = (url, origin)
-        if key not in self._validations:
-            self._validations[key] = asyncio.ensure_future(self._handshake(url, origin))
-        try:
-            await asyncio.shield(self._validations[key])
-        except aiohttp.ClientError:
-            self._validations.pop(key, None)  # try again with the next event
-            raise
+        handshake = self._validations.get(key)
+        if handshake is None:
+            handshake = asyncio.ensure_future(self._handshake(url, origin))
+            handshake.add_done_callback(lambda done: self._forget_if_failed(key, done))
+            self._validations[key] = handshake
+        await asyncio.shield(handshake)
+
+    def _forget_if_failed(self, key: tuple[str, str], handshake: asyncio.Future[None]) -> None:
+        if (handshake.cancelled() or handshake.exception() is not None) and self._validations.get(key) is handshake:
+            del self._validations[key]
 
     async def _handshake(self, url: str, origin: str) -> None:
         headers = {"WebHook-Request-Origin": origin, "ce-awpsversion": "1.0"}

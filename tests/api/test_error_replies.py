@@ -8,13 +8,12 @@ import azure.functions as func
 import pytest
 
 from api import lists, presence, tokens
-from local.stack import azurite_connection_string, pubsub_connection_string
-from tests.chat_client import principal_header
-from tests.support import free_port
+from local.harness import swa_principal
+from local.stack import azurite_connection_string, free_port, pubsub_connection_string
 
 
 def signed_in_request(path: str) -> func.HttpRequest:
-    headers = {"x-ms-client-principal": principal_header("abc123", "Ada")}
+    headers = {"x-ms-client-principal": swa_principal("abc123", "Ada")}
     return func.HttpRequest("GET", f"http://localhost/api/{path}", headers=headers, body=b"")
 
 

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import base64
-import json
-
 import azure.functions as func
 import jwt
 import pytest
 
 from api.config import MissingSetting
-from api.identity import identify, issue_guest
+from api.identity import claims_identity, identify, issue_guest
 from api.validation import Invalid
+from local.harness import swa_principal
 
 KEY = "test-guest-signing-key-of-enough-length"
 
@@ -25,18 +23,14 @@ def request(headers: dict[str, str]) -> func.HttpRequest:
     return func.HttpRequest("GET", "http://localhost/api/getToken", headers=headers, body=b"")
 
 
-def principal(**fields: object) -> str:
-    return base64.b64encode(json.dumps(fields).encode()).decode()
-
-
 def test_principal_header_identifies_a_signed_in_user() -> None:
-    header = principal(userId="abc123", userDetails="ada", identityProvider="github", userRoles=["authenticated"])
+    header = swa_principal("abc123", "ada", "github")
     me = identify(request({"x-ms-client-principal": header}))
     assert me is not None and (me.user_id, me.name, me.provider) == ("abc123", "ada", "github")
 
 
 def test_principal_with_an_unsafe_user_id_is_refused() -> None:
-    header = principal(userId="a_b/c", userDetails="x", identityProvider="github")
+    header = swa_principal("a_b/c", "x", "github")
     assert identify(request({"x-ms-client-principal": header})) is None
 
 
@@ -68,13 +62,22 @@ def test_expired_guest_credential_is_refused() -> None:
 
 def test_principal_wins_over_a_guest_credential() -> None:
     _, credential = issue_guest("Ada")
-    header = principal(userId="abc123", userDetails="ada", identityProvider="aad")
+    header = swa_principal("abc123", "ada", "aad")
     me = identify(request({"x-ms-client-principal": header, "x-chatr-guest": credential}))
     assert me is not None and me.provider == "aad"
 
 
 def test_no_identity_is_none() -> None:
     assert identify(request({})) is None
+
+
+@pytest.mark.parametrize("header", ["x-ms-client-principal", "x-chatr-guest"])
+def test_a_caller_with_a_stale_identity_still_claims_one(header: str) -> None:
+    assert claims_identity(request({header: "not-valid-any-more"}))
+
+
+def test_a_caller_without_identity_headers_claims_none() -> None:
+    assert not claims_identity(request({"x-other": "value"}))
 
 
 def test_guest_names_follow_the_name_rules() -> None:
@@ -86,3 +89,46 @@ def test_missing_signing_key_names_the_setting(monkeypatch: pytest.MonkeyPatch) 
     monkeypatch.delenv("GUEST_SIGNING_KEY")
     with pytest.raises(MissingSetting, match="GUEST_SIGNING_KEY"):
         issue_guest("Ada")
+
+
+# ---- where the principal header may be believed ---------------------------------------------------
+# On App Service (WEBSITE_SITE_NAME is set), only its authentication module, which a linked Static
+# Web App configures, strips a caller's own x-ms-client-principal; the Functions host itself trusts
+# that header only when WEBSITE_AUTH_ENABLED is true, and so does Chatr.
+
+ADA = swa_principal("abc123", "ada", "github")
+
+
+@pytest.fixture
+def on_app_service(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
+    monkeypatch.setenv("WEBSITE_SITE_NAME", "chatr-func-abc123")
+    monkeypatch.delenv("WEBSITE_AUTH_ENABLED", raising=False)
+    return monkeypatch
+
+
+def test_on_app_service_without_its_authentication_a_principal_header_is_no_identity(on_app_service) -> None:
+    assert identify(request({"x-ms-client-principal": ADA})) is None
+
+
+def test_on_app_service_with_its_authentication_enabled_the_principal_identifies(on_app_service) -> None:
+    on_app_service.setenv("WEBSITE_AUTH_ENABLED", "True")
+    me = identify(request({"x-ms-client-principal": ADA}))
+    assert me is not None and me.user_id == "abc123"
+
+
+@pytest.mark.parametrize("value", ["False", "", "yes"])
+def test_only_a_true_website_auth_enabled_counts(on_app_service, value: str) -> None:
+    on_app_service.setenv("WEBSITE_AUTH_ENABLED", value)
+    assert identify(request({"x-ms-client-principal": ADA})) is None
+
+
+def test_an_unbelievable_principal_does_not_hide_a_valid_guest_credential(on_app_service) -> None:
+    guest, credential = issue_guest("Grace")
+    me = identify(request({"x-ms-client-principal": ADA, "x-chatr-guest": credential}))
+    assert me == guest
+
+
+def test_an_ignored_principal_is_logged_with_what_to_fix(on_app_service, caplog: pytest.LogCaptureFixture) -> None:
+    identify(request({"x-ms-client-principal": ADA}))
+    assert "WEBSITE_AUTH_ENABLED" in caplog.text
+    assert ADA not in caplog.text

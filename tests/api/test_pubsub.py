@@ -1,14 +1,22 @@
-"""Webhook signatures and access keys (pure logic; the client wrapper is exercised by the integration tests)."""
+"""Webhook signatures and access keys, and the PubSub contract that FakePubSub and the real client both keep."""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+from collections.abc import AsyncIterator
+
+import pytest
 
 from api.config import PubSubSettings
-from api.pubsub import access_keys, signature_matches
+from api.presence import PRESENCE_GROUP as PRESENCE
+from api.pubsub import PubSub, PubSubUnavailable, access_keys, signature_matches, signing_keys
+from local.stack import free_port, pubsub_connection_string
+from tests.api.pubsub_drivers import Driver, FakeDriver, emulator_driver
 
 KEY = "K" * 44
+CHAT = "0b6f4c1e-6a53-4c3e-9d2e-3f1a2b4c5d6e"
+OTHER_CHAT = "7d9e8f10-1111-4a2b-8c3d-4e5f60718293"
 
 
 def sign(connection_id: str, key: str = KEY) -> str:
@@ -43,3 +51,102 @@ def test_signature_with_another_key_does_not_match() -> None:
 
 def test_missing_signature_does_not_match() -> None:
     assert not signature_matches("conn-1", "", [KEY])
+
+
+def test_signing_keys_are_the_configured_pair_then_the_connection_strings_key_once() -> None:
+    settings = PubSubSettings(f"Endpoint=http://127.0.0.1:8080;AccessKey={KEY};Version=1.0;", None, "chat")
+    assert signing_keys(settings, ("primary", KEY)) == ["primary", KEY]
+
+
+def test_with_managed_identity_the_signing_keys_are_the_configured_pair() -> None:
+    settings = PubSubSettings(None, "https://x.webpubsub.azure.com", "chat")
+    assert signing_keys(settings, ("primary", "secondary")) == ["primary", "secondary"]
+
+
+# ---- the PubSub contract: FakePubSub and the real client against the emulator ---------------------
+
+
+@pytest.fixture(params=["fake", "emulator"])
+async def driver(request: pytest.FixtureRequest) -> AsyncIterator[Driver]:
+    if request.param == "fake":
+        yield FakeDriver()
+        return
+    async with emulator_driver() as real:
+        yield real
+
+
+async def test_admitted_connections_are_in_the_group_and_may_publish_there(driver: Driver) -> None:
+    ada, bob = await driver.open("ada"), await driver.open("bob")
+    await driver.pubsub.admit([ada, bob], CHAT)
+    assert await driver.pubsub.group_connections(CHAT) == {ada, bob}
+    assert await driver.may_publish(ada, CHAT) and await driver.may_publish(bob, CHAT)
+    assert not await driver.may_publish(ada, OTHER_CHAT)
+
+
+async def test_evicted_connections_leave_the_group_and_may_no_longer_publish(driver: Driver) -> None:
+    ada, bob = await driver.open("ada"), await driver.open("bob")
+    await driver.pubsub.admit([ada, bob], CHAT)
+    await driver.pubsub.evict([ada], CHAT)
+    assert await driver.pubsub.group_connections(CHAT) == {bob}
+    assert not await driver.may_publish(ada, CHAT)
+
+
+async def test_closed_connections_are_skipped_by_admit_and_evict(driver: Driver) -> None:
+    gone, ada = await driver.open("ada"), await driver.open("ada")
+    await driver.close(gone)
+    await driver.pubsub.admit([gone, ada], CHAT)
+    await driver.pubsub.evict([gone], CHAT)
+    assert await driver.pubsub.group_connections(CHAT) == {ada}
+
+
+async def test_a_closed_connection_leaves_its_groups(driver: Driver) -> None:
+    ada = await driver.open("ada")
+    await driver.pubsub.admit([ada], CHAT)
+    await driver.pubsub.join_presence(ada, PRESENCE)
+    await driver.close(ada)
+    assert await driver.pubsub.group_connections(CHAT) == set()
+    assert await driver.pubsub.group_connections(PRESENCE) == set()
+
+
+async def test_the_presence_group_counts_connections_without_letting_them_publish(driver: Driver) -> None:
+    ada = await driver.open("ada")
+    await driver.pubsub.join_presence(ada, PRESENCE)
+    assert await driver.pubsub.group_connections(PRESENCE) == {ada}
+    assert not await driver.may_publish(ada, PRESENCE)
+
+
+async def test_a_broadcast_reaches_every_connection(driver: Driver) -> None:
+    ada, bob = await driver.open("ada"), await driver.open("bob")
+    await driver.pubsub.broadcast("userOffline", "carol")
+    expected = [{"chatEvent": "userOffline", "data": "carol"}]
+    assert await driver.received(ada) == expected and await driver.received(bob) == expected
+
+
+async def test_a_message_to_a_user_reaches_each_of_their_connections_and_nobody_else(driver: Driver) -> None:
+    tab1, tab2, bob = await driver.open("ada"), await driver.open("ada"), await driver.open("bob")
+    await driver.pubsub.send_to_user("ada", "joinPrivateChat", '{"id": "x"}')
+    expected = [{"chatEvent": "joinPrivateChat", "data": '{"id": "x"}'}]
+    assert await driver.received(tab1) == expected and await driver.received(tab2) == expected
+    assert await driver.received(bob) == []
+
+
+async def test_a_notice_reaches_the_chats_members_only(driver: Driver) -> None:
+    ada, bob = await driver.open("ada"), await driver.open("bob")
+    await driver.pubsub.admit([ada], CHAT)
+    await driver.pubsub.notice(CHAT, "joined", "ada", "Ada")
+    assert await driver.received(ada) == [{"notice": "joined", "userId": "ada", "userName": "Ada"}]
+    assert await driver.received(bob) == []
+
+
+async def test_a_client_token_is_a_url_that_carries_it(driver: Driver) -> None:
+    token = await driver.pubsub.client_token("ada")
+    assert token["url"].startswith(token["baseUrl"]) and token["token"] in token["url"]
+
+
+async def test_an_unreachable_service_raises_pubsub_unavailable() -> None:
+    pubsub = PubSub.from_settings(PubSubSettings(pubsub_connection_string(free_port()), None, "chat"))
+    try:
+        with pytest.raises(PubSubUnavailable, match="broadcast"):
+            await pubsub.broadcast("userOffline", "ada")
+    finally:
+        await pubsub.close()

@@ -17,7 +17,7 @@ from playwright.sync_api import Browser, Playwright, sync_playwright
 from local.browser import LAUNCH_ARGS, chromium_path
 from local.stack import ROOT
 from tests.client.users import ChatUser
-from tests.support import RunningStack, start_stack, wait_ready
+from tests.support import RunningStack, stack_running
 
 SCREENSHOTS = ROOT / ".artifacts" / "screenshots"
 PAGES_KEY = pytest.StashKey[list]()
@@ -26,9 +26,8 @@ PAGES_KEY = pytest.StashKey[list]()
 @pytest.fixture(scope="package")
 def stack() -> Iterator[RunningStack]:
     """`make run`'s processes (Azurite in memory, the emulator, the Functions adapter, the SWA CLI) on free ports."""
-    running = wait_ready(start_stack())
-    yield running
-    running.stop()
+    with stack_running() as running:
+        yield running
 
 
 @pytest.fixture(scope="package")

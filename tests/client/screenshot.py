@@ -16,7 +16,7 @@ from playwright.sync_api import Browser, expect, sync_playwright
 from local.browser import LAUNCH_ARGS, chromium_path
 from local.stack import ROOT
 from tests.client.users import ChatUser
-from tests.support import RunningStack, start_stack, wait_ready
+from tests.support import RunningStack, stack_running
 
 DESKTOP = (1280, 800)
 PHONE = (390, 844)
@@ -69,15 +69,11 @@ def scene(browser: Browser, stack: RunningStack, scheme: str, target: Path) -> N
 def main() -> None:
     target = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "docs"
     target.mkdir(parents=True, exist_ok=True)
-    stack = wait_ready(start_stack())
-    try:
-        with sync_playwright() as driver:
-            browser = driver.chromium.launch(executable_path=chromium_path(), args=LAUNCH_ARGS)
-            for scheme in ("light", "dark"):
-                scene(browser, stack, scheme, target)
-            browser.close()
-    finally:
-        stack.stop()
+    with stack_running() as stack, sync_playwright() as driver:
+        browser = driver.chromium.launch(executable_path=chromium_path(), args=LAUNCH_ARGS)
+        for scheme in ("light", "dark"):
+            scene(browser, stack, scheme, target)
+        browser.close()
     print(f"Saved the screenshots in {target}")
 
 

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import base64
-import json
 import uuid
 
 from playwright.sync_api import BrowserContext, Dialog, Locator, expect
 
-from tests.support import RunningStack
+from local.harness import swa_principal
+from local.stack import Addresses
 
 TIMEOUT_MS = 15_000
 expect.set_options(timeout=TIMEOUT_MS)
@@ -22,7 +21,7 @@ def unique(name: str) -> str:
 class ChatUser:
     """A browser context with one page on the app, plus the steps a test needs."""
 
-    def __init__(self, context: BrowserContext, stack: RunningStack) -> None:
+    def __init__(self, context: BrowserContext, stack: Addresses) -> None:
         self.context = context
         self.stack = stack
         self.page = context.new_page()
@@ -64,14 +63,7 @@ class ChatUser:
         self.page.goto("/.auth/login/github?post_login_redirect_uri=/index.html")
         self.page.fill("#userId", user_id)
         self.page.fill("#userDetails", name)
-        principal = {
-            "identityProvider": "github",
-            "userId": user_id,
-            "userDetails": name,
-            "userRoles": ["anonymous", "authenticated"],
-            "claims": [],
-        }
-        cookie = base64.b64encode(json.dumps(principal).encode()).decode()
+        cookie = swa_principal(user_id, name, roles=("anonymous", "authenticated"))
         self.context.add_cookies([{"name": "StaticWebAppsAuthCookie", "value": cookie, "url": self.stack.swa_url}])
         self.console_errors.clear()  # the emulator's form page fails to load its CDN scripts offline
         self.page.goto("/")

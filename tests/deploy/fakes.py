@@ -1,8 +1,9 @@
-"""Stand-ins for the Azure CLI, the SWA CLI and the tunnel tool, so the deploy targets run offline.
+"""Stand-ins for the Azure CLI, the SWA CLI, the tunnel tool and the checks, so the deploy targets run offline.
 
-Each is a small script on PATH (or named by SWA / AWPS_TUNNEL) that records its arguments, and the
-fake `az` answers from a JSON state file the test writes. They stand in for external programs only:
-the makefile and the deploy scripts under test run for real.
+Each is a small script on PATH (or named by SWA / AWPS_TUNNEL / VERIFY) that records its arguments and
+exits with FAKE_EXIT_<NAME> (0 by default), and the fake `az` answers from a JSON state file the test
+writes. They stand in for programs the deploy scripts call: the makefile and the scripts under test
+run for real (deploy/verify.py itself is tested against the local stack in test_verify.py).
 """
 
 from __future__ import annotations
@@ -88,6 +89,7 @@ if "--app-location" in args:
     )
 with open(os.environ["FAKE_LOG"], "a") as log:
     log.write(json.dumps(entry) + "\\n")
+sys.exit(int(os.environ.get("FAKE_EXIT_" + os.path.basename(sys.argv[0]).replace("-", "_").upper(), "0")))
 """
 
 OUTPUTS = {
@@ -95,6 +97,7 @@ OUTPUTS = {
     "resourceGroupName": "chatr-rg",
     "staticWebAppName": "chatr-swa",
     "functionAppName": "chatr-func-abc123",
+    "functionAppUrl": "https://chatr-func-abc123.azurewebsites.net",
     "pubsubEndpoint": "https://chatr-wps-abc123.webpubsub.azure.com",
     "pubsubHub": "chat",
 }
@@ -107,6 +110,7 @@ class Tools:
     bin: Path
     swa: Path
     tunnel: Path
+    verify: Path
     state_file: Path
     az_log: Path
     tool_log: Path
@@ -148,6 +152,7 @@ def install(folder: Path, *, with_az: bool = True) -> Tools:
         bin=bin_dir,
         swa=_script(folder / "fake-swa", FAKE_RECORDER),
         tunnel=_script(folder / "fake-awps-tunnel", FAKE_RECORDER),
+        verify=_script(folder / "fake-verify", FAKE_RECORDER),
         state_file=folder / "az-state.json",
         az_log=folder / "az.log",
         tool_log=folder / "tools.log",
@@ -187,6 +192,7 @@ def environment(tools: Tools, sandbox: Path, home: Path) -> dict[str, str]:
         "FAKE_LOG": str(tools.tool_log),
         "SWA": str(tools.swa),
         "AWPS_TUNNEL": f"{sys.executable} {tools.tunnel}",
+        "VERIFY": str(tools.verify),
         "DEPLOY_RETRY_SECONDS": "0",
     }
 

@@ -17,6 +17,8 @@ FUNCTION_APP_MODULE = DEPLOY / "modules" / "function-app.bicep"
 
 # Settings the Functions runtime reads itself, not our code.
 PLATFORM_PREFIXES = ("AzureWebJobsStorage__", "APPLICATIONINSIGHTS_", "FUNCTIONS_")
+# Read-only variables App Service injects into every app (the code reads them; no template may set them).
+PLATFORM_INJECTED = frozenset({"WEBSITE_SITE_NAME", "WEBSITE_AUTH_ENABLED"})
 # Key-based settings the code accepts instead of the identity-based ones the deployment sets.
 KEY_BASED_ALTERNATIVES = {
     "PUBSUB_CONNECTION_STRING": "PUBSUB_ENDPOINT",

@@ -14,6 +14,7 @@ from api.state import CHATS_TABLE, USERS_TABLE
 from tests.deploy.templates import (
     BICEP_FILES,
     DEPLOY,
+    bicep_app_settings,
     module_file,
     output_references,
     resource,
@@ -120,20 +121,60 @@ def test_the_storage_account_declares_the_tables_the_code_uses_and_allows_no_key
     assert resource(path, "account")["properties"]["allowSharedKeyAccess"] is False
 
 
-def test_web_pubsub_disables_keys_and_has_an_identity_to_call_the_event_handler_with() -> None:
+def test_web_pubsub_keeps_its_access_keys_to_sign_events_and_has_an_identity_for_the_dev_hub() -> None:
     pubsub = resource(MODULES / "pubsub.bicep", "pubsub")
-    assert pubsub["properties"]["disableLocalAuth"] is True
+    assert pubsub["properties"]["disableLocalAuth"] is False
     assert pubsub["identity"] == {"type": "SystemAssigned"}
 
 
-def test_the_hub_sends_user_events_and_connected_disconnected_with_a_managed_identity_token() -> None:
-    path = MODULES / "pubsub.bicep"
-    (handler,) = resource(path, "hub")["properties"]["eventHandlers"]
+def test_the_hub_sends_user_events_and_connected_disconnected_signed_with_the_keys_not_a_bearer_token() -> None:
+    (handler,) = resource(MODULES / "pubsub.bicep", "hub")["properties"]["eventHandlers"]
     assert handler["userEventPattern"] == "*"
     assert handler["systemEvents"] == ["connected", "disconnected"]
-    assert handler["auth"] == "eventHandlerAuth"
-    auth = template(path)["variables"]["eventHandlerAuth"]["value"]
+    assert "auth" not in handler, "the site replaces Authorization: a token would never reach the function"
+
+
+def test_the_dev_hub_reached_through_the_tunnel_also_sends_the_services_bearer_token() -> None:
+    path = MODULES / "pubsub.bicep"
+    (handler,) = resource(path, "devHub")["properties"]["eventHandlers"]
+    assert handler["urlTemplate"] == "tunnel:///api/eventHandler"
+    assert handler["auth"] == "devHubAuth"
+    auth = template(path)["variables"]["devHubAuth"]["value"]
     assert auth == {"type": "ManagedIdentity", "managedIdentity": {"resource": "webhookAudience"}}
+
+
+def _list_keys_of(value: dict, symbol: str) -> str | None:
+    """`<symbol>.listKeys().<property>` as pycep parses it: the property, or None for anything else."""
+    accessor = value.get("operator", {}) if isinstance(value, dict) else {}
+    operands = accessor.get("operands", {})
+    call = operands.get("operand_1", {}).get("operator", {}) if isinstance(operands.get("operand_1"), dict) else {}
+    if accessor.get("type") != "property_accessor" or call.get("type") != "function_accessor":
+        return None
+    if call["operands"] != {"operand_1": symbol, "func_name": "listKeys"}:
+        return None
+    return operands["operand_2"]
+
+
+def test_the_function_app_gets_both_access_keys_read_at_deploy_time_from_the_web_pubsub_it_is_given() -> None:
+    path = MODULES / "function-app.bicep"
+    settings = bicep_app_settings()
+    assert _list_keys_of(settings["WEBHOOK_PRIMARY_KEY"], "pubsub") == "primaryKey"
+    assert _list_keys_of(settings["WEBHOOK_SECONDARY_KEY"], "pubsub") == "secondaryKey"
+    pubsub = template(path)["resources"]["pubsub"]
+    assert pubsub["type"] == "Microsoft.SignalRService/webPubSub"
+    assert pubsub["existing"] is True
+    assert pubsub["config"]["name"] == "pubsubName"
+    assert ("pubsub", "name") in output_references(APP)
+    given = _modules(APP)["functionApp"]["config"]["params"]["pubsubName"]["operator"]["operands"]
+    assert given["operand_1"] == "pubsub"
+
+
+@pytest.mark.parametrize("path", BICEP_FILES, ids=lambda p: p.name)
+def test_no_output_and_no_parameter_carries_a_key(path: Path) -> None:
+    text = path.read_text(encoding="utf-8")
+    outputs = [line for line in text.splitlines() if line.startswith("output ")]
+    assert not [line for line in outputs if "listKeys" in line or "Key" in line.split("=")[0]]
+    assert not any("listKeys" in str(module["config"]["params"]) for module in _modules(path).values())
 
 
 def test_the_event_handler_is_the_static_web_apps_api_event_handler() -> None:
@@ -142,12 +183,17 @@ def test_the_event_handler_is_the_static_web_apps_api_event_handler() -> None:
     assert template(APP)["parameters"]["hubName"]["default"] == "chat"
 
 
-def test_the_app_trusts_the_audience_and_tenant_the_hub_uses() -> None:
+def test_the_app_trusts_the_audience_and_tenant_the_dev_hub_uses() -> None:
     params = _modules(APP)
     assert params["pubsub"]["config"]["params"]["webhookAudience"] == "webhookAudience"
     assert params["functionApp"]["config"]["params"]["webhookAudience"] == "webhookAudience"
     tenant = params["functionApp"]["config"]["params"]["webhookTenantId"]
     assert tenant["operator"]["operands"]["operand_2"] == "tenantId"
+
+
+def test_the_outputs_name_the_function_apps_own_address_for_make_verify_deploy() -> None:
+    for path in (MAIN, APP):
+        assert {"appUrl", "functionAppUrl", "pubsubEndpoint"} <= set(template(path)["outputs"])
 
 
 def test_the_function_app_identity_gets_the_roles_it_needs_and_no_keys() -> None:

@@ -83,10 +83,10 @@ def deployed(project: Project) -> Project:
 # ---- make -n and make help ---------------------------------------------------------------------
 
 
-def test_make_n_deploy_shows_infra_then_api_then_client(project: Project) -> None:
+def test_make_n_deploy_shows_infra_then_api_then_client_then_the_checks(project: Project) -> None:
     run = project.make("-n", "deploy")
     assert run.code == 0, run.stderr
-    steps = ["deploy/infra.sh", "deploy/package.py", "deploy/api.sh", "deploy/client.sh"]
+    steps = ["deploy/infra.sh", "deploy/package.py", "deploy/api.sh", "deploy/client.sh", "deploy/verify.sh"]
     positions = [run.stdout.find(step) for step in steps]
     assert all(p >= 0 for p in positions), run.stdout
     assert positions == sorted(positions), run.stdout
@@ -95,7 +95,7 @@ def test_make_n_deploy_shows_infra_then_api_then_client(project: Project) -> Non
 def test_make_help_lists_every_azure_target(project: Project) -> None:
     plain = re.sub(r"\x1b\[[0-9;]*m", "", project.make("help").stdout)
     listed = {line.split()[0] for line in plain.splitlines() if line.strip()}
-    assert {"package", "deploy", "deploy-infra", "deploy-api", "deploy-client", "tunnel"} <= listed
+    assert {"package", "deploy", "deploy-infra", "deploy-api", "deploy-client", "verify-deploy", "tunnel"} <= listed
 
 
 # ---- each step stops early, with a message, when a prerequisite is missing ----------------------
@@ -128,7 +128,7 @@ def test_deploying_into_a_missing_group_says_so(project: Project) -> None:
     assert project.make("deploy-infra", AZURE_SCOPE="group").failed_with("resource group 'chatr-rg' does not exist")
 
 
-@pytest.mark.parametrize("target", ["deploy-api", "deploy-client"])
+@pytest.mark.parametrize("target", ["deploy-api", "deploy-client", "verify-deploy"])
 def test_a_step_before_deploy_infra_says_to_run_it_first(project: Project, target: str) -> None:
     assert project.make(target).failed_with("run 'make deploy-infra' first")
 
@@ -214,16 +214,26 @@ def test_deploy_api_builds_the_package_and_zip_deploys_it_with_a_remote_build(de
         assert "function_app.py" in archive.namelist()
 
 
-def test_deploy_api_retries_while_new_role_assignments_propagate(deployed: Project) -> None:
-    deployed.tools.set_state(zip_failures=1)
-    run = deployed.make("deploy-api")
+def test_deploy_api_retries_with_growing_pauses_while_new_role_assignments_propagate(deployed: Project) -> None:
+    deployed.tools.set_state(zip_failures=7)
+    run = deployed.make("deploy-api", DEPLOY_RETRY_SECONDS="0")
     assert run.code == 0, run.stderr
-    assert len([c for c in deployed.tools.az_calls() if "config-zip" in c["argv"]]) == 2
+    assert len([c for c in deployed.tools.az_calls() if "config-zip" in c["argv"]]) == 8
+    assert "Upload refused (attempt 1 of 8, 0m0s waited of about 10m)" in run.stdout
 
 
-def test_deploy_api_gives_up_with_a_message_after_three_refusals(deployed: Project) -> None:
-    deployed.tools.set_state(zip_failures=3)
-    assert deployed.make("deploy-api").failed_with("failed 3 times")
+def test_deploy_api_waits_about_ten_minutes_in_all_before_giving_up(deployed: Project) -> None:
+    slept = deployed.root.parent / "slept"
+    fake_sleep = deployed.tools.bin / "sleep"  # found before the real one: the pauses are recorded, not waited
+    fake_sleep.write_text(f'#!/bin/sh\necho "$1" >> {slept}\n')
+    fake_sleep.chmod(0o755)
+    deployed.tools.set_state(zip_failures=8)
+    run = deployed.make("deploy-api", DEPLOY_RETRY_SECONDS="")  # the default pauses
+    assert run.failed_with("failed 8 times over about 10 minutes")
+    pauses = [int(line) for line in slept.read_text().split()]
+    assert pauses == [15, 30, 60, 120, 120, 120, 120]
+    assert sum(pauses) == 585
+    assert "attempt 7 of 8, 7m45s waited of about 10m" in run.stdout
 
 
 def test_deploy_client_uploads_the_client_and_its_config_with_a_token_kept_out_of_argv(deployed: Project) -> None:
@@ -263,7 +273,7 @@ def test_tunnel_to_an_instance_with_keys_hands_the_tool_its_connection_string(pr
     assert tunnel["connection_string"] == connection_string
 
 
-def test_make_deploy_runs_the_three_steps_in_order(project: Project) -> None:
+def test_make_deploy_runs_the_three_steps_in_order_then_checks_the_result(project: Project) -> None:
     run = project.make("deploy")
     assert run.code == 0, run.stderr
     calls = [" ".join(c["argv"][:4]) for c in project.tools.az_calls()]
@@ -271,4 +281,41 @@ def test_make_deploy_runs_the_three_steps_in_order(project: Project) -> None:
     api = next(i for i, c in enumerate(calls) if c.startswith("functionapp deployment source config-zip"))
     client = next(i for i, c in enumerate(calls) if c.startswith("staticwebapp secrets list"))
     assert infra < api < client
-    assert [c["argv"][0] for c in project.tools.tool_calls()] == ["deploy"]
+    assert [c["argv"][0] for c in project.tools.tool_calls()] == ["deploy", "--site"]
+
+
+def test_verify_deploy_checks_the_deployments_site_function_app_and_web_pubsub(deployed: Project) -> None:
+    run = deployed.make("verify-deploy")
+    assert run.code == 0, run.stderr
+    (verify,) = deployed.tools.tool_calls()
+    assert verify["argv"] == [
+        "--site",
+        fakes.OUTPUTS["appUrl"],
+        "--function-app",
+        fakes.OUTPUTS["functionAppUrl"],
+        "--pubsub-endpoint",
+        fakes.OUTPUTS["pubsubEndpoint"],
+    ]
+
+
+def test_verify_deploy_against_make_runs_stack_needs_no_azure(project: Project) -> None:
+    project.tools.set_state(logged_in=False)
+    run = project.make("verify-deploy", VERIFY_TARGET="local")
+    assert run.code == 0, run.stderr
+    assert [c["argv"] for c in project.tools.tool_calls()] == [["--local"]]
+
+
+def test_a_failed_check_fails_make_deploy(project: Project) -> None:
+    project.env["FAKE_EXIT_FAKE_VERIFY"] = "1"
+    run = project.make("deploy")
+    assert run.code != 0
+    assert [c["argv"][0] for c in project.tools.tool_calls()] == ["deploy", "--site"]
+
+
+def test_verify_deploy_without_the_projects_python_says_to_run_setup(deployed: Project) -> None:
+    run = deployed.make("verify-deploy", VERIFY="missing/.venv/bin/python deploy/verify.py")
+    assert run.failed_with("run 'make setup'")
+
+
+def test_verify_deploy_names_an_unknown_target(deployed: Project) -> None:
+    assert deployed.make("verify-deploy", VERIFY_TARGET="staging").failed_with("VERIFY_TARGET='staging'")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from tests.deploy.templates import (
     KEY_BASED_ALTERNATIVES,
+    PLATFORM_INJECTED,
     bicep_app_settings,
     code_settings,
     is_platform_setting,
@@ -22,6 +23,7 @@ def test_every_setting_the_code_reads_is_set_by_the_bicep() -> None:
         for name in code_settings()
         if name not in set_by_bicep and KEY_BASED_ALTERNATIVES.get(name) not in set_by_bicep
     }
+    unset -= PLATFORM_INJECTED
     assert not unset, f"read by the code but not set in deploy/modules/function-app.bicep: {sorted(unset)}"
 
 
@@ -31,7 +33,12 @@ def test_every_app_setting_the_bicep_sets_is_read_by_the_code_or_the_platform() 
     assert not unread, f"set in deploy/modules/function-app.bicep but read by no code in api/: {sorted(unread)}"
 
 
-def test_the_key_based_alternatives_are_not_set_because_keys_are_disabled() -> None:
+def test_what_app_service_injects_is_read_by_the_code_and_never_set_by_the_bicep() -> None:
+    assert code_settings() >= PLATFORM_INJECTED
+    assert not PLATFORM_INJECTED & set(bicep_app_settings())
+
+
+def test_the_connection_strings_are_not_set_because_the_app_calls_services_with_its_identity() -> None:
     assert not set(KEY_BASED_ALTERNATIVES) & set(bicep_app_settings())
 
 

@@ -6,14 +6,13 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.support import RunningStack, start_stack, wait_ready
+from tests.support import RunningStack, stack_running
 
 
 @pytest.fixture(scope="session")
 def backend() -> Iterator[RunningStack]:
-    stack = wait_ready(start_stack("--no-swa"))
-    yield stack
-    stack.stop()
+    with stack_running("--no-swa") as stack:
+        yield stack
 
 
 @pytest.fixture

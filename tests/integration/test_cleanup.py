@@ -12,7 +12,7 @@ from api.config import PubSubSettings, StorageSettings
 from api.pubsub import PubSub
 from api.state import State
 from tests.chat_client import ChatClient, create_chat, join
-from tests.support import RunningStack, eventually, start_stack, wait_ready
+from tests.support import RunningStack, eventually, stack_running
 
 NOW = timedelta(0)  # "unused since before now": the cutoff is the moment the cleanup runs
 
@@ -20,9 +20,8 @@ NOW = timedelta(0)  # "unused since before now": the cutoff is the moment the cl
 @pytest.fixture(scope="module")
 def own_backend() -> Iterator[RunningStack]:
     """A stack of its own: a cleanup sweeps the whole store, which must not touch other suites' users."""
-    stack = wait_ready(start_stack("--no-swa"))
-    yield stack
-    stack.stop()
+    with stack_running("--no-swa") as stack:
+        yield stack
 
 
 @pytest.fixture
@@ -32,7 +31,7 @@ def chat_backend(own_backend: RunningStack) -> RunningStack:
 
 @pytest.fixture
 async def clients(own_backend: RunningStack) -> AsyncIterator[tuple[State, PubSub]]:
-    state = State.from_settings(StorageSettings(own_backend.storage_connection_string, None))
+    state = await State.open(StorageSettings(own_backend.storage_connection_string, None))
     pubsub = PubSub.from_settings(PubSubSettings(own_backend.pubsub_connection_string, None, "chat"))
     yield state, pubsub
     await state.close()

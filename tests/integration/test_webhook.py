@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import json
 import uuid
+from dataclasses import replace
 
 import aiohttp
 import pytest
 
+from local.stack import PUBSUB_KEY
+from tests.chat_client import ChatClient
 from tests.cloud_events import event_headers, post_event, signature
+from tests.reliability.parts import Parts
 from tests.support import RunningStack
 
 
@@ -76,3 +80,26 @@ async def test_handshake_refuses_another_origin(backend: RunningStack) -> None:
 
 async def test_handshake_without_an_origin_is_a_bad_request(backend: RunningStack) -> None:
     assert (await handshake(backend, {})).status == 400
+
+
+ROTATED = "RegeneratedPrimaryKey0123456789abcdefghijklm"  # 44 characters, like a real access key
+OLD_PRIMARY = "OldPrimaryKeyTheAppStillHolds0123456789abcd"
+
+
+async def test_the_service_signs_with_both_keys_so_a_regenerated_primary_drops_no_event(tmp_path) -> None:
+    """The primary key was regenerated and the app not redeployed yet: it still holds the old pair."""
+    parts = Parts.plan(tmp_path, emulator_args=("--key", ROTATED, "--secondary-key", PUBSUB_KEY))
+    functions = parts.processes["functions"]
+    old_pair = {"WEBHOOK_PRIMARY_KEY": OLD_PRIMARY, "WEBHOOK_SECONDARY_KEY": PUBSUB_KEY}
+    functions.part = replace(functions.part, env={**functions.part.env, **old_pair})
+    parts.start()
+    ada = ChatClient(parts.functions_url, "Ada")
+    try:
+        await ada.connect()  # waits for its own userOnline: userConnected was accepted and acted on
+        chat_id = str(uuid.uuid4())
+        await ada.event("createChat", {"name": "After rotation", "id": chat_id})
+        await ada.wait_for(lambda m: ada._is_chat_event(m, "chatCreated") and chat_id in m["data"]["data"])
+    finally:
+        await ada.close()
+        parts.stop()
+    assert "Refused" not in functions.log()

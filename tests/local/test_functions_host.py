@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-import subprocess
+import os
+import signal
 import sys
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import aiohttp
@@ -12,38 +14,27 @@ import pytest
 
 from local.functions_host.loader import route_prefix
 from local.functions_host.routes import RouteTemplate
-from tests.support import free_port, wait_until
+from local.stack import Part, free_port
+from tests.support import PartProcess
 
 SAMPLE = Path(__file__).parent / "sample_app" / "function_app.py"
 
 
+def sample_part(port: int) -> Part:
+    """The adapter serving the sample app (its own host.json prefix `v1`)."""
+    argv = (sys.executable, "-m", "local.functions_host", "--script", str(SAMPLE), "--port", str(port))
+    return Part("functions", argv, port, ready_url=f"http://127.0.0.1:{port}/admin/host/status")
+
+
 @pytest.fixture(scope="module")
-def host() -> Iterator[str]:
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "local.functions_host", "--script", str(SAMPLE), "--port", str(port)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-
-    def up() -> bool:
-        import urllib.request
-
-        try:
-            with urllib.request.urlopen(f"{base}/admin/host/status", timeout=1):
-                return True
-        except OSError:
-            return process.poll() is not None
-
+def host(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The sample app served on a free port."""
+    part = sample_part(free_port())
+    process = PartProcess(part, tmp_path_factory.mktemp("host") / "functions.log", os.environ).start(timeout=30)
     try:
-        wait_until(up, timeout=30)
-        assert process.poll() is None, process.stdout.read()
-        yield base
+        yield f"http://127.0.0.1:{part.port}"
     finally:
-        process.terminate()
-        process.wait(timeout=10)
+        process.stop()
 
 
 async def request(method: str, url: str, **kwargs) -> tuple[int, dict[str, str], str]:
@@ -132,3 +123,10 @@ def test_optional_and_catch_all_parameters() -> None:
     assert optional.match("/api/files/a.txt") == {"name": "a.txt"}
     catch_all = RouteTemplate.compile("api", "static/{*path}")
     assert catch_all.match("/api/static/a/b/c") == {"path": "a/b/c"}
+
+
+def test_awaits_the_apps_on_stop_when_it_stops(tmp_path: Path) -> None:
+    part = replace(sample_part(free_port()), stop_signal=signal.SIGINT)  # Ctrl-C
+    process = PartProcess(part, tmp_path / "functions.log", os.environ).start(timeout=30)
+    process.stop(timeout=30)
+    assert "sample app: on_stop awaited" in process.log()

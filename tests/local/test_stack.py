@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import http.server
 import json
 import socket
+import threading
 import urllib.request
+from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import psutil
+import pytest
 
-from local.stack import Ports, plan, port_is_free
+from local.stack import Part, Ports, offline, plan, port_is_free
 from tests.support import start_stack, wait_ready, wait_until
 
 
@@ -30,7 +35,7 @@ def test_stack_serves_the_api_through_the_swa_cli_and_stops_every_process() -> N
     assert code == 0, stack.output()
     _gone, alive = psutil.wait_procs(children, timeout=10)
     assert alive == []
-    assert all(port_is_free(p) for p in stack.ports.values())
+    assert all(port_is_free(p) for p in stack.ports.all())
 
 
 def test_busy_port_is_reported_with_the_setting_that_moves_it() -> None:
@@ -38,7 +43,7 @@ def test_busy_port_is_reported_with_the_setting_that_moves_it() -> None:
         blocker.bind(("127.0.0.1", 0))
         blocker.listen()
         busy = blocker.getsockname()[1]
-        stack = start_stack(SWA_PORT=busy)
+        stack = start_stack(ports=replace(Ports.free(), swa=busy))
         code = stack.process.wait(timeout=60)
     assert code == 1
     output = wait_until(lambda: stack.output() if "SWA_PORT" in stack.output() else "", 10)
@@ -101,7 +106,7 @@ def test_a_web_pubsub_connection_string_of_your_own_leaves_the_emulator_out() ->
 def test_azurite_keeps_its_data_in_the_data_folder_unless_told_to_stay_in_memory() -> None:
     on_disk, _ = plan(PORTS, in_memory=False, data_dir=Path("/tmp/chatr"), env={})
     in_memory, _ = plan(PORTS, in_memory=True, data_dir=Path("/tmp/chatr"), env={})
-    assert on_disk[0].argv[-2:] == ["--location", "/tmp/chatr/azurite"]
+    assert on_disk[0].argv[-2:] == ("--location", "/tmp/chatr/azurite")
     assert in_memory[0].argv[-1] == "--inMemoryPersistence"
 
 
@@ -110,3 +115,70 @@ def test_the_hub_setting_reaches_both_the_emulator_and_the_backend() -> None:
     emulator = next(p for p in parts if p.name == "webpubsub")
     assert emulator.argv[emulator.argv.index("--hub") + 1] == "other"
     assert backend["PUBSUB_HUB"] == "other"
+
+
+def test_the_site_and_the_adapter_are_linked_by_one_fresh_token_only_when_the_site_runs() -> None:
+    parts, backend = plan(PORTS, in_memory=False, data_dir=Path("/tmp/chatr"), env={})
+    site = next(p for p in parts if p.name == "swa")
+    assert site.argv[1:3] == ("-m", "local.site")
+    assert site.env["CHATR_SITE_TOKEN"] == backend["CHATR_SITE_TOKEN"]
+    again, _ = plan(PORTS, in_memory=False, data_dir=Path("/tmp/chatr"), env={})
+    assert next(p for p in again if p.name == "swa").env["CHATR_SITE_TOKEN"] != site.env["CHATR_SITE_TOKEN"]
+    _, alone = plan(PORTS, in_memory=False, data_dir=Path("/tmp/chatr"), env={}, swa=False)
+    assert "CHATR_SITE_TOKEN" not in alone
+
+
+def test_ports_and_their_settings_say_the_same_thing() -> None:
+    ports = Ports.free()
+    assert Ports.from_env(ports.settings()) == ports
+    assert len(set(ports.all())) == 4 and all(port_is_free(p) for p in ports.all())
+
+
+def test_offline_leaves_out_every_setting_that_points_the_backend_at_real_services() -> None:
+    env = {"PATH": "/bin", "PUBSUB_ENDPOINT": "x", "STORAGE_ACCOUNT_NAME": "y", "WEBHOOK_AUTH": "z", "SWA_PORT": "1"}
+    assert offline(env) == {"PATH": "/bin", "SWA_PORT": "1"}
+
+
+@pytest.fixture
+def answering() -> Iterator[int]:
+    """The port of an HTTP server that answers every GET with the status in its path: `/302`, `/503`."""
+
+    class Answer(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(int(self.path.strip("/")))
+            self.send_header("Location", "/login.html")
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Answer)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield server.server_address[1]
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.mark.parametrize(("status", "ready"), [(200, True), (302, True), (401, True), (500, False), (503, False)])
+def test_a_part_is_ready_once_its_url_gives_any_answer_but_a_server_error(
+    answering: int, status: int, ready: bool
+) -> None:
+    part = Part("probe", ("true",), answering, ready_url=f"http://127.0.0.1:{answering}/{status}")
+    assert part.answers() is ready
+
+
+def test_a_part_without_a_url_is_ready_once_it_accepts_connections() -> None:
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        port = listener.getsockname()[1]
+        part = Part("probe", ("true",), port)
+        assert not part.answers()
+        listener.listen()
+        assert part.answers()
+
+
+def test_every_part_of_the_plan_is_ready_at_a_url_on_its_own_port() -> None:
+    parts, _ = plan(PORTS, in_memory=True, data_dir=Path("/tmp/chatr"), env={})
+    for part in parts:
+        assert part.setting == Ports.SETTINGS[{"webpubsub": "pubsub"}.get(part.name, part.name)]
+        assert part.ready_url is None or f":{part.port}/" in part.ready_url

@@ -22,12 +22,14 @@ from pathlib import Path
 import pytest
 
 from bench.report import tree_rss_mb
+from local.harness import gather_bounded
 from tests.chat_client import ChatClient, create_chat
 from tests.reliability.helpers import SOAK, acknowledged
 from tests.reliability.parts import Parts
 
 CLIENTS = 100
 CHATS = 10
+LIMIT = 10  # requests in flight at once while the rooms fill and settle
 SECONDS = float(os.environ.get("CHATR_SOAK_SECONDS", "180")) if SOAK else 6.0
 WARMUP_SECONDS = float(os.environ.get("CHATR_SOAK_WARMUP", "45")) if SOAK else 3.0
 MEMORY_GROWTH_LIMIT_MB = 40.0  # generous: flat means no growth with the number of messages or visitors
@@ -54,16 +56,6 @@ class Traffic:
     errors: list[str] = field(default_factory=list)
 
 
-async def _limited(coroutines, limit: int = 10) -> list:
-    gate = asyncio.Semaphore(limit)
-
-    async def run(coroutine):
-        async with gate:
-            return await coroutine
-
-    return list(await asyncio.gather(*(run(c) for c in coroutines)))
-
-
 async def _join(client: ChatClient, chat_id: str) -> None:
     _, errors = await acknowledged(client, {"type": "event", "event": "joinChat", "dataType": "text", "data": chat_id})
     assert not errors, errors
@@ -75,13 +67,13 @@ async def _populate(parts: Parts, made: list[ChatClient]) -> list[Room]:
         made.append(client)
         return client
 
-    people = await _limited([person(i).connect() for i in range(CLIENTS)])
+    people = await gather_bounded([person(i).connect() for i in range(CLIENTS)], LIMIT)
     rooms = []
     for index in range(CHATS):
         members = people[index::CHATS]
         chat_id = await create_chat(members[0], f"Room {index}")
         rooms.append(Room(chat_id, members))
-    await _limited([_join(c, r.chat_id) for r in rooms for c in r.members])
+    await gather_bounded([_join(c, r.chat_id) for r in rooms for c in r.members], LIMIT)
     return rooms
 
 
@@ -131,8 +123,9 @@ async def _settled(parts: Parts, people: list[ChatClient]) -> None:
 
     marker = {"settled": time.monotonic()}
     async with WebPubSubServiceClient.from_connection_string(parts.pubsub_connection_string, hub="chat") as service:
-        await _limited(
-            [service.send_to_connection(c.connection_id, marker, content_type="application/json") for c in people]
+        await gather_bounded(
+            [service.send_to_connection(c.connection_id, marker, content_type="application/json") for c in people],
+            LIMIT,
         )
     await asyncio.gather(*(c.wait_for(lambda m: m.get("data") == marker, timeout=120) for c in people))
 

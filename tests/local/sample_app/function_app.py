@@ -45,3 +45,7 @@ def item(req: func.HttpRequest) -> func.HttpResponse:
 @app.route(methods=["GET"])
 def setting(req: func.HttpRequest) -> func.HttpResponse:
     return func.HttpResponse(os.environ.get("SAMPLE_SETTING", "unset"))
+
+
+async def on_stop() -> None:
+    print("sample app: on_stop awaited", flush=True)

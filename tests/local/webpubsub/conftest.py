@@ -14,12 +14,14 @@ import aiohttp
 import pytest
 from aiohttp import web
 
+from local.stack import free_port
 from local.webpubsub import Settings, create_app
 from local.webpubsub.config import EventHandler, HubSettings
+from local.webpubsub.connections import Connection
 from local.webpubsub.server import SERVICE
 from local.webpubsub.service import Service
 from local.webpubsub.tokens import issue_client_token
-from tests.support import eventually, free_port
+from tests.support import eventually
 
 KEY = "TestEmulatorAccessKey-0123456789abcdefghijkl"
 JSON = "json.webpubsub.azure.v1"
@@ -44,6 +46,12 @@ class Emulator:
     @property
     def service(self) -> Service:
         return self.runner.app[SERVICE]
+
+    def connection(self, connection_id: str | None, hub: str = "chat") -> Connection:
+        """A connection the emulator holds (the test fails if it does not)."""
+        found = self.service.hub(hub).get(connection_id or "")
+        assert found is not None, f"no connection {connection_id} in hub {hub}"
+        return found
 
     def token(self, hub: str = "chat", **claims: Any) -> str:
         """A client token as the service SDK makes one (user_id, roles, groups)."""
@@ -231,7 +239,7 @@ async def upstream() -> AsyncIterator[Upstream]:
         key = "validate" if request.method in ("OPTIONS", "GET") else record.event
         if key in recorder.replies:
             answer = recorder.replies[key](record)
-            return await answer if asyncio.iscoroutine(answer) else answer
+            return answer if isinstance(answer, web.StreamResponse) else await answer
         if key == "validate":
             return web.Response(headers={"WebHook-Allowed-Origin": "*"})
         return web.Response(status=204)
@@ -256,7 +264,7 @@ class Proxy:
         self.target_port = target_port
         self.hold = False
         self.accepted = 0
-        self._transports: list[asyncio.Transport] = []
+        self._transports: list[asyncio.WriteTransport] = []
         self._server: asyncio.Server | None = None
 
     def url(self, emulator_url: str) -> str:

@@ -75,7 +75,7 @@ async def test_role_claim_may_be_a_single_string_as_dotnet_writes_it(emulator: E
     token = jwt.encode(claims, emulator.settings.access_keys[0], algorithm="HS256")
     client = await connect(f"{emulator.endpoint}/client/hubs/chat?access_token={token}")
     conn_id = client.connected["connectionId"]
-    assert emulator.service.hub("chat").get(conn_id).groups == {"solo"}
+    assert emulator.connection(conn_id).groups == {"solo"}
     await client.send({"type": "joinGroup", "group": "other", "ackId": 1})
     assert (await client.ack(1))["success"] is True
 
@@ -141,7 +141,7 @@ async def test_forbidden_ack_id_may_be_retried_once_allowed(emulator: Emulator, 
     conn_id = client.connected["connectionId"]
     await client.send({"type": "joinGroup", "group": "g", "ackId": 1})
     assert (await client.ack(1))["error"]["name"] == "Forbidden"
-    emulator.service.hub("chat").get(conn_id).permissions.grant("joinLeaveGroup", "g")
+    emulator.connection(conn_id).permissions.grant("joinLeaveGroup", "g")
     await client.send({"type": "joinGroup", "group": "g", "ackId": 1})
     assert (await client.ack(1))["success"] is True
 

@@ -32,6 +32,7 @@ async def stall() -> AsyncIterator[Callable[[Emulator], Awaitable[str]]]:
             "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n".encode()
         )
         assert (await reader.readuntil(b"\r\n\r\n")).startswith(b"HTTP/1.1 101")
+        assert isinstance(writer.transport, asyncio.Transport)
         writer.transport.pause_reading()
 
         async def registered() -> set[str]:

@@ -13,11 +13,11 @@ import aiohttp
 import pytest
 from azure.messaging.webpubsubservice import WebPubSubServiceClient
 
-from local.stack import PUBSUB_KEY, ROOT
+from local.stack import PUBSUB_KEY, ROOT, free_port
 from local.webpubsub.__main__ import parse_settings
-from local.webpubsub.config import DEFAULT_KEY
+from local.webpubsub.config import DEFAULT_KEY, HubSettings
 from tests.local.webpubsub.conftest import Upstream
-from tests.support import eventually, free_port
+from tests.support import eventually
 
 
 async def _start(*args: str) -> asyncio.subprocess.Process:
@@ -32,6 +32,16 @@ async def _start(*args: str) -> asyncio.subprocess.Process:
     )
 
 
+def _pipe(stream: asyncio.StreamReader | None) -> asyncio.StreamReader:
+    assert stream is not None, "the emulator was started with its output piped"
+    return stream
+
+
+def _template(hub: HubSettings, event: str, *, system: bool) -> str | None:
+    handler = hub.handler_for(event, system=system)
+    return handler.url_template if handler else None
+
+
 async def test_stack_command_line_serves_health_prints_the_connection_string_and_stops_cleanly(
     upstream: Upstream,
 ) -> None:
@@ -41,7 +51,7 @@ async def test_stack_command_line_serves_health_prints_the_connection_string_and
         "--user-events", "*", "--system-events", "connected,disconnected",
     )  # fmt: skip
     try:
-        line = (await asyncio.wait_for(process.stdout.readline(), 30)).decode().strip()
+        line = (await asyncio.wait_for(_pipe(process.stdout).readline(), 30)).decode().strip()
         assert line == f"Endpoint=http://127.0.0.1:{port};AccessKey={PUBSUB_KEY};Version=1.0;"
         sdk = WebPubSubServiceClient.from_connection_string(line, hub="chat")
         url = (await asyncio.to_thread(sdk.get_client_access_token, user_id="ada"))["url"]
@@ -59,7 +69,7 @@ async def test_stack_command_line_serves_health_prints_the_connection_string_and
             process.kill()
             await process.wait()
     assert len(upstream.events("disconnected")) == 1
-    log = (await process.stderr.read()).decode()
+    log = (await _pipe(process.stderr).read()).decode()
     assert "connection opened: hub=chat user=ada" in log and "connection closed: hub=chat user=ada" in log
     assert PUBSUB_KEY not in log and url.split("access_token=")[1] not in log
 
@@ -70,7 +80,7 @@ async def test_busy_port_is_reported_with_exit_code_1() -> None:
     try:
         process = await _start("--port", str(port))
         assert await asyncio.wait_for(process.wait(), 30) == 1
-        assert f"Cannot listen on 127.0.0.1:{port}" in (await process.stderr.read()).decode()
+        assert f"Cannot listen on 127.0.0.1:{port}" in (await _pipe(process.stderr).read()).decode()
     finally:
         server.close()
 
@@ -116,10 +126,10 @@ def test_config_file_gives_several_hubs_with_ordered_handlers(tmp_path: Path) ->
     )
     settings = parse_settings(["--config", str(config)])
     chat = settings.hub("chat")
-    assert chat.handler_for("special", system=False).url_template == "http://first/{event}"
-    assert chat.handler_for("other", system=False).url_template == "http://second"
-    assert chat.handler_for("connected", system=True).url_template == "http://second"
-    assert chat.handler_for("disconnected", system=True) is None
+    assert _template(chat, "special", system=False) == "http://first/{event}"
+    assert _template(chat, "other", system=False) == "http://second"
+    assert _template(chat, "connected", system=True) == "http://second"
+    assert _template(chat, "disconnected", system=True) is None
     assert settings.hub("lobby").allow_anonymous is True
 
 
@@ -149,7 +159,7 @@ async def test_sigint_stops_it_with_exit_code_0() -> None:
     port = free_port()
     process = await _start("--port", str(port))
     try:
-        await asyncio.wait_for(process.stdout.readline(), 30)
+        await asyncio.wait_for(_pipe(process.stdout).readline(), 30)
 
         async def healthy() -> bool:
             async with aiohttp.ClientSession() as session, session.get(f"http://127.0.0.1:{port}/api/health") as r:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 
 import pytest
@@ -62,15 +63,16 @@ async def test_invalid_message_without_ack_id_closes_only_that_connection(
         {"type": "event", "event": "has space", "data": 1},
     ],
 )
-async def test_invalid_request_with_ack_id_gets_a_bad_request_ack(emulator: Emulator, connect, request_: dict) -> None:
+async def test_invalid_request_with_ack_id_closes_the_connection_too(
+    emulator: Emulator, connect, request_: dict
+) -> None:
+    """The ack error names the service documents (Forbidden, InternalServerError, Duplicate) have none for it."""
     client = await connect(emulator.client_url(roles=[SEND, "webpubsub.joinLeaveGroup"]))
     await client.send({**request_, "ackId": 3})
-    ack = await client.ack(3)
-    assert ack["success"] is False
-    assert ack["error"]["name"] == "BadRequest"
-    assert ack["error"]["message"]
-    await client.send({"type": "ping"})
-    assert await client.receive() == {"type": "pong"}
+    closed_with, messages = await client.closed()
+    assert closed_with == 1007
+    assert [m["type"] for m in messages] == ["system"]  # no ack, only the reason
+    assert messages[0]["event"] == "disconnected" and messages[0]["message"]
 
 
 async def test_binary_frame_on_a_json_subprotocol_is_closed_with_1003(emulator: Emulator, connect) -> None:
@@ -109,3 +111,19 @@ async def test_sequence_ack_on_the_plain_json_subprotocol_is_ignored(emulator: E
     await client.send({"type": "sequenceAck", "sequenceId": 99})
     await client.send({"type": "ping"})
     assert await client.receive() == {"type": "pong"}
+
+
+async def test_a_frame_that_breaks_the_websocket_protocol_is_closed_with_1002(emulator: Emulator) -> None:
+    reader, writer = await asyncio.open_connection(emulator.settings.host, emulator.settings.port)
+    try:
+        path = emulator.client_url().split(str(emulator.settings.port), 1)[1]
+        writer.write(
+            f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+            "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n".encode()
+        )
+        assert (await reader.readuntil(b"\r\n\r\n")).startswith(b"HTTP/1.1 101")
+        writer.write(b"\xc1\x80\x00\x00\x00\x00")  # a text frame with a reserved bit set (no extension uses it)
+        head = await asyncio.wait_for(reader.readexactly(4), 5)
+        assert head[0] == 0x88 and int.from_bytes(head[2:4], "big") == 1002  # a close frame, code 1002
+    finally:
+        writer.close()

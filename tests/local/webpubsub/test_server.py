@@ -117,3 +117,13 @@ async def test_an_internal_error_costs_only_that_connection(emulator: Emulator, 
     assert code == 1011
     await bystander.send({"type": "ping"})
     assert (await bystander.receive())["type"] == "pong"
+
+
+@pytest.mark.parametrize("code", [1000, 1001, 4000])
+@pytest.mark.parametrize("protocol", [JSON, None])
+async def test_a_client_that_closes_gets_its_own_close_code_back(
+    emulator: Emulator, connect, code: int, protocol: str | None
+) -> None:
+    client = await connect(emulator.client_url(), protocol=protocol)
+    await client.ws.close(code=code)
+    assert client.ws.close_code == code  # what the emulator's answering close frame said (RFC 6455 5.5.1)

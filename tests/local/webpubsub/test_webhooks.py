@@ -47,8 +47,47 @@ async def test_handler_that_does_not_allow_the_origin_gets_no_events(
     client = await connect(emulator.client_url())
     await client.send({"type": "event", "event": "hello", "dataType": "text", "data": "x", "ackId": 1})
     ack = await client.ack(1)
-    assert ack["error"]["name"] == "InvocationFailed"
+    assert ack["error"]["name"] == "InternalServerError"
     assert upstream.events() == []
+
+
+async def test_a_handshake_that_timed_out_is_tried_again_with_the_next_event(
+    start_emulator, upstream: Upstream, connect
+) -> None:
+    release = asyncio.Event()
+    handshakes = 0
+
+    async def slow_only_the_first_time(record: Recorded) -> web.Response:
+        nonlocal handshakes
+        handshakes += 1
+        if handshakes == 1:
+            await release.wait()
+        return web.Response(headers={"WebHook-Allowed-Origin": "*"})
+
+    upstream.replies["validate"] = slow_only_the_first_time
+    emulator = await start_emulator(hubs=upstream.hubs(system=""), event_handler_timeout=0.3)
+    client = await connect(emulator.client_url())
+    await client.send({"type": "event", "event": "hello", "dataType": "text", "data": "1", "ackId": 1})
+    assert (await client.ack(1))["success"] is False
+    release.set()
+    await client.send({"type": "event", "event": "hello", "dataType": "text", "data": "2", "ackId": 2})
+    assert (await client.ack(2))["success"] is True
+    assert [r.method for r in upstream.requests] == ["OPTIONS", "OPTIONS", "POST"]
+    assert upstream.events("hello")[0].body == b"2"
+
+
+async def test_a_refused_handshake_is_tried_again_with_the_next_event(
+    start_emulator, upstream: Upstream, connect
+) -> None:
+    refusals = iter([web.Response(status=403)])
+    upstream.replies["validate"] = lambda r: next(refusals, web.Response(headers={"WebHook-Allowed-Origin": "*"}))
+    emulator = await start_emulator(hubs=upstream.hubs(system=""))
+    client = await connect(emulator.client_url())
+    await client.send({"type": "event", "event": "hello", "dataType": "text", "data": "1", "ackId": 1})
+    assert (await client.ack(1))["success"] is False
+    await client.send({"type": "event", "event": "hello", "dataType": "text", "data": "2", "ackId": 2})
+    assert (await client.ack(2))["success"] is True
+    assert [r.method for r in upstream.requests] == ["OPTIONS", "OPTIONS", "POST"]
 
 
 async def test_connected_event_carries_every_cloudevents_header_and_a_verifiable_signature(
@@ -258,7 +297,7 @@ async def test_failed_user_event_with_ack_id_is_an_error_ack(start_emulator, ups
     await client.send({"type": "event", "event": "bad", "dataType": "text", "data": "", "ackId": 1})
     ack = await client.ack(1)
     assert ack["success"] is False
-    assert ack["error"]["name"] == "InvocationFailed"
+    assert ack["error"]["name"] == "InternalServerError"
     assert ack["error"]["message"]
     await client.send({"type": "ping"})
     assert await client.receive() == {"type": "pong"}
@@ -288,7 +327,7 @@ async def test_slow_user_event_handler_times_out(start_emulator, upstream: Upstr
     emulator = await start_emulator(hubs=upstream.hubs(), event_handler_timeout=0.3)
     client = await connect(emulator.client_url())
     await client.send({"type": "event", "event": "slow", "dataType": "text", "data": "", "ackId": 1})
-    assert (await client.ack(1))["error"]["name"] == "Timeout"
+    assert (await client.ack(1))["error"]["name"] == "InternalServerError"
     release.set()
 
 
@@ -296,7 +335,7 @@ async def test_user_event_without_a_matching_handler_fails(start_emulator, upstr
     emulator = await start_emulator(hubs=upstream.hubs(user_events="onlythis"))
     client = await connect(emulator.client_url())
     await client.send({"type": "event", "event": "other", "dataType": "text", "data": "", "ackId": 1})
-    assert (await client.ack(1))["error"]["name"] == "InvocationFailed"
+    assert (await client.ack(1))["error"]["name"] == "InternalServerError"
     assert upstream.events("other") == []
 
 

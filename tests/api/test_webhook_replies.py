@@ -1,0 +1,87 @@
+"""What the event handler answers once an event is authenticated, in-process over the in-memory fakes.
+
+A user event is never answered with an error status (Web PubSub would drop the connection): bad input
+and outages get a 200 whose body tells the user. A system event that hit an outage gets a 503.
+"""
+
+from __future__ import annotations
+
+import json
+
+import azure.functions as func
+import pytest
+
+from api import webhook
+from api.state import State
+from local.stack import free_port, pubsub_connection_string
+from tests.api.core import Core
+from tests.cloud_events import event_headers
+
+CHAT = "0b6f4c1e-6a53-4c3e-9d2e-3f1a2b4c5d6e"
+
+
+@pytest.fixture
+def core(monkeypatch: pytest.MonkeyPatch) -> Core:
+    """The handler's clients are the fakes; events are signed with the key of its connection string."""
+    core = Core()
+
+    async def state() -> State:
+        return core.state
+
+    monkeypatch.setenv("PUBSUB_CONNECTION_STRING", pubsub_connection_string(free_port()))
+    monkeypatch.delenv("WEBHOOK_AUDIENCE", raising=False)
+    monkeypatch.setattr(webhook, "state", state)
+    monkeypatch.setattr(webhook, "pubsub", lambda: core.pubsub)
+    return core
+
+
+def request(
+    event: str, user_id: str, connection_id: str, body: object = None, *, system: bool = False
+) -> func.HttpRequest:
+    """A signed event whose body is `body` as JSON (bytes are sent as they are)."""
+    headers = {**event_headers(event, user_id, connection_id), "Content-Type": "application/json"}
+    if system:
+        headers["ce-type"] = f"azure.webpubsub.sys.{event}"
+    raw = body if isinstance(body, bytes) else b"" if body is None else json.dumps(body).encode()
+    return func.HttpRequest("POST", "http://localhost/api/eventHandler", headers=headers, body=raw)
+
+
+def error_reply(response: func.HttpResponse) -> dict[str, object]:
+    assert response.status_code == 200
+    body = json.loads(response.get_body())
+    assert body["chatEvent"] == "error"
+    return dict(body["data"])
+
+
+async def test_an_event_that_succeeds_is_answered_with_no_content(core: Core) -> None:
+    connection = await core.online("ada")
+    response = await webhook.handle(request("createChat", "ada", connection, {"id": CHAT, "name": "Lobby"}))
+    assert response.status_code == 204
+    assert await core.state.get_chat(CHAT) is not None
+
+
+async def test_bad_input_is_answered_with_a_reply_naming_the_event_and_the_chat(core: Core) -> None:
+    connection = await core.online("ada")
+    response = await webhook.handle(request("leaveChat", "ada", connection, {"chatId": CHAT}))
+    assert error_reply(response) == {"event": "leaveChat", "message": "You are not in that chat", "chatId": CHAT}
+
+
+async def test_json_that_does_not_parse_is_answered_with_a_reply(core: Core) -> None:
+    connection = await core.online("ada")
+    response = await webhook.handle(request("createChat", "ada", connection, b'{"id": '))
+    assert "not valid JSON" in str(error_reply(response)["message"])
+    assert core.state.chats == {}
+
+
+async def test_a_user_event_during_a_storage_outage_is_answered_with_a_reply_to_try_again(core: Core) -> None:
+    connection = await core.online("ada")
+    core.state.unavailable = True
+    response = await webhook.handle(request("createChat", "ada", connection, {"id": CHAT, "name": "Lobby"}))
+    assert "try again" in str(error_reply(response)["message"])
+
+
+async def test_a_system_event_during_a_web_pubsub_outage_is_answered_503_so_it_is_retried(core: Core) -> None:
+    await core.sign_in("ada")
+    core.pubsub.unavailable = True
+    response = await webhook.handle(request("connected", "ada", "c1", system=True))
+    assert response.status_code == 503
