@@ -40,6 +40,7 @@ export class Session {
       ready: false,
       fatalError: "",
       connection: { state: "connecting", attempt: 0, retryInSeconds: 0, reason: "" },
+      confirmed: false, // the server announced this connection (userOnline): it is back in its chats' groups
       screen: "list", // on a phone: the chat list or the open chat
     });
     this.store = createMessageStore({
@@ -91,8 +92,13 @@ export class Session {
     this.socket.start();
   }
 
+  /**
+   * Sending works: the socket is open and the server has confirmed it. The server restores a new
+   * connection's chat groups before it announces the user, so a message sent earlier could reach
+   * nobody (or be refused); until then the app says it is reconnecting.
+   */
   get online() {
-    return this.status.connection.state === "open";
+    return this.status.connection.state === "open" && this.status.confirmed;
   }
 
   /** The open chat is in front of the user: the page is visible and, on a phone, the chat's screen is showing. */
@@ -133,6 +139,7 @@ export class Session {
 
   /** Announce ourselves, then load the lists (after the socket opened, so no update is missed). */
   async onSocketOpen() {
+    this.status.confirmed = false;
     this.announce();
     await this.refreshLists();
   }
@@ -234,6 +241,7 @@ export class Session {
       },
       toast: quiet ? () => {} : toastMessage,
       announce: () => this.announce(),
+      confirmed: () => (this.status.confirmed = true),
       createdHere: (chatId) => this.pendingCreates.delete(chatId),
       join: (chat) => this.join(chat),
       closed: (chatId) => this.forgetChat(chatId),

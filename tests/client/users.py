@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 
-from playwright.sync_api import BrowserContext, Dialog, Locator, expect
+from playwright.sync_api import BrowserContext, Dialog, Locator, Page, expect
 
 from local.harness import swa_principal
 from local.stack import Addresses
@@ -168,6 +169,16 @@ class ChatUser:
         """The owner's delete button, then Delete in the dialog that asks first."""
         self.delete_button(chat_name).click()
         self.page.get_by_role("dialog", name=f"Delete “{chat_name}”?").get_by_role("button", name="Delete chat").click()
+
+
+def wait_in_page(page: Page, check: Callable[[], object], timeout_ms: float = TIMEOUT_MS) -> None:
+    """Wait until `check()` (test-side state that Playwright's callbacks update) is true, letting those callbacks run."""
+    waited = 0.0
+    while not check():
+        if waited > timeout_ms:
+            raise AssertionError(f"condition not met within {timeout_ms / 1000:g} s")
+        page.wait_for_timeout(50)  # the sync API runs route and event callbacks only inside its own calls
+        waited += 50
 
 
 def chat_between(first: ChatUser, second: ChatUser) -> str:

@@ -60,7 +60,7 @@ export default {
       event.preventDefault();
       this.submit();
     },
-    /** Clear the box at once, but put the text back if the message did not get through. */
+    /** Clear the box at once, but put the text back (before anything typed since) if the message did not get through. */
     async submit() {
       if (!this.canSend) return;
       const chatId = this.chatId;
@@ -68,7 +68,7 @@ export default {
       this.draft = "";
       const delivered = await this.session.send(chatId, text);
       const drafts = this.session.model.drafts;
-      if (!delivered && !drafts[chatId]) drafts[chatId] = text;
+      if (!delivered) drafts[chatId] = drafts[chatId] ? `${text}\n${drafts[chatId]}` : text;
     },
     /** Grow with the text, up to a share of the window. */
     fit() {
