@@ -172,7 +172,7 @@ class ChatUser:
 
 
 def wait_in_page(page: Page, check: Callable[[], object], timeout_ms: float = TIMEOUT_MS) -> None:
-    """Wait until `check()` (test-side state that Playwright's callbacks update) is true, letting those callbacks run."""
+    """Wait until `check()` (state that Playwright callbacks update) is true, letting those callbacks run."""
     waited = 0.0
     while not check():
         if waited > timeout_ms:
