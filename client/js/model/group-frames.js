@@ -6,7 +6,8 @@
 // on it; nothing inside `data` is believed about who anyone is. Edits and deletes reach only their
 // sender's own messages (a message is found by sender and id), a reaction or a read mark counts
 // for whoever sent it, names always come from the server's lists, and anything malformed is
-// ignored without a word. A frame whose `kind` this browser does not know is ignored too.
+// ignored without a word. A frame whose `kind` this browser does not know is ignored too. Since the
+// service lets only a chat's members publish to it, a frame someone sent proves they are a member.
 //
 // `env` is what a kind may touch: `env.model`, `env.store` (the message store), `env.now()`,
 // `env.reactionGate` (one reaction frame per message per person per second) and
@@ -141,9 +142,17 @@ export function applyGroupFrame(env, frame) {
   const chatId = frame?.group;
   if (!isText(chatId) || !frame.data || typeof frame.data !== "object") return null;
   for (const [name, kind] of Object.entries(GROUP_FRAME_KINDS)) {
-    if (kind.accepts(frame)) return kind.apply(env, chatId, frame) ? name : null;
+    if (!kind.accepts(frame)) continue;
+    if (!kind.apply(env, chatId, frame)) return null;
+    if (isText(frame.fromUserId)) noteMember(env.model, chatId, frame.fromUserId);
+    return name;
   }
   return null;
+}
+
+/** Someone published to a chat, so they are in it (a chat announced after our lists loaded lists nobody). */
+function noteMember(model, chatId, userId) {
+  if (model.chats[chatId] && !model.chats[chatId].members?.[userId]) addMember(model, chatId, userId, nameOf(model, userId, chatId));
 }
 
 /**

@@ -17,7 +17,7 @@ export function readInterval(online) {
   return READ_EVERY_MS_PER_PERSON * Math.max(2, online);
 }
 
-/** The chat's members who are online now, other than `meId` (nobody to tell: no typing or read frames). */
+/** How many of the chat's members (as far as this browser knows) are online now, other than this user. */
 export function othersOnline(model, chatId) {
   const meId = model.me?.userId;
   return Object.keys(model.chats[chatId]?.members ?? {}).filter((userId) => userId !== meId && model.users[userId]).length;

@@ -190,3 +190,12 @@ test("a frame of a kind this browser does not know changes nothing", () => {
   assert.equal(ada().text, "helo");
   assert.deepEqual(model.typing, {});
 });
+
+test("whoever publishes to a chat is a member of it (only members may), named from the server's list", () => {
+  const { model, apply } = conversation();
+  model.chats.c = { id: "c", name: "C", private: false, members: {} };
+  apply(message("bob", { kind: "typing", ttl: 5000 }));
+  assert.deepEqual(model.chats.c.members, { bob: { userId: "bob", userName: "Bob" } });
+  apply(message("ada", { kind: "nonsense" }));
+  assert.equal(model.chats.c.members.ada, undefined);
+});
