@@ -209,7 +209,6 @@ export default {
           class="mentionOption" :class="{ isActive: activeOption === 'mentionOption' + index }"
           :aria-selected="String(activeOption === 'mentionOption' + index)" @mousedown.prevent="pick(person)">
           <span class="mentionName">{{ person.userName }}</span>
-          <span v-if="!person.member" class="mentionWhere">online, not in this chat</span>
         </li>
       </ul>
       <div class="composerRow">

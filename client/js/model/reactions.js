@@ -43,7 +43,8 @@ export function namesList(names) {
 
 /**
  * The chips under a message: `[{emoji, name, count, mine, people}]` in the set's order, for the
- * emoji someone chose; `people` are names, `nameOf(userId, storedName)` says what to call each.
+ * emoji someone chose; `people` are names in alphabetical order, `nameOf(userId, storedName)`
+ * says what to call each.
  */
 export function reactionChips(entry, meId, nameOf) {
   const chips = [];
@@ -52,7 +53,8 @@ export function reactionChips(entry, meId, nameOf) {
     if (!who) continue;
     const ids = Object.keys(who);
     if (!ids.length) continue;
-    chips.push({ emoji, name, count: ids.length, mine: meId in who, people: ids.map((id) => nameOf(id, who[id])) });
+    const people = ids.map((id) => nameOf(id, who[id])).sort((x, y) => x.localeCompare(y));
+    chips.push({ emoji, name, count: ids.length, mine: meId in who, people });
   }
   return chips;
 }

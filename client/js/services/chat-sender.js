@@ -6,7 +6,7 @@
 import { OUTGOING } from "../model/group-frames.js";
 import { REACTION_SEND_EVERY_MS, choiceOf, toggled } from "../model/reactions.js";
 import { othersOnline, readInterval } from "../model/receipts.js";
-import { typingInterval, typingTtl, typists } from "../model/typing.js";
+import { TYPING_EVERY_MS, typingInterval, typingTtl, typists } from "../model/typing.js";
 import { uuidv4 } from "./ids.js";
 
 const NOT_CONNECTED = { success: false, error: { message: "not connected" } };
@@ -18,7 +18,7 @@ export class ChatSender {
    */
   constructor({ socket, model, store, online, onRefused = () => {}, now = Date.now, timers = globalThis }) {
     Object.assign(this, { socket, model, store, online, onRefused, now, timers });
-    this.typingSent = new Map(); // chatId -> {at, until}: our last typing frame
+    this.typingSent = new Map(); // chatId -> {at, until, keyAt, timer}: our last typing frame, our last key
     this.reads = new Map(); // chatId -> {at, key, pending, timer}: our last read frame and the next one
     this.reactions = new Map(); // chatId, author, id -> {at, sent, choice, timer}
   }
@@ -38,8 +38,7 @@ export class ChatSender {
    * stop showing it when the message arrives (the budget still counts from our last typing frame).
    */
   message(chatId, text, mentions) {
-    const sent = this.typingSent.get(chatId);
-    if (sent) sent.until = 0;
+    this.stopTyping(chatId, { sent: true });
     return this.publish(chatId, OUTGOING.message(this.me, { id: uuidv4(), text, mentions }));
   }
 
@@ -101,21 +100,42 @@ export class ChatSender {
       return;
     }
     if (!this.online()) return;
+    let state = this.typingSent.get(chatId);
+    if (!state) {
+      state = { at: -Infinity, until: 0, keyAt: 0, timer: null };
+      this.typingSent.set(chatId, state);
+    }
+    state.keyAt = this.now();
+    this.announceTyping(chatId, state);
+  }
+
+  /** Send a typing frame now if the budget allows, else once it does (if we are still typing by then). */
+  announceTyping(chatId, state) {
     const now = this.now();
-    const sent = this.typingSent.get(chatId) ?? { at: -Infinity, until: 0 };
     const interval = typingInterval(typists(this.model, chatId, this.me.userId, now).length);
-    if (now - sent.at < interval) return;
+    const wait = state.at + interval - now;
+    if (wait > 0) {
+      state.timer ??= this.timers.setTimeout(() => {
+        state.timer = null;
+        if (this.now() - state.keyAt < TYPING_EVERY_MS && this.online()) this.announceTyping(chatId, state);
+      }, wait);
+      return;
+    }
     const ttl = typingTtl(interval);
-    this.typingSent.set(chatId, { at: now, until: now + ttl });
+    Object.assign(state, { at: now, until: now + ttl });
     this.quietly(chatId, OUTGOING.typing(ttl));
   }
 
-  /** We stopped typing (cleared the box, left the chat or the page): say so, if others still see us typing. */
-  stopTyping(chatId) {
-    const sent = this.typingSent.get(chatId);
-    if (!sent || sent.until <= this.now()) return;
-    sent.until = 0;
-    this.quietly(chatId, OUTGOING.typing(0));
+  /** We stopped typing (sent, cleared the box, left the chat or the page): nothing more goes, and a stop if others still see us typing. */
+  stopTyping(chatId, { sent = false } = {}) {
+    const state = this.typingSent.get(chatId);
+    if (!state) return;
+    this.timers.clearTimeout(state.timer);
+    state.timer = null;
+    state.keyAt = -Infinity;
+    const showing = state.until > this.now();
+    state.until = 0;
+    if (showing && !sent) this.quietly(chatId, OUTGOING.typing(0));
   }
 
   stopAllTyping() {
@@ -157,6 +177,7 @@ export class ChatSender {
   /** A chat we no longer follow: drop what was waiting to go to it. */
   forget(chatId) {
     this.timers.clearTimeout(this.reads.get(chatId)?.timer);
+    this.timers.clearTimeout(this.typingSent.get(chatId)?.timer);
     this.reads.delete(chatId);
     this.typingSent.delete(chatId);
   }

@@ -9,7 +9,7 @@ const entry = { reactions: { "🎉": { ada: "Ada" }, "👍": { me: "Me", ada: "A
 test("chips come in the set's order, with counts, whether this user is among them, and names", () => {
   const chips = reactionChips(entry, "me", (userId, stored) => (userId === "ada" ? "Ada L." : stored));
   assert.deepEqual(chips, [
-    { emoji: "👍", name: "thumbs up", count: 2, mine: true, people: ["Me", "Ada L."] },
+    { emoji: "👍", name: "thumbs up", count: 2, mine: true, people: ["Ada L.", "Me"] },
     { emoji: "🎉", name: "party", count: 1, mine: false, people: ["Ada L."] },
   ]);
   assert.deepEqual(reactionChips({}, "me", () => ""), []);
