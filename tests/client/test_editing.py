@@ -7,13 +7,11 @@ import re
 
 from playwright.sync_api import expect
 
-from tests.client.users import chat_between, unique
+from tests.client.users import in_a_chat
 
 
 def test_an_edit_shows_for_everyone_marked_edited_and_survives_a_reload(new_user) -> None:
-    ada = new_user().login_guest(unique("Ada"))
-    bob = new_user().login_guest(unique("Bob"))
-    room = chat_between(ada, bob)
+    (ada, bob), room = in_a_chat(new_user, "Ada", "Bob")
     ada.send(room, "Teh engine runs")
     bob.send(room, "Great")
 
@@ -32,9 +30,7 @@ def test_an_edit_shows_for_everyone_marked_edited_and_survives_a_reload(new_user
 
 
 def test_up_in_an_empty_box_edits_the_latest_message_and_escape_brings_the_draft_back(new_user) -> None:
-    ada = new_user().login_guest(unique("Ada"))
-    bob = new_user().login_guest(unique("Bob"))
-    room = chat_between(ada, bob)
+    (ada, bob), room = in_a_chat(new_user, "Ada", "Bob")
     ada.send(room, "first")
     ada.send(room, "secnod")
     bob.send(room, "someone else's")
@@ -57,9 +53,7 @@ def test_up_in_an_empty_box_edits_the_latest_message_and_escape_brings_the_draft
 
 
 def test_a_deleted_message_shows_as_deleted_for_everyone_and_after_a_reload(new_user) -> None:
-    ada = new_user().login_guest(unique("Ada"))
-    bob = new_user().login_guest(unique("Bob"))
-    room = chat_between(ada, bob)
+    (ada, bob), room = in_a_chat(new_user, "Ada", "Bob")
     ada.send(room, "wrong chat, sorry")
     bob.react(room, "wrong chat, sorry", "laughing")
     expect(ada.chips(room, "wrong chat, sorry")).to_have_count(1)
@@ -79,9 +73,7 @@ def test_a_deleted_message_shows_as_deleted_for_everyone_and_after_a_reload(new_
 
 
 def test_other_peoples_messages_offer_reactions_but_neither_edit_nor_delete(new_user) -> None:
-    ada = new_user().login_guest(unique("Ada"))
-    bob = new_user().login_guest(unique("Bob"))
-    room = chat_between(ada, bob)
+    (ada, bob), room = in_a_chat(new_user, "Ada", "Bob")
     ada.send(room, "mine, not Bob's")
 
     menu = bob.open_message_menu(room, "mine, not Bob's")

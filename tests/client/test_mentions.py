@@ -7,15 +7,11 @@ import re
 
 from playwright.sync_api import expect
 
-from tests.client.users import notes, notified_reader, set_visibility, unique
+from tests.client.users import in_a_chat, notes, notified_reader, set_visibility, unique
 
 
 def test_at_offers_people_to_complete_and_the_person_named_sees_the_message_highlighted(new_user) -> None:
-    ada, bob, grace = (new_user().login_guest(unique(name)) for name in ("Ada", "Bob", "Grace"))
-    room = unique("Room")
-    ada.create_chat(room)
-    bob.join_chat(room)
-    grace.join_chat(room)
+    (ada, bob, grace), room = in_a_chat(new_user, "Ada", "Bob", "Grace")
     ada.send(room, "Welcome both")
     box = bob.composer(room)
 
@@ -51,9 +47,7 @@ def test_a_mention_notifies_even_in_a_muted_chat_and_marks_the_chat_in_the_sideb
     writer.create_chat(room)
     reader.join_chat(room)
     reader.page.get_by_role("button", name="Notifications").click()
-    reader.panel(room).get_by_role("button", name=f"Options for {room}").click()
-    reader.page.get_by_role("menuitem", name="Mute chat").click()
-    expect(reader.panel(room).locator(".conversationMeta")).to_contain_text("muted")
+    reader.mute(room)
     set_visibility(reader.page, "hidden")
 
     writer.send(room, "nothing for Grace here")

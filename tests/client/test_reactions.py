@@ -7,15 +7,11 @@ import re
 
 from playwright.sync_api import expect
 
-from tests.client.users import unique
+from tests.client.users import in_a_chat
 
 
 def test_reactions_count_per_person_name_them_on_hover_and_toggle_off(new_user) -> None:
-    ada, bob, cy = (new_user().login_guest(unique(name)) for name in ("Ada", "Bob", "Cy"))
-    room = unique("Room")
-    ada.create_chat(room)
-    bob.join_chat(room)
-    cy.join_chat(room)
+    (ada, bob, cy), room = in_a_chat(new_user, "Ada", "Bob", "Cy")
     ada.send(room, "Cake in the kitchen")
 
     bob.react(room, "Cake in the kitchen", "thumbs up")
@@ -45,11 +41,7 @@ def test_reactions_count_per_person_name_them_on_hover_and_toggle_off(new_user) 
 
 
 def test_the_keyboard_reaches_each_messages_menu_and_its_reactions(new_user) -> None:
-    ada = new_user().login_guest(unique("Ada"))
-    bob = new_user().login_guest(unique("Bob"))
-    room = unique("Room")
-    ada.create_chat(room)
-    bob.join_chat(room)
+    (ada, bob), room = in_a_chat(new_user, "Ada", "Bob")
     ada.send(room, "older")
     ada.send(room, "newer")
     page = bob.page

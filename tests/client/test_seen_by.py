@@ -5,15 +5,11 @@ from __future__ import annotations
 
 from playwright.sync_api import expect
 
-from tests.client.users import set_visibility, unique
+from tests.client.users import in_a_chat, set_visibility, unique
 
 
 def test_the_latest_message_says_who_has_seen_it_as_they_read_it(new_user) -> None:
-    ada, bob, cy = (new_user().login_guest(unique(name)) for name in ("Ada", "Bob", "Cy"))
-    room = unique("Room")
-    ada.create_chat(room)
-    bob.join_chat(room)
-    cy.join_chat(room)
+    (ada, bob, cy), room = in_a_chat(new_user, "Ada", "Bob", "Cy")
     bob.create_chat(unique("Other"))  # Bob has another chat open
     set_visibility(cy.page, "hidden")  # Cy's page is behind another window
 

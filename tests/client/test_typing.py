@@ -7,16 +7,7 @@ import json
 
 from playwright.sync_api import expect
 
-from tests.client.users import ChatUser, unique
-
-
-def three_in_a_chat(new_user) -> tuple[ChatUser, ChatUser, ChatUser, str]:
-    ada, bob, cy = (new_user().login_guest(unique(name)) for name in ("Ada", "Bob", "Cy"))
-    room = unique("Room")
-    ada.create_chat(room)
-    bob.join_chat(room)
-    cy.join_chat(room)
-    return ada, bob, cy, room
+from tests.client.users import in_a_chat, unique
 
 
 def lasting_a_minute(ws) -> None:
@@ -34,7 +25,7 @@ def lasting_a_minute(ws) -> None:
 
 
 def test_the_others_see_who_is_typing_and_the_typist_does_not(new_user) -> None:
-    ada, bob, cy, room = three_in_a_chat(new_user)
+    (ada, bob, cy), room = in_a_chat(new_user, "Ada", "Bob", "Cy")
 
     bob.composer(room).press_sequentially("Hel")
     expect(ada.typing_line(room)).to_have_text(f"{bob.name} is typing…")
@@ -73,7 +64,7 @@ def test_clearing_the_box_or_switching_chats_stops_the_typing_at_once(new_user) 
 
 
 def test_typing_runs_out_a_few_seconds_after_the_refreshes_stop(new_user) -> None:
-    ada, bob, _, room = three_in_a_chat(new_user)
+    (ada, bob), room = in_a_chat(new_user, "Ada", "Bob")
     bob.composer(room).press_sequentially("I wonder")
     expect(ada.typing_line(room)).to_be_visible()
 

@@ -200,6 +200,12 @@ class ChatUser:
         dialog = self.page.get_by_role("dialog", name="Delete this message?")
         dialog.get_by_role("button", name="Delete message").click()
 
+    def mute(self, chat_name: str) -> None:
+        """Mute the open chat through its options menu; its header then says so."""
+        self.panel(chat_name).get_by_role("button", name=f"Options for {chat_name}").click()
+        self.page.get_by_role("menuitem", name="Mute chat").click()
+        expect(self.panel(chat_name).locator(".conversationMeta")).to_contain_text("muted")
+
     def leave(self, chat_name: str) -> None:
         """Leave the open chat through its options menu."""
         self.panel(chat_name).get_by_role("button", name=f"Options for {chat_name}").click()
@@ -219,6 +225,16 @@ def wait_in_page(page: Page, check: Callable[[], object], timeout_ms: float = TI
             raise AssertionError(f"condition not met within {timeout_ms / 1000:g} s")
         page.wait_for_timeout(50)  # the sync API runs route and event callbacks only inside its own calls
         waited += 50
+
+
+def in_a_chat(new_user: Callable[..., ChatUser], *names: str) -> tuple[list[ChatUser], str]:
+    """New guests, one per name, in a new group chat the first creates and the others join (all open on it)."""
+    people = [new_user().login_guest(unique(name)) for name in names]
+    room = unique("Room")
+    people[0].create_chat(room)
+    for person in people[1:]:
+        person.join_chat(room)
+    return people, room
 
 
 def chat_between(first: ChatUser, second: ChatUser) -> str:
