@@ -408,6 +408,11 @@ export class Session {
     return this.delivered(chatId, "Edit", await this.sender.edit(chatId, entry, text, mentions));
   }
 
+  /** Our latest message in a chat that can be edited (Up in an empty box), or null. */
+  latestOwnMessage(chatId) {
+    return this.sender.latestOwn(chatId);
+  }
+
   /** Delete one of our messages for everyone (the UI asked first). */
   async deleteMessage(chatId, entry) {
     return this.delivered(chatId, "Delete", await this.sender.remove(chatId, entry));

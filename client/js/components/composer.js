@@ -105,7 +105,7 @@ export default {
         event.preventDefault();
         this.cancelEdit();
       } else if (event.key === "ArrowUp" && !this.text && !this.editing && !event.shiftKey && !event.altKey && !event.ctrlKey && !event.metaKey) {
-        const latest = this.session.store.listOf(this.chatId).findLast((entry) => this.isEditable(entry));
+        const latest = this.session.latestOwnMessage(this.chatId);
         if (latest) {
           event.preventDefault();
           this.startEdit(latest);

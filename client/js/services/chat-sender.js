@@ -21,6 +21,7 @@ export class ChatSender {
     this.typingSent = new Map(); // chatId -> {at, until, keyAt, timer}: our last typing frame, our last key
     this.reads = new Map(); // chatId -> {at, key, pending, timer}: our last read frame and the next one
     this.reactions = new Map(); // chatId, author, id -> {at, sent, choice, timer}
+    this.lastSent = new Map(); // chatId -> {id, text, mentions}: our latest message, until it comes back
   }
 
   get me() {
@@ -37,9 +38,23 @@ export class ChatSender {
    * A new message with a new id; resolves with the service's ack. It ends our typing: receivers
    * stop showing it when the message arrives (the budget still counts from our last typing frame).
    */
-  message(chatId, text, mentions) {
+  async message(chatId, text, mentions) {
     this.stopTyping(chatId, { sent: true });
-    return this.publish(chatId, OUTGOING.message(this.me, { id: uuidv4(), text, mentions }));
+    const sent = { id: uuidv4(), text, mentions };
+    this.lastSent.set(chatId, sent);
+    const ack = await this.publish(chatId, OUTGOING.message(this.me, sent));
+    if (!ack.success && this.lastSent.get(chatId) === sent) this.lastSent.delete(chatId);
+    return ack;
+  }
+
+  /** Our latest message in a chat that can still be edited, even when it has not come back from the service yet. */
+  latestOwn(chatId) {
+    const meId = this.me.userId;
+    const sent = this.lastSent.get(chatId);
+    if (sent && !this.store.find(chatId, meId, sent.id)) {
+      return { kind: "message", fromUserId: meId, fromUserName: this.me.userName, ...sent };
+    }
+    return this.store.listOf(chatId).findLast((entry) => entry.kind === "message" && entry.fromUserId === meId && entry.id && !entry.deleted) ?? null;
   }
 
   edit(chatId, entry, text, mentions) {
@@ -180,6 +195,7 @@ export class ChatSender {
     this.timers.clearTimeout(this.typingSent.get(chatId)?.timer);
     this.reads.delete(chatId);
     this.typingSent.delete(chatId);
+    this.lastSent.delete(chatId);
   }
 
   /** A frame nobody has to see come back; a refusal only matters to the log. */

@@ -190,3 +190,14 @@ test("while sending is paused nothing goes, and a message answers that it was no
   assert.equal(ack.success, false);
   assert.deepEqual(sent, []);
 });
+
+test("our latest message can be edited before it comes back from the service, and then as it came back", async () => {
+  const { sender, add, store } = setUp();
+  add({ kind: "message", fromUserId: "me", fromUserName: "Me", id: "old", text: "older", time: 1 });
+  await sender.message("c", "just sent", []);
+  const pending = sender.latestOwn("c");
+  assert.deepEqual([pending.text, pending.fromUserId, pending.id === "old"], ["just sent", "me", false]);
+  add({ kind: "message", fromUserId: "me", fromUserName: "Me", id: pending.id, text: "just sent", time: 2 });
+  store.remove("c", "me", pending.id);
+  assert.equal(sender.latestOwn("c").id, "old");
+});
