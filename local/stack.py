@@ -178,7 +178,8 @@ class Part:
             with _PROBE.open(self.ready_url, timeout=timeout) as response:
                 status: int = response.status
         except urllib.error.HTTPError as err:
-            status = err.code
+            with err:  # the answer's connection, closed
+                status = err.code
         except (OSError, urllib.error.URLError):
             return False
         return status < 500

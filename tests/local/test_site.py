@@ -92,7 +92,8 @@ def _status(url: str, headers: dict[str, str] | None = None) -> int | None:
         with urllib.request.urlopen(urllib.request.Request(url, headers=headers or {}), timeout=10) as response:
             return response.status
     except urllib.error.HTTPError as err:
-        return err.code
+        with err:
+            return err.code
     except OSError:
         return None
 
@@ -122,8 +123,9 @@ def test_pages_are_served_as_the_swa_cli_serves_them(site: str) -> None:
     opener = urllib.request.build_opener(NoRedirect)
     with pytest.raises(urllib.error.HTTPError) as redirect:
         opener.open(request, timeout=10)
-    assert redirect.value.code == 302
-    assert redirect.value.headers["Location"].endswith("/login.html")
+    with redirect.value as answer:
+        assert answer.code == 302
+        assert answer.headers["Location"].endswith("/login.html")
 
 
 class NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -167,7 +169,8 @@ def _get_token(url: str, headers: dict[str, str]) -> tuple[int, dict[str, Any]]:
         with urllib.request.urlopen(urllib.request.Request(url, headers=headers), timeout=10) as response:
             return response.status, json.loads(response.read())
     except urllib.error.HTTPError as err:
-        return err.code, json.loads(err.read() or b"{}")
+        with err:
+            return err.code, json.loads(err.read() or b"{}")
 
 
 def test_in_make_runs_stack_a_forged_principal_is_no_identity_at_the_site_or_the_adapter() -> None:

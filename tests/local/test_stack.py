@@ -16,7 +16,7 @@ import psutil
 import pytest
 
 from local.stack import Part, Ports, StackError, free_port, offline, plan, port_is_free, running
-from tests.support import start_stack, wait_ready, wait_until
+from tests.support import start_stack, wait_ready
 
 
 def test_stack_serves_the_api_through_the_site_and_stops_every_process() -> None:
@@ -45,10 +45,9 @@ def test_busy_port_is_reported_with_the_setting_that_moves_it() -> None:
         blocker.listen()
         busy = blocker.getsockname()[1]
         stack = start_stack(ports=replace(Ports.free(), swa=busy))
-        code = stack.process.wait(timeout=60)
+        code = stack.ended()
     assert code == 1
-    output = wait_until(lambda: stack.output() if "SWA_PORT" in stack.output() else "", 10)
-    assert f"port {busy} (site) is busy" in output
+    assert f"port {busy} (site) is busy: stop what uses it or set SWA_PORT" in stack.output()
 
 
 def test_when_one_part_dies_the_runner_stops_every_other_part() -> None:
@@ -57,11 +56,11 @@ def test_when_one_part_dies_the_runner_stops_every_other_part() -> None:
         children = psutil.Process(stack.process.pid).children(recursive=True)
         functions = next(c for c in children if "local.functions_host" in " ".join(c.cmdline()))
         functions.kill()
-        code = stack.process.wait(timeout=60)
+        code = stack.ended()
     finally:
         stack.stop()
     assert code == 1
-    assert "functions exited" in wait_until(lambda: stack.output() if "Stopped." in stack.output() else "", 10)
+    assert "functions exited" in stack.output() and "Stopped." in stack.output()
     _gone, alive = psutil.wait_procs(children, timeout=10)
     assert alive == []
 
