@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from azure.messaging.webpubsubservice import WebPubSubServiceClient
 from playwright.sync_api import expect
 
@@ -19,9 +21,14 @@ def test_the_client_reconnects_after_the_server_drops_its_socket(new_user, stack
     service.close_user_connections(ada.user_id, reason="test drop")
 
     expect(ada.page.get_by_text("Reconnecting…")).to_be_visible()
-    expect(ada.panel(room).get_by_label(f"Message to {room}")).to_be_disabled()
+    ada.composer(room).fill("typed while offline")
+    ada.composer(room).press("Enter")  # sending is paused: the text stays in the box
+    expect(ada.panel(room).get_by_role("button", name="Send")).to_be_disabled()
+    expect(ada.panel(room).get_by_text("Sending is paused")).to_be_visible()
+    expect(ada.composer(room)).to_have_value("typed while offline")
     expect(ada.page.get_by_text("Reconnecting…")).to_be_hidden(timeout=20_000)
-    expect(ada.panel(room).get_by_label(f"Message to {room}")).to_be_enabled()
+    expect(ada.panel(room).get_by_role("button", name="Send")).to_be_enabled()
+    ada.composer(room).fill("")
     expect(ada.me_entry()).to_have_text(ada.name)
     expect(bob.user_entry(ada.name)).to_be_visible()
 
@@ -29,3 +36,38 @@ def test_the_client_reconnects_after_the_server_drops_its_socket(new_user, stack
     expect(bob.messages(room).filter(has_text="back again")).to_be_visible()
     bob.send(room, "welcome back")
     expect(ada.messages(room).filter(has_text="welcome back")).to_be_visible()
+
+
+def test_overlapping_list_refreshes_each_keep_the_events_that_arrived_while_they_loaded(new_user, stack) -> None:
+    ada = new_user().login_guest(unique("Ada"))
+    marker = unique("Marker")
+    held = []
+
+    def hold_the_first(route) -> None:
+        """The first list refresh answers late, with what the server said when it was asked."""
+        if held:
+            route.continue_()
+            return
+        body = route.fetch().json()
+        chat_id = marker.replace(" ", "")
+        body["chats"][chat_id] = {"id": chat_id, "name": marker, "members": {}, "owner": None}
+        held.append((route, body))
+
+    ada.page.route("**/api/chats", hold_the_first)
+    service = WebPubSubServiceClient.from_connection_string(stack.pubsub_connection_string, hub="chat")
+    service.close_user_connections(ada.user_id, reason="first drop")
+    expect(ada.page.get_by_text("Reconnecting…")).to_be_hidden(timeout=20_000)
+    bob = new_user().login_guest(unique("Bob"))
+    during = unique("During")
+    bob.create_chat(during)  # announced while the first refresh is still loading
+    expect(ada.chat_link(during)).to_be_visible()
+    with ada.page.expect_request_finished(lambda request: "/api/chats" in request.url, timeout=30_000):
+        service.close_user_connections(ada.user_id, reason="second drop")  # a second refresh starts, and ends first
+    assert len(held) == 1
+
+    route, body = held[0]
+    route.fulfill(status=200, content_type="application/json", body=json.dumps(body))
+
+    expect(ada.chat_link(marker)).to_be_visible()  # the late answer is in...
+    expect(ada.chat_link(during)).to_be_visible()  # ...and what it missed is applied on top of it
+    assert ada.console_errors == []

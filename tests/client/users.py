@@ -74,6 +74,13 @@ class ChatUser:
         expect(self.me_entry()).to_have_text(self.name, timeout=TIMEOUT_MS)
         return self
 
+    def another_tab(self) -> ChatUser:
+        """The same person in a second tab of the same browser (same cookies and storage)."""
+        tab = ChatUser(self.context, self.stack)
+        tab.name = self.name
+        tab.page.goto("/")
+        return tab.wait_ready()
+
     def logout(self) -> None:
         self.page.get_by_role("button", name="Logout").click()
         self.page.wait_for_url("**/login.html")
@@ -91,27 +98,40 @@ class ChatUser:
         return self.page.get_by_role("button", name=f"Chat privately with {name}")
 
     def chat_link(self, name: str) -> Locator:
-        return self.page.get_by_role("link", name=f"Open chat {name}", exact=True)
+        """A group chat in the sidebar's Group Chats, joined or not."""
+        return self.page.get_by_role("list", name="Group chats").locator(".chatLink").filter(has=self._named(name))
+
+    def chat_entry(self, name: str) -> Locator:
+        """A chat this user is in, in the sidebar: a group chat by its name, a private chat by the other person's."""
+        return self.page.locator(".chatItem.isJoined .chatLink").filter(has=self._named(name))
+
+    def unread(self, name: str) -> Locator:
+        """The unread badge of a chat in the sidebar; its `data-unread` is the count."""
+        return self.chat_entry(name).locator(".unread")
 
     def delete_button(self, chat_name: str) -> Locator:
         return self.page.get_by_role("button", name=f"Delete chat {chat_name}", exact=True)
 
-    def tab(self, chat_name: str) -> Locator:
-        return self.page.get_by_role("tab").filter(has=self.page.locator(".tabName", has_text=chat_name))
-
     def panel(self, chat_name: str) -> Locator:
-        return self.page.get_by_role("tabpanel", name=f"Chat: {chat_name}", exact=True)
+        """The open chat (only one is shown at a time)."""
+        return self.page.get_by_role("region", name=f"Chat: {chat_name}", exact=True)
+
+    def composer(self, chat_name: str) -> Locator:
+        return self.panel(chat_name).get_by_label(f"Message to {chat_name}")
 
     def messages(self, chat_name: str) -> Locator:
         return self.panel(chat_name).locator(".msgText")
 
     def toast(self, text: str) -> Locator:
-        return self.page.locator(".notification").filter(has_text=text)
+        return self.page.locator(".chatrToast").filter(has_text=text)
+
+    def _named(self, name: str) -> Locator:
+        return self.page.locator(".chatName").get_by_text(name, exact=True)
 
     # ---- doing things ----------------------------------------------------------------------------
 
     def create_chat(self, name: str) -> None:
-        """New Chat → name → Enter; the chat opens as the active tab."""
+        """New Chat → name → Enter; the chat opens."""
         self.page.get_by_role("button", name="New Chat").click()
         self.page.get_by_label("Chat name").fill(name)
         self.page.get_by_label("Chat name").press("Enter")
@@ -121,15 +141,38 @@ class ChatUser:
         self.chat_link(name).click()
         self.wait_joined(name)
 
+    def open_chat(self, name: str) -> None:
+        """Switch to a chat this user is in, from the sidebar."""
+        self.chat_entry(name).click()
+        expect(self.chat_entry(name)).to_have_attribute("aria-current", "true")
+
     def wait_joined(self, chat_name: str) -> None:
-        """Our own "has joined" notice arrived: the server added us, so we may publish."""
-        expect(self.tab(chat_name)).to_have_attribute("aria-selected", "true")
+        """The chat is open and our own "has joined" notice arrived: the server added us, so we may publish."""
+        expect(self.chat_entry(chat_name)).to_have_attribute("aria-current", "true")
         notice = self.panel(chat_name).locator(".chatNotice", has_text=f"{self.name} has joined the chat")
         expect(notice).to_be_visible()
 
     def send(self, chat_name: str, text: str) -> None:
-        """Type into the chat's box and press Enter; wait until the message is back from the service."""
-        box = self.panel(chat_name).get_by_label(f"Message to {chat_name}")
+        """Type into the open chat's box and press Enter; wait until the message is back from the service."""
+        box = self.composer(chat_name)
         box.fill(text)
         box.press("Enter")
-        expect(self.messages(chat_name).filter(has_text=text).last).to_be_visible()
+        expect(self.messages(chat_name).filter(has_text=text.strip()).last).to_be_visible()
+
+    def leave(self, chat_name: str) -> None:
+        """Leave the open chat through its options menu."""
+        self.panel(chat_name).get_by_role("button", name=f"Options for {chat_name}").click()
+        self.page.get_by_role("menuitem", name="Leave chat").click()
+
+    def delete_chat(self, chat_name: str) -> None:
+        """The owner's delete button, then Delete in the dialog that asks first."""
+        self.delete_button(chat_name).click()
+        self.page.get_by_role("dialog", name=f"Delete “{chat_name}”?").get_by_role("button", name="Delete chat").click()
+
+
+def chat_between(first: ChatUser, second: ChatUser) -> str:
+    """A new chat that `first` creates and `second` joins, open on both sides; returns its name."""
+    room = unique("Room")
+    first.create_chat(room)
+    second.join_chat(room)
+    return room

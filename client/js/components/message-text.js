@@ -1,5 +1,5 @@
-// A message body as text, with http(s) links made clickable: never parsed as HTML.
-import { linkify } from "../utils.js";
+// A message body as text, with http(s):// and www. addresses as links opening in a new tab: never parsed as HTML.
+import { linkify } from "../model/links.js";
 
 export default {
   name: "MessageText",
