@@ -14,7 +14,7 @@ import os
 import re
 import subprocess
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import replace
 from pathlib import Path
 
@@ -62,7 +62,7 @@ def defect(parts: Parts, **replaced: Part | None) -> Iterator[None]:
         _restart(parts, planned, replaced)
 
 
-def _restart(parts: Parts, wanted: dict[str, Part | None], names: Iterable[str]) -> None:
+def _restart(parts: Parts, wanted: Mapping[str, Part | None], names: Iterable[str]) -> None:
     """Stop the named parts, those in front first, then start those `wanted` in the plan's order."""
     order = list(parts.processes)
     for name in sorted(names, key=order.index, reverse=True):
