@@ -54,7 +54,7 @@ run: setup ## Start Azurite, the Web PubSub emulator, the Functions adapter and 
 	$(PY) -m local.stack
 
 test: setup $(BROWSER_STAMP) ## Run every test (installs Chromium where it can): the client's logic in Node, then pytest
-	node --test --test-reporter=dot tests/client/model/
+	node --test --test-reporter=dot tests/client/model/ tests/client/services/
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 # ---- quality ---------------------------------------------------------------------------------

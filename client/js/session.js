@@ -5,6 +5,7 @@ import { reactive, shallowReactive, watch } from "../vendor/vue.esm-browser.js";
 import { getChats, getToken, getUsers } from "./services/api.js";
 import { createAttention } from "./services/attention.js";
 import { forgetGuestCredential, guestCredential, logout, signedInPrincipal } from "./services/identity.js";
+import { ChatSender } from "./services/chat-sender.js";
 import { uuidv4 } from "./services/ids.js";
 import { watchIdle } from "./services/idle.js";
 import { otherTabs } from "./services/other-tabs.js";
@@ -14,8 +15,11 @@ import { toastMessage } from "./services/toast.js";
 import { activate, closeConversation, countArrivals, openConversation, pageShown, restoreView, setMuted, viewState } from "./model/conversations.js";
 import { createModel, isMember, peerHasLeft, peerOf, removeMember, titleOf } from "./model/directory.js";
 import { applyGroupFrame } from "./model/group-frames.js";
+import { mentionsMe } from "./model/mentions.js";
 import { createMessageStore, lastTime } from "./model/message-store.js";
+import { createRateGate } from "./model/reactions.js";
 import { applyServerEvent } from "./model/server-events.js";
+import { pruneTyping } from "./model/typing.js";
 
 const LIST_RETRY_MS = 5000;
 const INVITE_TIMEOUT_MS = 10000;
@@ -40,6 +44,7 @@ export class Session {
       ready: false,
       fatalError: "",
       connection: { state: "connecting", attempt: 0, retryInSeconds: 0, reason: "" },
+      confirmed: false, // the server announced this connection (userOnline): it is back in its chats' groups
       screen: "list", // on a phone: the chat list or the open chat
     });
     this.store = createMessageStore({
@@ -47,6 +52,7 @@ export class Session {
       schedule: nextFrame,
       newList: shallowReactive,
       lists: shallowReactive({}),
+      newMarks: shallowReactive,
       onFlushed: (chatId, entries) => this.arrived(chatId, entries),
     });
     this.attention = createAttention({ openChat: (chatId) => this.openChat(chatId) });
@@ -69,6 +75,23 @@ export class Session {
       onFrame: (frame) => this.onFrame(frame),
       onStatus: (status) => (this.status.connection = status),
     });
+    this.sender = new ChatSender({
+      socket: this.socket,
+      model: this.model,
+      store: this.store,
+      online: () => this.online,
+      onRefused: (what, ack) => toastMessage(`${what} not sent: ${ack.error?.message ?? "refused"}`, "danger"),
+    });
+    this.typingTimer = null;
+    this.typingCheckAt = Infinity;
+    // what group frames may touch (see model/group-frames.js)
+    this.frameEnv = {
+      model: this.model,
+      store: this.store,
+      now: Date.now,
+      reactionGate: createRateGate(),
+      typingUntil: (time) => this.checkTypingAt(time),
+    };
   }
 
   /** Connect, and keep this tab's state when the page is hidden or left (a reload puts it back). */
@@ -83,16 +106,28 @@ export class Session {
       },
       { flush: "sync" },
     );
-    addEventListener("pagehide", () => this.keep());
+    addEventListener("pagehide", () => {
+      this.sender.stopAllTyping();
+      this.keep();
+    });
     document.addEventListener("visibilitychange", () => {
-      if (this.reading()) pageShown(this.model);
-      else if (!pageVisible()) this.keep();
+      if (this.reading()) {
+        pageShown(this.model);
+      } else if (!pageVisible()) {
+        this.sender.stopAllTyping();
+        this.keep();
+      }
     });
     this.socket.start();
   }
 
+  /**
+   * Sending works: the socket is open and the server has confirmed it. The server restores a new
+   * connection's chat groups before it announces the user, so a message sent earlier could reach
+   * nobody (or be refused); until then the app says it is reconnecting.
+   */
   get online() {
-    return this.status.connection.state === "open";
+    return this.status.connection.state === "open" && this.status.confirmed;
   }
 
   /** The open chat is in front of the user: the page is visible and, on a phone, the chat's screen is showing. */
@@ -133,6 +168,7 @@ export class Session {
 
   /** Announce ourselves, then load the lists (after the socket opened, so no update is missed). */
   async onSocketOpen() {
+    this.status.confirmed = false;
     this.announce();
     await this.refreshLists();
   }
@@ -216,7 +252,7 @@ export class Session {
         applyServerEvent(this.model, frame.data, this.liveCtx);
         for (const missed of this.snapshots) missed.push(frame.data);
       } else if (frame.type === "message" && frame.from === "group") {
-        const kind = applyGroupFrame({ model: this.model, store: this.store, now: Date.now }, frame);
+        const kind = applyGroupFrame(this.frameEnv, frame);
         if (kind === "notice" && frame.data.userId === this.model.me.userId) this.pendingJoins.delete(frame.group);
       }
     } catch (err) {
@@ -234,6 +270,7 @@ export class Session {
       },
       toast: quiet ? () => {} : toastMessage,
       announce: () => this.announce(),
+      confirmed: () => (this.status.confirmed = true),
       createdHere: (chatId) => this.pendingCreates.delete(chatId),
       join: (chat) => this.join(chat),
       closed: (chatId) => this.forgetChat(chatId),
@@ -254,18 +291,37 @@ export class Session {
     }
   }
 
-  /** Entries joined a chat's list: count what is unread, and notify about it while the page is hidden. */
+  /**
+   * Entries joined a chat's list: count what is unread, and notify about it while the page is
+   * hidden. A message that mentions this user notifies whenever it is not in front of them, even
+   * in a muted chat.
+   */
   arrived(chatId, entries) {
     const alerting = countArrivals(this.model, chatId, entries, { visible: this.reading() });
+    if (!alerting.length) return;
+    const mention = alerting.findLast((entry) => mentionsMe(entry, this.model.me));
     const conversation = this.model.conversations[chatId];
-    if (!alerting.length || pageVisible() || conversation?.muted) return;
+    if (!mention && (pageVisible() || conversation?.muted)) return;
     const chat = this.model.chats[chatId];
     this.attention.notify({
       chatId,
       chatTitle: chat ? titleOf(this.model, chat) : "",
       isPrivate: Boolean(chat?.private),
-      entry: alerting[alerting.length - 1],
+      entry: mention ?? alerting[alerting.length - 1],
+      mention: Boolean(mention),
     });
+  }
+
+  /** Someone is typing until `time`: look again then (one timer for every chat, at the earliest time). */
+  checkTypingAt(time) {
+    if (time >= this.typingCheckAt) return;
+    clearTimeout(this.typingTimer);
+    this.typingCheckAt = time;
+    this.typingTimer = setTimeout(() => {
+      this.typingCheckAt = Infinity;
+      const next = pruneTyping(this.model, Date.now());
+      if (next !== null) this.checkTypingAt(next);
+    }, Math.max(0, time - Date.now()));
   }
 
   /** Another tab of this browser left a chat: this one follows. */
@@ -309,6 +365,7 @@ export class Session {
   /** Leave a chat here, in this browser's other tabs, and on the server. */
   leave(chatId) {
     const { me } = this.model;
+    this.sender.stopTyping(chatId);
     this.close(chatId);
     removeMember(this.model, chatId, me.userId);
     delete this.model.drafts[chatId];
@@ -337,16 +394,54 @@ export class Session {
   }
 
   /**
-   * Publish to a chat's group; false (with a toast saying why) when it did not go out. In a private
-   * chat the other person has left, they are invited back first, as starting the chat would.
+   * Publish a message (with the ids of the people it mentions) to a chat's group; false (with a
+   * toast saying why) when it did not go out. In a private chat the other person has left, they
+   * are invited back first, as starting the chat would.
    */
-  async send(chatId, text) {
-    const { me } = this.model;
+  async send(chatId, text, mentions = []) {
     if (peerHasLeft(this.model, chatId) && !(await this.inviteBack(chatId))) return false;
-    const ack = await this.socket.sendToGroup(chatId, { message: text, fromUserId: me.userId, fromUserName: me.userName });
+    return this.delivered(chatId, "Message", await this.sender.message(chatId, text, mentions));
+  }
+
+  /** Change the text of one of our messages; false (with a toast) when the edit did not go out. */
+  async edit(chatId, entry, text, mentions = []) {
+    return this.delivered(chatId, "Edit", await this.sender.edit(chatId, entry, text, mentions));
+  }
+
+  /** Our latest message in a chat that can be edited (Up in an empty box), or null. */
+  latestOwnMessage(chatId) {
+    return this.sender.latestOwn(chatId);
+  }
+
+  /** Delete one of our messages for everyone (the UI asked first). */
+  async deleteMessage(chatId, entry) {
+    return this.delivered(chatId, "Delete", await this.sender.remove(chatId, entry));
+  }
+
+  /** Toggle one of our reactions on a message. */
+  react(chatId, entry, emoji) {
+    this.sender.react(chatId, entry, emoji);
+  }
+
+  /** What the user typed in a chat's box changed: tell the chat we are typing (or stopped), within its budget. */
+  typing(chatId, text) {
+    this.sender.typing(chatId, text);
+  }
+
+  stopTyping(chatId) {
+    this.sender.stopTyping(chatId);
+  }
+
+  /** `entry` is the newest message on screen in the open chat: the chat hears we read it, when we are reading. */
+  markRead(chatId, entry) {
+    if (this.reading() && this.model.activeId === chatId) this.sender.read(chatId, entry);
+  }
+
+  /** True when the service took a frame; else the user is told (a chat left in another window closes, saying so). */
+  async delivered(chatId, what, ack) {
     if (ack.success) return true;
-    if (ack.error?.name === "Forbidden") await this.refreshLists(); // left in another window? then the chat closes, saying so
-    if (this.model.conversations[chatId]) toastMessage(`Message not sent: ${ack.error?.message ?? "refused"}`, "danger");
+    if (ack.error?.name === "Forbidden") await this.refreshLists();
+    if (this.model.conversations[chatId]) toastMessage(`${what} not sent: ${ack.error?.message ?? "refused"}`, "danger");
     return false;
   }
 
@@ -400,6 +495,8 @@ export class Session {
 
   forgetChat(chatId) {
     this.store.forget(chatId);
+    this.sender.forget(chatId);
     this.pendingJoins.delete(chatId);
+    delete this.model.typing[chatId];
   }
 }

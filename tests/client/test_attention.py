@@ -5,44 +5,9 @@ from __future__ import annotations
 
 import re
 
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 
-from tests.client.users import ChatUser, chat_between, unique
-
-# Notifications are shown by the browser, outside the page: record each one the page creates.
-RECORD_NOTIFICATIONS = """
-window.__notes = [];
-window.Notification = class extends window.Notification {
-  constructor(title, options) {
-    super(title, options);
-    window.__notes.push({ title, body: options?.body, tag: options?.tag, note: this });
-  }
-};
-"""
-
-
-def set_visibility(page: Page, state: str) -> None:
-    """What switching to another tab or window does to the page (headless Chromium never hides one)."""
-    page.evaluate(
-        """(state) => {
-          Object.defineProperty(document, "visibilityState", { configurable: true, get: () => state });
-          Object.defineProperty(document, "hidden", { configurable: true, get: () => state === "hidden" });
-          document.dispatchEvent(new Event("visibilitychange"));
-        }""",
-        state,
-    )
-
-
-def notified_reader(new_user) -> ChatUser:
-    """A user whose browser allows notifications, each of which is recorded in the page."""
-    reader = new_user()
-    reader.context.grant_permissions(["notifications"])
-    reader.context.add_init_script(RECORD_NOTIFICATIONS)
-    return reader.login_guest(unique("Reader"))
-
-
-def notes(user: ChatUser) -> list[dict]:
-    return user.page.evaluate("window.__notes.map(({ title, body, tag }) => ({ title, body, tag }))")
+from tests.client.users import chat_between, notes, notified_reader, set_visibility, unique
 
 
 def test_while_the_page_is_hidden_messages_to_the_open_chat_count_in_the_title(new_user) -> None:
@@ -110,9 +75,7 @@ def test_a_muted_chat_neither_notifies_nor_counts_in_the_title(new_user) -> None
     room = chat_between(reader, writer)
     reader.page.get_by_role("button", name="Notifications").click()
 
-    reader.panel(room).get_by_role("button", name=f"Options for {room}").click()
-    reader.page.get_by_role("menuitem", name="Mute chat").click()
-    expect(reader.panel(room).locator(".conversationMeta")).to_contain_text("muted")
+    reader.mute(room)
     set_visibility(reader.page, "hidden")
     writer.send(room, "psst")
     writer.send(room, "psst again")

@@ -6,7 +6,7 @@ import json
 
 from playwright.sync_api import expect
 
-from tests.client.users import unique
+from tests.client.users import unique, wait_in_page
 
 
 def test_create_join_and_talk_both_ways_with_an_unread_count_on_a_chat_in_the_background(new_user) -> None:
@@ -134,11 +134,12 @@ def test_a_join_the_server_refuses_shows_its_reason_and_closes_the_chat(new_user
     expect(late.panel(gone)).to_have_count(0)
 
 
-def test_a_message_the_service_refuses_goes_back_into_the_box(new_user) -> None:
+def test_a_message_the_service_refuses_goes_back_into_the_box_before_what_was_typed_since(new_user) -> None:
     ada = new_user()
+    refusals: list = []
 
     def refuse_messages(ws) -> None:
-        """Stand in for a service that refuses this publish: answer its ack with Forbidden."""
+        """Stand in for a service that refuses this publish: its Forbidden ack waits until the test lets it go."""
         server = ws.connect_to_server()
         server.on_message(ws.send)
 
@@ -146,7 +147,8 @@ def test_a_message_the_service_refuses_goes_back_into_the_box(new_user) -> None:
             data = json.loads(frame)
             if data.get("type") == "sendToGroup":
                 error = {"name": "Forbidden", "message": "no permission"}
-                ws.send(json.dumps({"type": "ack", "ackId": data["ackId"], "success": False, "error": error}))
+                ack = json.dumps({"type": "ack", "ackId": data["ackId"], "success": False, "error": error})
+                refusals.append(lambda: ws.send(ack))
             else:
                 server.send(frame)
 
@@ -159,9 +161,13 @@ def test_a_message_the_service_refuses_goes_back_into_the_box(new_user) -> None:
     box = ada.composer(room)
     box.fill("words worth keeping")
     box.press("Enter")
+    expect(box).to_have_value("")
+    box.fill("and more")
+    wait_in_page(ada.page, lambda: refusals)
+    refusals.pop()()
 
     expect(ada.toast("Message not sent: no permission")).to_be_visible()
-    expect(box).to_have_value("words worth keeping")
+    expect(box).to_have_value("words worth keeping\nand more")
     expect(ada.messages(room).filter(has_text="words worth keeping")).to_have_count(0)
 
 

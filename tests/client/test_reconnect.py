@@ -7,7 +7,7 @@ import json
 from azure.messaging.webpubsubservice import WebPubSubServiceClient
 from playwright.sync_api import expect
 
-from tests.client.users import unique
+from tests.client.users import chat_between, unique, wait_in_page
 
 
 def test_the_client_reconnects_after_the_server_drops_its_socket(new_user, stack) -> None:
@@ -71,3 +71,46 @@ def test_overlapping_list_refreshes_each_keep_the_events_that_arrived_while_they
     expect(ada.chat_link(marker)).to_be_visible()  # the late answer is in...
     expect(ada.chat_link(during)).to_be_visible()  # ...and what it missed is applied on top of it
     assert ada.console_errors == []
+
+
+def test_after_a_reconnect_sending_waits_until_the_server_has_put_the_connection_back_in_its_chats(
+    new_user, stack
+) -> None:
+    ada = new_user().login_guest(unique("Ada"))
+    bob = new_user()
+    held: list[str] = []
+    holding = {"on": False, "server": None}
+
+    def hold_announcements(ws) -> None:
+        """While `holding`, Bob's `userConnected` waits here: the server has not restored his groups yet."""
+        server = ws.connect_to_server()
+        server.on_message(ws.send)
+        holding["server"] = server
+
+        def forward(frame) -> None:
+            if holding["on"] and '"userConnected"' in str(frame):
+                held.append(frame)
+            else:
+                server.send(frame)
+
+        ws.on_message(forward)
+
+    bob.page.route_web_socket("**/client/hubs/**", hold_announcements)
+    bob.login_guest(unique("Bob"))
+    room = chat_between(ada, bob)
+    service = WebPubSubServiceClient.from_connection_string(stack.pubsub_connection_string, hub="chat")
+
+    holding["on"] = True
+    service.close_user_connections(bob.user_id, reason="test drop")
+    expect(bob.page.get_by_text("Reconnecting…")).to_be_visible()
+    wait_in_page(bob.page, lambda: held, timeout_ms=20_000)
+
+    # the socket is open again, but the server has not confirmed it: sending stays paused
+    expect(bob.panel(room).get_by_text("Sending is paused")).to_be_visible()
+    expect(bob.panel(room).get_by_role("button", name="Send")).to_be_disabled()
+
+    holding["on"] = False
+    holding["server"].send(held.pop())
+    expect(bob.page.get_by_text("Reconnecting…")).to_be_hidden()
+    ada.send(room, "heard after the reconnect")
+    expect(bob.messages(room).filter(has_text="heard after the reconnect")).to_be_visible()

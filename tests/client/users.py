@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
 import uuid
+from collections.abc import Callable
 
-from playwright.sync_api import BrowserContext, Dialog, Locator, expect
+from playwright.sync_api import BrowserContext, Dialog, Locator, Page, expect
 
 from local.harness import swa_principal
 from local.stack import Addresses
@@ -125,6 +127,20 @@ class ChatUser:
     def toast(self, text: str) -> Locator:
         return self.page.locator(".chatrToast").filter(has_text=text)
 
+    def message_row(self, chat_name: str, text: str) -> Locator:
+        """The row of the (last) message in the open chat whose text contains `text`."""
+        return self.panel(chat_name).locator(".msgRow", has=self.page.locator(".msgText", has_text=text)).last
+
+    def chips(self, chat_name: str, text: str) -> Locator:
+        """A message's reaction chips (their `aria-pressed` says whether this user is among them)."""
+        return self.message_row(chat_name, text).locator(".reactionChip")
+
+    def typing_line(self, chat_name: str) -> Locator:
+        return self.panel(chat_name).locator(".typingLine")
+
+    def seen_by(self, chat_name: str) -> Locator:
+        return self.panel(chat_name).locator(".seenBy")
+
     def _named(self, name: str) -> Locator:
         return self.page.locator(".chatName").get_by_text(name, exact=True)
 
@@ -159,6 +175,37 @@ class ChatUser:
         box.press("Enter")
         expect(self.messages(chat_name).filter(has_text=text.strip()).last).to_be_visible()
 
+    def open_message_menu(self, chat_name: str, text: str) -> Locator:
+        """Open a message's menu with the pointer; returns the menu."""
+        self.message_row(chat_name, text).get_by_role("button", name=re.compile("^Actions for the message")).click()
+        menu = self.page.get_by_role("menu", name=re.compile("^Actions for the message"))
+        expect(menu).to_be_visible()
+        return menu
+
+    def react(self, chat_name: str, text: str, reaction: str) -> None:
+        """Toggle a reaction (by its name: "thumbs up", "heart", ...) from the message's menu."""
+        self.open_message_menu(chat_name, text).get_by_role("menuitemcheckbox", name=f"React with {reaction}").click()
+
+    def edit_message(self, chat_name: str, text: str, new_text: str) -> None:
+        """Edit one of this user's messages (found by part of its text) from its menu, in the composer; Enter saves."""
+        self.open_message_menu(chat_name, text).get_by_role("menuitem", name="Edit message").click()
+        box = self.composer(chat_name)
+        expect(box).to_have_value(re.compile(re.escape(text)))
+        box.fill(new_text)
+        box.press("Enter")
+
+    def delete_message(self, chat_name: str, text: str) -> None:
+        """Delete one of this user's messages from its menu, confirming in the dialog that asks first."""
+        self.open_message_menu(chat_name, text).get_by_role("menuitem", name="Delete message").click()
+        dialog = self.page.get_by_role("dialog", name="Delete this message?")
+        dialog.get_by_role("button", name="Delete message").click()
+
+    def mute(self, chat_name: str) -> None:
+        """Mute the open chat through its options menu; its header then says so."""
+        self.panel(chat_name).get_by_role("button", name=f"Options for {chat_name}").click()
+        self.page.get_by_role("menuitem", name="Mute chat").click()
+        expect(self.panel(chat_name).locator(".conversationMeta")).to_contain_text("muted")
+
     def leave(self, chat_name: str) -> None:
         """Leave the open chat through its options menu."""
         self.panel(chat_name).get_by_role("button", name=f"Options for {chat_name}").click()
@@ -170,9 +217,66 @@ class ChatUser:
         self.page.get_by_role("dialog", name=f"Delete “{chat_name}”?").get_by_role("button", name="Delete chat").click()
 
 
+def wait_in_page(page: Page, check: Callable[[], object], timeout_ms: float = TIMEOUT_MS) -> None:
+    """Wait until `check()` (state that Playwright callbacks update) is true, letting those callbacks run."""
+    waited = 0.0
+    while not check():
+        if waited > timeout_ms:
+            raise AssertionError(f"condition not met within {timeout_ms / 1000:g} s")
+        page.wait_for_timeout(50)  # the sync API runs route and event callbacks only inside its own calls
+        waited += 50
+
+
+def in_a_chat(new_user: Callable[..., ChatUser], *names: str) -> tuple[list[ChatUser], str]:
+    """New guests, one per name, in a new group chat the first creates and the others join (all open on it)."""
+    people = [new_user().login_guest(unique(name)) for name in names]
+    room = unique("Room")
+    people[0].create_chat(room)
+    for person in people[1:]:
+        person.join_chat(room)
+    return people, room
+
+
 def chat_between(first: ChatUser, second: ChatUser) -> str:
     """A new chat that `first` creates and `second` joins, open on both sides; returns its name."""
     room = unique("Room")
     first.create_chat(room)
     second.join_chat(room)
     return room
+
+
+# Notifications are shown by the browser, outside the page: record each one the page creates.
+RECORD_NOTIFICATIONS = """
+window.__notes = [];
+window.Notification = class extends window.Notification {
+  constructor(title, options) {
+    super(title, options);
+    window.__notes.push({ title, body: options?.body, tag: options?.tag, note: this });
+  }
+};
+"""
+
+
+def set_visibility(page: Page, state: str) -> None:
+    """What switching to another tab or window does to the page (headless Chromium never hides one)."""
+    page.evaluate(
+        """(state) => {
+          Object.defineProperty(document, "visibilityState", { configurable: true, get: () => state });
+          Object.defineProperty(document, "hidden", { configurable: true, get: () => state === "hidden" });
+          document.dispatchEvent(new Event("visibilitychange"));
+        }""",
+        state,
+    )
+
+
+def notified_reader(new_user: Callable[..., ChatUser], name: str = "Reader") -> ChatUser:
+    """A user whose browser allows notifications, each of which is recorded in the page."""
+    reader = new_user()
+    reader.context.grant_permissions(["notifications"])
+    reader.context.add_init_script(RECORD_NOTIFICATIONS)
+    return reader.login_guest(unique(name))
+
+
+def notes(user: ChatUser) -> list[dict]:
+    """The notifications the page has raised: title, body and tag of each."""
+    return user.page.evaluate("window.__notes.map(({ title, body, tag }) => ({ title, body, tag }))")

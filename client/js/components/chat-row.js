@@ -1,5 +1,5 @@
-// One chat in the sidebar: its name, muted state and unread count, and for its owner the delete
-// button. It reads its own unread count, so a busy chat re-renders only its row.
+// One chat in the sidebar: its name, muted state, unread count (with an "@" when some of it
+// mentions this user), and for its owner the delete button. It reads its own unread count, so a busy chat re-renders only its row.
 import { titleOf } from "../model/directory.js";
 
 export default {
@@ -42,6 +42,9 @@ export default {
         <span v-if="presence" class="is-sr-only">({{ presence }})</span>
         <span v-if="conversation?.muted" class="mutedIcon" title="Muted">
           <i class="fas fa-bell-slash" aria-hidden="true"></i><span class="is-sr-only">(muted)</span>
+        </span>
+        <span v-if="conversation?.mentions" class="mentionBadge" title="You were mentioned">
+          <span aria-hidden="true">@</span><span class="is-sr-only">(mentions you)</span>
         </span>
         <span v-if="unread" class="unread" :class="{ isMuted: conversation.muted }" :data-unread="unread">
           <span aria-hidden="true">{{ unread > 99 ? "99+" : unread }}</span><span class="is-sr-only">{{ unread }} unread</span>

@@ -1,18 +1,23 @@
 // The open chat: a header naming it (group or private, members or the other person's presence,
-// the chat's menu), its messages, and the composer pinned at the bottom.
+// the chat's menu), its messages, and the composer pinned at the bottom. Editing a message happens
+// in the composer; deleting one asks first.
 import Composer from "./composer.js";
+import ConfirmDialog from "./confirm-dialog.js";
 import MenuButton from "./menu-button.js";
 import MessageList from "./message-list.js";
 import { memberCount, peerOf, titleOf } from "../model/directory.js";
 
 export default {
   name: "Conversation",
-  components: { Composer, MenuButton, MessageList },
+  components: { Composer, ConfirmDialog, MenuButton, MessageList },
   inject: ["session"],
   props: {
     chatId: { type: String, required: true },
   },
   emits: ["back"],
+  data() {
+    return { deleting: null };
+  },
   computed: {
     model() {
       return this.session.model;
@@ -55,6 +60,14 @@ export default {
     focusComposer() {
       this.$refs.composer?.focus();
     },
+    editMessage(entry) {
+      this.$refs.composer?.startEdit(entry);
+    },
+    confirmDelete() {
+      const entry = this.deleting;
+      this.deleting = null;
+      this.session.deleteMessage(this.chatId, entry);
+    },
   },
   template: `
     <section class="conversation" :aria-label="'Chat: ' + title" :data-chat-id="chatId">
@@ -72,7 +85,10 @@ export default {
         </div>
         <menu-button :label="'Options for ' + title" :items="menu" @select="onMenu" />
       </header>
-      <message-list :chat-id="chatId" :title="title" />
+      <message-list :chat-id="chatId" :title="title" @edit="editMessage" @delete="deleting = $event" />
       <composer ref="composer" :chat-id="chatId" :title="title" />
+      <confirm-dialog v-if="deleting" title="Delete this message?"
+        message="It is deleted for everyone in the chat; they will see that a message was deleted." confirm-label="Delete message"
+        @confirm="confirmDelete" @close="deleting = null" />
     </section>`,
 };

@@ -1,6 +1,8 @@
-// The chats this user is in, as this browser tab sees them: which one is open, what is unread, where
-// the "new messages" divider goes, which are muted. Unread counts and the open chat survive a
-// reload through `viewState` / `restoreView` (the app keeps them in sessionStorage).
+// The chats this user is in, as this browser tab sees them: which one is open, what is unread (and
+// how much of it mentions this user), where the "new messages" divider goes, which are muted.
+// Unread counts and the open chat survive a reload through `viewState` / `restoreView` (the app
+// keeps them in sessionStorage).
+import { mentionsMe } from "./mentions.js";
 
 /** Notices that are worth a count and an alert; joins and leaves are not. */
 const ALERTING_NOTICES = new Set(["wantsToChat"]);
@@ -13,6 +15,7 @@ export function openConversation(model, chat, { focus = false, visible = true } 
       id: chat.id,
       private: Boolean(chat.private),
       unread: 0,
+      mentions: 0, // of the unread entries, how many mention this user
       readAt: 0, // time of the last entry read
       lastAt: 0, // time of the last entry that arrived
       dividerAt: null, // entries after this time sit below the "new messages" divider
@@ -56,6 +59,7 @@ export function pageShown(model) {
 
 function markRead(conversation) {
   conversation.unread = 0;
+  conversation.mentions = 0;
   conversation.readAt = conversation.lastAt;
 }
 
@@ -85,20 +89,27 @@ export function countArrivals(model, chatId, entries, { visible }) {
     conversation.readAt = lastAt;
     return [];
   }
-  if (alerting.length) conversation.unread += alerting.length;
+  if (alerting.length) {
+    conversation.unread += alerting.length;
+    const mentions = alerting.filter((entry) => mentionsMe(entry, model.me)).length;
+    if (mentions) conversation.mentions += mentions;
+  }
   return alerting;
 }
 
-/** The count for the page title: unread entries of every chat that is not muted. */
+/** The count for the page title: unread entries of every chat that is not muted, and mentions of this user in those that are. */
 export function titleCount(model) {
   let total = 0;
   for (const conversation of Object.values(model.conversations)) {
-    if (!conversation.muted) total += conversation.unread;
+    total += conversation.muted ? conversation.mentions : conversation.unread;
   }
   return total;
 }
 
-/** Mute or unmute a chat: a muted chat still counts unread, but not in the title, and never notifies. */
+/**
+ * Mute or unmute a chat: a muted chat still counts unread, but not in the title, and never
+ * notifies, except for a message that mentions this user.
+ */
 export function setMuted(model, chatId, muted) {
   const conversation = model.conversations[chatId];
   if (conversation) conversation.muted = muted;
@@ -107,7 +118,7 @@ export function setMuted(model, chatId, muted) {
 /** What a reload needs to put the tab back as it was: the open chat, and unread counts with read markers. */
 export function viewState(model) {
   const chats = {};
-  for (const { id, unread, readAt } of Object.values(model.conversations)) chats[id] = { unread, readAt };
+  for (const { id, unread, mentions, readAt } of Object.values(model.conversations)) chats[id] = { unread, mentions, readAt };
   return { activeId: model.activeId, chats };
 }
 
@@ -116,5 +127,6 @@ export function restoreView(conversation, saved) {
   const counts = saved?.chats?.[conversation.id];
   if (!counts) return;
   if (Number.isInteger(counts.unread) && counts.unread >= 0) conversation.unread = counts.unread;
+  if (Number.isInteger(counts.mentions) && counts.mentions >= 0) conversation.mentions = Math.min(counts.mentions, conversation.unread);
   if (Number.isFinite(counts.readAt)) conversation.readAt = counts.readAt;
 }

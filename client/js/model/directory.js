@@ -16,6 +16,7 @@ export function createModel() {
     conversations: {}, // chatId -> the chats this user is in (see conversations.js)
     activeId: null,
     drafts: {}, // chatId -> text not sent yet
+    typing: {}, // chatId -> {userId: until} (see typing.js)
   };
 }
 

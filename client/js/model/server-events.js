@@ -4,6 +4,7 @@
 //   ctx.visible                  the page is on screen
 //   ctx.toast(text, type)        tell the user (does nothing when quiet)
 //   ctx.announce()               tell the server again that this connection is here
+//   ctx.confirmed()              the server announced us: this connection is back in its chats
 //   ctx.createdHere(chatId)      true (once) when this tab created the chat, which it then joins
 //   ctx.join(chat)               join a group chat
 //   ctx.closed(chatId)           a chat was closed (forget its messages)
@@ -20,11 +21,12 @@ function parseInner(data) {
 const isText = (value) => typeof value === "string" && value !== "";
 
 export const SERVER_EVENTS = {
-  userOnline(model, data) {
+  userOnline(model, data, ctx) {
     const user = parseInner(data);
     if (!isText(user?.userId) || !isText(user.userName)) return;
     const { userId, userName, userProvider } = user;
     model.users[userId] = { userId, userName, userProvider, idle: Boolean(user.idle) };
+    if (userId === model.me?.userId && !ctx.quiet) ctx.confirmed();
   },
 
   userOffline(model, userId, ctx) {

@@ -36,11 +36,14 @@ export function createAttention({ openChat }) {
     }
   }
 
-  /** Entries that deserve attention arrived in a chat while the page is hidden: notify about the newest. */
-  function notify({ chatId, chatTitle, isPrivate, entry }) {
+  /**
+   * Entries that deserve attention arrived in a chat while the page is hidden (or one mentions the
+   * user, who is not looking at that chat): notify about the newest.
+   */
+  function notify({ chatId, chatTitle, isPrivate, entry, mention = false }) {
     if (state.bell !== "on") return;
     const sender = entry.kind === "message" ? entry.fromUserName : entry.userName;
-    const title = isPrivate ? sender : `${sender} in ${chatTitle}`;
+    const title = `${sender}${mention ? " mentioned you" : ""}${isPrivate ? "" : ` in ${chatTitle}`}`;
     const body = entry.kind === "message" ? firstLine(entry.text) : `${sender} ${NOTICES[entry.notice]?.text ?? ""}`;
     try {
       const note = new Notification(title, { body, tag: chatId, icon: "/img/logo.svg" });

@@ -97,6 +97,21 @@ test("a muted chat keeps its count but leaves the title alone", () => {
   assert.equal(titleCount(m), 1);
 });
 
+test("unread messages that mention this user are counted apart, and in a muted chat they still count in the title", () => {
+  const m = model();
+  openConversation(m, { id: "a" }, { focus: true });
+  openConversation(m, { id: "b" });
+  setMuted(m, "b", true);
+  const alerting = countArrivals(m, "b", [message(1), { ...message(2), mentions: ["me"] }], { visible: true });
+  assert.equal(alerting.length, 2);
+  assert.deepEqual([m.conversations.b.unread, m.conversations.b.mentions], [2, 1]);
+  assert.equal(titleCount(m), 1);
+  countArrivals(m, "a", [{ ...message(3), mentions: ["me"] }], { visible: true }); // read at once
+  assert.equal(m.conversations.a.mentions, 0);
+  activate(m, "b");
+  assert.deepEqual([m.conversations.b.unread, m.conversations.b.mentions, titleCount(m)], [0, 0, 0]);
+});
+
 test("closing the open chat leaves none open", () => {
   const m = model();
   openConversation(m, { id: "a" }, { focus: true });
@@ -109,14 +124,14 @@ test("the open chat and the unread counts survive a reload through the saved vie
   const m = model();
   openConversation(m, { id: "a" }, { focus: true });
   openConversation(m, { id: "b" });
-  countArrivals(m, "b", [message(7), message(8)], { visible: true });
+  countArrivals(m, "b", [message(7), { ...message(8), mentions: ["me"] }], { visible: true });
   const saved = JSON.parse(JSON.stringify(viewState(m)));
 
   const reloaded = model();
   const b = openConversation(reloaded, { id: "b" });
   restoreView(b, saved);
   assert.equal(saved.activeId, "a");
-  assert.deepEqual([b.unread, b.readAt], [2, 0]);
-  restoreView(b, { chats: { b: { unread: "lots", readAt: null } } });
-  assert.deepEqual([b.unread, b.readAt], [2, 0]);
+  assert.deepEqual([b.unread, b.mentions, b.readAt], [2, 1, 0]);
+  restoreView(b, { chats: { b: { unread: "lots", mentions: -1, readAt: null } } });
+  assert.deepEqual([b.unread, b.mentions, b.readAt], [2, 1, 0]);
 });

@@ -122,3 +122,127 @@ test("a storage that refuses writes never breaks chatting", () => {
     warn.mock.restore();
   }
 });
+
+// ---- changes to a message, found by its sender and id ----------------------------------------
+
+const sent = (fromUserId, id, text, extra = {}) => ({ kind: "message", fromUserId, fromUserName: fromUserId, id, text, time: 1, ...extra });
+
+function withMessages(...entries) {
+  const made = store();
+  for (const entry of entries) made.made.add("c", entry);
+  made.schedule.run();
+  return made;
+}
+
+test("an edit applies to the message its sender sent with that id, keeps its key and marks it edited", () => {
+  const { made } = withMessages(sent("ada", "m1", "helo"), sent("bob", "m1", "bob's own"));
+  const key = made.find("c", "ada", "m1").key;
+  assert.equal(made.edit("c", "ada", "m1", { text: "hello", mentions: ["bob"] }), true);
+  const [edited, other] = made.listOf("c");
+  assert.deepEqual([edited.text, edited.edited, edited.mentions, edited.key], ["hello", true, ["bob"], key]);
+  assert.equal(other.text, "bob's own");
+  assert.equal(Object.isFrozen(edited), true);
+});
+
+test("an edit filed under someone else, or for an id nobody used, changes nothing", () => {
+  const { made } = withMessages(sent("ada", "m1", "mine"));
+  assert.equal(made.edit("c", "mallory", "m1", { text: "hijacked" }), false);
+  assert.equal(made.edit("c", "ada", "m2", { text: "hijacked" }), false);
+  assert.equal(made.edit("other", "ada", "m1", { text: "hijacked" }), false);
+  assert.equal(made.listOf("c")[0].text, "mine");
+});
+
+test("a message is found before it is shown, so an edit right behind it is not lost", () => {
+  const { made, schedule } = store();
+  made.add("c", sent("ada", "m1", "typo"));
+  assert.equal(made.edit("c", "ada", "m1", { text: "fixed" }), true);
+  schedule.run();
+  assert.equal(made.listOf("c")[0].text, "fixed");
+});
+
+test("a delete empties the message, drops its reactions and mentions, and nothing changes it afterwards", () => {
+  const { made } = withMessages(sent("ada", "m1", "oops", { mentions: ["bob"], reactions: { "👍": { bob: "Bob" } } }));
+  assert.equal(made.remove("c", "bob", "m1"), false);
+  assert.equal(made.remove("c", "ada", "m1"), true);
+  const gone = made.listOf("c")[0];
+  assert.deepEqual([gone.text, gone.deleted, gone.reactions, gone.mentions], ["", true, undefined, undefined]);
+  assert.equal(made.edit("c", "ada", "m1", { text: "back" }), false);
+  assert.equal(made.react("c", "ada", "m1", { userId: "bob", userName: "Bob", emojis: ["👍"] }), false);
+  assert.equal(made.remove("c", "ada", "m1"), false);
+});
+
+test("a reaction frame sets its sender's whole choice on a message; other people's reactions stay", () => {
+  const { made } = withMessages(sent("ada", "m1", "cake?"));
+  made.react("c", "ada", "m1", { userId: "bob", userName: "Bob", emojis: ["👍", "🎉"] });
+  made.react("c", "ada", "m1", { userId: "grace", userName: "Grace", emojis: ["👍"] });
+  assert.deepEqual(made.listOf("c")[0].reactions, { "👍": { bob: "Bob", grace: "Grace" }, "🎉": { bob: "Bob" } });
+  made.react("c", "ada", "m1", { userId: "bob", userName: "Bob", emojis: [] });
+  assert.deepEqual(made.listOf("c")[0].reactions, { "👍": { grace: "Grace" } });
+  made.react("c", "ada", "m1", { userId: "grace", userName: "Grace", emojis: [] });
+  assert.equal("reactions" in made.listOf("c")[0], false);
+});
+
+test("a reaction reaches only the message of the author and id it names", () => {
+  const { made } = withMessages(sent("ada", "m1", "one"), sent("bob", "m1", "two"));
+  assert.equal(made.react("c", "zed", "m1", { userId: "bob", userName: "Bob", emojis: ["👍"] }), false);
+  made.react("c", "bob", "m1", { userId: "ada", userName: "Ada", emojis: ["😂"] });
+  assert.deepEqual(made.listOf("c").map((e) => e.reactions), [undefined, { "😂": { ada: "Ada" } }]);
+});
+
+test("a sender's second message with an id they already used is not added", () => {
+  const { made, schedule } = store();
+  assert.equal(made.add("c", sent("ada", "m1", "first")), true);
+  assert.equal(made.add("c", sent("ada", "m1", "replayed")), false);
+  assert.equal(made.add("c", sent("bob", "m1", "another sender may use it")), true);
+  schedule.run();
+  assert.deepEqual(made.listOf("c").map((e) => e.text), ["first", "another sender may use it"]);
+});
+
+test("a read mark moves its reader forward to the message it names, never back", () => {
+  const { made } = withMessages(sent("ada", "m1", "one"), sent("ada", "m2", "two"));
+  const [one, two] = made.listOf("c");
+  assert.equal(made.markRead("c", "bob", "ada", "m2"), true);
+  assert.equal(made.marksOf("c").bob, two.key);
+  made.markRead("c", "bob", "ada", "m1");
+  assert.equal(made.marksOf("c").bob, two.key);
+  assert.equal(made.markRead("c", "bob", "ada", "unknown"), false);
+  assert.equal(made.markRead("c", "bob", "mallory", "m2"), false);
+  assert.ok(one.key < two.key);
+});
+
+test("whoever sends a message has read up to it", () => {
+  const { made } = withMessages(sent("ada", "m1", "one"), sent("bob", "m2", "reply"));
+  const [, reply] = made.listOf("c");
+  assert.deepEqual({ ...made.marksOf("c") }, { ada: made.listOf("c")[0].key, bob: reply.key });
+});
+
+test("edits, deletes and reactions are written to storage, and read marks are not", () => {
+  const { made, storage } = withMessages(sent("ada", "m1", "one"), sent("ada", "m2", "two"));
+  made.edit("c", "ada", "m1", { text: "uno" });
+  made.remove("c", "ada", "m2");
+  made.react("c", "ada", "m1", { userId: "bob", userName: "Bob", emojis: ["❤️"] });
+  made.markRead("c", "bob", "ada", "m1");
+  made.saveNow();
+  const again = store({ storage }).made;
+  const [one, two] = again.listOf("c");
+  assert.deepEqual([one.text, one.edited, one.reactions], ["uno", true, { "❤️": { bob: "Bob" } }]);
+  assert.deepEqual([two.text, two.deleted], ["", true]);
+  assert.deepEqual({ ...again.marksOf("c") }, {});
+});
+
+test("malformed parts of a stored message are dropped, the message kept", () => {
+  const storage = new MemoryStorage({
+    "chatr.history.c": JSON.stringify([
+      sent("ada", 5, "kept", { mentions: "bob", edited: "yes", reactions: { "👍": { bob: 1, grace: "Grace" }, "💩": { bob: "Bob" } } }),
+    ]),
+  });
+  const [entry] = store({ storage }).made.listOf("c");
+  assert.deepEqual([entry.text, entry.id, entry.mentions, entry.edited], ["kept", undefined, undefined, undefined]);
+  assert.deepEqual(entry.reactions, { "👍": { grace: "Grace" } });
+});
+
+test("forgetting a chat forgets its read marks", () => {
+  const { made } = withMessages(sent("ada", "m1", "one"));
+  made.forget("c");
+  assert.deepEqual({ ...made.marksOf("c") }, {});
+});

@@ -16,6 +16,7 @@ function setUp({ quiet = false, created = [] } = {}) {
     visible: true,
     toast: (text, type) => !quiet && calls.push(["toast", text, type]),
     announce: () => calls.push(["announce"]),
+    confirmed: () => calls.push(["confirmed"]),
     createdHere: (id) => pending.delete(id),
     join: (chat) => calls.push(["join", chat.id]),
     closed: (id) => calls.push(["closed", id]),
@@ -31,6 +32,15 @@ test("a user coming online is listed, idle state included, with no toast", () =>
   apply("userOnline", JSON.stringify({ userId: "ada", userName: "Ada", userProvider: "github", idle: true }));
   assert.deepEqual(model.users.ada, { userId: "ada", userName: "Ada", userProvider: "github", idle: true });
   assert.deepEqual(calls, []);
+});
+
+test("the server announcing us confirms this connection (its groups are restored), except when replayed", () => {
+  const live = setUp();
+  live.apply("userOnline", JSON.stringify({ userId: "me", userName: "Me", userProvider: "guest", idle: false }));
+  assert.deepEqual(live.calls, [["confirmed"]]);
+  const replayed = setUp({ quiet: true });
+  replayed.apply("userOnline", { userId: "me", userName: "Me" });
+  assert.deepEqual(replayed.calls, []);
 });
 
 test("a user going offline is removed; the server forgetting us makes us announce ourselves again", () => {
