@@ -53,21 +53,23 @@ setup: $(VENV_STAMP) $(NODE_STAMP) $(VENDOR_STAMP) ## Install what is missing (v
 run: setup ## Start Azurite, the Web PubSub emulator, the Functions adapter and the SWA CLI on http://localhost:4280
 	$(PY) -m local.stack
 
-test: setup $(BROWSER_STAMP) ## Run every test (installs Chromium where it can)
+test: setup $(BROWSER_STAMP) ## Run every test (installs Chromium where it can): the client's logic in Node, then pytest
+	node --test --test-reporter=dot tests/client/model/ tests/client/services/
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 # ---- quality ---------------------------------------------------------------------------------
 
-lint: $(VENV_STAMP) $(NODE_STAMP) ## Ruff and mypy --strict for Python, ESLint for the client
+lint: $(VENV_STAMP) $(NODE_STAMP) ## Ruff and mypy for Python (--strict but for bench/ and tests/), ESLint for the client and its tests
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy api function_app.py local
-	node_modules/.bin/eslint client
+	$(VENV)/bin/mypy bench tests
+	node_modules/.bin/eslint client tests
 
 lint-fix: $(VENV_STAMP) $(NODE_STAMP) ## Fix what the linters can fix
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
-	node_modules/.bin/eslint --fix client
+	node_modules/.bin/eslint --fix client tests
 
 bench: setup $(BROWSER_STAMP) ## Run the benchmarks and print the results table
 	$(PY) -m bench

@@ -10,8 +10,10 @@ new GitHub user each time the way the browser tests do (the SWA CLI's auth cooki
   that DOM change. Loads alternate between the two stacks (empty, seeded, empty, ...), each in a
   fresh browser context; the table shows medians and the median of the paired ratios.
 * Messages: on the seeded stack a user with the chat open receives 5,000 messages sent at 200/s by
-  a scripted member. An init script records long tasks (`PerformanceObserver` `longtask`) and the
-  gaps between animation frames; a gap of more than 1.5 frames counts its missing frames as dropped.
+  a scripted member; then another user has a different chat open while they arrive, so they only
+  count in the busy chat's unread badge in the sidebar. An init script records long tasks
+  (`PerformanceObserver` `longtask`) and the gaps between animation frames; a gap of more than 1.5
+  frames counts its missing frames as dropped.
 """
 
 from __future__ import annotations
@@ -233,7 +235,7 @@ class Publisher:
 
 
 async def message_storm(browser: Browser, site: Site, sizes: Sizes, background: bool) -> dict[str, Any]:
-    """The busy chat open in front, or (`background`) open in a tab behind another chat."""
+    """The busy chat open, or (`background`) another chat open while the busy one counts unread in the sidebar."""
     reader = f"reader-{uuid.uuid4().hex[:8]}"
     await site.state.save_profile(reader, "Reader", "github")
     await join(site.state, site.busy_chat, reader, "Reader")
@@ -241,11 +243,11 @@ async def message_storm(browser: Browser, site: Site, sizes: Sizes, background: 
         await join(site.state, site.quiet_chat, reader, "Reader")
     context, page = await _page(browser, site, reader, "Reader", site.users + 1, site.chats)
     try:
-        busy_input = f'section.chat[data-chat-id="{site.busy_chat}"] input:not([disabled])'
-        await page.wait_for_selector(busy_input, state="attached")  # connected; its tab may be behind
+        await page.wait_for_selector(f'.chatItem.isJoined[data-chat-id="{site.busy_chat}"]')  # lists loaded, member
         front = site.quiet_chat if background else site.busy_chat
-        await page.locator(f'[role=tab][data-chat-id="{front}"]').click()
-        await page.wait_for_selector(f'[role=tab][data-chat-id="{front}"][aria-selected=true]')
+        await page.locator(f'.chatItem[data-chat-id="{front}"] .chatLink').click()
+        await page.wait_for_selector(f'.chatItem[data-chat-id="{front}"] .chatLink[aria-current=true]')
+        await page.wait_for_selector(f'.conversation[data-chat-id="{front}"] .composerInput')
         async with aiohttp.ClientSession() as http:
             publisher = Publisher(site)
             await publisher.start(http)
@@ -259,12 +261,15 @@ async def message_storm(browser: Browser, site: Site, sizes: Sizes, background: 
                     await asyncio.sleep(delay)
                 publisher.post(number)
             sent = time.monotonic() - started
-            last = f"Message {sizes.messages - 1}:"
-            await page.wait_for_function(
-                """(last) => [...document.querySelectorAll(".msgText")].some((m) => m.textContent.startsWith(last))""",
-                arg=last,
-                timeout=120_000,
-            )
+            if background:  # every message counted in the busy chat's badge
+                badge = f'.chatItem[data-chat-id="{site.busy_chat}"] .unread[data-unread="{sizes.messages}"]'
+                await page.wait_for_selector(badge, state="attached", timeout=120_000)
+            else:
+                await page.wait_for_function(
+                    "(last) => [...document.querySelectorAll('.msgText')].some((m) => m.textContent.startsWith(last))",
+                    arg=f"Message {sizes.messages - 1}:",
+                    timeout=120_000,
+                )
             shown = time.monotonic() - started
             if publisher.socket is not None:
                 await publisher.socket.close()
@@ -291,7 +296,7 @@ async def message_storm(browser: Browser, site: Site, sizes: Sizes, background: 
     return metrics
 
 
-def _storm_rows(storm: dict[str, Any], sizes: Sizes, where: str) -> list[Row]:
+def _storm_rows(storm: dict[str, Any], sizes: Sizes, where: str, arrived: str) -> list[Row]:
     frames = storm["frames"] + storm["dropped"]
     return [
         Row(
@@ -310,7 +315,7 @@ def _storm_rows(storm: dict[str, Any], sizes: Sizes, where: str) -> list[Row]:
             f"longest frame gap {storm['longestGap']:.0f} ms",
         ),
         Row(
-            f"last message on screen, messages to {where}",
+            f"{arrived}, messages to {where}",
             storm["shown_seconds"],
             "s",
             note=f"after the first was sent; sending took {storm['send_seconds']:.1f} s",
@@ -326,8 +331,8 @@ async def run(quick: bool) -> Section:
         f"{sizes.rate:g}/s",
         notes=[
             f"load: {sizes.loads} alternating cold loads per stack after one warm-up each, median and median of "
-            "paired ratios; messages (to the open chat, then to a chat in a background tab): long tasks and "
-            "animation-frame gaps recorded in the page"
+            "paired ratios; messages (to the open chat, then to a chat in the sidebar while another is open): "
+            "long tasks and animation-frame gaps recorded in the page"
         ],
     )
     raise_fd_limit(4096)
@@ -342,7 +347,7 @@ async def run(quick: bool) -> Section:
         timings = await loads(browser, empty, seeded, sizes.loads)
         progress("client: messages to the open chat")
         storm = await message_storm(browser, seeded, sizes, background=False)
-        progress("client: messages to a chat in a background tab")
+        progress("client: messages to a chat in the background")
         behind = await message_storm(browser, seeded, sizes, background=True)
     empty_ready = [r["ready"] for r in timings["empty"]]
     seeded_ready = [r["ready"] for r in timings["seeded"]]
@@ -366,8 +371,8 @@ async def run(quick: bool) -> Section:
             median([r["domContentLoaded"] for r in timings["empty"]]),
         ),
         Row("longest main-thread task while loading the seeded app", load_task, "ms"),
-        *_storm_rows(storm, sizes, "the open chat"),
-        *_storm_rows(behind, sizes, "a background tab"),
+        *_storm_rows(storm, sizes, "the open chat", "last message on screen"),
+        *_storm_rows(behind, sizes, "a background chat", "last message counted in its unread badge"),
     )
     return section
 

@@ -1,4 +1,4 @@
-"""`python -m local.stack`: start Azurite, the Web PubSub emulator, the Functions adapter and the SWA CLI.
+"""`python -m local.stack`: start Azurite, the Web PubSub emulator, the Functions adapter and the site.
 
 Each part gets a prefixed log, the runner waits until every part answers, prints the URL, and stops
 everything on Ctrl-C (or as soon as one part dies). Ports move with SWA_PORT, FUNCTIONS_PORT,
@@ -29,7 +29,6 @@ from dataclasses import astuple, dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar, TextIO
 
-from . import site
 from .functions_host.app_service_auth import SITE_TOKEN_SETTING
 from .functions_host.server import BODY_LIMIT_SETTING
 
@@ -181,7 +180,8 @@ class Part:
             with _PROBE.open(self.ready_url, timeout=timeout) as response:
                 status: int = response.status
         except urllib.error.HTTPError as err:
-            status = err.code
+            with err:  # the answer's connection, closed
+                status = err.code
         except (OSError, urllib.error.URLError):
             return False
         return status < 500
@@ -234,15 +234,30 @@ def functions_part(port: int, env: Mapping[str, str], module: str = "local.funct
     )
 
 
-def site_part(port: int, functions_port: int, token: str) -> Part:
-    """The site: the SWA CLI serving `client/` and proxying `/api` to the adapter, behind the edge in local/site.py."""
+def swa_cli_part(port: int, api_url: str, config_location: str = ".") -> Part:
+    """The SWA CLI serving `client/` with `config_location`/staticwebapp.config.json, `/api` proxied to `api_url`.
+
+    In the stack it listens on a private port behind the edge (`site_part`), which is the site's address.
+    """
+    argv = (str(NODE_BIN / "swa"), "start", "client", "--port", str(port), "--host", HOST)
     return Part(
         "swa",
-        tuple(site.command(port, f"http://{HOST}:{functions_port}")),
+        (*argv, "--api-devserver-url", api_url, "--swa-config-location", config_location),
+        port,
+        ready_url=f"http://{HOST}:{port}/",
+        env={"SWA_CLI_CAPTURE_TELEMETRY": "false", "SWA_CLI_OPEN_BROWSER": "false"},
+    )
+
+
+def site_part(port: int, upstream_port: int, token: str) -> Part:
+    """The site's address: the edge (local/site.py) before the SWA CLI on `upstream_port`, `token` on /api calls."""
+    return Part(
+        "site",
+        (sys.executable, "-m", "local.site", "--port", str(port), "--upstream", f"http://{HOST}:{upstream_port}"),
         port,
         Ports.SETTINGS["swa"],
-        ready_url=f"http://{HOST}:{port}/",
-        env={"SWA_CLI_CAPTURE_TELEMETRY": "false", "SWA_CLI_OPEN_BROWSER": "false", SITE_TOKEN_SETTING: token},
+        ready_url=f"http://{HOST}:{port}/",  # through the edge: ready once the SWA CLI behind it answers too
+        env={SITE_TOKEN_SETTING: token},
     )
 
 
@@ -254,7 +269,7 @@ def offline(env: Mapping[str, str]) -> dict[str, str]:
 def plan(
     ports: Ports, in_memory: bool, data_dir: Path, env: Mapping[str, str], swa: bool = True
 ) -> tuple[list[Part], dict[str, str]]:
-    """The parts to start, in order, and the settings the backend gets."""
+    """The parts to start, in order, and the settings the backend gets (the site only with `swa`)."""
     parts: list[Part] = []
     backend_env = {"PUBSUB_HUB": env.get("PUBSUB_HUB", "chat")}
     if not (env.get("STORAGE_CONNECTION_STRING") or env.get("STORAGE_ACCOUNT_NAME")):
@@ -271,7 +286,8 @@ def plan(
         backend_env[SITE_TOKEN_SETTING] = site_token
     parts.append(functions_part(ports.functions, backend_env))
     if swa:
-        parts.append(site_part(ports.swa, ports.functions, site_token))
+        swa_cli = swa_cli_part(free_port(), f"http://{HOST}:{ports.functions}")  # private: only the edge calls it
+        parts += [swa_cli, site_part(ports.swa, swa_cli.port, site_token)]
     return parts, backend_env
 
 
@@ -311,15 +327,18 @@ class Stack:
         colour = self.out is not None and self.out.isatty()
         output = asyncio.subprocess.DEVNULL if self.out is None else asyncio.subprocess.PIPE
         for index, part in enumerate(self.parts):
-            process = await asyncio.create_subprocess_exec(
-                *part.argv,
-                cwd=ROOT,
-                env={**self.env, "PYTHONUNBUFFERED": "1", **part.env},
-                stdin=asyncio.subprocess.DEVNULL,
-                stdout=output,
-                stderr=asyncio.subprocess.STDOUT,
-                start_new_session=True,
-            )
+            try:
+                process = await asyncio.create_subprocess_exec(
+                    *part.argv,
+                    cwd=ROOT,
+                    env={**self.env, "PYTHONUNBUFFERED": "1", **part.env},
+                    stdin=asyncio.subprocess.DEVNULL,
+                    stdout=output,
+                    stderr=asyncio.subprocess.STDOUT,
+                    start_new_session=True,
+                )
+            except FileNotFoundError as err:
+                raise StackError(f"{part.name}: {err.filename} is missing; run `make setup`") from err
             self.processes[part.name] = process
             tint = _COLOURS[index % len(_COLOURS)] if colour else ""
             if self.out is not None:
@@ -354,8 +373,9 @@ class Stack:
     async def stop(self) -> None:
         """Stop every part (whole process groups) one by one; kill what does not stop in time.
 
-        Parts in front (the SWA CLI, anything not in `_STOP_ORDER`) go first, then the emulator (its
-        `disconnected` webhooks still reach the Functions adapter), then the adapter, then Azurite.
+        Parts in front go first (anything not in `_STOP_ORDER`, then the site's edge, then the SWA CLI
+        behind it), then the emulator (its `disconnected` webhooks still reach the Functions adapter),
+        then the adapter, then Azurite.
         """
         for part in sorted(self.parts, key=_stop_rank):
             process = self.processes.get(part.name)
@@ -375,7 +395,7 @@ class Stack:
         await asyncio.gather(*self._pumps, return_exceptions=True)
 
 
-_STOP_ORDER = ["swa", "webpubsub", "functions", "azurite"]
+_STOP_ORDER = ["site", "swa", "webpubsub", "functions", "azurite"]
 
 
 def _stop_rank(part: Part) -> int:

@@ -1,15 +1,21 @@
-"""Fixtures shared by every suite: a real Azurite (in memory), and scripted users of a suite's `chat_backend`."""
+"""Fixtures shared by every suite: a real Azurite (in memory), and scripted users of a suite's `chat_backend`.
+
+Every test closes the aiohttp sessions it opens: a run that leaves one open fails at its end.
+"""
 
 from __future__ import annotations
 
+import gc
 import os
+import traceback
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 
+import aiohttp
 import pytest
 from azure.messaging.webpubsubservice.aio import WebPubSubServiceClient
 
-from local.stack import Addresses, azurite_connection_string, azurite_part, free_port, offline
+from local.stack import ROOT, Addresses, azurite_connection_string, azurite_part, free_port, offline
 from tests.chat_client import ChatClient
 from tests.support import PartProcess
 
@@ -60,3 +66,24 @@ def barrier(service: WebPubSubServiceClient) -> Callable[..., object]:
             await client.wait_for(lambda m: m.get("data") == marker, timeout=30)
 
     return wait
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Fail the run when tests left aiohttp sessions open: their connections would leak until the process ends."""
+    gc.collect()
+    left = [o for o in gc.get_objects() if isinstance(o, aiohttp.ClientSession) and not o.closed]
+    if not left:
+        return
+    session.exitstatus = pytest.ExitCode.TESTS_FAILED
+    report = session.config.pluginmanager.get_plugin("terminalreporter")
+    if report is None:
+        return
+    report.write_line("")
+    report.write_sep("=", f"{len(left)} aiohttp session(s) left open: close each where it is opened", red=True)
+    for leaked in left:
+        made = [f for f in leaked._source_traceback or [] if _ours(f.filename)]  # kept with --asyncio-debug
+        report.write_line("".join(traceback.format_list(made)) if made else "(--asyncio-debug shows where it was made)")
+
+
+def _ours(filename: str) -> bool:
+    return filename.startswith(str(ROOT)) and f"{os.sep}.venv{os.sep}" not in filename

@@ -62,15 +62,24 @@ class RunningStack(Addresses):
     process: subprocess.Popen[str]
     lines: list[str]
     ports: Ports
+    reader: threading.Thread
 
     def output(self) -> str:
         return "".join(self.lines)
 
     def stop(self) -> int:
-        """Ctrl-C the runner and wait for it; returns its exit code."""
+        """Ctrl-C the runner (unless it has ended) and wait for it; its exit code, its output then complete."""
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGINT)
-        return self.process.wait(timeout=60)
+        return self.ended()
+
+    def ended(self, timeout: float = 60) -> int:
+        """Wait for the runner to end by itself; its exit code, its output then complete (and its pipe closed)."""
+        code = self.process.wait(timeout)
+        self.reader.join(timeout=10)
+        assert self.process.stdout is not None
+        self.process.stdout.close()
+        return code
 
 
 def start_stack(*args: str, env: dict[str, str] | None = None, ports: Ports | None = None) -> RunningStack:
@@ -87,14 +96,16 @@ def start_stack(*args: str, env: dict[str, str] | None = None, ports: Ports | No
     lines: list[str] = []
     assert process.stdout is not None
     output = process.stdout
-    threading.Thread(target=lambda: lines.extend(output), daemon=True).start()
-    return RunningStack(process, lines, chosen)
+    reader = threading.Thread(target=lambda: lines.extend(output), daemon=True)
+    reader.start()
+    return RunningStack(process, lines, chosen, reader)
 
 
 def wait_ready(stack: RunningStack, timeout: float = 120) -> RunningStack:
     """Block until the runner says it is running; fail with its output if it exits first."""
     wait_until(lambda: "is running at" in stack.output() or stack.process.poll() is not None, timeout)
     if stack.process.poll() is not None:
+        stack.ended()
         raise AssertionError(f"the stack exited:\n{stack.output()}")
     return stack
 

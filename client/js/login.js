@@ -1,6 +1,7 @@
 // The login page: Guest (a name; the server issues the credential), or sign-in through Static Web Apps.
-import { registerGuest } from "./api.js";
-import { guestCredential, saveGuestCredential, signedInPrincipal } from "./identity.js";
+import { registerGuest } from "./services/api.js";
+import { guestCredential, saveGuestCredential, signedInPrincipal } from "./services/identity.js";
+import { USER_NAME_MAX, limitStatus } from "./model/limits.js";
 
 const dialog = document.getElementById("guestDialog");
 const form = document.getElementById("guestForm");
@@ -25,15 +26,22 @@ document.getElementById("guestButton").addEventListener("click", () => {
 
 document.getElementById("guestCancel").addEventListener("click", () => dialog.close());
 
-nameInput.addEventListener("input", () => {
-  loginButton.disabled = nameInput.value.trim() === "";
-  errorText.textContent = "";
-});
+/** A name over the limit is never cut: the dialog says so and keeps it until it is shortened. */
+function checkName() {
+  const name = nameInput.value.trim();
+  const limit = limitStatus(name, USER_NAME_MAX, "name");
+  loginButton.disabled = name === "" || limit.over > 0;
+  errorText.textContent = limit.problem;
+  nameInput.classList.toggle("is-danger", limit.over > 0);
+  return name !== "" && !limit.over;
+}
+
+nameInput.addEventListener("input", checkName);
 
 form.addEventListener("submit", async (event) => {
   event.preventDefault();
+  if (!checkName()) return;
   const name = nameInput.value.trim();
-  if (!name) return;
   loginButton.disabled = true;
   loginButton.classList.add("is-loading");
   try {

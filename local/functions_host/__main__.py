@@ -18,7 +18,7 @@ def main() -> None:
     """Parse arguments, load the app and serve it until interrupted."""
     parser = argparse.ArgumentParser(prog="python -m local.functions_host", description=__doc__)
     parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=int(os.environ.get("FUNCTIONS_PORT", "7071")))
+    parser.add_argument("--port", type=int, default=7071, help="default 7071, as the Functions host's own")
     parser.add_argument("--script", type=Path, default=Path("function_app.py"), help="the app's entry script")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")

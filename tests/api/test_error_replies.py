@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
+from collections.abc import AsyncIterator
 
 import azure.functions as func
 import pytest
 
-from api import lists, presence, tokens
+from api import lists, presence, runtime, tokens
 from local.harness import swa_principal
 from local.stack import azurite_connection_string, free_port, pubsub_connection_string
 
@@ -18,10 +19,12 @@ def signed_in_request(path: str) -> func.HttpRequest:
 
 
 @pytest.fixture
-def clean_env(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
+async def clean_env(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[pytest.MonkeyPatch]:
+    """No service settings; the clients the test's invocations open are closed after it, as the host closes them."""
     for name in ("PUBSUB_CONNECTION_STRING", "PUBSUB_ENDPOINT", "STORAGE_CONNECTION_STRING", "STORAGE_ACCOUNT_NAME"):
         monkeypatch.delenv(name, raising=False)
-    return monkeypatch
+    yield monkeypatch
+    await runtime.close()
 
 
 async def test_missing_storage_setting_is_named_in_a_500(clean_env: pytest.MonkeyPatch) -> None:

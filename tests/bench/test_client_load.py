@@ -13,10 +13,14 @@ def test_quick_run_times_the_load_and_watches_the_main_thread_while_messages_arr
     load = figures["app ready, 20 users + 5 chats vs empty"]
     assert sane(load["value"]) and sane(load["baseline"]) and sane(load["ratio"])
     assert load["target"] == "<= 1.5x empty"
-    for where in ("the open chat", "a background tab"):
+    arrivals = {
+        "the open chat": "last message on screen",
+        "a background chat": "last message counted in its unread badge",
+    }
+    for where, arrived in arrivals.items():
         longest = figures[f"longest main-thread task, 200 messages at 200/s to {where}"]
         assert longest["value"] >= 0 and longest["target"] == "<= 100 ms"
         assert figures[f"dropped frames, messages to {where}"]["value"] >= 0
-        assert sane(figures[f"last message on screen, messages to {where}"]["value"])
+        assert sane(figures[f"{arrived}, messages to {where}"]["value"])
     assert section["raw"]["messages"]["shown"] > 0
     assert "| **Client (Chromium)" in table

@@ -52,9 +52,12 @@ def new_user(
     pages: list = []
     request.node.stash[PAGES_KEY] = pages
 
-    def make(idle_seconds: float | None = None, viewport: tuple[int, int] = (1280, 900)) -> ChatUser:
+    def make(
+        idle_seconds: float | None = None, viewport: tuple[int, int] = (1280, 900), color_scheme: str = "light"
+    ) -> ChatUser:
         width, height = viewport
-        context = browser.new_context(base_url=stack.swa_url, viewport={"width": width, "height": height})
+        size = {"width": width, "height": height}
+        context = browser.new_context(base_url=stack.swa_url, viewport=size, color_scheme=color_scheme)
         if idle_seconds is not None:
             context.add_init_script(f"localStorage.setItem('chatrIdleSeconds', '{idle_seconds}')")
         user = ChatUser(context, stack)

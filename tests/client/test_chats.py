@@ -6,10 +6,10 @@ import json
 
 from playwright.sync_api import expect
 
-from tests.client.users import unique
+from tests.client.users import unique, wait_in_page
 
 
-def test_create_join_and_talk_both_ways_with_an_unread_count_on_a_background_tab(new_user) -> None:
+def test_create_join_and_talk_both_ways_with_an_unread_count_on_a_chat_in_the_background(new_user) -> None:
     ada = new_user().login_guest(unique("Ada"))
     bob = new_user().login_github(unique("Bob"))
     lobby, side = unique("Lobby"), unique("Side")
@@ -31,10 +31,11 @@ def test_create_join_and_talk_both_ways_with_an_unread_count_on_a_background_tab
     bob.create_chat(side)
     ada.send(lobby, "one")
     ada.send(lobby, "two")
-    expect(bob.tab(lobby).locator(".unread .tag")).to_have_text("2")
+    expect(bob.unread(lobby)).to_have_attribute("data-unread", "2")
     expect(bob.page).to_have_title("(2) Chatr")
-    bob.tab(lobby).click()
-    expect(bob.tab(lobby).locator(".unread")).to_have_count(0)
+    bob.open_chat(lobby)
+    expect(bob.unread(lobby)).to_have_count(0)
+    expect(bob.page).to_have_title("Chatr")
     expect(bob.messages(lobby).filter(has_text="two")).to_be_visible()
     assert ada.console_errors == [] and bob.console_errors == []  # nothing broke, no CSP violation
 
@@ -50,13 +51,19 @@ def test_the_owner_deletes_a_chat_and_it_disappears_for_the_others(new_user) -> 
     expect(owner.delete_button(doomed)).to_be_visible()
 
     owner.delete_button(doomed).click()
+    confirm = owner.page.get_by_role("dialog", name=f"Delete “{doomed}”?")
+    expect(confirm).to_be_visible()
+    confirm.get_by_role("button", name="Cancel").click()
+    expect(confirm).to_have_count(0)
+    expect(member.chat_entry(doomed)).to_be_visible()  # asking first deletes nothing
+    owner.delete_chat(doomed)
 
-    assert [d.type for d in owner.dialogs] == ["confirm"]
-    expect(member.toast("💥 Chat deleted by owner, you have been removed!")).to_be_visible()
+    expect(member.toast(f"💥 Chat “{doomed}” was deleted by its owner")).to_be_visible()
     expect(member.chat_link(doomed)).to_have_count(0)
-    expect(member.tab(doomed)).to_have_count(0)
+    expect(member.chat_entry(doomed)).to_have_count(0)
     expect(owner.chat_link(doomed)).to_have_count(0)
-    expect(owner.tab(doomed)).to_have_count(0)
+    expect(owner.chat_entry(doomed)).to_have_count(0)
+    assert owner.dialogs == []  # the app's own dialog, not the browser's confirm()
 
 
 def test_a_reload_reopens_the_users_chats_with_their_recent_messages(new_user) -> None:
@@ -72,36 +79,37 @@ def test_a_reload_reopens_the_users_chats_with_their_recent_messages(new_user) -
     ada.page.reload()
     ada.wait_ready()
 
-    expect(ada.tab(first)).to_be_visible()
-    expect(ada.tab(second)).to_be_visible()
-    ada.tab(first).click()
+    expect(ada.chat_entry(first)).to_be_visible()
+    expect(ada.chat_entry(second)).to_be_visible()
+    ada.open_chat(first)
     expect(ada.messages(first).filter(has_text="before the reload")).to_be_visible()
-    ada.tab(second).click()
+    ada.open_chat(second)
     expect(ada.messages(second).filter(has_text="note to self")).to_be_visible()
     ada.send(second, "after the reload")
     bob.send(first, "still here?")
-    ada.tab(first).click()
+    ada.open_chat(first)
     expect(ada.messages(first).filter(has_text="still here?")).to_be_visible()
 
 
-def test_leaving_a_chat_closes_its_tab_and_tells_the_others(new_user) -> None:
+def test_leaving_a_chat_closes_it_and_tells_the_others(new_user) -> None:
     ada = new_user().login_guest(unique("Ada"))
     bob = new_user().login_guest(unique("Bob"))
     room = unique("Room")
     ada.create_chat(room)
     bob.join_chat(room)
 
-    bob.panel(room).get_by_role("button", name=f"Leave {room}").click()
+    bob.leave(room)
 
-    expect(bob.tab(room)).to_have_count(0)
+    expect(bob.chat_entry(room)).to_have_count(0)
+    expect(bob.panel(room)).to_have_count(0)
     expect(ada.panel(room).locator(".chatNotice", has_text=f"{bob.name} has left the chat")).to_be_visible()
     bob.page.reload()
     bob.wait_ready()
     expect(bob.chat_link(room)).to_be_visible()
-    expect(bob.tab(room)).to_have_count(0)
+    expect(bob.chat_entry(room)).to_have_count(0)
 
 
-def test_a_join_the_server_refuses_shows_its_reason_and_closes_the_tab(new_user) -> None:
+def test_a_join_the_server_refuses_shows_its_reason_and_closes_the_chat(new_user) -> None:
     owner = new_user().login_guest(unique("Owner"))
     late = new_user()
 
@@ -116,20 +124,22 @@ def test_a_join_the_server_refuses_shows_its_reason_and_closes_the_tab(new_user)
     gone = unique("Gone")
     owner.create_chat(gone)
     expect(late.chat_link(gone)).to_be_visible()
-    owner.delete_button(gone).click()
+    owner.delete_chat(gone)
     expect(owner.chat_link(gone)).to_have_count(0)
 
     late.chat_link(gone).click()
 
     expect(late.toast("That chat does not exist")).to_be_visible()
-    expect(late.tab(gone)).to_have_count(0)
+    expect(late.chat_entry(gone)).to_have_count(0)
+    expect(late.panel(gone)).to_have_count(0)
 
 
-def test_a_message_the_service_refuses_goes_back_into_the_box(new_user) -> None:
+def test_a_message_the_service_refuses_goes_back_into_the_box_before_what_was_typed_since(new_user) -> None:
     ada = new_user()
+    refusals: list = []
 
     def refuse_messages(ws) -> None:
-        """Stand in for a service that refuses this publish: answer its ack with Forbidden."""
+        """Stand in for a service that refuses this publish: its Forbidden ack waits until the test lets it go."""
         server = ws.connect_to_server()
         server.on_message(ws.send)
 
@@ -137,7 +147,8 @@ def test_a_message_the_service_refuses_goes_back_into_the_box(new_user) -> None:
             data = json.loads(frame)
             if data.get("type") == "sendToGroup":
                 error = {"name": "Forbidden", "message": "no permission"}
-                ws.send(json.dumps({"type": "ack", "ackId": data["ackId"], "success": False, "error": error}))
+                ack = json.dumps({"type": "ack", "ackId": data["ackId"], "success": False, "error": error})
+                refusals.append(lambda: ws.send(ack))
             else:
                 server.send(frame)
 
@@ -147,12 +158,16 @@ def test_a_message_the_service_refuses_goes_back_into_the_box(new_user) -> None:
     ada.login_guest(unique("Ada"))
     room = unique("Room")
     ada.create_chat(room)
-    box = ada.panel(room).get_by_label(f"Message to {room}")
+    box = ada.composer(room)
     box.fill("words worth keeping")
     box.press("Enter")
+    expect(box).to_have_value("")
+    box.fill("and more")
+    wait_in_page(ada.page, lambda: refusals)
+    refusals.pop()()
 
     expect(ada.toast("Message not sent: no permission")).to_be_visible()
-    expect(box).to_have_value("words worth keeping")
+    expect(box).to_have_value("words worth keeping\nand more")
     expect(ada.messages(room).filter(has_text="words worth keeping")).to_have_count(0)
 
 
@@ -162,7 +177,7 @@ def test_a_blank_message_is_not_sent_and_a_message_is_sent_trimmed(new_user) -> 
     room = unique("Room")
     ada.create_chat(room)
     bob.join_chat(room)
-    box = ada.panel(room).get_by_label(f"Message to {room}")
+    box = ada.composer(room)
 
     box.fill("   \t  ")
     box.press("Enter")
@@ -172,3 +187,42 @@ def test_a_blank_message_is_not_sent_and_a_message_is_sent_trimmed(new_user) -> 
     expect(bob.messages(room)).to_have_count(1)
     expect(bob.messages(room)).to_have_text(["first real words"])
     expect(ada.messages(room)).to_have_text(["first real words"])
+
+
+def test_a_new_chat_takes_its_place_by_name_and_the_list_keeps_its_order_after_a_reload(new_user) -> None:
+    ada = new_user().login_guest(unique("Ada"))
+    tag = unique("")[1:]
+    ada.create_chat(f"Zulu {tag}")
+    ada.page.reload()
+    ada.wait_ready()
+
+    ada.create_chat(f"Alpha {tag}")  # announced a moment ago: the server's timestamp is not known yet
+
+    names = ada.page.get_by_role("list", name="Group chats").locator(".chatName")
+    before = names.all_inner_texts()
+    assert before.index(f"Alpha {tag}") < before.index(f"Zulu {tag}")
+    ada.page.reload()
+    ada.wait_ready()
+    expect(names).to_have_text(before)
+
+
+def test_a_name_another_chat_already_has_is_pointed_out_with_a_way_to_open_that_chat(new_user) -> None:
+    ada = new_user().login_guest(unique("Ada"))
+    bob = new_user().login_guest(unique("Bob"))
+    room = unique("Lobby")
+    bob.create_chat(room)
+    expect(ada.chat_link(room)).to_be_visible()
+
+    ada.page.get_by_role("button", name="New Chat").click()
+    dialog = ada.page.get_by_role("dialog", name="New Chat")
+    dialog.get_by_label("Chat name").fill(f"  {room.upper()} ")
+
+    expect(dialog.get_by_text(f"A chat called “{room}” already exists.")).to_be_visible()
+    dialog.get_by_role("button", name="Open it").click()
+    ada.wait_joined(room)  # the existing chat, not a second one
+    expect(ada.chat_link(room)).to_have_count(1)
+
+    ada.page.get_by_role("button", name="New Chat").click()
+    dialog.get_by_label("Chat name").fill(room)
+    dialog.get_by_role("button", name="Create another").click()  # still allowed, once warned
+    expect(ada.chat_link(room)).to_have_count(2)

@@ -24,5 +24,96 @@ def test_a_phone_user_chats_with_the_keyboard_and_nothing_overflows_the_screen(n
     phone.send(room, "typed on a phone")
     expect(desk.messages(room).filter(has_text="typed on a phone")).to_be_visible()
     expect(phone.panel(room).get_by_role("button", name="Send")).to_be_visible()
-    expect(phone.panel(room).get_by_role("button", name=f"Leave {room}")).to_be_visible()
+    expect(phone.panel(room).get_by_role("button", name=f"Options for {room}")).to_be_visible()
     assert phone.page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+
+
+def test_tab_stays_inside_the_new_chat_dialog_and_escape_closes_it_from_anywhere_in_it(new_user) -> None:
+    ada = new_user().login_guest(unique("Ada"))
+    new_chat = ada.page.get_by_role("button", name="New Chat")
+    new_chat.click()
+    dialog = ada.page.get_by_role("dialog", name="New Chat")
+    expect(dialog.get_by_label("Chat name")).to_be_focused()
+
+    for key in ["Tab"] * 5 + ["Shift+Tab"] * 5:
+        ada.page.keyboard.press(key)
+        assert ada.page.evaluate("document.activeElement.closest('dialog[open]') !== null"), f"{key} left the dialog"
+    dialog.get_by_role("button", name="Cancel").focus()
+    ada.page.keyboard.press("Escape")
+
+    expect(dialog).to_have_count(0)
+    expect(new_chat).to_be_focused()  # back where the user was
+
+
+def test_the_skip_link_leads_to_the_message_box(new_user) -> None:
+    ada = new_user().login_guest(unique("Ada"))
+    room = unique("Room")
+    ada.create_chat(room)
+    skip = ada.page.get_by_role("link", name="Skip to the message box")
+    first = "document.querySelector('a[href], button:not([disabled]), input, textarea, [tabindex]')"
+    assert ada.page.evaluate(f"{first}.classList.contains('skipLink')")  # the first stop on the page
+    ada.page.locator(".sidebar .brand").click()  # the top of the page, then back one stop
+
+    ada.page.keyboard.press("Shift+Tab")
+    expect(skip).to_be_focused()
+    expect(skip).to_be_in_viewport()
+    ada.page.keyboard.press("Enter")
+
+    expect(ada.composer(room)).to_be_focused()
+
+
+def test_arrow_keys_move_through_the_chat_list_and_enter_opens_a_chat(new_user) -> None:
+    ada = new_user().login_guest(unique("Ada"))
+    tag = unique("")[1:]
+    first, second, third = (f"{letter} {tag}" for letter in ("Aa", "Ab", "Ac"))
+    for name in (first, second, third):
+        ada.create_chat(name)
+    chats = ada.page.get_by_role("list", name="Group chats")
+    expect(chats.locator(".chatLink[tabindex='0']")).to_have_count(1)  # one Tab stop for the whole list
+    ada.chat_entry(third).focus()
+
+    ada.page.keyboard.press("ArrowUp")
+    expect(ada.chat_entry(second)).to_be_focused()
+    ada.page.keyboard.press("ArrowUp")
+    expect(ada.chat_entry(first)).to_be_focused()
+    ada.page.keyboard.press("ArrowDown")
+    expect(ada.chat_entry(second)).to_be_focused()
+    ada.page.keyboard.press("Enter")
+
+    expect(ada.chat_entry(second)).to_have_attribute("aria-current", "true")
+    expect(ada.composer(second)).to_be_focused()  # ready to write
+    ada.page.keyboard.press("Shift+Tab")
+    ada.page.keyboard.press("Shift+Tab")
+    expect(ada.panel(second).get_by_role("button", name=f"Options for {second}")).to_be_focused()
+
+    ada.chat_entry(first).focus()
+    ada.page.keyboard.press("Tab")  # the chat's own delete button comes next
+    expect(ada.delete_button(first)).to_be_focused()
+    ada.page.keyboard.press("Enter")
+    ada.page.get_by_role("dialog", name=f"Delete “{first}”?").get_by_role("button", name="Delete chat").press("Enter")
+    expect(ada.chat_link(first)).to_have_count(0)
+    expect(chats.locator(".chatLink[tabindex='0']")).to_have_count(1)  # the list keeps its Tab stop
+
+
+def test_the_chat_menu_and_the_delete_question_work_with_the_keyboard(new_user) -> None:
+    ada = new_user().login_guest(unique("Ada"))
+    room = unique("Room")
+    ada.create_chat(room)
+    options = ada.panel(room).get_by_role("button", name=f"Options for {room}")
+    options.focus()
+
+    ada.page.keyboard.press("Enter")
+    expect(ada.page.get_by_role("menuitem", name="Mute chat")).to_be_focused()
+    ada.page.keyboard.press("ArrowDown")
+    expect(ada.page.get_by_role("menuitem", name="Leave chat")).to_be_focused()
+    ada.page.keyboard.press("Escape")
+    expect(ada.page.get_by_role("menu")).to_have_count(0)
+    expect(options).to_be_focused()
+
+    ada.delete_button(room).focus()
+    ada.page.keyboard.press("Enter")
+    question = ada.page.get_by_role("dialog", name=f"Delete “{room}”?")
+    expect(question.get_by_role("button", name="Cancel")).to_be_focused()  # the safe answer first
+    ada.page.keyboard.press("Escape")
+    expect(question).to_have_count(0)
+    expect(ada.chat_entry(room)).to_be_visible()  # nothing deleted

@@ -18,28 +18,30 @@ def test_a_guest_and_a_github_user_see_each_other_online(new_user) -> None:
     expect(ada.user_entry(bob.name).locator("i.fa-github-alt")).to_be_attached()
     expect(bob.user_entry(ada.name)).to_be_visible()
     expect(bob.user_entry(ada.name).locator("i.fa-user")).to_be_attached()
-    expect(ada.toast(f"🤩 {bob.name} has just joined")).to_be_visible()
     expect(bob.me_entry()).to_have_class(re.compile(r"\buserSelf\b"))
+    expect(ada.page.locator(".chatrToast")).to_have_count(0)  # the list shows who came; no toast, no "Connected"
     assert ada.console_errors == [] and bob.console_errors == []
 
 
-def test_idle_and_return_are_seen_by_the_other_user(new_user) -> None:
+def test_idle_and_return_are_seen_by_the_other_user_in_the_list_without_toasts(new_user) -> None:
     watcher = new_user().login_guest(unique("Watcher"))
     sleeper = new_user(idle_seconds=2).login_guest(unique("Sleeper"))
     entry = watcher.user_entry(sleeper.name)
 
-    expect(watcher.toast(f"💤 User {sleeper.name} is now idle")).to_be_visible()
     expect(entry.locator("i.fa-bed")).to_be_visible()
     expect(entry).to_have_class(re.compile(r"\buserAway\b"))
+    expect(entry).to_have_accessible_name(f"Chat privately with {sleeper.name} away")
+    expect(sleeper.page.locator(".whoAmI")).to_contain_text("away")
 
     late = new_user().login_guest(unique("Late"))
     expect(late.user_entry(sleeper.name).locator("i.fa-bed")).to_be_visible()
 
     # Back, and kept busy from then on, so the 2 s limit cannot make them idle again meanwhile.
     sleeper.page.evaluate("setInterval(() => document.dispatchEvent(new MouseEvent('mousemove')), 300)")
-    expect(watcher.toast(f"🤸‍♂️ User {sleeper.name} has returned")).to_be_visible()
     expect(entry.locator("i.fa-bed")).to_have_count(0)
+    expect(entry).not_to_have_class(re.compile(r"\buserAway\b"))
     expect(late.user_entry(sleeper.name).locator("i.fa-bed")).to_have_count(0)
+    expect(watcher.page.locator(".chatrToast")).to_have_count(0)  # idle and back are not worth a toast to everyone
 
 
 def test_logout_of_either_kind_takes_the_user_offline_and_clears_this_browser(new_user) -> None:
@@ -51,17 +53,18 @@ def test_logout_of_either_kind_takes_the_user_offline_and_clears_this_browser(ne
     stays.create_chat(room)
     stays.send(room, "kept in this browser until logout")
 
+    stored = "Object.keys(localStorage).filter((k) => k === 'chatrGuest' || k.startsWith('chatr.history.'))"
+    stays.page.wait_for_function(f"{stored}.length === 2")  # the history is written a moment after the message
+
     leaves.logout()
 
-    expect(stays.toast(f"💨 {leaves.name} has left or logged off")).to_be_visible()
     expect(stays.user_entry(leaves.name)).to_have_count(0)
     leaves.page.goto("/index.html")
     leaves.page.wait_for_url("**/login.html")
 
-    stored = "Object.keys(localStorage).filter((k) => k === 'chatrGuest' || k.startsWith('chatr.history.'))"
-    assert len(stays.page.evaluate(stored)) == 2
     stays.logout()
     assert stays.page.evaluate(stored) == []
+    assert stays.page.evaluate("Object.keys(sessionStorage).filter((k) => k.startsWith('chatr'))") == []
     stays.page.goto("/index.html")
     stays.page.wait_for_url("**/login.html")
 

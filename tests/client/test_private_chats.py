@@ -18,27 +18,29 @@ def test_a_private_chat_opens_on_both_sides_and_a_third_user_cannot_see_it(new_u
 
     ada.user_entry(bob.name).click()
 
-    with_bob, with_ada = f"Chat with {bob.name}", f"Chat with {ada.name}"
-    expect(ada.tab(with_bob)).to_have_attribute("aria-selected", "true")
-    expect(bob.toast(f"💬 Incoming: {with_ada}")).to_be_visible()
-    expect(bob.tab(with_ada)).to_have_attribute("aria-selected", "false")
-    expect(bob.tab(lobby)).to_have_attribute("aria-selected", "true")
-    expect(ada.panel(with_bob).locator(".chatNotice", has_text=f"{ada.name} wants to chat")).to_be_visible()
+    # a private chat is listed under Direct messages by the other person's name
+    expect(ada.chat_entry(bob.name)).to_have_attribute("aria-current", "true")
+    expect(bob.toast(f"💬 Incoming: Chat with {ada.name}")).to_be_visible()
+    expect(bob.chat_entry(ada.name)).not_to_have_attribute("aria-current", "true")
+    expect(bob.chat_entry(lobby)).to_have_attribute("aria-current", "true")
+    expect(ada.panel(bob.name).locator(".chatNotice", has_text=f"{ada.name} wants to chat")).to_be_visible()
+    expect(ada.panel(bob.name).locator(".conversationMeta")).to_contain_text("Private chat")
 
-    ada.send(with_bob, "just between us")
-    expect(bob.tab(with_ada).locator(".unread .tag")).to_have_text("2")  # the "wants to chat" notice, then the message
-    bob.tab(with_ada).click()
-    expect(bob.messages(with_ada).filter(has_text="just between us")).to_be_visible()
-    bob.send(with_ada, "agreed")
-    expect(ada.messages(with_bob).filter(has_text="agreed")).to_be_visible()
+    ada.send(bob.name, "just between us")
+    expect(bob.unread(ada.name)).to_have_attribute("data-unread", "2")  # the "wants to chat" notice, then the message
+    bob.open_chat(ada.name)
+    expect(bob.messages(ada.name).filter(has_text="just between us")).to_be_visible()
+    bob.send(ada.name, "agreed")
+    expect(ada.messages(bob.name).filter(has_text="agreed")).to_be_visible()
 
-    expect(eve.page.get_by_role("tab")).to_have_count(0)
-    expect(eve.page.get_by_text("Chat with")).to_have_count(0)
+    expect(eve.page.get_by_role("list", name="Direct messages")).to_have_count(0)
+    expect(eve.chat_entry(ada.name)).to_have_count(0)
+    expect(eve.chat_entry(bob.name)).to_have_count(0)
     expect(eve.page.get_by_text("just between us")).to_have_count(0)
     expect(eve.chat_link(lobby)).to_be_visible()
 
     ada.user_entry(bob.name).click()
-    expect(ada.page.get_by_role("tab")).to_have_count(1)
+    expect(ada.page.get_by_role("list", name="Direct messages").locator(".chatItem")).to_have_count(1)
     assert ada.console_errors == [] and bob.console_errors == [] and eve.console_errors == []
 
 
@@ -47,12 +49,34 @@ def test_a_user_whose_id_is_part_of_an_open_private_chat_still_gets_their_own(ne
     ada = new_user().login_github(unique("Ada"))
     bob = new_user().login_github(unique("Bob"), user_id=carol_id + "0")  # Carol's id is a prefix of Bob's
     carol = new_user().login_github(unique("Carol"), user_id=carol_id)
-    with_bob, with_carol = f"Chat with {bob.name}", f"Chat with {carol.name}"
     ada.user_entry(bob.name).click()
-    expect(ada.tab(with_bob)).to_have_attribute("aria-selected", "true")
+    expect(ada.chat_entry(bob.name)).to_have_attribute("aria-current", "true")
 
     ada.user_entry(carol.name).click()
 
-    expect(ada.tab(with_carol)).to_have_attribute("aria-selected", "true")
+    expect(ada.chat_entry(carol.name)).to_have_attribute("aria-current", "true")
     expect(carol.toast(f"💬 Incoming: Chat with {ada.name}")).to_be_visible()
-    expect(ada.page.get_by_role("tab")).to_have_count(2)
+    expect(ada.page.get_by_role("list", name="Direct messages").locator(".chatItem")).to_have_count(2)
+
+
+def test_writing_to_someone_who_left_the_private_chat_invites_them_back(new_user) -> None:
+    ada = new_user().login_guest(unique("Ada"))
+    bob = new_user().login_guest(unique("Bob"))
+    ada.user_entry(bob.name).click()
+    expect(bob.chat_entry(ada.name)).to_be_visible()
+    bob.open_chat(ada.name)
+
+    bob.leave(ada.name)
+
+    expect(bob.chat_entry(ada.name)).to_have_count(0)
+    expect(ada.panel(bob.name).locator(".chatNotice", has_text=f"{bob.name} has left the chat")).to_be_visible()
+    note = ada.panel(bob.name).locator(".composerNote")
+    expect(note).to_have_text(f"{bob.name} left this chat. Sending a message invites them back.")
+    ada.send(bob.name, "are you still there?")
+    expect(bob.chat_entry(ada.name)).to_be_visible()  # back in the chat, announced with a toast
+    expect(bob.toast(f"💬 Incoming: Chat with {ada.name}").last).to_be_visible()
+    bob.open_chat(ada.name)
+    expect(bob.messages(ada.name).filter(has_text="are you still there?")).to_be_visible()
+    expect(note).to_have_count(0)
+    bob.send(ada.name, "back again")
+    expect(ada.messages(bob.name).filter(has_text="back again")).to_be_visible()

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
+
 from azure.messaging.webpubsubservice import WebPubSubServiceClient
 from playwright.sync_api import expect
 
-from tests.client.users import unique
+from tests.client.users import chat_between, unique, wait_in_page
 
 
 def test_the_client_reconnects_after_the_server_drops_its_socket(new_user, stack) -> None:
@@ -19,9 +21,14 @@ def test_the_client_reconnects_after_the_server_drops_its_socket(new_user, stack
     service.close_user_connections(ada.user_id, reason="test drop")
 
     expect(ada.page.get_by_text("Reconnecting…")).to_be_visible()
-    expect(ada.panel(room).get_by_label(f"Message to {room}")).to_be_disabled()
+    ada.composer(room).fill("typed while offline")
+    ada.composer(room).press("Enter")  # sending is paused: the text stays in the box
+    expect(ada.panel(room).get_by_role("button", name="Send")).to_be_disabled()
+    expect(ada.panel(room).get_by_text("Sending is paused")).to_be_visible()
+    expect(ada.composer(room)).to_have_value("typed while offline")
     expect(ada.page.get_by_text("Reconnecting…")).to_be_hidden(timeout=20_000)
-    expect(ada.panel(room).get_by_label(f"Message to {room}")).to_be_enabled()
+    expect(ada.panel(room).get_by_role("button", name="Send")).to_be_enabled()
+    ada.composer(room).fill("")
     expect(ada.me_entry()).to_have_text(ada.name)
     expect(bob.user_entry(ada.name)).to_be_visible()
 
@@ -29,3 +36,81 @@ def test_the_client_reconnects_after_the_server_drops_its_socket(new_user, stack
     expect(bob.messages(room).filter(has_text="back again")).to_be_visible()
     bob.send(room, "welcome back")
     expect(ada.messages(room).filter(has_text="welcome back")).to_be_visible()
+
+
+def test_overlapping_list_refreshes_each_keep_the_events_that_arrived_while_they_loaded(new_user, stack) -> None:
+    ada = new_user().login_guest(unique("Ada"))
+    marker = unique("Marker")
+    held = []
+
+    def hold_the_first(route) -> None:
+        """The first list refresh answers late, with what the server said when it was asked."""
+        if held:
+            route.continue_()
+            return
+        body = route.fetch().json()
+        chat_id = marker.replace(" ", "")
+        body["chats"][chat_id] = {"id": chat_id, "name": marker, "members": {}, "owner": None}
+        held.append((route, body))
+
+    ada.page.route("**/api/chats", hold_the_first)
+    service = WebPubSubServiceClient.from_connection_string(stack.pubsub_connection_string, hub="chat")
+    service.close_user_connections(ada.user_id, reason="first drop")
+    expect(ada.page.get_by_text("Reconnecting…")).to_be_hidden(timeout=20_000)
+    bob = new_user().login_guest(unique("Bob"))
+    during = unique("During")
+    bob.create_chat(during)  # announced while the first refresh is still loading
+    expect(ada.chat_link(during)).to_be_visible()
+    with ada.page.expect_request_finished(lambda request: "/api/chats" in request.url, timeout=30_000):
+        service.close_user_connections(ada.user_id, reason="second drop")  # a second refresh starts, and ends first
+    assert len(held) == 1
+
+    route, body = held[0]
+    route.fulfill(status=200, content_type="application/json", body=json.dumps(body))
+
+    expect(ada.chat_link(marker)).to_be_visible()  # the late answer is in...
+    expect(ada.chat_link(during)).to_be_visible()  # ...and what it missed is applied on top of it
+    assert ada.console_errors == []
+
+
+def test_after_a_reconnect_sending_waits_until_the_server_has_put_the_connection_back_in_its_chats(
+    new_user, stack
+) -> None:
+    ada = new_user().login_guest(unique("Ada"))
+    bob = new_user()
+    held: list[str] = []
+    holding = {"on": False, "server": None}
+
+    def hold_announcements(ws) -> None:
+        """While `holding`, Bob's `userConnected` waits here: the server has not restored his groups yet."""
+        server = ws.connect_to_server()
+        server.on_message(ws.send)
+        holding["server"] = server
+
+        def forward(frame) -> None:
+            if holding["on"] and '"userConnected"' in str(frame):
+                held.append(frame)
+            else:
+                server.send(frame)
+
+        ws.on_message(forward)
+
+    bob.page.route_web_socket("**/client/hubs/**", hold_announcements)
+    bob.login_guest(unique("Bob"))
+    room = chat_between(ada, bob)
+    service = WebPubSubServiceClient.from_connection_string(stack.pubsub_connection_string, hub="chat")
+
+    holding["on"] = True
+    service.close_user_connections(bob.user_id, reason="test drop")
+    expect(bob.page.get_by_text("Reconnecting…")).to_be_visible()
+    wait_in_page(bob.page, lambda: held, timeout_ms=20_000)
+
+    # the socket is open again, but the server has not confirmed it: sending stays paused
+    expect(bob.panel(room).get_by_text("Sending is paused")).to_be_visible()
+    expect(bob.panel(room).get_by_role("button", name="Send")).to_be_disabled()
+
+    holding["on"] = False
+    holding["server"].send(held.pop())
+    expect(bob.page.get_by_text("Reconnecting…")).to_be_hidden()
+    ada.send(room, "heard after the reconnect")
+    expect(bob.messages(room).filter(has_text="heard after the reconnect")).to_be_visible()

@@ -18,7 +18,7 @@ def test_markup_in_a_message_and_a_chat_name_shows_as_text_and_runs_nothing(new_
     evil = f"{PAYLOAD} {unique('room')}"
 
     ada.create_chat(evil)
-    expect(bob.chat_link(evil)).to_have_text(evil)
+    expect(bob.chat_link(evil).locator(".chatName")).to_have_text(evil)
     bob.join_chat(evil)
     ada.send(evil, PAYLOAD)
     ada.send(evil, "see https://example.com/docs?a=1, or javascript:alert(1)")

@@ -6,7 +6,7 @@ import ast
 import functools
 import re
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from pycep import BicepParser
 
@@ -33,8 +33,12 @@ def _parser() -> BicepParser:
 
 @functools.cache
 def template(path: Path) -> dict[str, Any]:
-    """A Bicep file as pycep's JSON (parameters, variables, resources, modules, outputs)."""
-    return _parser().parse(file_path=path)
+    """A Bicep file as pycep's JSON (parameters, variables, resources, modules, outputs).
+
+    Read as plain JSON: pycep's TypedDicts describe each node's possible shapes as unions, and the
+    tests look up the shapes these templates use (a local module's path, a resource's properties).
+    """
+    return cast(dict[str, Any], _parser().parse(file_path=path))
 
 
 def resource(path: Path, symbol: str) -> dict[str, Any]:

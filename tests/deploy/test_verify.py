@@ -1,7 +1,8 @@
 """`make verify-deploy` against `make run`'s stack: every check passes, and each fails with its message on its defect.
 
-The stack's parts run as separate processes (tests/reliability/parts.py), so a test can restart one
-of them with a defect a real deployment could have, run deploy/verify.py, and put it back.
+The stack's parts run as separate processes (tests/reliability/parts.py), so a test can replace some
+of them with parts that have a defect a real deployment could have, run deploy/verify.py, and put the
+planned ones back.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import os
 import re
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import replace
 from pathlib import Path
 
@@ -21,9 +22,8 @@ import pytest
 
 from api.config import StorageSettings
 from api.state import State
-from local import site
 from local.functions_host.app_service_auth import SITE_TOKEN_SETTING
-from local.stack import ROOT, free_port
+from local.stack import ROOT, Part, emulator_part, event_handler_url, free_port, swa_cli_part
 from tests.reliability.parts import Parts
 from tests.support import eventually
 
@@ -52,22 +52,37 @@ def verify(parts: Parts, timeout: float = 8.0) -> tuple[int, dict[int, str], str
 
 
 @contextlib.contextmanager
-def defect(parts: Parts, **changes: dict[str, object]) -> Iterator[None]:
-    """Restart the named parts with their Part fields changed (argv, env); restore them afterwards."""
-    originals = {name: parts.processes[name].part for name in changes}
+def defect(parts: Parts, **replaced: Part | None) -> Iterator[None]:
+    """Run the stack with the named parts replaced (None: not running at all); the planned ones again afterwards."""
+    planned = {name: process.part for name, process in parts.processes.items()}
     try:
-        for name, fields in changes.items():
-            process = parts.processes[name]
-            process.stop()
-            process.part = replace(process.part, **fields)
-            process.start()
+        _restart(parts, {name: replaced.get(name, part) for name, part in planned.items()}, replaced)
         yield
     finally:
-        for name, original in originals.items():
-            process = parts.processes[name]
-            process.stop()
-            process.part = original
-            process.start()
+        _restart(parts, planned, replaced)
+
+
+def _restart(parts: Parts, wanted: Mapping[str, Part | None], names: Iterable[str]) -> None:
+    """Stop the named parts, those in front first, then start those `wanted` in the plan's order."""
+    order = list(parts.processes)
+    for name in sorted(names, key=order.index, reverse=True):
+        parts.processes[name].stop()
+    for name in sorted(names, key=order.index):
+        part = wanted[name]
+        if part is not None:
+            parts.processes[name].part = part
+            parts.processes[name].start()
+
+
+def _swa_cli_port(parts: Parts) -> int:
+    """The SWA CLI's private port, where the site's edge sends every request."""
+    return parts.processes["swa"].part.port
+
+
+def _unlinked(parts: Parts) -> Part:
+    """The Functions adapter without the site's token: a Function App not locked to its site."""
+    env = {k: v for k, v in parts.functions.part.env.items() if k != SITE_TOKEN_SETTING}
+    return replace(parts.functions.part, env=env)
 
 
 def _failed(lines: dict[int, str]) -> set[int]:
@@ -104,8 +119,7 @@ def test_a_site_without_its_route_rules_fails_the_pages_check(stack: Parts, tmp_
     config = json.loads((ROOT / "staticwebapp.config.json").read_text())
     del config["routes"], config["responseOverrides"]
     (tmp_path / "staticwebapp.config.json").write_text(json.dumps(config))
-    argv = site.swa_cli(stack.ports.swa, stack.functions_url, str(tmp_path))
-    with defect(stack, swa=dict(argv=argv)):
+    with defect(stack, swa=swa_cli_part(_swa_cli_port(stack), stack.functions_url, str(tmp_path))):
         code, lines, output = verify(stack)
     assert code == 1, output
     assert _failed(lines) == {1}, output
@@ -113,8 +127,7 @@ def test_a_site_without_its_route_rules_fails_the_pages_check(stack: Parts, tmp_
 
 
 def test_a_site_that_does_not_reach_the_function_app_fails_the_sign_in_check(stack: Parts) -> None:
-    argv = site.command(stack.ports.swa, stack.pubsub_url)  # /api goes to a server that is not the Function App
-    with defect(stack, swa=dict(argv=argv)):
+    with defect(stack, swa=swa_cli_part(_swa_cli_port(stack), stack.pubsub_url)):  # /api to another server
         code, lines, output = verify(stack)
     assert code == 1
     assert {2, 4, 5} <= _failed(lines), output
@@ -122,12 +135,8 @@ def test_a_site_that_does_not_reach_the_function_app_fails_the_sign_in_check(sta
 
 
 def test_a_site_that_passes_a_callers_principal_to_an_unlocked_app_fails_sign_in_and_lock(stack: Parts) -> None:
-    unlinked = {k: v for k, v in stack.functions.part.env.items() if k != SITE_TOKEN_SETTING}
-    with defect(
-        stack,
-        swa=dict(argv=site.swa_cli(stack.ports.swa, stack.functions_url)),
-        functions=dict(env=unlinked),
-    ):
+    without_edge = swa_cli_part(stack.ports.swa, stack.functions_url)  # the SWA CLI itself at the site's address
+    with defect(stack, site=None, swa=without_edge, functions=_unlinked(stack)):
         code, lines, output = verify(stack)
     assert code == 1
     assert _failed(lines) == {2, 3}, output
@@ -136,8 +145,7 @@ def test_a_site_that_passes_a_callers_principal_to_an_unlocked_app_fails_sign_in
 
 
 def test_a_function_app_not_locked_to_the_site_fails_the_lock_check(stack: Parts) -> None:
-    unlinked = {k: v for k, v in stack.functions.part.env.items() if k != SITE_TOKEN_SETTING}
-    with defect(stack, functions=dict(env=unlinked)):
+    with defect(stack, functions=_unlinked(stack)):
         code, lines, output = verify(stack)
     assert code == 1
     assert _failed(lines) == {3}, output
@@ -148,7 +156,7 @@ def test_a_function_app_not_locked_to_the_site_fails_the_lock_check(stack: Parts
 def test_a_function_app_serving_another_web_pubsub_fails_the_handshake_check(stack: Parts) -> None:
     other = stack.pubsub_connection_string.replace("127.0.0.1", "localhost")
     env = {**stack.functions.part.env, "PUBSUB_CONNECTION_STRING": other}
-    with defect(stack, functions=dict(env=env)):
+    with defect(stack, functions=replace(stack.functions.part, env=env)):
         code, lines, output = verify(stack)
     assert code == 1
     assert 4 in _failed(lines), output
@@ -156,9 +164,8 @@ def test_a_function_app_serving_another_web_pubsub_fails_the_handshake_check(sta
 
 
 def test_events_that_never_reach_the_app_fail_the_end_to_end_check(stack: Parts) -> None:
-    argv = list(stack.emulator.part.argv)
-    argv[argv.index("--event-handler") + 1] = f"http://127.0.0.1:{free_port()}/api/eventHandler"
-    with defect(stack, webpubsub=dict(argv=argv)):
+    nowhere = emulator_part(stack.ports.pubsub, event_handler=event_handler_url(free_port()))
+    with defect(stack, webpubsub=nowhere):
         code, lines, output = verify(stack, timeout=5)
     assert code == 1
     assert _failed(lines) == {5}, output

@@ -18,21 +18,16 @@ NOW = timedelta(0)  # "unused since before now": the cutoff is the moment the cl
 
 
 @pytest.fixture(scope="module")
-def own_backend() -> Iterator[RunningStack]:
-    """A stack of its own: a cleanup sweeps the whole store, which must not touch other suites' users."""
+def backend() -> Iterator[RunningStack]:
+    """This module's stack, its own: a cleanup sweeps the whole store, which must not touch other suites' users."""
     with stack_running("--no-swa") as stack:
         yield stack
 
 
 @pytest.fixture
-def chat_backend(own_backend: RunningStack) -> RunningStack:
-    return own_backend
-
-
-@pytest.fixture
-async def clients(own_backend: RunningStack) -> AsyncIterator[tuple[State, PubSub]]:
-    state = await State.open(StorageSettings(own_backend.storage_connection_string, None))
-    pubsub = PubSub.from_settings(PubSubSettings(own_backend.pubsub_connection_string, None, "chat"))
+async def clients(backend: RunningStack) -> AsyncIterator[tuple[State, PubSub]]:
+    state = await State.open(StorageSettings(backend.storage_connection_string, None))
+    pubsub = PubSub.from_settings(PubSubSettings(backend.pubsub_connection_string, None, "chat"))
     yield state, pubsub
     await state.close()
     await pubsub.close()

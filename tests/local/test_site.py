@@ -1,40 +1,33 @@
 """The local site behaves like the deployed one where security depends on it.
 
-`python -m local.site` (the SWA CLI behind a thin edge) runs for real here, with a recording server
-standing in for the Function App, so each test sees exactly what a function would receive; the
-last tests run the whole `make run` stack.
+The site's two parts, the SWA CLI and the edge in front of it (`python -m local.site`), run for real
+here as the stack plans them, with a recording server standing in for the Function App, so each test
+sees exactly what a function would receive; the last tests run the whole `make run` stack.
 """
 
 from __future__ import annotations
 
 import base64
-import contextlib
 import json
 import os
-import signal
-import subprocess
-import sys
 import threading
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from local.functions_host.app_service_auth import visible_headers
-from local.site import SITE_TOKEN_SETTING, forwarded_headers
-from local.stack import ROOT, free_port
-from tests.support import start_stack, wait_ready, wait_until
+from local.harness import swa_principal
+from local.site import forwarded_headers
+from local.stack import Part, free_port, offline, site_part, swa_cli_part
+from tests.support import PartProcess, start_stack, wait_ready
 
 SITE_TOKEN = "the-sites-own-token-for-its-function-app"
-
-
-def principal(user_id: str, name: str = "Mallory") -> str:
-    body = {"identityProvider": "github", "userId": user_id, "userDetails": name, "userRoles": ["authenticated"]}
-    return base64.b64encode(json.dumps(body).encode()).decode()
 
 
 @dataclass
@@ -75,27 +68,23 @@ def function_app() -> Iterator[FunctionApp]:
     thread.join(timeout=5)
 
 
+def _started(part: Part, folder: Path) -> PartProcess:
+    return PartProcess(part, folder / f"{part.name}.log", offline(os.environ)).start()
+
+
 @pytest.fixture(scope="module")
-def site(function_app: FunctionApp) -> Iterator[str]:
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "local.site", "--port", str(port), "--api", function_app.url],
-        cwd=ROOT,
-        env={**os.environ, SITE_TOKEN_SETTING: SITE_TOKEN, "SWA_CLI_CAPTURE_TELEMETRY": "false"},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    url = f"http://127.0.0.1:{port}"
+def site(function_app: FunctionApp, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The site as the stack plans it: the SWA CLI on a private port, proxying /api to the recorder, behind the edge."""
+    folder = tmp_path_factory.mktemp("site")
+    swa_cli = _started(swa_cli_part(free_port(), function_app.url), folder)
     try:
-        wait_until(lambda: process.poll() is not None or _status(f"{url}/login.html") == 200, timeout=120)
-        assert process.poll() is None, "the local site exited while starting"
-        yield url
+        edge = _started(site_part(free_port(), swa_cli.part.port, SITE_TOKEN), folder)
+        try:
+            yield f"http://127.0.0.1:{edge.part.port}"
+        finally:
+            assert edge.stop() == 0, edge.log()
     finally:
-        os.killpg(process.pid, signal.SIGTERM)  # the whole group, as `make run` stops it: the SWA CLI's children too
-        process.wait(timeout=30)
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGKILL)
+        swa_cli.stop()
 
 
 def _status(url: str, headers: dict[str, str] | None = None) -> int | None:
@@ -103,13 +92,14 @@ def _status(url: str, headers: dict[str, str] | None = None) -> int | None:
         with urllib.request.urlopen(urllib.request.Request(url, headers=headers or {}), timeout=10) as response:
             return response.status
     except urllib.error.HTTPError as err:
-        return err.code
+        with err:
+            return err.code
     except OSError:
         return None
 
 
 def test_a_callers_own_principal_headers_never_reach_the_function(site: str, function_app: FunctionApp) -> None:
-    forged = {"X-MS-CLIENT-PRINCIPAL": principal("forged"), "X-MS-CLIENT-PRINCIPAL-ID": "forged"}
+    forged = {"X-MS-CLIENT-PRINCIPAL": swa_principal("forged", "Mallory"), "X-MS-CLIENT-PRINCIPAL-ID": "forged"}
     assert _status(f"{site}/api/getToken", forged) == 200
     assert not [name for name in function_app.last() if name.startswith("x-ms-client-principal")]
 
@@ -120,8 +110,8 @@ def test_the_function_gets_the_sites_authorization_not_the_callers(site: str, fu
 
 
 def test_a_signed_in_users_principal_still_comes_from_the_sites_sign_in(site: str, function_app: FunctionApp) -> None:
-    cookie = {"Cookie": f"StaticWebAppsAuthCookie={principal('ada-id', 'Ada')}"}
-    assert _status(f"{site}/api/users", {**cookie, "X-MS-CLIENT-PRINCIPAL": principal("forged")}) == 200
+    cookie = {"Cookie": f"StaticWebAppsAuthCookie={swa_principal('ada-id', 'Ada')}"}
+    assert _status(f"{site}/api/users", {**cookie, "X-MS-CLIENT-PRINCIPAL": swa_principal("forged", "Mallory")}) == 200
     seen = function_app.last()
     assert json.loads(base64.b64decode(seen["x-ms-client-principal"]))["userId"] == "ada-id"
     assert seen["authorization"] == f"Bearer {SITE_TOKEN}"
@@ -133,13 +123,24 @@ def test_pages_are_served_as_the_swa_cli_serves_them(site: str) -> None:
     opener = urllib.request.build_opener(NoRedirect)
     with pytest.raises(urllib.error.HTTPError) as redirect:
         opener.open(request, timeout=10)
-    assert redirect.value.code == 302
-    assert redirect.value.headers["Location"].endswith("/login.html")
+    with redirect.value as answer:
+        assert answer.code == 302
+        assert answer.headers["Location"].endswith("/login.html")
 
 
 class NoRedirect(urllib.request.HTTPRedirectHandler):
     def redirect_request(self, *args: Any) -> None:
         return None
+
+
+def test_the_site_is_not_ready_while_the_swa_cli_behind_it_does_not_answer(tmp_path: Path) -> None:
+    edge = site_part(free_port(), free_port(), SITE_TOKEN)  # nothing listens on the SWA CLI's port
+    listening = _started(Part(edge.name, edge.argv, edge.port, env=edge.env), tmp_path)  # ready once it listens
+    try:
+        assert _status(f"http://127.0.0.1:{edge.port}/login.html") == 502
+        assert not edge.answers()
+    finally:
+        assert listening.stop() == 0, listening.log()
 
 
 # ---- the pieces, as pure logic ---------------------------------------------------------------------
@@ -153,7 +154,7 @@ def test_the_edge_keeps_other_headers_and_sets_authorization_only_on_api_calls()
 
 
 def test_the_adapter_keeps_principal_headers_only_on_requests_the_site_forwarded() -> None:
-    forged = {"x-ms-client-principal": principal("forged"), "Accept": "*/*"}
+    forged = {"x-ms-client-principal": swa_principal("forged", "Mallory"), "Accept": "*/*"}
     assert visible_headers(forged, SITE_TOKEN) == {"Accept": "*/*"}
     from_site = {**forged, "Authorization": f"Bearer {SITE_TOKEN}"}
     assert visible_headers(from_site, SITE_TOKEN) == from_site
@@ -168,16 +169,17 @@ def _get_token(url: str, headers: dict[str, str]) -> tuple[int, dict[str, Any]]:
         with urllib.request.urlopen(urllib.request.Request(url, headers=headers), timeout=10) as response:
             return response.status, json.loads(response.read())
     except urllib.error.HTTPError as err:
-        return err.code, json.loads(err.read() or b"{}")
+        with err:
+            return err.code, json.loads(err.read() or b"{}")
 
 
 def test_in_make_runs_stack_a_forged_principal_is_no_identity_at_the_site_or_the_adapter() -> None:
     stack = wait_ready(start_stack())
     try:
-        forged = {"x-ms-client-principal": principal("mallory-as-ada")}
+        forged = {"x-ms-client-principal": swa_principal("mallory-as-ada", "Mallory")}
         assert _get_token(f"{stack.swa_url}/api/getToken", forged)[0] == 401
         assert _get_token(f"{stack.functions_url}/api/getToken", forged)[0] == 401
-        cookie = {"Cookie": f"StaticWebAppsAuthCookie={principal('ada-id', 'Ada')}"}
+        cookie = {"Cookie": f"StaticWebAppsAuthCookie={swa_principal('ada-id', 'Ada')}"}
         status, body = _get_token(f"{stack.swa_url}/api/getToken", cookie)
         assert status == 200 and body["user"]["userId"] == "ada-id"
     finally:

@@ -100,9 +100,9 @@ async def test_a_client_without_subprotocol_is_raw_and_gets_no_connected_message
 
 
 async def test_an_internal_error_costs_only_that_connection(emulator: Emulator, connect, monkeypatch) -> None:
-    from local.webpubsub import server
+    from local.webpubsub import client_protocol, server
 
-    real = server.handle_frame
+    real = client_protocol.handle_frame
 
     async def failing(service, connection, message):
         if "boom" in message.data:

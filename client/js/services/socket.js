@@ -46,11 +46,16 @@ export class ChatSocket {
     return this.send({ type: "event", event, dataType, data });
   }
 
-  /** Publish to a chat's group; resolves with the service's ack (`success` false when refused). */
-  sendToGroup(group, data) {
+  /**
+   * Publish to a chat's group; resolves with the service's ack (`success` false when refused).
+   * `noEcho`: the service does not send it back to this connection (the user's other tabs get it).
+   */
+  sendToGroup(group, data, { noEcho = false } = {}) {
     const ackId = this.nextAckId++;
     const acked = new Promise((resolve) => this.pendingAcks.set(ackId, resolve));
-    if (!this.send({ type: "sendToGroup", group, dataType: "json", data, ackId })) {
+    const frame = { type: "sendToGroup", group, dataType: "json", data, ackId };
+    if (noEcho) frame.noEcho = true;
+    if (!this.send(frame)) {
       this.settleAck(ackId, { success: false, error: { message: "not connected" } });
     }
     return acked;

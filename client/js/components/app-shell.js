@@ -1,0 +1,122 @@
+// The app shell: it fills the window and never scrolls as a page. The sidebar and the open chat sit
+// side by side; on a phone they are two screens, with a back button in the chat's header.
+import ConfirmDialog from "./confirm-dialog.js";
+import Conversation from "./conversation.js";
+import NewChatDialog from "./new-chat-dialog.js";
+import SideBar from "./side-bar.js";
+import { titleCount } from "../model/conversations.js";
+import { pageTitle } from "../services/attention.js";
+
+const WIDE = "(min-width: 769px)";
+/** Setting the title is slow (the browser process hears of each one): a busy chat changes it at most this often. */
+const TITLE_EVERY_MS = 500;
+
+export default {
+  name: "AppShell",
+  components: { ConfirmDialog, Conversation, NewChatDialog, SideBar },
+  inject: ["session"],
+  data() {
+    return { newChatOpen: false, deleting: null };
+  },
+  computed: {
+    model() {
+      return this.session.model;
+    },
+    status() {
+      return this.session.status;
+    },
+    online() {
+      return this.session.online;
+    },
+    activeId() {
+      return this.model.conversations[this.model.activeId] ? this.model.activeId : null;
+    },
+    reconnectDetail() {
+      const { attempt, reason } = this.status.connection;
+      return [attempt && `Attempt ${attempt}`, reason && `(${reason})`].filter(Boolean).join(" ") + ".";
+    },
+    unreadTotal() {
+      return titleCount(this.model);
+    },
+  },
+  watch: {
+    unreadTotal: {
+      handler() {
+        if (this.titleTimer) return;
+        this.titleTimer = setTimeout(() => {
+          this.titleTimer = null;
+          document.title = pageTitle(this.unreadTotal);
+        }, TITLE_EVERY_MS);
+      },
+      immediate: true,
+    },
+    /** On a laptop, opening a chat puts the cursor in its box, ready to write (on a phone it would pop the keyboard up). */
+    activeId(chatId) {
+      if (chatId && window.matchMedia(WIDE).matches && !document.querySelector("dialog[open]")) {
+        this.$nextTick(() => this.$refs.conversation?.focusComposer());
+      }
+    },
+  },
+  methods: {
+    skipToComposer() {
+      if (this.activeId) {
+        this.status.screen = "chat";
+        this.$nextTick(() => this.$refs.conversation?.focusComposer());
+      } else {
+        document.querySelector(".sidebarLists [tabindex='0']")?.focus();
+      }
+    },
+    confirmDelete() {
+      this.session.deleteChat(this.deleting.id);
+      this.deleting = null;
+    },
+    logout() {
+      this.session.logout();
+    },
+  },
+  template: `
+    <div v-if="status.fatalError" class="fullScreen">
+      <div class="notification is-danger" role="alert">
+        <p class="mb-3"><strong>Chatr cannot use this sign-in.</strong> {{ status.fatalError }}</p>
+        <button class="button is-light" type="button" @click="logout">Logout</button>
+      </div>
+    </div>
+
+    <div v-else-if="!status.ready" class="fullScreen" role="status" aria-live="polite">
+      <div class="box has-text-centered loadingBox">
+        <h1 class="brand mb-4"><img src="/img/logo.svg" alt="" class="logo" /> Chatr</h1>
+        <p class="loader is-size-1 mx-auto mb-4" aria-hidden="true"></p>
+        <p class="mb-3">Please wait while we connect to the server.</p>
+        <div class="tags is-centered">
+          <span class="tag" :class="model.me ? 'is-success' : 'is-light'">ACCOUNT <span v-if="model.me">&nbsp;✓</span></span>
+          <span class="tag" :class="online ? 'is-success' : 'is-light'">ONLINE <span v-if="online">&nbsp;✓</span></span>
+        </div>
+        <p v-if="status.connection.reason" class="help is-danger">
+          {{ status.connection.reason }}<br />Trying again in {{ status.connection.retryInSeconds }} s.
+        </p>
+      </div>
+    </div>
+
+    <div v-else class="shell" :class="{ showChat: status.screen === 'chat' && activeId }">
+      <a href="#composer" class="skipLink" @click.prevent="skipToComposer">
+        {{ activeId ? "Skip to the message box" : "Skip to the chats" }}
+      </a>
+      <div v-if="!online" class="notification is-warning reconnecting" role="status" aria-live="polite">
+        <span class="icon"><i class="fas fa-plug-circle-xmark" aria-hidden="true"></i></span>
+        <strong>Reconnecting…</strong> {{ reconnectDetail }} Sending is paused until the connection is back.
+      </div>
+      <side-bar @new-chat="newChatOpen = true" @delete-chat="deleting = $event" />
+      <main class="mainPane">
+        <conversation v-if="activeId" ref="conversation" :key="activeId" :chat-id="activeId" @back="status.screen = 'list'" />
+        <div v-else class="emptyPane">
+          <img src="/img/logo.svg" alt="" class="emptyLogo" />
+          <h2 class="title is-5">Welcome, {{ model.me.userName }}</h2>
+          <p>Pick a chat on the left, start a new one, or click someone in Online Users to chat privately.</p>
+        </div>
+      </main>
+      <new-chat-dialog v-if="newChatOpen" @close="newChatOpen = false" @created="newChatOpen = false" />
+      <confirm-dialog v-if="deleting" :title="'Delete “' + deleting.name + '”?'"
+        message="The chat is removed for everyone in it. This cannot be undone." confirm-label="Delete chat"
+        @confirm="confirmDelete" @close="deleting = null" />
+    </div>`,
+};

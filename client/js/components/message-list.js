@@ -1,0 +1,170 @@
+// The open chat's messages. At the bottom, the view follows new messages; scrolled up, it stays
+// where the user is reading and a "N new messages ↓" button jumps to the latest. Opening a chat
+// with unread messages shows them below a "New messages" divider. Under this user's latest
+// message: who has seen it; at the bottom: who is typing. The messages' menus take one Tab stop,
+// and the arrow keys move between them. What is on screen is reported as read (throttled).
+import MessageRow from "./message-row.js";
+import RovingFocus from "./roving-focus.js";
+import { seenBy, seenLabel } from "../model/receipts.js";
+import { timelineRows } from "../model/timeline.js";
+import { typingLabel } from "../model/typing.js";
+
+/** Closer to the bottom than this (px) counts as at the bottom. */
+const BOTTOM_SLACK = 48;
+/** After scrolling stops for this long (ms), what is on screen counts as read. */
+const READ_AFTER_SCROLL_MS = 250;
+
+export default {
+  name: "MessageList",
+  components: { MessageRow },
+  mixins: [RovingFocus],
+  inject: ["session"],
+  props: {
+    chatId: { type: String, required: true },
+    title: { type: String, required: true },
+  },
+  emits: ["edit", "delete"],
+  data() {
+    return { atBottom: true, unseen: 0 };
+  },
+  computed: {
+    entries() {
+      return this.session.store.listOf(this.chatId);
+    },
+    meId() {
+      return this.session.model.me.userId;
+    },
+    dividerAt() {
+      return this.session.model.conversations[this.chatId]?.dividerAt ?? null;
+    },
+    rows() {
+      return timelineRows(this.entries, { dividerAt: this.dividerAt, meId: this.meId });
+    },
+    lastKey() {
+      return this.entries.length ? this.entries[this.entries.length - 1].key : 0;
+    },
+    /** The messages with a menu, for the arrow keys: their keys (as the DOM holds them), oldest first. */
+    rovingKeys() {
+      return this.entries.filter((entry) => entry.kind === "message" && entry.id && !entry.deleted).map((entry) => String(entry.key));
+    },
+    /** Tab lands on the newest message's menu until another one was focused. */
+    fallbackStop() {
+      return this.rovingKeys[this.rovingKeys.length - 1] ?? null;
+    },
+    /** "Seen by Ada, Grace" under our latest message: `{key, label}`. */
+    seen() {
+      const found = seenBy(this.entries, this.session.store.marksOf(this.chatId), this.meId);
+      return found ? { key: found.key, label: seenLabel(this.session.model, this.chatId, found.readers) } : { key: null, label: "" };
+    },
+    typing() {
+      return typingLabel(this.session.model, this.chatId, this.meId, Date.now());
+    },
+  },
+  watch: {
+    /** New entries were drawn: follow them at the bottom (or when they are ours), else count them. */
+    lastKey(key, previous) {
+      const fresh = this.entries.filter((entry) => entry.key > previous);
+      const ours = fresh.some((entry) => entry.kind === "message" && entry.fromUserId === this.meId);
+      if (this.atBottom || ours) {
+        this.scrollToEnd();
+      } else {
+        this.unseen += fresh.filter((entry) => entry.kind === "message").length;
+      }
+    },
+    /** On a phone, the chat's screen came back in front of the list. */
+    "session.status.screen"() {
+      this.$nextTick(() => this.reportRead());
+    },
+  },
+  mounted() {
+    const box = this.$refs.box;
+    this.resized();
+    this.resizer = new ResizeObserver(() => this.resized() && this.atBottom && this.scrollToEnd());
+    this.resizer.observe(box);
+    const divider = box.querySelector(".newDivider");
+    if (divider) {
+      box.scrollTop = Math.max(0, divider.offsetTop - box.offsetTop - box.clientHeight / 3);
+      this.onScroll();
+    } else {
+      this.scrollToEnd();
+    }
+    this.onVisibility = () => this.reportRead();
+    document.addEventListener("visibilitychange", this.onVisibility);
+    this.reportRead();
+  },
+  beforeUnmount() {
+    this.resizer.disconnect();
+    clearTimeout(this.readTimer);
+    document.removeEventListener("visibilitychange", this.onVisibility);
+  },
+  methods: {
+    onScroll() {
+      const box = this.$refs.box;
+      if (this.resized()) {
+        // the window (or the keyboard) changed the list's size: whoever was at the bottom stays there
+        if (this.atBottom) this.scrollToEnd();
+        return;
+      }
+      this.atBottom = box.scrollHeight - box.scrollTop - box.clientHeight <= BOTTOM_SLACK;
+      if (this.atBottom) this.unseen = 0;
+      clearTimeout(this.readTimer);
+      this.readTimer = setTimeout(() => this.reportRead(), READ_AFTER_SCROLL_MS);
+    },
+    /** True once after the list's box changed size. */
+    resized() {
+      const box = this.$refs.box;
+      const size = `${box.clientWidth}x${box.clientHeight}`;
+      const changed = size !== this.size;
+      this.size = size;
+      return changed;
+    },
+    scrollToEnd() {
+      this.$nextTick(() => {
+        const box = this.$refs.box;
+        if (!box) return;
+        box.scrollTop = box.scrollHeight;
+        this.atBottom = true;
+        this.unseen = 0;
+        this.reportRead();
+      });
+    },
+    jumpToLatest() {
+      this.scrollToEnd();
+      this.$refs.box.focus({ preventScroll: true });
+    },
+    /** Tell the chat how far we have read: the newest message whose top is on screen. */
+    reportRead() {
+      const box = this.$refs.box;
+      if (!box) return;
+      const bottom = box.getBoundingClientRect().bottom;
+      const rows = box.querySelectorAll(".msgRow[data-message-id]");
+      for (let index = rows.length - 1; index >= 0; index--) {
+        if (rows[index].getBoundingClientRect().top >= bottom) continue;
+        const key = Number(rows[index].dataset.entryKey);
+        const entry = this.entries.findLast((candidate) => candidate.key === key);
+        if (entry) this.session.markRead(this.chatId, entry);
+        return;
+      }
+    },
+  },
+  template: `
+    <div class="messageArea">
+      <div ref="box" class="messageList" role="log" tabindex="0" :aria-label="'Messages in ' + title" @scroll.passive="onScroll"
+        @keydown="onListKeydown" @focusin="onListFocus">
+        <p v-if="!entries.length" class="emptyChat">No messages yet. Say hello!</p>
+        <template v-for="row in rows" :key="row.key">
+          <h3 v-if="row.type === 'day'" class="daySeparator"><span>{{ row.label }}</span></h3>
+          <p v-else-if="row.type === 'divider'" class="newDivider"><span>New messages</span></p>
+          <template v-else>
+            <message-row :entry="row.entry" :chat-id="chatId" :grouped="row.grouped" :mine="row.entry.fromUserId === meId"
+              :tab-stop="String(row.entry.key) === tabStop" @edit="$emit('edit', $event)" @delete="$emit('delete', $event)" />
+            <p v-if="row.key === seen.key && seen.label" class="seenBy">{{ seen.label }}</p>
+          </template>
+        </template>
+      </div>
+      <p v-if="typing" class="typingLine"><span class="typingDots" aria-hidden="true"><i></i><i></i><i></i></span> {{ typing }}</p>
+      <button v-if="unseen" type="button" class="button is-link is-rounded jumpButton" :class="{ aboveTyping: typing }" @click="jumpToLatest">
+        {{ unseen }} new {{ unseen === 1 ? "message" : "messages" }} ↓
+      </button>
+    </div>`,
+};

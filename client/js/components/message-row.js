@@ -1,0 +1,120 @@
+// One entry of a chat: a notice, or a message with its sender (shown once per group, always there
+// for screen readers), its time (the full date and time on hover and for screen readers), whether
+// it was edited or deleted, its reactions, and a menu to react (and, on our own, to edit or delete).
+// A message that mentions this user is highlighted. Rows only re-render when their own entry
+// changes, which keeps a busy chat cheap.
+import MenuButton from "./menu-button.js";
+import MessageText from "./message-text.js";
+import { NOTICES } from "../model/group-frames.js";
+import { mentionedPeople, mentionsMe } from "../model/mentions.js";
+import { REACTIONS, choiceOf, namesList, reactionChips } from "../model/reactions.js";
+import { clockLabel, fullLabel } from "../model/time.js";
+
+export default {
+  name: "MessageRow",
+  components: { MenuButton, MessageText },
+  inject: ["session"],
+  props: {
+    entry: { type: Object, required: true },
+    chatId: { type: String, required: true },
+    /** Same sender as the message above: the name is not repeated on screen. */
+    grouped: { type: Boolean, default: false },
+    mine: { type: Boolean, default: false },
+    /** This row's menu button holds the message list's one Tab stop. */
+    tabStop: { type: Boolean, default: false },
+  },
+  emits: ["edit", "delete"],
+  computed: {
+    model() {
+      return this.session.model;
+    },
+    meId() {
+      return this.model.me.userId;
+    },
+    notice() {
+      return NOTICES[this.entry.notice] ?? { emoji: "💬", text: "" };
+    },
+    clock() {
+      return clockLabel(this.entry.time);
+    },
+    full() {
+      return fullLabel(this.entry.time);
+    },
+    iso() {
+      return new Date(this.entry.time).toISOString();
+    },
+    mentioned() {
+      return mentionsMe(this.entry, this.model.me);
+    },
+    people() {
+      return this.entry.kind === "message" ? mentionedPeople(this.model, this.entry, this.chatId) : [];
+    },
+    /** A message can be acted on when it has an id (older clients' have none) and is still there. */
+    actionable() {
+      return this.entry.kind === "message" && Boolean(this.entry.id) && !this.entry.deleted;
+    },
+    chips() {
+      // names as the server knows them now; the name kept with the reaction for someone it no longer lists
+      const named = (userId, stored) => this.model.users[userId]?.userName ?? this.model.chats[this.chatId]?.members?.[userId]?.userName ?? stored;
+      return reactionChips(this.entry, this.meId, named).map((chip) => ({
+        ...chip,
+        names: namesList(chip.people),
+        label: `${chip.emoji} ${chip.name}: ${chip.count} (${namesList(chip.people)})`,
+      }));
+    },
+    menuLabel() {
+      return `Actions for the message from ${this.entry.fromUserName} at ${this.clock}`;
+    },
+    menu() {
+      if (!this.actionable) return [];
+      const chosen = choiceOf(this.entry, this.meId);
+      const items = REACTIONS.map(({ emoji, name }) => ({
+        id: `react:${emoji}`,
+        emoji,
+        label: `React with ${name}`,
+        checked: chosen.includes(emoji),
+      }));
+      if (this.mine) {
+        items.push({ id: "edit", label: "Edit message", icon: "fas fa-pen" });
+        items.push({ id: "delete", label: "Delete message", icon: "fas fa-trash-can", danger: true });
+      }
+      return items;
+    },
+  },
+  methods: {
+    onMenu(action) {
+      if (action.startsWith("react:")) this.react(action.slice("react:".length));
+      else this.$emit(action, this.entry);
+    },
+    react(emoji) {
+      this.session.react(this.chatId, this.entry, emoji);
+    },
+  },
+  template: `
+    <p v-if="entry.kind === 'notice'" class="chatNotice">
+      <span aria-hidden="true">{{ notice.emoji }}</span> <b>{{ entry.userName }}</b> {{ notice.text }}
+      <time class="msgTime" :datetime="iso" :title="full"><span aria-hidden="true">{{ clock }}</span><span class="is-sr-only">{{ full }}</span></time>
+    </p>
+    <div v-else class="msgRow" :class="{ chatRight: mine, isGrouped: grouped }" :data-entry-key="entry.key" :data-message-id="entry.id">
+      <article class="msgCard" :class="{ msgMine: mine, isMention: mentioned, isDeleted: entry.deleted }">
+        <header class="msgTitle" :class="{ 'is-sr-only': grouped }">
+          <b class="msgFrom">{{ entry.fromUserName }}</b>
+          <span v-if="mentioned" class="is-sr-only">(mentions you)</span>
+          <time v-if="!grouped" class="msgTime" :datetime="iso" :title="full"><span aria-hidden="true">{{ clock }}</span><span class="is-sr-only">{{ full }}</span></time>
+        </header>
+        <div class="msgBody">
+          <p v-if="entry.deleted" class="msgText msgDeleted"><i class="fas fa-ban" aria-hidden="true"></i> Message deleted</p>
+          <p v-else class="msgText"><message-text :text="entry.text" :people="people" :me-id="meId" /></p>
+          <span v-if="entry.edited" class="msgEdited">(edited)</span>
+          <time v-if="grouped" class="msgTime msgTimeSide" :datetime="iso" :title="full"><span aria-hidden="true">{{ clock }}</span><span class="is-sr-only">{{ full }}</span></time>
+        </div>
+        <div v-if="chips.length" class="reactions">
+          <button v-for="chip in chips" :key="chip.emoji" type="button" class="reactionChip" :class="{ isMine: chip.mine }"
+            :aria-pressed="String(chip.mine)" :aria-label="chip.label" :title="chip.names" :disabled="!session.online"
+            @click="react(chip.emoji)"><span aria-hidden="true">{{ chip.emoji }}</span> <span class="reactionCount" aria-hidden="true">{{ chip.count }}</span></button>
+        </div>
+      </article>
+      <menu-button v-if="actionable" class="msgActions" :label="menuLabel" :items="menu" icon="fas fa-ellipsis"
+        :align="mine ? 'right' : 'left'" :roving="entry.key" :tab-stop="tabStop" @select="onMenu" />
+    </div>`,
+};

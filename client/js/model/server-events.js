@@ -1,0 +1,90 @@
+// What each server event (`chatEvent`) does to the model: one handler per event name, so a new
+// event is one more entry in SERVER_EVENTS. Effects beyond the model go through `ctx`:
+//   ctx.quiet                    true when replaying events on top of a fresh snapshot
+//   ctx.visible                  the page is on screen
+//   ctx.toast(text, type)        tell the user (does nothing when quiet)
+//   ctx.announce()               tell the server again that this connection is here
+//   ctx.confirmed()              the server announced us: this connection is back in its chats
+//   ctx.createdHere(chatId)      true (once) when this tab created the chat, which it then joins
+//   ctx.join(chat)               join a group chat
+//   ctx.closed(chatId)           a chat was closed (forget its messages)
+//   ctx.privateChatReady(chat)   a private chat was (re)opened by the server
+//   ctx.serverError(data)        the server refused one of our events
+import { addMember, peerOf, titleOf } from "./directory.js";
+import { activate, closeConversation, openConversation } from "./conversations.js";
+
+/** The inner `data` of some events is a JSON string (as in the original); accept either form. */
+function parseInner(data) {
+  return typeof data === "string" ? JSON.parse(data) : data;
+}
+
+const isText = (value) => typeof value === "string" && value !== "";
+
+export const SERVER_EVENTS = {
+  userOnline(model, data, ctx) {
+    const user = parseInner(data);
+    if (!isText(user?.userId) || !isText(user.userName)) return;
+    const { userId, userName, userProvider } = user;
+    model.users[userId] = { userId, userName, userProvider, idle: Boolean(user.idle) };
+    if (userId === model.me?.userId && !ctx.quiet) ctx.confirmed();
+  },
+
+  userOffline(model, userId, ctx) {
+    if (userId === model.me.userId) {
+      if (!ctx.quiet) ctx.announce(); // the server lost track of this open connection: tell it again
+      return;
+    }
+    delete model.users[userId];
+  },
+
+  userIsIdle(model, userId) {
+    if (model.users[userId]) model.users[userId].idle = true;
+  },
+
+  userNotIdle(model, userId) {
+    if (model.users[userId]) model.users[userId].idle = false;
+  },
+
+  chatCreated(model, data, ctx) {
+    const chat = parseInner(data);
+    if (!isText(chat?.id) || !isText(chat.name)) return;
+    model.chats[chat.id] = { id: chat.id, name: chat.name, owner: chat.owner ?? null, private: false, members: {} };
+    if (ctx.createdHere(chat.id)) ctx.join(model.chats[chat.id]);
+  },
+
+  chatDeleted(model, chatId, ctx) {
+    const chat = model.chats[chatId];
+    delete model.chats[chatId];
+    if (!closeConversation(model, chatId)) return;
+    ctx.closed(chatId);
+    if (chat && chat.owner !== model.me.userId) ctx.toast(`💥 Chat “${chat.name}” was deleted by its owner`, "danger");
+  },
+
+  joinPrivateChat(model, data, ctx) {
+    const chat = parseInner(data);
+    if (!isText(chat?.id) || !isText(chat.name)) return;
+    const known = model.chats[chat.id];
+    model.chats[chat.id] = { ...known, id: chat.id, name: chat.name, owner: null, private: true, members: known?.members ?? {} };
+    const me = model.me;
+    addMember(model, chat.id, me.userId, me.userName);
+    const peer = peerOf(chat.id, me.userId);
+    if (peer) addMember(model, chat.id, peer, model.users[peer]?.userName ?? chat.name.replace(/^Chat with /, ""));
+    const isNew = !model.conversations[chat.id];
+    openConversation(model, model.chats[chat.id]);
+    if (chat.grabFocus && !ctx.quiet) activate(model, chat.id, { visible: ctx.visible });
+    if (isNew && !chat.grabFocus) ctx.toast(`💬 Incoming: Chat with ${titleOf(model, model.chats[chat.id])}`, "warning");
+    ctx.privateChatReady(model.chats[chat.id]);
+  },
+
+  error(model, data, ctx) {
+    if (!ctx.quiet) ctx.serverError(data && typeof data === "object" ? data : {});
+  },
+};
+
+/** Apply one server event; false when it is not one Chatr knows (it is then ignored). */
+export function applyServerEvent(model, event, ctx) {
+  const name = event?.chatEvent;
+  if (typeof name !== "string" || !Object.hasOwn(SERVER_EVENTS, name)) return false;
+  SERVER_EVENTS[name](model, event.data, ctx);
+  return true;
+}

@@ -1,0 +1,502 @@
+// The signed-in session: the one socket, the lists loaded from the server, the message store, and
+// every action the UI offers. Components read `session.model` and call these methods; what each
+// server event and group frame does is decided in model/, which needs no browser.
+import { reactive, shallowReactive, watch } from "../vendor/vue.esm-browser.js";
+import { getChats, getToken, getUsers } from "./services/api.js";
+import { createAttention } from "./services/attention.js";
+import { forgetGuestCredential, guestCredential, logout, signedInPrincipal } from "./services/identity.js";
+import { ChatSender } from "./services/chat-sender.js";
+import { uuidv4 } from "./services/ids.js";
+import { watchIdle } from "./services/idle.js";
+import { otherTabs } from "./services/other-tabs.js";
+import { ChatSocket } from "./services/socket.js";
+import { forgetEverything, readJson, writeJson } from "./services/storage.js";
+import { toastMessage } from "./services/toast.js";
+import { activate, closeConversation, countArrivals, openConversation, pageShown, restoreView, setMuted, viewState } from "./model/conversations.js";
+import { createModel, isMember, peerHasLeft, peerOf, removeMember, titleOf } from "./model/directory.js";
+import { applyGroupFrame } from "./model/group-frames.js";
+import { mentionsMe } from "./model/mentions.js";
+import { createMessageStore, lastTime } from "./model/message-store.js";
+import { createRateGate } from "./model/reactions.js";
+import { applyServerEvent } from "./model/server-events.js";
+import { pruneTyping } from "./model/typing.js";
+
+const LIST_RETRY_MS = 5000;
+const INVITE_TIMEOUT_MS = 10000;
+const FLUSH_FALLBACK_MS = 100; // hidden pages get no animation frames
+const VIEW_KEY = "chatrView"; // sessionStorage: the open chat, unread counts, the phone's screen
+const DRAFTS_KEY = "chatrDrafts"; // sessionStorage: what was typed and not sent, per chat
+const MUTED_KEY = "chatrMuted"; // localStorage: chat ids the user muted
+
+/** Run `flush` at the next animation frame, or soon when the page is hidden (it then gets no frames). */
+function nextFrame(flush) {
+  requestAnimationFrame(flush);
+  setTimeout(flush, FLUSH_FALLBACK_MS);
+}
+
+const pageVisible = () => document.visibilityState === "visible";
+const WIDE = matchMedia("(min-width: 769px)"); // the sidebar and the open chat side by side
+
+export class Session {
+  constructor() {
+    this.model = reactive(createModel());
+    this.status = reactive({
+      ready: false,
+      fatalError: "",
+      connection: { state: "connecting", attempt: 0, retryInSeconds: 0, reason: "" },
+      confirmed: false, // the server announced this connection (userOnline): it is back in its chats' groups
+      screen: "list", // on a phone: the chat list or the open chat
+    });
+    this.store = createMessageStore({
+      storage: localStorage,
+      schedule: nextFrame,
+      newList: shallowReactive,
+      lists: shallowReactive({}),
+      newMarks: shallowReactive,
+      onFlushed: (chatId, entries) => this.arrived(chatId, entries),
+    });
+    this.attention = createAttention({ openChat: (chatId) => this.openChat(chatId) });
+    this.pendingCreates = new Set(); // chats this tab created and joins once the server announces them
+    this.pendingJoins = new Set(); // joins the server has not confirmed yet
+    this.snapshots = new Set(); // one buffer per list refresh in flight: events that arrive meanwhile
+    this.invites = new Map(); // private chat id -> resolve(true|false) once the other person is back
+    this.restoring = false; // putting back the chat that was open before a reload
+    this.loggedOut = false;
+    this.saved = readJson(sessionStorage, VIEW_KEY, {});
+    this.muted = new Set(readJson(localStorage, MUTED_KEY, []));
+    this.model.drafts = readJson(sessionStorage, DRAFTS_KEY, {});
+    this.status.screen = this.saved.screen === "chat" ? "chat" : "list";
+    this.tabs = otherTabs((message) => this.fromOtherTab(message));
+    this.liveCtx = this.eventContext(false);
+    this.quietCtx = this.eventContext(true);
+    this.socket = new ChatSocket({
+      connectUrl: () => this.connectUrl(),
+      onOpen: () => this.onSocketOpen(),
+      onFrame: (frame) => this.onFrame(frame),
+      onStatus: (status) => (this.status.connection = status),
+    });
+    this.sender = new ChatSender({
+      socket: this.socket,
+      model: this.model,
+      store: this.store,
+      online: () => this.online,
+      onRefused: (what, ack) => toastMessage(`${what} not sent: ${ack.error?.message ?? "refused"}`, "danger"),
+    });
+    this.typingTimer = null;
+    this.typingCheckAt = Infinity;
+    // what group frames may touch (see model/group-frames.js)
+    this.frameEnv = {
+      model: this.model,
+      store: this.store,
+      now: Date.now,
+      reactionGate: createRateGate(),
+      typingUntil: (time) => this.checkTypingAt(time),
+    };
+  }
+
+  /** Connect, and keep this tab's state when the page is hidden or left (a reload puts it back). */
+  start() {
+    watchIdle((idle) => this.setIdle(idle));
+    // on a phone, opening a chat shows it and closing it goes back to the list; a reload keeps the screen
+    watch(
+      () => this.model.activeId,
+      (chatId) => {
+        if (chatId === null) this.status.screen = "list";
+        else if (!this.restoring) this.status.screen = "chat";
+      },
+      { flush: "sync" },
+    );
+    addEventListener("pagehide", () => {
+      this.sender.stopAllTyping();
+      this.keep();
+    });
+    document.addEventListener("visibilitychange", () => {
+      if (this.reading()) {
+        pageShown(this.model);
+      } else if (!pageVisible()) {
+        this.sender.stopAllTyping();
+        this.keep();
+      }
+    });
+    this.socket.start();
+  }
+
+  /**
+   * Sending works: the socket is open and the server has confirmed it. The server restores a new
+   * connection's chat groups before it announces the user, so a message sent earlier could reach
+   * nobody (or be refused); until then the app says it is reconnecting.
+   */
+  get online() {
+    return this.status.connection.state === "open" && this.status.confirmed;
+  }
+
+  /** The open chat is in front of the user: the page is visible and, on a phone, the chat's screen is showing. */
+  reading() {
+    return pageVisible() && (WIDE.matches || this.status.screen === "chat");
+  }
+
+  /** Write what a reload needs: messages, the open chat, unread counts, drafts. */
+  keep() {
+    if (this.loggedOut) return;
+    this.store.saveNow();
+    writeJson(sessionStorage, VIEW_KEY, { ...viewState(this.model), screen: this.status.screen });
+    writeJson(sessionStorage, DRAFTS_KEY, this.model.drafts);
+  }
+
+  // ---- connection ---------------------------------------------------------------------------
+
+  /**
+   * A fresh token for every (re)connect. A 401 sends guests and signed-out users to the login page;
+   * a sign-in the backend refuses is shown instead (the login page would only send it back here).
+   */
+  async connectUrl() {
+    try {
+      const token = await getToken();
+      this.model.me = token.user;
+      return token.url;
+    } catch (err) {
+      if (err.status !== 401) throw err;
+      if (guestCredential() === null && (await signedInPrincipal()) !== null) {
+        this.status.fatalError = err.detail;
+      } else {
+        forgetGuestCredential();
+        location.replace("/login.html");
+      }
+      return null;
+    }
+  }
+
+  /** Announce ourselves, then load the lists (after the socket opened, so no update is missed). */
+  async onSocketOpen() {
+    this.status.confirmed = false;
+    this.announce();
+    await this.refreshLists();
+  }
+
+  announce() {
+    const { userName, userProvider } = this.model.me;
+    this.socket.sendEvent("userConnected", { userName, userProvider });
+  }
+
+  /**
+   * Load users and chats. Events that arrive while the lists are on their way are applied at once
+   * and again, quietly, on top of the lists, so the lists cannot undo them. Every refresh keeps its
+   * own buffer, so refreshes that overlap (a retry, a refused delete, a reconnect) never share one.
+   */
+  async refreshLists() {
+    const missed = [];
+    this.snapshots.add(missed);
+    let users, chats;
+    try {
+      [users, chats] = await Promise.all([getUsers(), getChats()]);
+    } catch (err) {
+      toastMessage(`Could not load users and chats: ${err.message}`, "danger");
+      setTimeout(() => this.socket.isOpen && this.refreshLists(), LIST_RETRY_MS);
+      return;
+    } finally {
+      this.snapshots.delete(missed);
+    }
+    const before = this.model.chats;
+    this.model.users = users;
+    this.model.chats = Object.fromEntries(
+      Object.entries(chats).map(([id, chat]) => [id, { ...chat, private: Boolean(chat.private), members: chat.members ?? {} }]),
+    );
+    for (const event of missed) applyServerEvent(this.model, event, this.quietCtx);
+    this.syncIdle();
+    this.reconcile(before);
+    this.status.ready = true;
+  }
+
+  /** Make sure we are listed, with the idle state this browser has now (the stored one may be stale). */
+  syncIdle() {
+    const { me, users, idle } = this.model;
+    const listed = users[me.userId];
+    if (!listed) users[me.userId] = { ...me, idle };
+    if ((listed?.idle ?? false) !== idle) this.socket.sendEvent(idle ? "userEnterIdle" : "userExitIdle", me.userId);
+  }
+
+  /**
+   * Follow every chat the server says we are in, and stop following the ones we are no longer in
+   * (deleted while we were away, or left in another window), saying which.
+   */
+  reconcile(before) {
+    const { model } = this;
+    for (const chat of Object.values(model.chats)) {
+      if (!isMember(model, chat.id) || model.conversations[chat.id]) continue;
+      const conversation = openConversation(model, chat);
+      conversation.muted = this.muted.has(chat.id);
+      conversation.lastAt = lastTime(this.store.listOf(chat.id));
+      restoreView(conversation, this.saved);
+    }
+    for (const chatId of Object.keys(model.conversations)) {
+      if (isMember(model, chatId) || this.pendingCreates.has(chatId) || this.pendingJoins.has(chatId)) continue;
+      const old = before[chatId];
+      const name = old ? titleOf(model, old) : chatId;
+      this.close(chatId);
+      if (old && !old.private && !model.chats[chatId]) toastMessage(`💥 Chat “${name}” was deleted by its owner`, "danger");
+      else toastMessage(`You are no longer in “${name}”: you left it in another window`, "warning");
+    }
+    const saved = this.saved.activeId;
+    this.saved = {};
+    if (model.activeId === null && saved && model.conversations[saved]) {
+      this.restoring = true;
+      activate(model, saved, { visible: this.reading() });
+      this.restoring = false;
+    }
+  }
+
+  /** The one place socket frames land; a malformed frame is logged and skipped, never fatal. */
+  onFrame(frame) {
+    try {
+      if (frame.type === "message" && frame.from === "server") {
+        applyServerEvent(this.model, frame.data, this.liveCtx);
+        for (const missed of this.snapshots) missed.push(frame.data);
+      } else if (frame.type === "message" && frame.from === "group") {
+        const kind = applyGroupFrame(this.frameEnv, frame);
+        if (kind === "notice" && frame.data.userId === this.model.me.userId) this.pendingJoins.delete(frame.group);
+      }
+    } catch (err) {
+      console.error("Ignoring a frame Chatr could not handle", frame, err);
+    }
+  }
+
+  /** What server events may do beyond the model (see model/server-events.js). */
+  eventContext(quiet) {
+    const session = this;
+    return {
+      quiet,
+      get visible() {
+        return session.reading();
+      },
+      toast: quiet ? () => {} : toastMessage,
+      announce: () => this.announce(),
+      confirmed: () => (this.status.confirmed = true),
+      createdHere: (chatId) => this.pendingCreates.delete(chatId),
+      join: (chat) => this.join(chat),
+      closed: (chatId) => this.forgetChat(chatId),
+      privateChatReady: (chat) => this.settleInvite(chat.id, true),
+      serverError: (data) => this.onServerError(data),
+    };
+  }
+
+  /** The server refused one of our events; nothing changed there, so undo what we did here. */
+  onServerError({ event, message, chatId }) {
+    toastMessage(message || `The server refused ${event}`, "danger");
+    if (event === "joinChat" && chatId) {
+      this.close(chatId);
+    } else if (event === "deleteChat") {
+      this.refreshLists();
+    } else if (event === "createPrivateChat") {
+      for (const id of [...this.invites.keys()]) this.settleInvite(id, false);
+    }
+  }
+
+  /**
+   * Entries joined a chat's list: count what is unread, and notify about it while the page is
+   * hidden. A message that mentions this user notifies whenever it is not in front of them, even
+   * in a muted chat.
+   */
+  arrived(chatId, entries) {
+    const alerting = countArrivals(this.model, chatId, entries, { visible: this.reading() });
+    if (!alerting.length) return;
+    const mention = alerting.findLast((entry) => mentionsMe(entry, this.model.me));
+    const conversation = this.model.conversations[chatId];
+    if (!mention && (pageVisible() || conversation?.muted)) return;
+    const chat = this.model.chats[chatId];
+    this.attention.notify({
+      chatId,
+      chatTitle: chat ? titleOf(this.model, chat) : "",
+      isPrivate: Boolean(chat?.private),
+      entry: mention ?? alerting[alerting.length - 1],
+      mention: Boolean(mention),
+    });
+  }
+
+  /** Someone is typing until `time`: look again then (one timer for every chat, at the earliest time). */
+  checkTypingAt(time) {
+    if (time >= this.typingCheckAt) return;
+    clearTimeout(this.typingTimer);
+    this.typingCheckAt = time;
+    this.typingTimer = setTimeout(() => {
+      this.typingCheckAt = Infinity;
+      const next = pruneTyping(this.model, Date.now());
+      if (next !== null) this.checkTypingAt(next);
+    }, Math.max(0, time - Date.now()));
+  }
+
+  /** Another tab of this browser left a chat: this one follows. */
+  fromOtherTab(message) {
+    if (message.type === "left" && message.userId === this.model.me?.userId && typeof message.chatId === "string") {
+      removeMember(this.model, message.chatId, message.userId);
+      this.close(message.chatId);
+      delete this.model.drafts[message.chatId];
+    }
+  }
+
+  // ---- what the user does -------------------------------------------------------------------
+
+  /** Open a chat from the sidebar (or a notification): switch to it when we are in it, else join it. */
+  openChat(chatId) {
+    const { model } = this;
+    if (model.conversations[chatId]) {
+      this.status.screen = "chat"; // also when it is the open chat, behind the list on a phone
+      activate(model, chatId, { visible: pageVisible() });
+    } else if (model.chats[chatId] && !model.chats[chatId].private) {
+      this.join(model.chats[chatId]);
+    }
+  }
+
+  /** Join a group chat and open it; the server's "joined" notice confirms it. */
+  join(chat) {
+    this.pendingJoins.add(chat.id);
+    const conversation = openConversation(this.model, chat, { focus: true, visible: this.reading() });
+    conversation.muted = this.muted.has(chat.id);
+    conversation.lastAt = lastTime(this.store.listOf(chat.id));
+    this.socket.sendEvent("joinChat", chat.id);
+  }
+
+  /** Create a chat; it opens when the server announces it (`chatCreated`), and we then join it. */
+  createChat(name) {
+    const id = uuidv4();
+    this.pendingCreates.add(id);
+    this.socket.sendEvent("createChat", { name, id });
+  }
+
+  /** Leave a chat here, in this browser's other tabs, and on the server. */
+  leave(chatId) {
+    const { me } = this.model;
+    this.sender.stopTyping(chatId);
+    this.close(chatId);
+    removeMember(this.model, chatId, me.userId);
+    delete this.model.drafts[chatId];
+    this.socket.sendEvent("leaveChat", { chatId, userName: me.userName });
+    this.tabs.tell({ type: "left", chatId, userId: me.userId });
+  }
+
+  /** Delete a chat we own (the UI asked first); every member is removed by the server. */
+  deleteChat(chatId) {
+    const chat = this.model.chats[chatId];
+    if (!chat) return;
+    chat.deleting = true;
+    this.socket.sendEvent("deleteChat", chatId);
+  }
+
+  /**
+   * Open the private chat with another user. The event goes even when it is open here: the other
+   * user may have left it, and the server invites them back (nothing happens when both are in).
+   */
+  startPrivateChat(user) {
+    const { me, conversations } = this.model;
+    if (user.userId === me.userId) return;
+    const chatId = Object.keys(conversations).find((id) => peerOf(id, me.userId) === user.userId);
+    if (chatId) this.openChat(chatId);
+    this.socket.sendEvent("createPrivateChat", { initiatorUserId: me.userId, targetUserId: user.userId });
+  }
+
+  /**
+   * Publish a message (with the ids of the people it mentions) to a chat's group; false (with a
+   * toast saying why) when it did not go out. In a private chat the other person has left, they
+   * are invited back first, as starting the chat would.
+   */
+  async send(chatId, text, mentions = []) {
+    if (peerHasLeft(this.model, chatId) && !(await this.inviteBack(chatId))) return false;
+    return this.delivered(chatId, "Message", await this.sender.message(chatId, text, mentions));
+  }
+
+  /** Change the text of one of our messages; false (with a toast) when the edit did not go out. */
+  async edit(chatId, entry, text, mentions = []) {
+    return this.delivered(chatId, "Edit", await this.sender.edit(chatId, entry, text, mentions));
+  }
+
+  /** Our latest message in a chat that can be edited (Up in an empty box), or null. */
+  latestOwnMessage(chatId) {
+    return this.sender.latestOwn(chatId);
+  }
+
+  /** Delete one of our messages for everyone (the UI asked first). */
+  async deleteMessage(chatId, entry) {
+    return this.delivered(chatId, "Delete", await this.sender.remove(chatId, entry));
+  }
+
+  /** Toggle one of our reactions on a message. */
+  react(chatId, entry, emoji) {
+    this.sender.react(chatId, entry, emoji);
+  }
+
+  /** What the user typed in a chat's box changed: tell the chat we are typing (or stopped), within its budget. */
+  typing(chatId, text) {
+    this.sender.typing(chatId, text);
+  }
+
+  stopTyping(chatId) {
+    this.sender.stopTyping(chatId);
+  }
+
+  /** `entry` is the newest message on screen in the open chat: the chat hears we read it, when we are reading. */
+  markRead(chatId, entry) {
+    if (this.reading() && this.model.activeId === chatId) this.sender.read(chatId, entry);
+  }
+
+  /** True when the service took a frame; else the user is told (a chat left in another window closes, saying so). */
+  async delivered(chatId, what, ack) {
+    if (ack.success) return true;
+    if (ack.error?.name === "Forbidden") await this.refreshLists();
+    if (this.model.conversations[chatId]) toastMessage(`${what} not sent: ${ack.error?.message ?? "refused"}`, "danger");
+    return false;
+  }
+
+  /** Ask the server to bring the other person back into our private chat; true once they are. */
+  inviteBack(chatId) {
+    const peer = peerOf(chatId, this.model.me.userId);
+    return new Promise((resolve) => {
+      this.settleInvite(chatId, false);
+      const timer = setTimeout(() => this.settleInvite(chatId, false), INVITE_TIMEOUT_MS);
+      this.invites.set(chatId, (ok) => {
+        clearTimeout(timer);
+        resolve(ok);
+      });
+      this.socket.sendEvent("createPrivateChat", { initiatorUserId: this.model.me.userId, targetUserId: peer });
+    });
+  }
+
+  settleInvite(chatId, ok) {
+    const resolve = this.invites.get(chatId);
+    this.invites.delete(chatId);
+    resolve?.(ok);
+  }
+
+  setMuted(chatId, muted) {
+    setMuted(this.model, chatId, muted);
+    if (muted) this.muted.add(chatId);
+    else this.muted.delete(chatId);
+    writeJson(localStorage, MUTED_KEY, [...this.muted]);
+  }
+
+  setIdle(idle) {
+    this.model.idle = idle;
+    if (this.model.me && this.socket.isOpen) this.socket.sendEvent(idle ? "userEnterIdle" : "userExitIdle", this.model.me.userId);
+  }
+
+  logout() {
+    this.loggedOut = true; // nothing of this user is written again, not even when the page goes
+    this.socket.stop();
+    this.store.clear();
+    forgetEverything();
+    logout(this.model.me);
+  }
+
+  // ---- helpers ------------------------------------------------------------------------------
+
+  /** Stop following a chat here and forget its messages. */
+  close(chatId) {
+    closeConversation(this.model, chatId);
+    this.forgetChat(chatId);
+  }
+
+  forgetChat(chatId) {
+    this.store.forget(chatId);
+    this.sender.forget(chatId);
+    this.pendingJoins.delete(chatId);
+    delete this.model.typing[chatId];
+  }
+}

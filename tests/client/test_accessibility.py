@@ -1,0 +1,114 @@
+"""An automated accessibility check (axe-core, from npm) finds nothing serious or critical on the
+login page, the app with a busy chat open, and the New Chat dialog, in light and in dark mode."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from local.stack import ROOT
+from tests.client.users import ChatUser, unique
+
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+
+SERIOUS = """async () => {
+  const { violations } = await axe.run(document, { resultTypes: ["violations"] });
+  return violations
+    .filter((v) => v.impact === "serious" || v.impact === "critical")
+    .map((v) => `${v.id} (${v.impact}): ${v.help}\\n` + v.nodes.slice(0, 5)
+      .map((n) => `  ${n.target.join(" ")}: ${n.failureSummary.replaceAll("\\n", " ")}`).join("\\n"));
+}"""
+
+
+def checked(user: ChatUser) -> ChatUser:
+    """axe-core, loaded into every page of this browser context (an init script, so the CSP allows it)."""
+    user.context.add_init_script(path=str(AXE))
+    return user
+
+
+def assert_no_serious_violations(page: Page, where: str) -> None:
+    found = page.evaluate(SERIOUS)
+    assert found == [], f"{where}:\n" + "\n".join(found)
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_the_login_page_has_no_serious_accessibility_problems(new_user, scheme) -> None:
+    visitor = checked(new_user(color_scheme=scheme))
+    visitor.page.goto("/login.html")
+    expect(visitor.page.get_by_role("button", name="Guest")).to_be_visible()
+    assert_no_serious_violations(visitor.page, "login page")
+    visitor.page.get_by_role("button", name="Guest").click()
+    visitor.page.get_by_label("Enter your name").fill("n" * 60)  # with its error showing
+    assert_no_serious_violations(visitor.page, "guest dialog")
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_the_app_and_the_new_chat_dialog_have_no_serious_accessibility_problems(new_user, scheme) -> None:
+    ada = checked(new_user(color_scheme=scheme)).login_guest(unique("Ada"))
+    bob = new_user(idle_seconds=2).login_guest(unique("Bob"))
+    room, quiet = unique("Room"), unique("Quiet")
+    ada.create_chat(quiet)
+    ada.create_chat(room)
+    bob.join_chat(quiet)
+    bob.join_chat(room)
+    bob.send(room, "Hello, see www.example.org")
+    bob.send(room, "and a second line\nbelow it")
+    ada.send(room, "Hi Bob")
+    bob.open_chat(quiet)
+    bob.send(quiet, "unread over here")
+    bob.user_entry(ada.name).click()
+    expect(ada.unread(quiet)).to_have_attribute("data-unread", "1")
+    expect(ada.user_entry(bob.name).locator("i.fa-bed")).to_be_visible()  # an idle user in the list
+    ada.composer(room).fill("x" * 2010)  # the composer saying the message is too long
+    assert_no_serious_violations(ada.page, "app")
+    ada.composer(room).fill("")
+    ada.panel(room).get_by_role("button", name=f"Options for {room}").click()
+    expect(ada.page.get_by_role("menu")).to_be_visible()
+    assert_no_serious_violations(ada.page, "the chat's menu")
+    ada.page.keyboard.press("Escape")
+
+    ada.page.get_by_role("button", name="New Chat").click()
+    ada.page.get_by_label("Chat name").fill(room)  # with the "already exists" warning
+    expect(ada.page.get_by_role("dialog", name="New Chat")).to_contain_text("already exists")
+    assert_no_serious_violations(ada.page, "New Chat dialog")
+
+    ada.page.keyboard.press("Escape")
+    ada.page.set_viewport_size({"width": 390, "height": 844})
+    assert_no_serious_violations(ada.page, "app on a phone")
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_reactions_mentions_edits_and_the_message_menu_have_no_serious_accessibility_problems(new_user, scheme) -> None:
+    ada = checked(new_user(color_scheme=scheme)).login_guest(unique("Ada"))
+    bob = new_user().login_guest(unique("Bob"))
+    room = unique("Room")
+    ada.create_chat(room)
+    bob.join_chat(room)
+    ada.send(room, "Morning, see www.example.org")
+    bob.composer(room).press_sequentially(f"@{ada.name[:3]}")
+    bob.composer(room).press("Enter")
+    bob.composer(room).press_sequentially("the engine runs")
+    bob.composer(room).press("Enter")
+    bob.send(room, "a typo hree")
+    bob.edit_message(room, "a typo hree", "a typo here")
+    bob.send(room, "sent by mistake")
+    bob.delete_message(room, "sent by mistake")
+    ada.react(room, "the engine runs", "party")
+    bob.react(room, "Morning, see", "heart")
+    ada.send(room, "Thanks!")
+    expect(ada.seen_by(room)).to_have_text(f"Seen by {bob.name}")
+    bob.composer(room).press_sequentially("typing")
+    expect(ada.typing_line(room)).to_be_visible()
+    expect(ada.message_row(room, "the engine runs").locator(".msgCard.isMention")).to_be_visible()
+    assert_no_serious_violations(ada.page, "a conversation with reactions, a mention, an edit and a delete")
+
+    ada.open_message_menu(room, "Thanks!")
+    assert_no_serious_violations(ada.page, "the message menu with the reaction picker")
+    ada.page.keyboard.press("Escape")
+    ada.composer(room).press("ArrowUp")
+    expect(ada.panel(room).get_by_text("Editing your message")).to_be_visible()
+    assert_no_serious_violations(ada.page, "the composer editing a message")
+    ada.composer(room).press("Escape")
+    ada.composer(room).press_sequentially("@")
+    expect(ada.page.get_by_role("listbox", name="People to mention")).to_be_visible()
+    assert_no_serious_violations(ada.page, "the mention suggestions")

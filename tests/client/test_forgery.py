@@ -1,0 +1,103 @@
+"""The trust rule: a receiver believes only the sender the service stamps on a frame. Mallory, a member of
+the chat, writes raw frames to the service that claim, inside their data, to come from Ada or Bob: no edit,
+delete, reaction, read mark or typing line lands on anyone else's name, on any screen, even after a reload."""
+
+from __future__ import annotations
+
+import json
+
+from playwright.sync_api import WebSocketRoute, expect
+
+from tests.client.users import ChatUser, unique, wait_in_page
+
+
+class RawSocket:
+    """Mallory's own connection, with a hand on it: what the service sent her, and frames she writes herself."""
+
+    def __init__(self, user: ChatUser) -> None:
+        self.user = user
+        self.server: WebSocketRoute | None = None
+        self.heard: list[dict] = []
+        user.page.route_web_socket("**/client/hubs/**", self._route)
+
+    def _route(self, ws: WebSocketRoute) -> None:
+        server = ws.connect_to_server()
+        self.server = server
+
+        def from_service(frame: str | bytes) -> None:
+            self.heard.append(json.loads(frame))
+            ws.send(frame)
+
+        server.on_message(from_service)
+        ws.on_message(server.send)
+
+    def message_id(self, text: str) -> str:
+        """The id of a message as Mallory's socket received it: anyone in the chat can learn it."""
+        wait_in_page(self.user.page, lambda: self._find(text))
+        return self._find(text)
+
+    def _find(self, text: str) -> str:
+        for frame in self.heard:
+            data = frame.get("data")
+            if frame.get("from") == "group" and isinstance(data, dict) and data.get("message") == text:
+                return data["id"]
+        return ""
+
+    def send_to_group(self, group: str, data: dict) -> None:
+        assert self.server is not None
+        self.server.send(json.dumps({"type": "sendToGroup", "group": group, "dataType": "json", "data": data}))
+
+
+def test_frames_that_claim_someone_elses_name_change_nothing_of_theirs_on_any_screen(new_user) -> None:
+    ada = new_user().login_guest(unique("Ada"))
+    bob = new_user().login_guest(unique("Bob"))
+    mallory = new_user()
+    raw = RawSocket(mallory)
+    mallory.login_guest(unique("Mallory"))
+    room = unique("Room")
+    ada.create_chat(room)
+    mallory.join_chat(room)
+    bob.join_chat(room)
+    bob.create_chat(unique("Elsewhere"))  # Bob reads nothing in the room from now on
+    ada.send(room, "The meeting is at 10")
+    chat_id = ada.panel(room).get_attribute("data-chat-id") or ""
+    message_id = raw.message_id("The meeting is at 10")
+    as_ada = {"fromUserId": ada.user_id, "fromUserName": ada.name, "userId": ada.user_id, "userName": ada.name}
+    as_bob = {"fromUserId": bob.user_id, "fromUserName": bob.name, "userId": bob.user_id, "userName": bob.name}
+
+    raw.send_to_group(chat_id, {"kind": "edit", "id": message_id, "text": "The meeting is cancelled", **as_ada})
+    raw.send_to_group(chat_id, {"kind": "delete", "id": message_id, **as_ada})
+    raw.send_to_group(chat_id, {"message": "Ada's id, Mallory's message", "id": message_id, **as_ada})
+    thumbs_up = {"kind": "reaction", "author": ada.user_id, "id": message_id, "emojis": ["👍"]}
+    raw.send_to_group(chat_id, {**thumbs_up, **as_bob})
+    raw.send_to_group(chat_id, {"kind": "read", "author": ada.user_id, "id": message_id, **as_bob})
+    raw.send_to_group(chat_id, {"kind": "edit", "id": message_id, "text": "<img src=x onerror=alert(1)>", **as_ada})
+    mallory.send(room, "the last of Mallory's frames")  # the service keeps one connection's frames in order
+    expect(ada.messages(room).last).to_have_text("the last of Mallory's frames")
+    expect(ada.seen_by(room)).to_have_text(f"Seen by {mallory.name}")  # the read mark counts for Mallory
+    raw.send_to_group(chat_id, {"kind": "typing", "ttl": 60_000, **as_bob})
+    expect(ada.typing_line(room)).to_have_text(f"{mallory.name} is typing…")
+
+    bob.open_chat(room)
+    for user in (ada, bob, mallory):
+        original = user.message_row(room, "The meeting is at 10")
+        expect(original.locator(".msgText")).to_have_text("The meeting is at 10")
+        expect(original.locator(".msgFrom")).to_have_text(ada.name)
+        expect(original.locator(".msgEdited")).to_have_count(0)
+        expect(user.panel(room).locator(".msgDeleted")).to_have_count(0)
+        # a reaction counts for whoever sent it: Mallory
+        expect(user.chips(room, "The meeting is at 10")).to_have_text(["👍 1"])
+        expect(user.chips(room, "The meeting is at 10")).to_have_attribute("title", mallory.name)
+        # the message that reused Ada's id is Mallory's own, beside Ada's: the last edit reached that one, as text
+        copy = user.message_row(room, "<img src=x onerror=alert(1)>")
+        expect(copy.locator(".msgFrom")).to_have_text(mallory.name)
+        expect(copy.locator(".msgEdited")).to_be_visible()
+        expect(user.page.locator("main img")).to_have_count(0)
+        assert user.dialogs == []
+
+    ada.page.reload()
+    ada.wait_ready()
+    expect(ada.message_row(room, "The meeting is at 10").locator(".msgEdited")).to_have_count(0)
+    expect(ada.messages(room)).to_have_text(
+        ["The meeting is at 10", "<img src=x onerror=alert(1)>", "the last of Mallory's frames"]
+    )
