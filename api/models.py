@@ -96,7 +96,7 @@ class Membership:
     peer_name: str | None = None
     user_provider: str = ""
     peer_provider: str = ""
-    left: bool = False  # a private chat its member left: stays left until they reopen it themselves
+    left: bool = False  # a private chat its member left: not reopened for them until they are invited back
 
     def to_wire(self) -> dict[str, str]:
         """A `members` entry of `/api/chats`."""

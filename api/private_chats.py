@@ -1,11 +1,12 @@
 """Private chats between two users, and blocks.
 
-A private chat is two memberships, one in each user's partition. Leaving marks yours `left`, and
-it stays left until you open the chat again yourself: the other user can reopen their side, never
-yours. Blocking someone also takes them out of your private chat with them, and from then on they
-can neither open it again nor start a new one with you (they are told so without being told why).
-Their messages elsewhere are hidden by your browser, which learns your block list from `getToken`
-and from `blockList`.
+A private chat is two memberships, one in each user's partition. Leaving marks yours `left`: the
+chat is no longer reopened for you on a reload, and the other user brings you back only by inviting
+you again (opening the chat, or writing to it: the browser then sends `createPrivateChat`), which
+is rate-limited. Blocking someone ends even that: it takes them out of your private chat with them,
+and from then on they can neither open it again, nor start a new one with you, nor bring you back
+into one you left (they are told so without being told why). Their messages elsewhere are hidden by
+your browser, which learns your block list from `getToken` and from `blockList`.
 """
 
 from __future__ import annotations
@@ -34,10 +35,9 @@ class PrivateChats:
         self.pubsub = pubsub
 
     async def open(self, caller: Caller, target_id: str) -> None:
-        """Open (or reopen) your side of a private chat; the other is added only if they never were in it.
+        """Open (or reopen) a private chat: your side, and theirs when they are not in it (new, or they left).
 
-        Someone who left stays out (their "left" notice is in the chat) until they open it themselves;
-        someone who blocks you is not reachable at all, and nothing changes.
+        Someone who blocks you is not reachable at all, and nothing changes.
         """
         if target_id == caller.id:
             raise Invalid("You cannot start a private chat with yourself")
@@ -53,7 +53,9 @@ class PrivateChats:
         room = private_chat_id(caller.id, target_id)
         await self.state.rejoin(_side(room, caller.account, other))
         theirs = await self.state.get_membership(room, target_id)
-        added = theirs is None and await self.state.add_member(_side(room, other, caller.account))
+        added = theirs is None or theirs.left
+        if added:  # a new chat, or an invitation back into one they left
+            await self.state.rejoin(_side(room, other, caller.account))
         await self.pubsub.admit(caller.connection_ids, room)
         if added:
             await self.pubsub.admit([c.id for c in other.connections], room)

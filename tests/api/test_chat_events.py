@@ -690,22 +690,29 @@ async def test_nobody_else_can_join_a_private_chat(core: Core) -> None:
     assert await core.state.get_membership(ADA_BOB, "mallory") is None
 
 
-async def test_leaving_a_private_chat_sticks_whatever_the_other_does(core: Core) -> None:
+async def test_someone_who_left_a_private_chat_is_out_until_invited_back(core: Core) -> None:
     ada, bob = await core.online("ada"), await core.online("bob")
     await core.send("createPrivateChat", "bob", bob, {"targetUserId": "ada"})
     await core.send("leaveChat", "ada", ada, {"chatId": ADA_BOB})
     assert not core.pubsub.in_chat(ada, ADA_BOB) and (ADA_BOB, "left", "ada", "Ada") in core.pubsub.notices
-    for _ in range(3):
-        await core.send("createPrivateChat", "bob", bob, {"targetUserId": "ada"})
-    await core.send("leaveChat", "bob", bob, {"chatId": ADA_BOB})
-    await core.send("createPrivateChat", "bob", bob, {"targetUserId": "ada"})  # both left: still not Ada's choice
-    assert len(core.pubsub.sent_to("ada", "joinPrivateChat")) == 1
-    assert not core.pubsub.in_chat(ada, ADA_BOB)
-    assert await core.state.chats_of("ada") == []
+    assert await core.state.chats_of("ada") == []  # a reload does not bring it back
     with pytest.raises(Invalid, match="invitation only"):
-        await core.send("joinChat", "ada", ada, ADA_BOB)
-    await core.send("createPrivateChat", "ada", ada, {"targetUserId": "bob"})  # Ada reopens it herself
-    assert core.pubsub.in_chat(ada, ADA_BOB) and core.pubsub.in_chat(bob, ADA_BOB)
+        await core.send("joinChat", "ada", await core.online("ada"), ADA_BOB)
+    await core.send("createPrivateChat", "bob", bob, {"targetUserId": "ada"})  # Bob writes to her: an invitation
+    assert core.pubsub.in_chat(ada, ADA_BOB) and len(core.pubsub.sent_to("ada", "joinPrivateChat")) == 2
+    assert [n[1] for n in core.pubsub.notices].count("wantsToChat") == 2
+
+
+async def test_someone_who_left_and_blocked_cannot_be_invited_back(core: Core) -> None:
+    ada, mallory = await core.online("ada"), await core.online("mallory")
+    await core.send("createPrivateChat", "mallory", mallory, {"targetUserId": "ada"})
+    await core.send("leaveChat", "ada", ada, {"chatId": "private_ada_mallory"})
+    await core.send("blockUser", "ada", ada, "mallory")
+    for _ in range(3):
+        with pytest.raises(Invalid, match="cannot be reached"):
+            await core.send("createPrivateChat", "mallory", mallory, {"targetUserId": "ada"})
+    assert not core.pubsub.in_chat(ada, "private_ada_mallory")
+    assert len(core.pubsub.sent_to("ada", "joinPrivateChat")) == 1
 
 
 async def test_leaving_a_private_chat_twice_is_refused_the_second_time(core: Core) -> None:

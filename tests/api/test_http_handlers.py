@@ -14,7 +14,7 @@ import azure.functions as func
 import jwt
 import pytest
 
-from api import identity, lists, logout, presence, tokens
+from api import lists, logout, presence, tokens
 from api.identity import GUEST_LIFETIME_SECONDS
 from api.limits import CHATS_PAGE, GUEST_SIGNUPS, MAX_CONNECTIONS_PER_USER
 from api.models import Chat
@@ -113,7 +113,7 @@ async def test_logout_revokes_a_guests_credentials_and_closes_their_connections(
     connection = await core.online(user_id)
     headers = {"X-Chatr-Guest": guest["guest"]}
     later = time.time() + 1
-    monkeypatch.setattr(identity.time, "time", lambda: later)  # logging out a second after signing up
+    monkeypatch.setattr(time, "time", lambda: later)  # logging out a second after signing up
     response = await logout.logout(func.HttpRequest("POST", "http://localhost/api/logout", headers=headers, body=b""))
     assert response.status_code == 204
     assert core.pubsub.closed == {connection: "Logged out"}

@@ -35,7 +35,7 @@ async def test_a_user_who_keeps_sending_while_refused_is_answered_only_after_the
         if seconds:  # the fake's own round trips sleep(0)
             slept.append(seconds)
 
-    monkeypatch.setattr(quota.asyncio, "sleep", sleep)
+    monkeypatch.setattr(asyncio, "sleep", sleep)
     state = FakeState()
     for _ in range(RATES["chats"].burst):
         await quota.spend(state, "mallory", "chats", *await state.get_limits("mallory"))

@@ -148,9 +148,11 @@ async def test_a_socket_storm_from_one_user_is_capped_and_stalls_nobody(alive: P
         try:
             assert all(s == 429 for s in opened if isinstance(s, int)), [s for s in opened if isinstance(s, int)]
             # whatever got past the `connect` check together is closed again at `connected`
-            (live,) = await eventually(
+            settled = await eventually(
                 lambda: _count_live(sockets, limits.MAX_CONNECTIONS_PER_USER), timeout=60, interval=0.2
             )
+            assert settled is not None
+            (live,) = settled
             started = time.monotonic()
             chat_id = await create_chat(ada, "Still fast")
             status, listed = await ada.api("users")
@@ -344,12 +346,18 @@ async def test_a_blocked_user_can_neither_open_nor_use_a_private_chat_with_you(a
     assert errors == [] and (await ada.chat_event("blockList", lambda d: d["blocked"] == []))["blocked"] == []
 
 
-async def test_leaving_a_private_chat_sticks_until_you_reopen_it(alive: Parts, users, barrier) -> None:
+async def test_leaving_and_blocking_keeps_you_out_of_a_private_chat_however_often_they_try(
+    alive: Parts, users, barrier
+) -> None:
     ada = await users("Ada").connect()
     mallory = await users("Mallory").connect()
     await mallory.event("createPrivateChat", {"targetUserId": ada.user_id})
     room = json.loads(await ada.chat_event("joinPrivateChat"))["id"]
     _, errors = await acknowledged(ada, _event("leaveChat", {"chatId": room}))
+    assert errors == []
+    _, listed = await ada.api("chats")
+    assert room not in listed["chats"]  # a reload does not reopen it
+    _, errors = await acknowledged(ada, _event("blockUser", mallory.user_id))
     assert errors == []
     for _ in range(3):
         await acknowledged(mallory, _event("createPrivateChat", {"targetUserId": ada.user_id}))
@@ -357,9 +365,8 @@ async def test_leaving_a_private_chat_sticks_until_you_reopen_it(alive: Parts, u
     await barrier(ada)
     assert len(ada.chat_events("joinPrivateChat")) == 1
     assert [m["data"].get("notice") for m in ada.group_messages(room)] == ["wantsToChat"]  # nothing since she left
-    _, listed = await ada.api("chats")
-    assert room not in listed["chats"]
-    # Ada reopens it herself: both are in again
+    # unblocked, Ada opens it again herself: both are in
+    await acknowledged(ada, _event("unblockUser", mallory.user_id))
     await ada.event("createPrivateChat", {"targetUserId": mallory.user_id})
     await ada.chat_event("joinPrivateChat", lambda d: json.loads(d)["grabFocus"])
     assert (await ada.publish(room, "hi again"))["success"] is True
