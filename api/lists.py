@@ -7,6 +7,8 @@ profile of anyone the server knows, online or not: how a browser names a sender 
 
 from __future__ import annotations
 
+import asyncio
+
 import azure.functions as func
 
 from . import presence
@@ -54,7 +56,7 @@ async def get_users(req: func.HttpRequest) -> func.HttpResponse:
 
 @guarded
 async def get_chats(req: func.HttpRequest) -> func.HttpResponse:
-    """A page of group chats with their members; the first page also has the caller's own private chats."""
+    """A page of group chats with their members; the first page also has every chat the caller is in."""
     store = await state()
     me = await signed_in(req, store)
     if me is None:
@@ -62,10 +64,16 @@ async def get_chats(req: func.HttpRequest) -> func.HttpResponse:
     after, limit = _page(req, CHATS_PAGE)
     page, cursor = await store.chats_page(after, limit)
     body = {chat.id: chat.to_wire(members) for chat, members in page}
-    if after is None:
-        for mine in await store.chats_of(me.user_id):
-            if is_private(mine.chat_id):
-                body[mine.chat_id] = Chat.private_with(mine.chat_id, mine.peer_name or "").to_wire(_pair(mine))
+    if after is None:  # every chat of the caller's, wherever it falls in the pages: what a client reopens
+        mine = await store.chats_of(me.user_id)
+        for membership in mine:
+            if is_private(membership.chat_id):
+                name = membership.peer_name or ""
+                body[membership.chat_id] = Chat.private_with(membership.chat_id, name).to_wire(_pair(membership))
+        elsewhere = [m.chat_id for m in mine if not is_private(m.chat_id) and m.chat_id not in body]
+        for found in await asyncio.gather(*(store.chat_with_members(chat_id) for chat_id in elsewhere)):
+            if found is not None:
+                body[found[0].id] = found[0].to_wire(found[1])
     return json_response({"chats": body, "next": cursor})
 
 

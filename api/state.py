@@ -361,6 +361,18 @@ class State:
                     page[-1][1].append(_member(entity))
         return page, None
 
+    async def chat_with_members(self, chat_id: str) -> tuple[Chat, list[Membership]] | None:
+        """One group chat with its members: one query of its partition; None when there is no such chat."""
+        query = f"PartitionKey eq {_quote(chat_id)}"
+        chat, members = None, []
+        async with _Guard("get chat with members"):
+            async for entity in self._chats.query_entities(query):
+                if entity["RowKey"] == CHAT_ROW:
+                    chat = _chat(entity)
+                elif entity["RowKey"].startswith(MEMBER_PREFIX):
+                    members.append(_member(entity))
+        return (chat, members) if chat is not None else None
+
     async def all_chats(self) -> AsyncIterator[tuple[Chat, list[Membership]]]:
         """Every group chat with its members, page by page (the cleanup command)."""
         after: str | None = None

@@ -222,6 +222,11 @@ class FakeState(State):
         page = [(replace(self.chats[cid]), await self.members_of(cid)) for cid in ids[:limit]]
         return page, (ids[limit - 1] if len(ids) > limit else None)
 
+    async def chat_with_members(self, chat_id: str) -> tuple[Chat, list[Membership]] | None:
+        self._reachable()
+        chat = self.chats.get(chat_id)
+        return (replace(chat), await self.members_of(chat_id)) if chat else None
+
     async def all_chats(self) -> AsyncIterator[tuple[Chat, list[Membership]]]:
         page, _ = await self.chats_page(None, len(self.chats) + 1)
         for item in page:

@@ -172,15 +172,18 @@ async def test_a_bad_page_request_is_refused(core: Core, params: dict[str, str],
     assert response.status_code == 400 and reason in body(response)["error"]
 
 
-async def test_chats_come_in_pages_and_your_private_chats_with_the_first(core: Core) -> None:
+async def test_chats_come_in_pages_and_every_chat_of_yours_with_the_first(core: Core) -> None:
     ada = await core.online("ada")
     await core.online("bob")
     await core.send("createPrivateChat", "ada", ada, {"targetUserId": "bob"})
     for i in range(CHATS_PAGE + 1):
         await core.state.create_chat(Chat(f"c-{i:03d}", f"Chat {i}", "seed"))
+    await core.send("createChat", "ada", ada, {"id": "z-mine", "name": "Mine, far down"})
+    await core.send("joinChat", "ada", ada, "z-mine")
     first = body(await lists.get_chats(get("chats", ADA)))
-    assert len(first["chats"]) == CHATS_PAGE + 1 and first["next"] == f"c-{CHATS_PAGE - 1:03d}"
+    assert len(first["chats"]) == CHATS_PAGE + 2 and first["next"] == f"c-{CHATS_PAGE - 1:03d}"
+    assert first["chats"]["z-mine"]["members"]["ada"]["userName"] == "Ada"  # a client reopens it from page 1
     assert first["chats"]["private_ada_bob"]["name"] == "Chat with Bob"
     assert set(first["chats"]["private_ada_bob"]["members"]) == {"ada", "bob"}
     rest = body(await lists.get_chats(get("chats", ADA, {"after": first["next"]})))
-    assert list(rest["chats"]) == [f"c-{CHATS_PAGE:03d}"] and rest["next"] is None
+    assert list(rest["chats"]) == [f"c-{CHATS_PAGE:03d}", "z-mine"] and rest["next"] is None

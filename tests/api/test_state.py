@@ -264,6 +264,14 @@ async def test_every_group_chat_is_listed_without_its_members(state: State) -> N
     assert sorted(chats) == ["c-1", "c-2"] and chats["c-2"].owner == "u2"
 
 
+async def test_one_chat_comes_with_its_members_in_one_query(state: State) -> None:
+    await state.create_chat(Chat("c-1", "First", "u1"))
+    await state.index_member(Membership("c-1", "u1", "Ada"))
+    found = await state.chat_with_members("c-1")
+    assert found is not None and found[0].name == "First" and [m.user_id for m in found[1]] == ["u1"]
+    assert await state.chat_with_members("c-404") is None
+
+
 async def test_a_chat_keeps_its_creation_time_when_members_join(state: State) -> None:
     await state.create_chat(Chat("c-1", "First", "u1"))
     created = (await state.get_chat("c-1")).timestamp  # type: ignore[union-attr]

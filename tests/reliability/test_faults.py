@@ -163,7 +163,7 @@ async def test_chats_users_and_memberships_survive_an_emulator_restart(parts_fac
 
     await _hears(bob, ada, chat_id, "we are back")
     await _hears(ada, bob, room, "so we are")
-    _, chats = await ada.api("chats")
+    chats = {"chats": await ada.chats()}
     assert set(chats["chats"][chat_id]["members"]) == {ada.user_id, bob.user_id}
     assert chats["chats"][room]["private"] is True
     _, online = await bob.api("users")
