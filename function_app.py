@@ -1,8 +1,8 @@
-"""Chatr's Azure Functions: four HTTP routes under /api, each delegating to the `api` package."""
+"""Chatr's Azure Functions: five HTTP routes under /api, each delegating to the `api` package."""
 
 import azure.functions as func
 
-from api import lists, runtime, tokens, webhook
+from api import lists, logout, runtime, tokens, webhook
 
 app = func.FunctionApp(http_auth_level=func.AuthLevel.ANONYMOUS)
 
@@ -14,17 +14,24 @@ async def get_token(req: func.HttpRequest) -> func.HttpResponse:
     return await tokens.get_token(req)
 
 
+@app.function_name("logout")
+@app.route(route="logout", methods=["POST"])
+async def log_out(req: func.HttpRequest) -> func.HttpResponse:
+    """A guest's logout: their credentials stop working and their connections close."""
+    return await logout.logout(req)
+
+
 @app.function_name("users")
 @app.route(route="users", methods=["GET"])
 async def users(req: func.HttpRequest) -> func.HttpResponse:
-    """Online users."""
+    """Online users, a page at a time; or one user's public profile (`?id=`)."""
     return await lists.get_users(req)
 
 
 @app.function_name("chats")
 @app.route(route="chats", methods=["GET"])
 async def chats(req: func.HttpRequest) -> func.HttpResponse:
-    """Group chats, plus the caller's own private chats."""
+    """Group chats, a page at a time, plus the caller's own private chats."""
     return await lists.get_chats(req)
 
 

@@ -1,45 +1,46 @@
-"""What each Web PubSub event does to Chatr's state, and what it tells the users.
+"""Every Web PubSub event Chatr takes, from parsing its data to the handler that acts on it.
 
-The acting user is always the connection's own (`ce-userId`), never a field of the event body.
-Bad input raises `Invalid` before anything is written; every write and send is awaited.
+A user event is acted on only for a confirmed sender: `ce-userId` must be the user of the
+connection `ce-connectionId` names, as registered once Web PubSub confirmed it (`presence`). The
+data is checked before anything is read, then the sender's rate-limit token is spent, then the
+handler runs. Bad input raises `Invalid` before anything is written; every write and send is awaited.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-from . import presence
-from .models import Chat, Membership, User
-from .presence import UNKNOWN_USER
-from .pubsub import PubSub, json_string
+from . import presence, quota
+from .events import Caller, Event, Refused, Reply
+from .group_chats import GroupChats
+from .identity import SIGNED_OUT
+from .limits import EVENT_RATES, MAX_CONNECTIONS_PER_USER, LimitReached, RateLimited
+from .models import Chat
+from .names import CHAT_NAME_MAX, clean_name
+from .private_chats import PrivateChats
+from .pubsub import PubSub
 from .state import State
-from .validation import (
-    CHAT_NAME_MAX,
-    Invalid,
-    chat_id,
-    clean_name,
-    group_chat_id,
-    is_private,
-    is_user_id,
-    private_chat_id,
-)
+from .validation import Invalid, chat_id, group_chat_id, is_private, is_user_id
 
 log = logging.getLogger(__name__)
 
+# Web PubSub's connection ids are URL-safe; anything else could not be a row key.
+CONNECTION_ID = re.compile(r"^[A-Za-z0-9_.:=+-]{1,200}$")
+
 
 @dataclass(frozen=True)
-class Event:
-    """One CloudEvent from Web PubSub, already authenticated."""
+class Route:
+    """One user event: how its data is checked, which rate it spends from, and what acts on it."""
 
-    name: str
-    system: bool
-    user_id: str | None
-    connection_id: str
-    data: Any = None
+    parse: Callable[[str, Any], Any]  # (sender's user id, data) -> what `act` takes; raises Invalid
+    act: Callable[[Caller, Any], Awaitable[Reply]]
+    rate: str | None = None
+    owns: int = 0  # chats it adds to the sender's count of owned chats
 
 
 def _fields(data: Any, *names: str) -> list[Any]:
@@ -48,181 +49,193 @@ def _fields(data: Any, *names: str) -> list[Any]:
     return [data.get(n) for n in names]
 
 
+def _new_chat(user_id: str, data: Any) -> Chat:
+    raw_id, raw_name = _fields(data, "id", "name")
+    return Chat(group_chat_id(raw_id), clean_name(raw_name, "chat name", CHAT_NAME_MAX), user_id)
+
+
+def _chat_to_leave(user_id: str, data: Any) -> str:
+    (raw_id,) = _fields(data, "chatId")
+    return chat_id(raw_id)
+
+
+def _chat_to_delete(user_id: str, data: Any) -> str:
+    target = chat_id(data)
+    if is_private(target):
+        raise Invalid("Private chats cannot be deleted: leave them instead")
+    return target
+
+
+def _private_target(user_id: str, data: Any) -> str:
+    (target,) = _fields(data, "targetUserId")
+    if not is_user_id(target):
+        raise Invalid("That is not a valid user")
+    if target == user_id:
+        raise Invalid("You cannot start a private chat with yourself")
+    return target
+
+
+def _user_named(user_id: str, data: Any) -> str:
+    target = data.get("userId") if isinstance(data, dict) else data
+    if not is_user_id(target):
+        raise Invalid("That is not a valid user")
+    return target
+
+
+def _nothing(user_id: str, data: Any) -> None:
+    """Data the server ignores: it knows the sender (userConnected and idle bodies name the sender, if anyone)."""
+
+
+def _issued_at(connect: Any) -> int | None:
+    """The `iat` claim of the token a connecting client presented (the `connect` event lists claims as strings)."""
+    claims = connect.get("claims") if isinstance(connect, dict) else None
+    values = claims.get("iat") if isinstance(claims, dict) else None
+    value = values[0] if isinstance(values, list) and values else values
+    try:
+        return int(float(value)) if isinstance(value, (str, int, float)) else None
+    except ValueError:
+        return None
+
+
 class ChatEvents:
     """The handlers for Chatr's system and user events."""
 
     def __init__(self, state: State, pubsub: PubSub) -> None:
         self.state = state
         self.pubsub = pubsub
-        self._system_events: dict[str, Callable[[str, Event], Awaitable[None]]] = {
-            "connected": self.connected,
-            "disconnected": self.disconnected,
+        groups, private = GroupChats(state, pubsub), PrivateChats(state, pubsub)
+        self._routes: dict[str, Route] = {
+            "userConnected": Route(_nothing, self.user_connected),
+            "createChat": Route(_new_chat, groups.create, "chats", owns=1),
+            "joinChat": Route(
+                lambda _, data: chat_id(data), self._group_or_private(groups.join, private.reopen), "membership"
+            ),
+            "leaveChat": Route(_chat_to_leave, self._group_or_private(groups.leave, private.leave), "membership"),
+            "deleteChat": Route(_chat_to_delete, groups.delete, "chats"),
+            "createPrivateChat": Route(_private_target, private.open, "private"),
+            "userEnterIdle": Route(_nothing, self._idle(True), "idle"),
+            "userExitIdle": Route(_nothing, self._idle(False), "idle"),
+            "blockUser": Route(_user_named, private.block, "blocks"),
+            "unblockUser": Route(_user_named, private.unblock, "blocks"),
         }
-        self._user_events: dict[str, Callable[[str, Event], Awaitable[None]]] = {
-            "userConnected": self.user_connected,
-            "createChat": self.create_chat,
-            "joinChat": self.join_chat,
-            "leaveChat": self.leave_chat,
-            "createPrivateChat": self.create_private_chat,
-            "deleteChat": self.delete_chat,
-            "userEnterIdle": self.enter_idle,
-            "userExitIdle": self.exit_idle,
-        }
+        assert {n for n, r in self._routes.items() if r.rate} == set(EVENT_RATES)
 
-    async def handle(self, event: Event) -> None:
-        """Run the event's handler; Invalid means nothing was changed and the user should be told why."""
-        handlers = self._system_events if event.system else self._user_events
-        handler = handlers.get(event.name)
-        if handler is None:
-            if event.system:
-                return
+    async def handle(self, event: Event) -> Reply:
+        """Run the event's handler; Invalid (or a limit) means nothing was changed and the user should be told why.
+
+        Returns a message for the sending connection alone, if the handler has one.
+        """
+        if event.system:
+            await self._system(event)
+            return None
+        route = self._routes.get(event.name)
+        if route is None:
             raise Invalid(f"Unknown event '{event.name}'")
         if not is_user_id(event.user_id):
             raise Invalid("This connection has no user: sign in again")
-        await handler(event.user_id, event)
+        if not CONNECTION_ID.fullmatch(event.connection_id):
+            raise Invalid("This connection has no valid id")
+        parsed = route.parse(event.user_id, event.data)
+        if route.rate:
+            try:
+                quota.check_remembered(event.user_id, route.rate)
+            except RateLimited as err:
+                raise await quota.held(err) from None
+        caller = await self._caller(event.user_id, event.connection_id)
+        if route.rate:
+            account = caller.account
+            account.limits = await quota.spend(
+                self.state, caller.id, route.rate, account.limits, account.limits_etag, owned=route.owns
+            )
+        return await route.act(caller, parsed)
 
-    # ---- presence ----------------------------------------------------------------------------
+    async def _caller(self, user_id: str, connection_id: str) -> Caller:
+        """The sender, once their connection is confirmed: registered, or confirmed with Web PubSub now."""
+        presence.check_unconfirmed(user_id, connection_id)
+        account = await presence.account_of(self.state, user_id)
+        connection = account.connection(connection_id)
+        if connection is None:
+            connection = await presence.register(self.state, self.pubsub, account, connection_id)
+        return Caller(account, connection)
 
-    async def connected(self, user_id: str, event: Event) -> None:
-        """A connection opened: count it for presence."""
-        await presence.register(self.state, self.pubsub, user_id, event.connection_id)
+    # ---- system events -----------------------------------------------------------------------
 
-    async def user_connected(self, user_id: str, event: Event) -> None:
+    async def _system(self, event: Event) -> None:
+        if event.name == "connect":
+            await self.connect(event)
+            return
+        if event.name not in ("connected", "disconnected"):
+            return
+        if not is_user_id(event.user_id) or not CONNECTION_ID.fullmatch(event.connection_id):
+            log.warning("event=%s connection %s has no valid user: ignored", event.name, event.connection_id)
+            return
+        if event.name == "connected":
+            await self.connected(event.user_id, event.connection_id)
+        else:
+            await presence.unregister(self.state, self.pubsub, event.user_id, event.connection_id)
+
+    async def connect(self, event: Event) -> None:
+        """A client is connecting: refused when its user is unknown, signed out, or has the most connections already.
+
+        This only reads: `connect` carries no proof of whose connection it is, so it may not change anything.
+        """
+        if not is_user_id(event.user_id):
+            raise Refused(401, "This token has no user: sign in again")
+        try:
+            quota.check_remembered(event.user_id, "connections")
+        except RateLimited as err:
+            raise Refused(429, str(await quota.held(err))) from err
+        account = await self.state.get_account(event.user_id)
+        if account is None:
+            raise Refused(401, presence.UNKNOWN_USER)
+        issued = _issued_at(event.data)
+        if issued is not None and issued <= account.revoked_before:
+            raise Refused(401, SIGNED_OUT)
+        if len(await self.pubsub.user_connections(event.user_id)) >= MAX_CONNECTIONS_PER_USER:
+            raise Refused(429, presence.TOO_MANY)
+
+    async def connected(self, user_id: str, connection_id: str) -> None:
+        """A connection opened: counted once Web PubSub confirmed it is this user's (else it counts for nothing)."""
+        account = await self.state.get_account(user_id)
+        if account is None or account.connection(connection_id) is not None:
+            return
+        try:
+            await presence.register(self.state, self.pubsub, account, connection_id)
+        except (Invalid, RateLimited, LimitReached) as err:
+            log.info("event=connected user=%s connection=%s not registered: %s", user_id, connection_id, err)
+
+    # ---- user events -------------------------------------------------------------------------
+
+    async def user_connected(self, caller: Caller, _: None) -> Reply:
         """The browser is ready: put it in every chat its user is in (a reload reopens them), then announce the user.
 
         Restoring here rather than in `connected` means the browser hears `userOnline` only once it can
-        publish to its chats, whichever of the two events the service delivered first.
+        publish to its chats, whichever of the two events the service delivered first. A connection
+        announces itself once: a repeat only hears `userOnline` again.
         """
-        user = await presence.register(self.state, self.pubsub, user_id, event.connection_id)
-        memberships = await self.state.chats_of(user_id)
-        await asyncio.gather(*(self.pubsub.admit([event.connection_id], m.chat_id) for m in memberships))
-        await self.pubsub.broadcast("userOnline", json_string(user.to_wire()))
+        if caller.connection.announced:
+            return presence.shown_to(caller.account)
+        memberships = await self.state.chats_of(caller.id)
+        await asyncio.gather(*(self.pubsub.admit([caller.connection.id], m.chat_id) for m in memberships))
+        return await presence.announce(self.state, self.pubsub, caller.account, caller.connection)
 
-    async def disconnected(self, user_id: str, event: Event) -> None:
-        """A connection closed: the user goes offline only when it was their last one."""
-        await presence.unregister(self.state, self.pubsub, user_id, event.connection_id)
+    def _idle(self, idle: bool) -> Callable[[Caller, None], Awaitable[Reply]]:
+        async def act(caller: Caller, _: None) -> Reply:
+            """The tab went idle (or came back); stored so late joiners see it too."""
+            if caller.connection.idle != idle:
+                await presence.set_idle(self.state, self.pubsub, caller.account, caller.connection, idle)
+            return None
 
-    async def _set_idle(self, user_id: str, idle: bool) -> None:
-        user, changed = await self.state.set_idle(user_id, idle)
-        if user is None:
-            raise Invalid(UNKNOWN_USER)
-        if changed:
-            await self.pubsub.broadcast("userIsIdle" if idle else "userNotIdle", user_id)
+        return act
 
-    async def enter_idle(self, user_id: str, event: Event) -> None:
-        """The user went idle; stored so late joiners see it too."""
-        await self._set_idle(user_id, True)
+    @staticmethod
+    def _group_or_private(
+        for_groups: Callable[[Caller, str], Awaitable[None]], for_private: Callable[[Caller, str], Awaitable[None]]
+    ) -> Callable[[Caller, str], Awaitable[Reply]]:
+        """One event for both kinds of chat (join, leave): the chat id says which."""
 
-    async def exit_idle(self, user_id: str, event: Event) -> None:
-        """The user is back."""
-        await self._set_idle(user_id, False)
+        async def act(caller: Caller, target: str) -> Reply:
+            await (for_private if is_private(target) else for_groups)(caller, target)
+            return None
 
-    # ---- group chats -------------------------------------------------------------------------
-
-    async def create_chat(self, user_id: str, event: Event) -> None:
-        """Store a new group chat owned by the sender and announce it; an existing id is never overwritten."""
-        raw_id, raw_name = _fields(event.data, "id", "name")
-        chat = Chat(group_chat_id(raw_id), clean_name(raw_name, "chat name", CHAT_NAME_MAX), user_id)
-        if not await self.state.create_chat(chat):
-            raise Invalid("A chat with that id already exists")
-        log.info("event=createChat user=%s chat=%s", user_id, chat.id)
-        await self.pubsub.broadcast("chatCreated", json_string(chat.announcement()))
-
-    async def join_chat(self, user_id: str, event: Event) -> None:
-        """Add the sender to an existing chat and let their connections publish there; announced once."""
-        target = chat_id(event.data)
-        if is_private(target):
-            await self._reopen_private(user_id, target, event.connection_id)
-            return
-        if await self.state.get_chat(target) is None:
-            raise Invalid("That chat does not exist (it may have been deleted)")
-        user = await self._user(user_id)
-        added = await self.state.add_member(Membership(target, user_id, user.name))
-        if added and await self.state.get_chat(target) is None:
-            await self.state.remove_member(target, user_id)
-            raise Invalid("That chat was deleted")
-        await self.pubsub.admit(_with(user.connections, event.connection_id), target)
-        if added:
-            log.info("event=joinChat user=%s chat=%s", user_id, target)
-            await self.pubsub.notice(target, "joined", user_id, user.name)
-
-    async def _reopen_private(self, user_id: str, target: str, connection_id: str) -> None:
-        if await self.state.get_membership(target, user_id) is None:
-            raise Invalid("Private chats are joined by invitation only")
-        await self.pubsub.admit([connection_id], target)
-
-    async def leave_chat(self, user_id: str, event: Event) -> None:
-        """Take the sender out of a chat, take back publishing, and tell the rest."""
-        (raw_id,) = _fields(event.data, "chatId")
-        target = chat_id(raw_id)
-        removed = await self.state.remove_member(target, user_id)
-        if removed is None:
-            raise Invalid("You are not in that chat")
-        user = await self.state.get_user(user_id)
-        connections = user.connections if user else []
-        await self.pubsub.evict(_with(connections, event.connection_id), target)
-        log.info("event=leaveChat user=%s chat=%s", user_id, target)
-        await self.pubsub.notice(target, "left", user_id, removed.user_name)
-
-    async def delete_chat(self, user_id: str, event: Event) -> None:
-        """The owner deletes a chat: everyone is removed from it, then every client is told."""
-        target = chat_id(event.data)
-        if is_private(target):
-            raise Invalid("Private chats cannot be deleted: leave them instead")
-        chat = await self.state.get_chat(target)
-        if chat is None:
-            raise Invalid("That chat does not exist")
-        if chat.owner != user_id:
-            raise Invalid("Only the chat's owner can delete it")
-        await self.state.delete_chat(target)
-        members = await self.state.members_of(target)
-        await asyncio.gather(*(self._remove_member(m) for m in members))
-        log.info("event=deleteChat user=%s chat=%s members=%d", user_id, target, len(members))
-        await self.pubsub.broadcast("chatDeleted", target)
-
-    async def _remove_member(self, membership: Membership) -> None:
-        await self.state.remove_member(membership.chat_id, membership.user_id)
-        user = await self.state.get_user(membership.user_id)
-        if user is not None:
-            await self.pubsub.evict(user.connections, membership.chat_id)
-
-    # ---- private chats -----------------------------------------------------------------------
-
-    async def create_private_chat(self, user_id: str, event: Event) -> None:
-        """Open a private chat between the sender and one other existing user; nobody else can join or read it."""
-        (target_id,) = _fields(event.data, "targetUserId")
-        if not is_user_id(target_id):
-            raise Invalid("That is not a valid user")
-        if target_id == user_id:
-            raise Invalid("You cannot start a private chat with yourself")
-        me, other = await asyncio.gather(self.state.get_user(user_id), self.state.get_user(target_id))
-        if me is None or other is None:
-            raise Invalid("That user is not known")
-        room = private_chat_id(user_id, target_id)
-        added = await asyncio.gather(
-            self.state.add_member(Membership(room, me.id, me.name, private=True, peer_name=other.name)),
-            self.state.add_member(Membership(room, other.id, other.name, private=True, peer_name=me.name)),
-        )
-        await asyncio.gather(
-            self.pubsub.admit(_with(me.connections, event.connection_id), room),
-            self.pubsub.admit(other.connections, room),
-        )
-        await self._invite(other, room, me, grab_focus=False)
-        await self._invite(me, room, other, grab_focus=True)
-        if any(added):
-            log.info("event=createPrivateChat user=%s chat=%s", user_id, room)
-            await self.pubsub.notice(room, "wantsToChat", me.id, me.name)
-
-    async def _invite(self, user: User, room: str, peer: User, grab_focus: bool) -> None:
-        invitation = Chat.private_with(room, peer.name).invitation(grab_focus)
-        await self.pubsub.send_to_user(user.id, "joinPrivateChat", json_string(invitation))
-
-    async def _user(self, user_id: str) -> User:
-        user = await self.state.get_user(user_id)
-        if user is None:
-            raise Invalid(UNKNOWN_USER)
-        return user
-
-
-def _with(connections: list[str], current: str) -> list[str]:
-    return connections if current in connections else [*connections, current]
+        return act

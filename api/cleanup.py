@@ -4,8 +4,8 @@ The original app had a cleanup script for this, broken at its HEAD. Guests get a
 every sign-in, so without a cleanup the `users` table only grows. This removes:
 - users offline since before the cutoff (their profile was last written then), with their
   memberships; a user who comes back meanwhile changes their profile's ETag and is kept;
-- group chats created before the cutoff that have no members left; connected browsers are told
-  (`chatDeleted`), as when an owner deletes a chat.
+- group chats created before the cutoff that have no members left (they no longer count against
+  their owner's cap); connected browsers are told (`chatDeleted`), as when an owner deletes a chat.
 
 It reads the same settings as the Functions app (STORAGE_*, PUBSUB_*). Locally, `make cleanup`
 points it at the stack `make run` started.
@@ -19,6 +19,7 @@ import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from . import quota
 from .config import PubSubSettings, StorageSettings
 from .pubsub import PubSub
 from .state import State
@@ -42,12 +43,16 @@ async def remove_unused(state: State, pubsub: PubSub, older_than: timedelta, now
         if await state.delete_user(user_id, etag):
             users += 1
             log.info("cleanup: user=%s removed, offline since before %s", user_id, cutoff.isoformat())
-    in_use = {m.chat_id for m in await state.all_memberships()}
+    empty = [
+        chat
+        async for chat, members in state.all_chats()
+        if not members and chat.timestamp is not None and datetime.fromisoformat(chat.timestamp) < cutoff
+    ]
     chats = 0
-    for chat in (await state.list_group_chats()).values():
-        if chat.id in in_use or chat.timestamp is None or datetime.fromisoformat(chat.timestamp) >= cutoff:
-            continue
+    for chat in empty:
         await state.delete_chat(chat.id)
+        if chat.owner is not None:
+            await quota.disown(state, chat.owner)
         await pubsub.broadcast("chatDeleted", chat.id)
         chats += 1
         log.info("cleanup: chat=%s removed, empty and created before %s", chat.id, cutoff.isoformat())

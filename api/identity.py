@@ -1,4 +1,9 @@
-"""Who is calling: the Static Web Apps principal, or a guest identity the server issued and can verify."""
+"""Who is calling: the Static Web Apps principal, or a guest identity the server issued and can verify.
+
+A guest credential lasts GUEST_LIFETIME_SECONDS; `getToken` hands out a fresh one once it is past
+half its life, so a guest who comes back within a day never has to sign in again. Logging out
+revokes every credential of that guest issued until then (`revokedBefore` in their profile).
+"""
 
 from __future__ import annotations
 
@@ -14,13 +19,16 @@ import azure.functions as func
 import jwt
 
 from .config import guest_signing_key, principal_header_trusted
-from .validation import USER_NAME_MAX, Invalid, clean_name, is_user_id
+from .names import USER_NAME_MAX, clean_name
+from .state import State
+from .validation import Invalid, is_user_id
 
 GUEST_HEADER = "x-chatr-guest"
 PRINCIPAL_HEADER = "x-ms-client-principal"
 GUEST_PROVIDER = "guest"
-GUEST_LIFETIME_SECONDS = 30 * 24 * 3600
+GUEST_LIFETIME_SECONDS = 24 * 3600
 _GUEST_ISSUER = "chatr-guest"
+SIGNED_OUT = "You signed out: sign in again"
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +40,7 @@ class Identity:
     user_id: str
     name: str
     provider: str
+    issued_at: int | None = None  # when a guest credential was issued (seconds since the epoch); None: a principal
 
     def to_wire(self) -> dict[str, str]:
         """The `user` object getToken returns."""
@@ -56,16 +65,25 @@ def _principal(header: str) -> Identity | None:
 
 def issue_guest(name: object) -> tuple[Identity, str]:
     """A new guest (its own id, even for a name already in use) and the credential the browser keeps."""
-    identity = Identity(f"guest-{uuid.uuid4().hex}", clean_name(name, "name", USER_NAME_MAX), GUEST_PROVIDER)
+    return _credential(f"guest-{uuid.uuid4().hex}", clean_name(name, "name", USER_NAME_MAX))
+
+
+def refreshed(identity: Identity) -> tuple[Identity, str] | None:
+    """A fresh credential for a guest whose credential is past half its life; None while it is younger."""
+    if identity.issued_at is None or time.time() - identity.issued_at < GUEST_LIFETIME_SECONDS / 2:
+        return None
+    return _credential(identity.user_id, identity.name)
+
+
+def revoked(identity: Identity, revoked_before: int) -> bool:
+    """A guest credential issued at or before the guest logged out."""
+    return identity.issued_at is not None and identity.issued_at <= revoked_before
+
+
+def _credential(user_id: str, name: str) -> tuple[Identity, str]:
     now = int(time.time())
-    claims = {
-        "iss": _GUEST_ISSUER,
-        "sub": identity.user_id,
-        "name": identity.name,
-        "iat": now,
-        "exp": now + GUEST_LIFETIME_SECONDS,
-    }
-    return identity, jwt.encode(claims, guest_signing_key(), algorithm="HS256")
+    claims = {"iss": _GUEST_ISSUER, "sub": user_id, "name": name, "iat": now, "exp": now + GUEST_LIFETIME_SECONDS}
+    return Identity(user_id, name, GUEST_PROVIDER, now), jwt.encode(claims, guest_signing_key(), algorithm="HS256")
 
 
 def _guest(credential: str) -> Identity | None:
@@ -75,13 +93,22 @@ def _guest(credential: str) -> Identity | None:
             guest_signing_key(),
             algorithms=["HS256"],
             issuer=_GUEST_ISSUER,
-            options={"require": ["sub", "exp"]},
+            options={"require": ["sub", "exp", "iat"]},
         )
     except jwt.PyJWTError:
         return None
     if not is_user_id(claims.get("sub")) or not isinstance(claims.get("name"), str):
         return None
-    return Identity(claims["sub"], claims["name"], GUEST_PROVIDER)
+    return Identity(claims["sub"], claims["name"], GUEST_PROVIDER, int(claims["iat"]))
+
+
+async def signed_in(req: func.HttpRequest, state: State) -> Identity | None:
+    """The caller, unless they are a guest whose credential was revoked by logging out."""
+    identity = identify(req)
+    if identity is None or identity.issued_at is None:
+        return identity
+    account = await state.get_account(identity.user_id)
+    return None if account is not None and revoked(identity, account.revoked_before) else identity
 
 
 def claims_identity(req: func.HttpRequest) -> bool:

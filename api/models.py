@@ -5,25 +5,84 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from .limits import Limits
+
 
 @dataclass
 class User:
-    """A person known to the server; online while at least one connection is open."""
+    """A person as others see them: name and provider the server vouches for, and whether they are online and idle."""
 
     id: str
     name: str
     provider: str
     idle: bool = False
-    connections: list[str] = field(default_factory=list)
-
-    @property
-    def online(self) -> bool:
-        """True while any connection of this user is open."""
-        return bool(self.connections)
+    online: bool = False
 
     def to_wire(self) -> dict[str, object]:
         """The `/api/users` entry and the `userOnline` payload."""
         return {"userId": self.id, "userName": self.name, "userProvider": self.provider, "idle": self.idle}
+
+    def profile(self) -> dict[str, object]:
+        """`GET /api/users?id=`: the public profile of anyone the server knows, online or not."""
+        return {**self.to_wire(), "online": self.online}
+
+
+@dataclass
+class Connection:
+    """One open socket of a user, registered once Web PubSub confirmed it is theirs."""
+
+    id: str
+    user_id: str
+    name: str
+    provider: str
+    announced: bool = False  # its browser said it is ready (`userConnected`): the user is shown online
+    idle: bool = False
+
+
+@dataclass(frozen=True)
+class Presence:
+    """How a user looks to everyone else: online once a connection announced itself, idle when all such are."""
+
+    online: bool
+    idle: bool
+
+    @classmethod
+    def of(cls, connections: Iterable[Connection]) -> Presence:
+        """The presence that a user's registered connections add up to."""
+        shown = [c for c in connections if c.announced]
+        return cls(bool(shown), bool(shown) and all(c.idle for c in shown))
+
+
+@dataclass
+class Account:
+    """What every event of a user reads at once (one query of their partition): profile, limits, connections."""
+
+    user: User
+    blocked: list[str] = field(default_factory=list)
+    revoked_before: int = 0  # guest credentials issued at or before this second are no longer accepted
+    profile_etag: str = ""
+    limits: Limits = field(default_factory=Limits)
+    limits_etag: str | None = None  # None: the user's limits were never stored
+    connections: list[Connection] = field(default_factory=list)
+    told: Presence = field(default_factory=lambda: Presence(False, False))  # what everyone was last told
+    told_etag: str | None = None  # None: never told anything
+
+    @property
+    def id(self) -> str:
+        return self.user.id
+
+    def connection(self, connection_id: str) -> Connection | None:
+        """The registered connection with this id, if it is one of this user's."""
+        return next((c for c in self.connections if c.id == connection_id), None)
+
+    @property
+    def presence(self) -> Presence:
+        """How the user looks by their connections now (`told` catches up with it)."""
+        return Presence.of(self.connections)
+
+    def without(self, connection_id: str) -> list[Connection]:
+        """The other connections."""
+        return [c for c in self.connections if c.id != connection_id]
 
 
 @dataclass
@@ -35,6 +94,13 @@ class Membership:
     user_name: str
     private: bool = False
     peer_name: str | None = None
+    user_provider: str = ""
+    peer_provider: str = ""
+    left: bool = False  # a private chat its member left: not reopened for them until they are invited back
+
+    def to_wire(self) -> dict[str, str]:
+        """A `members` entry of `/api/chats`."""
+        return {"userId": self.user_id, "userName": self.user_name, "userProvider": self.user_provider}
 
 
 @dataclass
@@ -60,7 +126,7 @@ class Chat:
         """The `/api/chats` entry: the announcement with its members and creation time; private chats say so."""
         wire = {
             **self.announcement(),
-            "members": {m.user_id: {"userId": m.user_id, "userName": m.user_name} for m in members},
+            "members": {m.user_id: m.to_wire() for m in members},
             "timestamp": self.timestamp,
         }
         if self.private:

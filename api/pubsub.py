@@ -21,7 +21,21 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 SEND_TO_GROUP = "sendToGroup"
-TOKEN_MINUTES = 60
+TOKEN_MINUTES = 10  # the browser asks for a fresh token before every (re)connect; an open socket is not affected
+# No chat id can contain a dot, so no chat can ever share these groups. Clients cannot join or publish to
+# groups themselves: only the token puts a connection in them, when it connects.
+PRESENCE_GROUP = "chatr.presence"
+USER_GROUP_PREFIX = "chatr.user."
+
+
+def user_group(user_id: str) -> str:
+    """The group every connection of one user joins at connect: listing it tells which connections are theirs."""
+    return USER_GROUP_PREFIX + user_id
+
+
+def token_groups(user_id: str) -> list[str]:
+    """What a client token makes its connection join: its user's group (proof of ownership) and presence."""
+    return [user_group(user_id), PRESENCE_GROUP]
 
 
 class PubSubUnavailable(RuntimeError):
@@ -83,9 +97,12 @@ class PubSub:
             raise PubSubUnavailable(f"Web PubSub is unavailable ({what})") from err
 
     async def client_token(self, user_id: str) -> dict[str, str]:
-        """A client access token for the user with no roles: permissions are granted per chat."""
+        """A client token for the user: no roles (permissions are granted per chat), joining `token_groups`."""
         token = await self._call(
-            "get token", self._client.get_client_access_token(user_id=user_id, minutes_to_expire=TOKEN_MINUTES)
+            "get token",
+            self._client.get_client_access_token(
+                user_id=user_id, minutes_to_expire=TOKEN_MINUTES, groups=token_groups(user_id)
+            ),
         )
         return {"baseUrl": token["baseUrl"], "token": token["token"], "url": token["url"]}
 
@@ -142,14 +159,6 @@ class PubSub:
 
         await asyncio.gather(*(guarded(c) for c in connection_ids))
 
-    async def join_presence(self, connection_id: str, group: str) -> None:
-        """Put a connection in the presence group (never granted publishing there)."""
-
-        async def step(c: str) -> None:
-            await self._client.add_connection_to_group(group, c)
-
-        await self._each_connection("count presence", [connection_id], group, step)
-
     async def group_connections(self, group: str) -> set[str]:
         """Every live connection in a group (the service pages the list)."""
 
@@ -157,6 +166,27 @@ class PubSub:
             return {m.connection_id async for m in self._client.list_connections(group=group)}
 
         return await self._call("list connections", collect())
+
+    async def user_connections(self, user_id: str) -> set[str]:
+        """The live connections Web PubSub says are this user's: those in their group whose user is them.
+
+        One REST call (a user has at most a handful of connections): what confirms that a connection
+        an event names exists and belongs to the event's user.
+        """
+
+        async def collect() -> set[str]:
+            members = self._client.list_connections(group=user_group(user_id))
+            return {m.connection_id async for m in members if m.user_id == user_id}
+
+        return await self._call("list the user's connections", collect())
+
+    async def close_connection(self, connection_id: str, reason: str) -> None:
+        """Close one connection; its client gets a `disconnected` system message carrying `reason`."""
+        await self._call("close connection", self._client.close_connection(connection_id, reason=reason))
+
+    async def close_user_connections(self, user_id: str, reason: str) -> None:
+        """Close every connection of a user (logout), each told `reason`."""
+        await self._call("close user connections", self._client.close_user_connections(user_id, reason=reason))
 
 
 def json_string(value: Any) -> str:

@@ -1,20 +1,27 @@
-"""Chats, users and memberships in Azure Table Storage.
+"""Chats, users, connections and memberships in Azure Table Storage.
 
-Layout (two tables, every write bounded and free of lost updates):
-- `chats`: PartitionKey chatId, RowKey "chat" -> name, owner. One row, and one partition, per group
-  chat: no partition grows with the number of chats, so a read by key stays as fast at any size.
-- `users`: PartitionKey userId. RowKey "profile" -> userName, userProvider, idle, online and the
-  open connection ids (ETag-guarded). RowKey "chat|<chatId>" -> one row per chat the user is in,
-  so concurrent joins of one chat touch different rows and never overwrite each other.
+Layout (two tables; no row is shared by many writers, and none grows without bound):
+- `users`, PartitionKey = user id:
+  - `conn|<connectionId>`: one row per open connection (name and provider as the server vouched for
+    them when it opened, whether its browser announced itself, whether it is idle);
+  - `limits`: the user's rate-limit buckets and how many group chats they own (ETag-guarded);
+  - `presence`: what everyone was last told of them (online, idle; name and provider for the list),
+    ETag-guarded so that concurrent changes of one user's connections announce each change once;
+  - `profile`: name, provider, the users they block, when their guest credentials were revoked;
+  - `chat|<chatId>`: one row per chat the user is in (a private chat they left stays, marked `left`).
+  `conn|` < `limits` < `presence` < `profile` and nothing else sorts between them, so one range
+  query (`get_account`) reads what every event needs: at most MAX_CONNECTIONS_PER_USER + 3 rows.
+  Rows whose PartitionKey is `signups|<address>` hold the guest sign-up bucket of a client address.
+- `chats`, PartitionKey = chat id: `chat` (name, owner, created) and one `member|<userId>` row per
+  member, so a chat's members are one partition away and a page of chats is one query in key order.
 """
 
 from __future__ import annotations
 
-import functools
 import json
 import logging
-from collections.abc import AsyncIterator, Callable
-from datetime import datetime
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from typing import Any
 
 from azure.core import MatchConditions
@@ -26,11 +33,12 @@ from azure.core.exceptions import (
     ResourceModifiedError,
     ResourceNotFoundError,
 )
-from azure.data.tables import TableEntity, UpdateMode
+from azure.data.tables import TableEntity, TableTransactionError, UpdateMode
 from azure.data.tables.aio import TableClient, TableServiceClient
 
 from .config import StorageSettings
-from .models import Chat, Membership, User
+from .limits import Bucket, Limits
+from .models import Account, Chat, Connection, Membership, Presence, User
 
 log = logging.getLogger(__name__)
 
@@ -38,28 +46,63 @@ CHATS_TABLE = "chats"
 USERS_TABLE = "users"
 CHAT_ROW = "chat"
 PROFILE = "profile"
+LIMITS = "limits"
+PRESENCE = "presence"
+CONNECTION_PREFIX = "conn|"
 MEMBERSHIP_PREFIX = "chat|"
-_MEMBERSHIP_END = "chat}"  # the first key after every "chat|..." key
-_MAX_ETAG_RETRIES = 20
+MEMBER_PREFIX = "member|"
+SIGNUPS_PREFIX = "signups|"
+_CONNECTION_END = "conn}"  # the first key after every "conn|..." key
+_MEMBERSHIP_END = "chat}"
 
 
 class StorageUnavailable(RuntimeError):
     """Table Storage could not be reached or failed; callers answer 503."""
 
 
-def _timestamp(entity: Any) -> str | None:
-    ts = getattr(entity, "metadata", {}).get("timestamp")
-    return ts.isoformat() if ts is not None else None
+def _quote(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _etag(entity: Any) -> str:
+    return str(getattr(entity, "metadata", {}).get("etag") or "")
 
 
 def _user(entity: Any) -> User:
-    return User(
-        id=entity["PartitionKey"],
+    return User(id=entity["PartitionKey"], name=entity.get("userName", ""), provider=entity.get("userProvider", ""))
+
+
+def _connection(entity: Any) -> Connection:
+    return Connection(
+        id=entity["RowKey"][len(CONNECTION_PREFIX) :],
+        user_id=entity["PartitionKey"],
         name=entity.get("userName", ""),
         provider=entity.get("userProvider", ""),
+        announced=bool(entity.get("announced", False)),
         idle=bool(entity.get("idle", False)),
-        connections=json.loads(entity.get("connections") or "[]"),
     )
+
+
+def _told(entity: Any) -> Presence:
+    return Presence(bool(entity.get("shown", False)), bool(entity.get("idle", False)))
+
+
+def _limits(entity: Any) -> Limits:
+    buckets = json.loads(entity.get("buckets") or "{}")
+    return Limits(
+        buckets={kind: Bucket(float(tokens), float(at)) for kind, (tokens, at) in buckets.items()},
+        owned_chats=int(entity.get("ownedChats") or 0),
+    )
+
+
+def _limits_entity(partition: str, limits: Limits) -> dict[str, Any]:
+    buckets = {kind: [b.tokens, b.at] for kind, b in limits.buckets.items()}
+    return {
+        "PartitionKey": partition,
+        "RowKey": LIMITS,
+        "buckets": json.dumps(buckets),
+        "ownedChats": limits.owned_chats,
+    }
 
 
 def _membership(entity: Any) -> Membership:
@@ -69,15 +112,27 @@ def _membership(entity: Any) -> Membership:
         user_name=entity.get("userName", ""),
         private=bool(entity.get("private", False)),
         peer_name=entity.get("peerName"),
+        user_provider=entity.get("userProvider", ""),
+        peer_provider=entity.get("peerProvider", ""),
+        left=bool(entity.get("left", False)),
+    )
+
+
+def _member(entity: Any) -> Membership:
+    return Membership(
+        chat_id=entity["PartitionKey"],
+        user_id=entity["RowKey"][len(MEMBER_PREFIX) :],
+        user_name=entity.get("userName", ""),
+        user_provider=entity.get("userProvider", ""),
     )
 
 
 def _chat(entity: Any) -> Chat:
-    return Chat(id=entity["PartitionKey"], name=entity["name"], owner=entity["owner"], timestamp=_timestamp(entity))
-
-
-def _quote(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
+    created = entity.get("created")
+    if created is None:  # chats stored before `created` existed: their row's time
+        ts = getattr(entity, "metadata", {}).get("timestamp")
+        created = ts.isoformat() if ts is not None else None
+    return Chat(id=entity["PartitionKey"], name=entity["name"], owner=entity["owner"], timestamp=created)
 
 
 class State:
@@ -128,77 +183,152 @@ class State:
     # ---- users -------------------------------------------------------------------------------
 
     async def get_user(self, user_id: str) -> User | None:
-        """The user's profile, or None if the server never issued them a token."""
+        """The user's profile (not their presence), or None if the server never issued them a token."""
         entity = await _get(self._users, user_id, PROFILE, "get user")
         return _user(entity) if entity is not None else None
 
     async def save_profile(self, user_id: str, name: str, provider: str) -> None:
-        """Record the name and provider the server vouches for; leaves presence untouched."""
+        """Record the name and provider the server vouches for; blocks and revocations are kept."""
         entity = {"PartitionKey": user_id, "RowKey": PROFILE, "userName": name, "userProvider": provider}
         async with _Guard("save profile"):
             await self._users.upsert_entity(entity, mode=UpdateMode.MERGE)
 
-    async def list_online_users(self) -> dict[str, User]:
-        """Every user with at least one open connection."""
-        query = f"RowKey eq '{PROFILE}' and online eq true"
-        async with _Guard("list users"):
-            return {u.id: u for u in [_user(e) async for e in self._users.query_entities(query)]}
+    async def get_account(self, user_id: str) -> Account | None:
+        """Profile, limits and open connections in one range query; None when the user has no profile."""
+        query = f"PartitionKey eq {_quote(user_id)} and RowKey ge '{CONNECTION_PREFIX}' and RowKey le '{PROFILE}'"
+        profile, limits, told, connections = None, None, None, []
+        async with _Guard("get account"):
+            async for entity in self._users.query_entities(query):
+                row = entity["RowKey"]
+                if row == PROFILE:
+                    profile = entity
+                elif row == LIMITS:
+                    limits = entity
+                elif row == PRESENCE:
+                    told = entity
+                elif row.startswith(CONNECTION_PREFIX):
+                    connections.append(_connection(entity))
+        if profile is None:
+            return None
+        account = Account(
+            user=_user(profile),
+            blocked=json.loads(profile.get("blocked") or "[]"),
+            revoked_before=int(profile.get("revokedBefore") or 0),
+            profile_etag=_etag(profile),
+            connections=connections,
+        )
+        account.user.online, account.user.idle = account.presence.online, account.presence.idle
+        if limits is not None:
+            account.limits, account.limits_etag = _limits(limits), _etag(limits)
+        if told is not None:
+            account.told, account.told_etag = _told(told), _etag(told)
+        return account
 
-    async def add_connection(self, user_id: str, connection_id: str) -> tuple[User | None, bool]:
-        """Register an open connection; also says whether this call added it (None: unknown user)."""
-        return await self._update_profile(user_id, functools.partial(_open_connection, connection_id))
+    async def save_blocks(self, user_id: str, blocked: list[str], profile_etag: str) -> bool:
+        """Store whom the user blocks, unless the profile changed since it was read (False: read it again)."""
+        entity = {"PartitionKey": user_id, "RowKey": PROFILE, "blocked": json.dumps(blocked)}
+        return await _update_if(self._users, entity, profile_etag, "save blocks")
 
-    async def remove_connection(self, user_id: str, connection_id: str) -> tuple[User | None, bool]:
-        """Forget a closed connection; also says whether it was the user's last one (they went offline)."""
-        user, removed = await self._update_profile(user_id, functools.partial(_close_connection, connection_id))
-        return user, removed and user is not None and not user.online
+    async def save_presence(self, user: User, told: Presence, etag: str | None) -> bool:
+        """Record what everyone is now told of a user, unless another change was recorded since `etag` was read."""
+        entity = {
+            "PartitionKey": user.id,
+            "RowKey": PRESENCE,
+            "shown": told.online,
+            "idle": told.idle,
+            "userName": user.name,
+            "userProvider": user.provider,
+        }
+        if etag is None:
+            return await _insert(self._users, entity, "save presence")
+        return await _update_if(self._users, entity, etag, "save presence", mode=UpdateMode.REPLACE)
 
-    async def set_idle(self, user_id: str, idle: bool) -> tuple[User | None, bool]:
-        """Store the idle flag; also says whether it changed, so repeats are not broadcast again."""
-        return await self._update_profile(user_id, functools.partial(_set_idle, idle))
+    async def revoke_credentials(self, user_id: str, before: int) -> None:
+        """Guest credentials of this user issued at or before `before` (seconds since the epoch) stop working."""
+        entity = {"PartitionKey": user_id, "RowKey": PROFILE, "revokedBefore": before}
+        async with _Guard("revoke credentials"):
+            await self._users.upsert_entity(entity, mode=UpdateMode.MERGE)
 
-    async def _update_profile(self, user_id: str, change: Callable[[User], bool]) -> tuple[User | None, bool]:
-        """Read-modify-write of a profile guarded by its ETag, retried on a concurrent change.
+    # ---- limits ------------------------------------------------------------------------------
 
-        `change` edits the user and says whether it changed anything; that is returned with the user
-        as stored (None: no such user), and nothing is written when it changed nothing.
-        """
-        async with _Guard("update profile"):
-            for _ in range(_MAX_ETAG_RETRIES):
-                try:
-                    entity = await self._users.get_entity(user_id, PROFILE)
-                except ResourceNotFoundError:
-                    return None, False
+    async def get_limits(self, partition: str) -> tuple[Limits, str | None]:
+        """The limits stored for a user or an address (`signups|...`) and their ETag (None: never stored)."""
+        entity = await _get(self._users, partition, LIMITS, "get limits")
+        return (_limits(entity), _etag(entity)) if entity is not None else (Limits(), None)
+
+    async def save_limits(self, partition: str, limits: Limits, etag: str | None) -> bool:
+        """Store limits unless someone else stored theirs since they were read (False: read them again)."""
+        entity = _limits_entity(partition, limits)
+        if etag is None:
+            return await _insert(self._users, entity, "save limits")
+        return await _update_if(self._users, entity, etag, "save limits", mode=UpdateMode.REPLACE)
+
+    # ---- connections ---------------------------------------------------------------------------
+
+    async def add_connection(self, connection: Connection) -> bool:
+        """Register an open connection; False when it already was."""
+        entity = {
+            "PartitionKey": connection.user_id,
+            "RowKey": CONNECTION_PREFIX + connection.id,
+            "userName": connection.name,
+            "userProvider": connection.provider,
+            "announced": connection.announced,
+            "idle": connection.idle,
+        }
+        return await _insert(self._users, entity, "add connection")
+
+    async def update_connection(
+        self, user_id: str, connection_id: str, *, announced: bool | None = None, idle: bool | None = None
+    ) -> bool:
+        """Mark a connection announced and/or idle; False when it is not registered (any more)."""
+        entity: dict[str, Any] = {"PartitionKey": user_id, "RowKey": CONNECTION_PREFIX + connection_id}
+        if announced is not None:
+            entity["announced"] = announced
+        if idle is not None:
+            entity["idle"] = idle
+        return await _update_if(self._users, entity, "*", "update connection")
+
+    async def remove_connection(self, user_id: str, connection_id: str) -> None:
+        """Forget a closed connection (one that is not there is no error)."""
+        async with _Guard("remove connection"):
+            await self._users.delete_entity(user_id, CONNECTION_PREFIX + connection_id)
+
+    async def list_online(self, after: str | None, limit: int) -> tuple[dict[str, User], str | None]:
+        """Up to `limit` users everyone was told are online, in id order after `after`, and the next page's cursor."""
+        query = f"RowKey eq '{PRESENCE}' and shown eq true"
+        if after is not None:
+            query += f" and PartitionKey gt {_quote(after)}"
+        users: dict[str, User] = {}
+        async with _Guard("list online users"):
+            async for entity in self._users.query_entities(query):
+                if len(users) == limit:
+                    return users, list(users)[-1]
                 user = _user(entity)
-                if not change(user):
-                    return user, False
-                update = {
-                    "PartitionKey": user_id,
-                    "RowKey": PROFILE,
-                    "idle": user.idle,
-                    "online": user.online,
-                    "connections": json.dumps(user.connections),
-                }
-                try:
-                    await self._users.update_entity(
-                        update,
-                        mode=UpdateMode.MERGE,
-                        etag=entity.metadata["etag"],
-                        match_condition=MatchConditions.IfNotModified,
-                    )
-                    return user, True
-                except (ResourceModifiedError, ResourceNotFoundError):
-                    continue
-                except HttpResponseError as err:
-                    if err.status_code != 412:
-                        raise
-            raise StorageUnavailable(f"profile of {user_id} kept changing; gave up after {_MAX_ETAG_RETRIES} tries")
+                user.online, user.idle = True, bool(entity.get("idle", False))
+                users[user.id] = user
+        return users, None
+
+    async def all_connections(self) -> dict[str, list[Connection]]:
+        """Every registered connection, by user (presence repair compares them with the live ones)."""
+        query = f"RowKey ge '{CONNECTION_PREFIX}' and RowKey lt '{_CONNECTION_END}'"
+        found: dict[str, list[Connection]] = {}
+        async with _Guard("list connections"):
+            async for entity in self._users.query_entities(query):
+                found.setdefault(entity["PartitionKey"], []).append(_connection(entity))
+        return found
 
     # ---- chats -------------------------------------------------------------------------------
 
     async def create_chat(self, chat: Chat) -> bool:
         """Store a new group chat; False (and nothing written) when the id is taken."""
-        entity = {"PartitionKey": chat.id, "RowKey": CHAT_ROW, "name": chat.name, "owner": chat.owner}
+        created = datetime.now(UTC).isoformat()
+        entity = {
+            "PartitionKey": chat.id,
+            "RowKey": CHAT_ROW,
+            "name": chat.name,
+            "owner": chat.owner,
+            "created": created,
+        }
         return await _insert(self._chats, entity, "create chat")
 
     async def get_chat(self, chat_id: str) -> Chat | None:
@@ -207,85 +337,145 @@ class State:
         return _chat(entity) if entity is not None else None
 
     async def delete_chat(self, chat_id: str) -> None:
-        """Remove the chat row (memberships are removed by the caller, member by member)."""
+        """Remove the chat row (members are removed by the caller, member by member)."""
         async with _Guard("delete chat"):
             await self._chats.delete_entity(chat_id, CHAT_ROW)
 
     async def list_group_chats(self) -> dict[str, Chat]:
-        """Every group chat."""
+        """Every group chat, without members (a scan of the chat rows: for checks and tools, not for pages)."""
         async with _Guard("list chats"):
             query = f"RowKey eq '{CHAT_ROW}'"
             return {c.id: c for c in [_chat(e) async for e in self._chats.query_entities(query)]}
 
+    async def chats_page(self, after: str | None, limit: int) -> tuple[list[tuple[Chat, list[Membership]]], str | None]:
+        """Up to `limit` group chats in id order after `after`, each with its members, and the next page's cursor."""
+        query = f"PartitionKey gt {_quote(after)}" if after is not None else None
+        page: list[tuple[Chat, list[Membership]]] = []
+        async with _Guard("list chats"):
+            async for entity in _query(self._chats, query):
+                if entity["RowKey"] == CHAT_ROW:
+                    if len(page) == limit:
+                        return page, page[-1][0].id
+                    page.append((_chat(entity), []))
+                elif page and page[-1][0].id == entity["PartitionKey"]:  # members of a deleted chat are skipped
+                    page[-1][1].append(_member(entity))
+        return page, None
+
+    async def chat_with_members(self, chat_id: str) -> tuple[Chat, list[Membership]] | None:
+        """One group chat with its members: one query of its partition; None when there is no such chat."""
+        query = f"PartitionKey eq {_quote(chat_id)}"
+        chat, members = None, []
+        async with _Guard("get chat with members"):
+            async for entity in self._chats.query_entities(query):
+                if entity["RowKey"] == CHAT_ROW:
+                    chat = _chat(entity)
+                elif entity["RowKey"].startswith(MEMBER_PREFIX):
+                    members.append(_member(entity))
+        return (chat, members) if chat is not None else None
+
+    async def all_chats(self) -> AsyncIterator[tuple[Chat, list[Membership]]]:
+        """Every group chat with its members, page by page (the cleanup command)."""
+        after: str | None = None
+        while True:
+            page, after = await self.chats_page(after, 500)
+            for item in page:
+                yield item
+            if after is None:
+                return
+
     # ---- memberships -------------------------------------------------------------------------
 
     async def add_member(self, membership: Membership) -> bool:
-        """Record that a user is in a chat; False when they already were (so nothing is announced twice)."""
-        entity = {
-            "PartitionKey": membership.user_id,
-            "RowKey": MEMBERSHIP_PREFIX + membership.chat_id,
-            "chatId": membership.chat_id,
-            "userName": membership.user_name,
-            "private": membership.private,
-        }
-        if membership.private:
-            entity["peerName"] = membership.peer_name
-        return await _insert(self._users, entity, "add member")
+        """Record in the user's partition that they are in a chat; False when they already were."""
+        return await _insert(self._users, _membership_entity(membership), "add member")
 
-    async def remove_member(self, chat_id: str, user_id: str) -> Membership | None:
-        """Take a user out of a chat; returns the membership they had, or None when they were not in it."""
-        membership = await self.get_membership(chat_id, user_id)
-        if membership is None:
-            return None
+    async def rejoin(self, membership: Membership) -> None:
+        """The member (re)opens a private chat themselves: stored as in, whatever it was."""
+        async with _Guard("rejoin"):
+            await self._users.upsert_entity(_membership_entity(membership), mode=UpdateMode.REPLACE)
+
+    async def index_member(self, membership: Membership) -> bool | None:
+        """List a member in the group chat's own partition; None when the chat does not exist, False when listed.
+
+        One transaction touches the chat row (it must exist) and inserts the member row, so a join
+        can never list a member of a chat deleted meanwhile.
+        """
+        chat = {"PartitionKey": membership.chat_id, "RowKey": CHAT_ROW}
+        member = {
+            "PartitionKey": membership.chat_id,
+            "RowKey": MEMBER_PREFIX + membership.user_id,
+            "userName": membership.user_name,
+            "userProvider": membership.user_provider,
+        }
+        async with _Guard("index member"):
+            try:
+                await self._chats.submit_transaction([("update", chat, {"mode": UpdateMode.MERGE}), ("create", member)])
+                return True
+            except TableTransactionError as err:
+                if err.index == 0 and err.status_code == 404:
+                    return None
+                if err.index == 1 and err.status_code == 409:
+                    return False
+                raise
+
+    async def unindex_member(self, chat_id: str, user_id: str) -> None:
+        """Take a member off the chat's own list."""
+        async with _Guard("unindex member"):
+            await self._chats.delete_entity(chat_id, MEMBER_PREFIX + user_id)
+
+    async def remove_member(self, chat_id: str, user_id: str) -> bool:
+        """Take a user out of a chat; False when they were not in it (a transaction: its delete must find the row)."""
         async with _Guard("remove member"):
-            await self._users.delete_entity(user_id, MEMBERSHIP_PREFIX + chat_id)
-        return membership
+            try:
+                await self._users.submit_transaction(
+                    [("delete", {"PartitionKey": user_id, "RowKey": MEMBERSHIP_PREFIX + chat_id})]
+                )
+                return True
+            except TableTransactionError as err:
+                if err.status_code == 404:
+                    return False
+                raise
+
+    async def leave_private(self, chat_id: str, user_id: str) -> bool:
+        """Mark a private chat left by this member (it stays left until they reopen it); False when not in it."""
+        entity = {"PartitionKey": user_id, "RowKey": MEMBERSHIP_PREFIX + chat_id, "left": True}
+        return await _update_if(self._users, entity, "*", "leave private chat")
 
     async def get_membership(self, chat_id: str, user_id: str) -> Membership | None:
-        """The user's membership of the chat, or None."""
+        """The user's membership of the chat (a left private chat included), or None."""
         entity = await _get(self._users, user_id, MEMBERSHIP_PREFIX + chat_id, "get membership")
         return _membership(entity) if entity is not None else None
 
     async def chats_of(self, user_id: str) -> list[Membership]:
-        """Every chat the user is in: one range query inside the user's partition."""
+        """Every chat the user is in (not the private chats they left): one range query inside their partition."""
         query = (
             f"PartitionKey eq {_quote(user_id)} and RowKey ge '{MEMBERSHIP_PREFIX}' and RowKey lt '{_MEMBERSHIP_END}'"
         )
         async with _Guard("list user's chats"):
-            return [_membership(e) async for e in self._users.query_entities(query)]
+            return [m for m in [_membership(e) async for e in self._users.query_entities(query)] if not m.left]
 
     async def members_of(self, chat_id: str) -> list[Membership]:
-        """Every member of one chat (a scan; used by listing and deleting, never by hot events)."""
+        """Every member of a group chat: its own partition's member rows."""
+        query = f"PartitionKey eq {_quote(chat_id)} and RowKey gt '{MEMBER_PREFIX}'"
         async with _Guard("list chat members"):
-            return [m async for m in self._memberships(f"chatId eq {_quote(chat_id)}")]
-
-    async def all_memberships(self) -> list[Membership]:
-        """Every membership of every user."""
-        async with _Guard("list memberships"):
-            return [m async for m in self._memberships(None)]
-
-    async def _memberships(self, extra: str | None) -> AsyncIterator[Membership]:
-        query = f"RowKey ge '{MEMBERSHIP_PREFIX}' and RowKey lt '{_MEMBERSHIP_END}'"
-        if extra:
-            query += f" and {extra}"
-        async for entity in self._users.query_entities(query):
-            yield _membership(entity)
+            return [_member(e) async for e in self._chats.query_entities(query)]
 
     # ---- retention (the cleanup command) -----------------------------------------------------
 
     async def idle_profiles(self, before: datetime) -> dict[str, str]:
-        """Offline users whose profile was last written before the cutoff, each with the ETag it had."""
+        """Users with no open connection whose profile was last written before the cutoff, each with its ETag."""
         query = f"RowKey eq '{PROFILE}' and Timestamp lt datetime'{before.strftime('%Y-%m-%dT%H:%M:%S.%fZ')}'"
+        connected = await self.all_connections()
         profiles: dict[str, str] = {}
         async with _Guard("list idle profiles"):
             async for entity in self._users.query_entities(query):
-                etag = entity.metadata["etag"]
-                if etag and not _user(entity).connections:  # without its ETag a row cannot be deleted safely
+                etag = _etag(entity)
+                if etag and entity["PartitionKey"] not in connected:  # without its ETag a row cannot be deleted safely
                     profiles[entity["PartitionKey"]] = etag
         return profiles
 
     async def delete_user(self, user_id: str, profile_etag: str) -> bool:
-        """Remove a user and their memberships, unless the profile changed since it was read (they came back).
+        """Remove a user, their memberships and limits, unless the profile changed since it was read (they came back).
 
         A user already gone counts as removed: the SDK treats deleting a missing row as done.
         """
@@ -298,9 +488,30 @@ class State:
                 if err.status_code != 412:
                     raise
                 return False
-            for membership in await self.chats_of(user_id):
-                await self._users.delete_entity(user_id, MEMBERSHIP_PREFIX + membership.chat_id)
+            async for entity in self._users.query_entities(f"PartitionKey eq {_quote(user_id)}"):
+                if entity["RowKey"].startswith(MEMBERSHIP_PREFIX) and not entity.get("private"):
+                    await self._chats.delete_entity(entity["chatId"], MEMBER_PREFIX + user_id)
+                await self._users.delete_entity(user_id, entity["RowKey"])
         return True
+
+
+def _membership_entity(membership: Membership) -> dict[str, Any]:
+    entity: dict[str, Any] = {
+        "PartitionKey": membership.user_id,
+        "RowKey": MEMBERSHIP_PREFIX + membership.chat_id,
+        "chatId": membership.chat_id,
+        "userName": membership.user_name,
+        "userProvider": membership.user_provider,
+        "private": membership.private,
+    }
+    if membership.private:
+        entity["peerName"] = membership.peer_name
+        entity["peerProvider"] = membership.peer_provider
+    return entity
+
+
+def _query(table: TableClient, query: str | None) -> AsyncIterator[TableEntity]:
+    return table.query_entities(query) if query else table.list_entities()
 
 
 async def _get(table: TableClient, partition: str, row: str, what: str) -> TableEntity | None:
@@ -322,27 +533,20 @@ async def _insert(table: TableClient, entity: dict[str, Any], what: str) -> bool
             return False
 
 
-def _open_connection(connection_id: str, user: User) -> bool:
-    if connection_id in user.connections:
-        return False
-    user.connections.append(connection_id)
-    return True
-
-
-def _close_connection(connection_id: str, user: User) -> bool:
-    if connection_id not in user.connections:
-        return False
-    user.connections.remove(connection_id)
-    if not user.connections:
-        user.idle = False  # an offline user is not idle: they come back active
-    return True
-
-
-def _set_idle(idle: bool, user: User) -> bool:
-    if user.idle == idle:
-        return False
-    user.idle = idle
-    return True
+async def _update_if(
+    table: TableClient, entity: dict[str, Any], etag: str, what: str, mode: UpdateMode = UpdateMode.MERGE
+) -> bool:
+    """Update a row that still has this ETag (`*`: that still exists); False, and nothing written, otherwise."""
+    async with _Guard(what):
+        try:
+            await table.update_entity(entity, mode=mode, etag=etag, match_condition=MatchConditions.IfNotModified)
+            return True
+        except (ResourceModifiedError, ResourceNotFoundError):
+            return False
+        except HttpResponseError as err:
+            if err.status_code in (404, 412):
+                return False
+            raise
 
 
 class _Guard:

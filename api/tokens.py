@@ -1,4 +1,9 @@
-"""`GET /api/getToken`: a Web PubSub client URL for the caller, whose identity the server decides."""
+"""`GET /api/getToken`: a Web PubSub client URL for the caller, whose identity the server decides.
+
+A new guest (`?guestName=`) is limited per client address; a returning guest past half their
+credential's life gets a fresh credential; a user who already has the most connections open is
+told so (429) before their browser tries to open another.
+"""
 
 from __future__ import annotations
 
@@ -6,9 +11,14 @@ import logging
 
 import azure.functions as func
 
-from .identity import claims_identity, identify, issue_guest
-from .responses import error_response, json_response
+from . import quota
+from .client_address import client_address
+from .identity import SIGNED_OUT, Identity, claims_identity, identify, issue_guest, refreshed, revoked
+from .limits import GUEST_SIGNUPS, MAX_CONNECTIONS_PER_USER, RateLimited
+from .presence import TOO_MANY
+from .responses import error_response, json_response, too_many
 from .runtime import guarded, pubsub, state
+from .state import SIGNUPS_PREFIX, State
 
 log = logging.getLogger(__name__)
 
@@ -18,17 +28,43 @@ async def get_token(req: func.HttpRequest) -> func.HttpResponse:
     """Signed-in users and returning guests get a token; `?guestName=` makes a new guest. A `userId` is ignored."""
     identity = identify(req)
     credential = None
+    store = await state()
     if identity is None:
         if claims_identity(req):
             return error_response(401, "Your sign-in is not valid any more: please sign in again")
         if "guestName" not in req.params:
             return error_response(401, "Sign in, or join as a guest with a name")
-        identity, credential = issue_guest(req.params["guestName"])
-    store = await state()
+        try:
+            identity, credential = await _new_guest(store, req)
+        except RateLimited as err:
+            return too_many(str(err), err.retry_after)
+    account = await store.get_account(identity.user_id)
+    if account is not None and revoked(identity, account.revoked_before):
+        return error_response(401, SIGNED_OUT)
+    # written at every visit: its time is when the user was last seen (make cleanup), its new ETag keeps
+    # a cleanup that listed them before from removing them
     await store.save_profile(identity.user_id, identity.name, identity.provider)
+    if credential is None and (fresh := refreshed(identity)) is not None:
+        identity, credential = fresh
+    if account is not None and len(await pubsub().user_connections(identity.user_id)) >= MAX_CONNECTIONS_PER_USER:
+        return error_response(429, TOO_MANY)
     token = await pubsub().client_token(identity.user_id)
-    log.info("getToken: user=%s provider=%s new_guest=%s", identity.user_id, identity.provider, credential is not None)
-    body = {**token, "user": identity.to_wire()}
+    log.info(
+        "getToken: user=%s provider=%s new_credential=%s", identity.user_id, identity.provider, credential is not None
+    )
+    body = {**token, "user": identity.to_wire(), "blocked": account.blocked if account else []}
     if credential:
         body["guest"] = credential
     return json_response(body)
+
+
+async def _new_guest(store: State, req: func.HttpRequest) -> tuple[Identity, str]:
+    """A new guest, within the sign-up rate of the caller's address (where the request names a public one)."""
+    identity, credential = issue_guest(req.params["guestName"])  # a bad name is refused before anything is spent
+    address = client_address(req)
+    if address is not None:
+        partition = SIGNUPS_PREFIX + address
+        quota.check_remembered(partition, "signups")
+        limits, etag = await store.get_limits(partition)
+        await quota.spend(store, partition, "signups", limits, etag, rate=GUEST_SIGNUPS)
+    return identity, credential

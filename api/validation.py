@@ -1,35 +1,17 @@
-"""Rules for what users type and what clients send: names, ids, and the private chat id."""
+"""Rules for the ids clients send (users, group and private chats); names have their own module, api/names.py."""
 
 from __future__ import annotations
 
 import re
-import unicodedata
 from typing import TypeGuard
 
 USER_ID = re.compile(r"^[A-Za-z0-9.@-]{1,128}$")
 CHAT_ID = re.compile(r"^[A-Za-z0-9-]{1,64}$")
 PRIVATE_PREFIX = "private_"
-CHAT_NAME_MAX = 100
-USER_NAME_MAX = 50
-_BIDI_CONTROLS = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
 
 class Invalid(ValueError):
     """Input broke a rule; the message is shown to the user as it is."""
-
-
-def clean_name(value: object, what: str, max_length: int) -> str:
-    """A trimmed display name of 1..max_length characters with no control characters."""
-    if not isinstance(value, str):
-        raise Invalid(f"The {what} must be text")
-    name = value.strip()
-    if not name:
-        raise Invalid(f"The {what} cannot be empty")
-    if len(name) > max_length:
-        raise Invalid(f"The {what} is too long (at most {max_length} characters)")
-    if any(unicodedata.category(ch) == "Cc" or ch in _BIDI_CONTROLS for ch in name):
-        raise Invalid(f"The {what} cannot contain control characters")
-    return name
 
 
 def is_user_id(value: object) -> TypeGuard[str]:

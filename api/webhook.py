@@ -1,10 +1,11 @@
 """`/api/eventHandler`: the Web PubSub CloudEvents webhook.
 
 Answers the abuse-protection handshake, authenticates every event (ce-signature with either of Web
-PubSub's access keys, or its managed-identity bearer token where it calls us directly), then hands it
-to ChatEvents. A user event never gets
-a non-2xx reply for bad input: that would make the service drop the user's connection, so the
-client gets a 200 whose body (`{"chatEvent": "error", ...}`) says what was wrong.
+PubSub's access keys, or its managed-identity bearer token where it calls us directly) from its
+headers, refuses a body over 1 MiB (413) before reading it, then hands the event to ChatEvents. A
+user event never gets a non-2xx reply for bad input: that would make the service drop the user's
+connection, so the client gets a 200 whose body (`{"chatEvent": "error", ...}`) says what was
+wrong. A refused `connect` gets the 4xx the client's handshake should fail with.
 """
 
 from __future__ import annotations
@@ -15,10 +16,12 @@ from urllib.parse import urlsplit
 
 import azure.functions as func
 
-from .chat_events import ChatEvents, Event
+from .chat_events import ChatEvents
 from .config import MissingSetting, PubSubSettings, WebhookAuthSettings
+from .events import Event, Refused
+from .limits import LimitReached, RateLimited
 from .pubsub import PubSubUnavailable, signature_matches, signing_keys
-from .responses import error_response, json_response
+from .responses import MAX_BODY_BYTES, error_response, json_response, too_large
 from .runtime import pubsub, state
 from .state import StorageUnavailable
 from .validation import Invalid
@@ -106,9 +109,19 @@ def _chat_of(event: Event | None) -> str | None:
     return data if isinstance(data, str) and len(data) <= 300 else None
 
 
-def _user_error(event_name: str, message: str, event: Event | None) -> func.HttpResponse:
-    body = {"event": event_name, "message": message, "chatId": _chat_of(event)}
+def _user_error(
+    event_name: str, message: str, event: Event | None, code: str, retry_after: int | None = None
+) -> func.HttpResponse:
+    body = {"event": event_name, "message": message, "chatId": _chat_of(event), "code": code, "retryAfter": retry_after}
     return json_response({"chatEvent": "error", "data": body})
+
+
+def _declared_too_large(req: func.HttpRequest) -> bool:
+    """A Content-Length over the limit: refused from the headers alone, the body unread."""
+    try:
+        return int(req.headers.get("content-length") or 0) > MAX_BODY_BYTES
+    except ValueError:
+        return True
 
 
 async def handle(req: func.HttpRequest) -> func.HttpResponse:
@@ -124,6 +137,8 @@ async def handle(req: func.HttpRequest) -> func.HttpResponse:
             return error_response(401, "Event signature or token is not valid")
         if (req.headers.get("ce-hub") or "").lower() != settings.hub.lower():
             return error_response(400, f"This event handler serves hub '{settings.hub}'")
+        if _declared_too_large(req) or len(req.get_body()) > MAX_BODY_BYTES:
+            return too_large()
     except MissingSetting as err:
         log.error("eventHandler: %s", err)
         return error_response(500, str(err))
@@ -131,16 +146,28 @@ async def handle(req: func.HttpRequest) -> func.HttpResponse:
         log.error("eventHandler: could not check the %s event's bearer token: %s", req.headers.get("ce-eventname"), err)
         return error_response(503, "The event's token cannot be checked right now: retry later")
     event_name = req.headers.get("ce-eventname", "")
+    user = req.headers.get("ce-userid")
     event = None
     try:
         event = parse(req)
-        await ChatEvents(await state(), pubsub()).handle(event)
+        reply = await ChatEvents(await state(), pubsub()).handle(event)
+    except Refused as err:
+        log.info("event=%s user=%s refused (%d): %s", event_name, user, err.status, err)
+        return func.HttpResponse(str(err), status_code=err.status, mimetype="text/plain")
+    except RateLimited as err:
+        log.info("event=%s user=%s rate-limited for %d s", event_name, user, err.retry_after)
+        return _user_error(event_name, str(err), event, "rateLimited", err.retry_after)
+    except LimitReached as err:
+        log.info("event=%s user=%s refused: %s", event_name, user, err)
+        return _user_error(event_name, str(err), event, "limitReached")
     except Invalid as err:
-        log.info("event=%s user=%s refused: %s", event_name, req.headers.get("ce-userid"), err)
-        return _user_error(event_name, str(err), event)
+        log.info("event=%s user=%s refused: %s", event_name, user, err)
+        return _user_error(event_name, str(err), event, "invalid")
     except (StorageUnavailable, PubSubUnavailable, MissingSetting) as err:
-        log.error("event=%s user=%s failed: %s", event_name, req.headers.get("ce-userid"), err)
+        log.error("event=%s user=%s failed: %s", event_name, user, err)
         if req.headers.get("ce-type", "").startswith(SYSTEM_PREFIX):
             return error_response(503, str(err))
-        return _user_error(event_name, "Chatr could not do that right now, please try again", event)
+        return _user_error(event_name, "Chatr could not do that right now, please try again", event, "unavailable")
+    if reply is not None:
+        return json_response(reply)
     return func.HttpResponse(status_code=204)

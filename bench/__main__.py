@@ -21,6 +21,7 @@ BENCHMARKS = {
     "capacity": "Capacity",
     "event_cost": "Event cost",
     "presence_storm": "Presence storm",
+    "flood": "Flood",
     "client_load": "Client (Chromium)",
     "memory_soak": "Memory soak",
 }

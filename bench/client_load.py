@@ -35,7 +35,7 @@ from api.models import Chat, Membership
 from api.state import State
 from bench import wsclient
 from bench.report import Row, Section, at_most, median, progress
-from bench.servers import JSON_PROTOCOL, client_url, raise_fd_limit, start_stack
+from bench.servers import JSON_PROTOCOL, raise_fd_limit, start_stack, user_url
 from local.browser import LAUNCH_ARGS, chromium_path
 from local.harness import gather_bounded, swa_principal
 from local.stack import Addresses, Ports
@@ -113,25 +113,34 @@ async def start_site(name: str, exits: AsyncExitStack) -> Site:
     return Site(name, local.ports, state)
 
 
+async def join(state: State, chat_id: str, user_id: str, name: str) -> None:
+    """A membership as `joinChat` stores it: in the user's partition and in the chat's own member list."""
+    await state.add_member(Membership(chat_id, user_id, name))
+    await state.index_member(Membership(chat_id, user_id, name))
+
+
 async def seed(site: Site, sizes: Sizes) -> None:
     """Online users (a profile with an open connection each) and group chats with a few members each."""
     users = [(f"seeded-{i:05d}", f"User {i:04d}") for i in range(sizes.users)]
 
-    # Really connected (the `connected` event registers each), so presence repair keeps them online.
+    # Really connected and announced (`userConnected`), so they are listed and presence repair keeps them.
     await gather_bounded([site.state.save_profile(uid, name, "github") for uid, name in users], SEED_CONCURRENCY)
-    urls = [client_url(site.ports.pubsub, user_id=uid) for uid, _ in users]
+    urls = [user_url(site.ports.pubsub, uid) for uid, _ in users]
     site.online = await wsclient.connect_many(urls, (JSON_PROTOCOL,), None, first_frame=True, batch=50)
+    announce = json.dumps({"type": "event", "event": "userConnected", "dataType": "json", "data": {}})
+    for socket in site.online:
+        socket.send_text(announce)
     deadline = time.monotonic() + 300
-    while len(await site.state.list_online_users()) < len(users):
+    while len((await site.state.list_online(None, len(users)))[0]) < len(users):
         if time.monotonic() > deadline:
-            raise RuntimeError("the seeded users' `connected` events were not all handled within 300 s")
+            raise RuntimeError("the seeded users' `userConnected` events were not all handled within 300 s")
         await asyncio.sleep(0.2)
     chats = [Chat(str(uuid.uuid4()), f"Chat number {i}", users[i % len(users)][0]) for i in range(sizes.chats)]
     jobs: list[Any] = [site.state.create_chat(c) for c in chats]
     for index, chat in enumerate(chats):
         for k in range(sizes.members):
             uid, name = users[(index * sizes.members + k) % len(users)]
-            jobs.append(site.state.add_member(Membership(chat.id, uid, name)))
+            jobs.append(join(site.state, chat.id, uid, name))
     await gather_bounded(jobs, SEED_CONCURRENCY)
     site.users, site.chats, site.busy_chat, site.quiet_chat = sizes.users, sizes.chats, chats[0].id, chats[1].id
 
@@ -202,7 +211,7 @@ class Publisher:
 
     async def start(self, http: aiohttp.ClientSession) -> None:
         await self.site.state.save_profile(self.user_id, "Publisher", "github")
-        await self.site.state.add_member(Membership(self.site.busy_chat, self.user_id, "Publisher"))
+        await join(self.site.state, self.site.busy_chat, self.user_id, "Publisher")
         # Signed in through the site, as the browsers are: the SWA CLI's cookie, not a header of our own.
         cookie = swa_principal(self.user_id, "Publisher", roles=SIGNED_IN)
         headers = {"Cookie": f"StaticWebAppsAuthCookie={cookie}"}
@@ -229,9 +238,9 @@ async def message_storm(browser: Browser, site: Site, sizes: Sizes, background: 
     """The busy chat open, or (`background`) another chat open while the busy one counts unread in the sidebar."""
     reader = f"reader-{uuid.uuid4().hex[:8]}"
     await site.state.save_profile(reader, "Reader", "github")
-    await site.state.add_member(Membership(site.busy_chat, reader, "Reader"))
+    await join(site.state, site.busy_chat, reader, "Reader")
     if background:
-        await site.state.add_member(Membership(site.quiet_chat, reader, "Reader"))
+        await join(site.state, site.quiet_chat, reader, "Reader")
     context, page = await _page(browser, site, reader, "Reader", site.users + 1, site.chats)
     try:
         await page.wait_for_selector(f'.chatItem.isJoined[data-chat-id="{site.busy_chat}"]')  # lists loaded, member

@@ -41,7 +41,7 @@ from api.models import Chat
 from api.state import State
 from bench import costs, wsclient
 from bench.report import Row, Section, at_most, median, percentile, progress
-from bench.servers import JSON_PROTOCOL, client_url, raise_fd_limit, start_stack
+from bench.servers import JSON_PROTOCOL, raise_fd_limit, start_stack, user_url
 from local.harness import gather_bounded
 from local.stack import Addresses, Ports
 
@@ -141,7 +141,7 @@ class Site(Addresses):
         return f"{self.chats:,} chat" + ("" if self.chats == 1 else "s")
 
     def client_url(self, user_id: str) -> str:
-        return client_url(self.ports.pubsub, user_id=user_id)
+        return user_url(self.ports.pubsub, user_id)
 
 
 async def start_site(chats: int, exits: AsyncExitStack) -> Site:

@@ -59,6 +59,8 @@ def table_kind(method: str, url: URL) -> str:
     path = url.path
     if path.endswith("/Tables") or "/Tables(" in path:
         return "create table"
+    if path.endswith("/$batch"):
+        return "transaction"  # one entity group transaction: one billed operation
     table = path.rsplit("/", 1)[-1].split("(", 1)[0]
     if method == "GET":
         action = "read" if _ENTITY.search(path) else "query"
@@ -74,12 +76,14 @@ def table_kind(method: str, url: URL) -> str:
 
 
 _REST = [
+    (re.compile(r"/groups/[^/]+/connections$"), {"GET": "list group"}),
     (re.compile(r"/groups/[^/]+/connections/[^/]+$"), {"PUT": "add to group", "DELETE": "remove from group"}),
     (re.compile(r"/permissions/[^/]+/connections/[^/]+$"), {"PUT": "grant", "DELETE": "revoke", "HEAD": "check"}),
     (re.compile(r"/groups/[^/]+/:send$"), {"POST": "send to group"}),
     (re.compile(r"/users/[^/]+/:send$"), {"POST": "send to user"}),
     (re.compile(r"/connections/[^/]+/:send$"), {"POST": "send to connection"}),
     (re.compile(r"/connections/[^/]+$"), {"HEAD": "connection exists", "DELETE": "close connection"}),
+    (re.compile(r"/users/[^/]+/:closeConnections$"), {"POST": "close user connections"}),
     (re.compile(r"/:send$"), {"POST": "send to all"}),
     (re.compile(r"/:generateToken$"), {"POST": "generate token"}),
 ]

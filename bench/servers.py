@@ -17,6 +17,7 @@ from typing import TextIO
 
 import psutil
 
+from api.pubsub import token_groups
 from bench.report import RESULTS
 from local.stack import PUBSUB_KEY, Addresses, Part, Ports, Stack, functions_part, plan, running
 from local.webpubsub.tokens import issue_client_token
@@ -105,6 +106,11 @@ def client_url(port: int, *, user_id: str | None = None, roles: Sequence[str] = 
     base = f"http://127.0.0.1:{port}/client/hubs/{HUB}"
     token = issue_client_token(PUBSUB_KEY, base, user_id=user_id, roles=roles, groups=groups)
     return f"ws://127.0.0.1:{port}/client/hubs/{HUB}?access_token={token}"
+
+
+def user_url(port: int, user_id: str) -> str:
+    """The URL Chatr's getToken would give the user: a token joining the groups that prove the connection is theirs."""
+    return client_url(port, user_id=user_id, groups=token_groups(user_id))
 
 
 if __name__ == "__main__":

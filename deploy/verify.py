@@ -263,6 +263,10 @@ async def end_to_end(http: aiohttp.ClientSession, target: Target, timeout: float
     user_id = token["user"]["userId"]
     try:
         socket = await asyncio.wait_for(http.ws_connect(token["url"], protocols=(SUBPROTOCOL,)), timeout)
+    except aiohttp.WSServerHandshakeError as err:
+        # Web PubSub asks the app (`connect`) before it accepts a socket: a 5xx is that question unanswered.
+        hint = f": {EVENTS_REFUSED}" if err.status >= 500 else ""
+        raise Failed(f"the WebSocket to Web PubSub did not open (handshake status {err.status}){hint}") from err
     except (aiohttp.ClientError, TimeoutError) as err:
         raise Failed(f"the WebSocket to Web PubSub did not open ({type(err).__name__}: {err})") from err
     listener = Listener(socket)

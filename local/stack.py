@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any, ClassVar, TextIO
 
 from .functions_host.app_service_auth import SITE_TOKEN_SETTING
+from .functions_host.server import BODY_LIMIT_SETTING
 
 ROOT = Path(__file__).resolve().parent.parent
 NODE_BIN = ROOT / "node_modules" / ".bin"
@@ -38,6 +39,7 @@ PUBSUB_KEY = "ChatrLocalEmulatorKey0123456789abcdefghijklm"  # 44 characters, li
 AZURITE_ACCOUNT = "devstoreaccount1"
 AZURITE_KEY = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
 LOCAL_GUEST_SIGNING_KEY = "chatr-local-guest-signing-key-not-for-production"
+APP_BODY_LIMIT = 1024 * 1024  # FUNCTIONS_REQUEST_BODY_SIZE_LIMIT, as deploy/modules/function-app.bicep sets it
 SERVICE_SETTINGS = ("PUBSUB_", "STORAGE_", "WEBHOOK_")  # settings that point the backend at real services
 READY_TIMEOUT = 90.0
 STOP_TIMEOUT = 10.0
@@ -205,7 +207,7 @@ def emulator_part(
     argv = [sys.executable, "-m", "local.webpubsub", "--port", str(port), "--key", PUBSUB_KEY]
     if event_handler is not None:
         argv += ["--hub", hub, "--event-handler", event_handler]
-        argv += ["--user-events", "*", "--system-events", "connected,disconnected"]
+        argv += ["--user-events", "*", "--system-events", "connect,connected,disconnected"]
     return Part(
         "webpubsub",
         (*argv, *options),
@@ -278,6 +280,7 @@ def plan(
         parts.append(emulator_part(ports.pubsub, hub=backend_env["PUBSUB_HUB"], event_handler=handler))
         backend_env["PUBSUB_CONNECTION_STRING"] = pubsub_connection_string(ports.pubsub)
     backend_env["GUEST_SIGNING_KEY"] = env.get("GUEST_SIGNING_KEY", LOCAL_GUEST_SIGNING_KEY)
+    backend_env[BODY_LIMIT_SETTING] = str(APP_BODY_LIMIT)
     site_token = secrets.token_urlsafe(32)  # links the adapter to the site, as App Service authentication does
     if swa:
         backend_env[SITE_TOKEN_SETTING] = site_token

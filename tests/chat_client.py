@@ -10,6 +10,7 @@ import time
 import uuid
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import quote
 
 import aiohttp
 
@@ -43,6 +44,17 @@ class ChatClient:
             f"{self.functions_url}/api/{path}", headers=self.headers if headers is None else headers
         ) as response:
             return response.status, await response.json(content_type=None)
+
+    async def chats(self) -> dict[str, Any]:
+        """Every chat GET /api/chats lists for this user, page after page (`next`)."""
+        status, body = await self.api("chats")
+        assert status == 200, body
+        chats = dict(body["chats"])
+        while body.get("next"):
+            status, body = await self.api(f"chats?after={quote(body['next'], safe='')}")
+            assert status == 200, body
+            chats.update(body["chats"])
+        return chats
 
     async def _http(self) -> aiohttp.ClientSession:
         if self._session is None:

@@ -121,6 +121,8 @@ resource appSettings 'Microsoft.Web/sites/config@2024-04-01' = {
     WEBHOOK_AUDIENCE: webhookAudience
     WEBHOOK_TENANT_ID: webhookTenantId
     WEBHOOK_CALLER_ID: webhookCallerId
+    // The Functions host refuses a larger request body with 413 before the app sees it; Chatr needs far less.
+    FUNCTIONS_REQUEST_BODY_SIZE_LIMIT: '1048576'
   }
 }
 

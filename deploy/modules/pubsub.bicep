@@ -63,6 +63,7 @@ resource hub 'Microsoft.SignalRService/webPubSub/hubs@2024-03-01' = {
         urlTemplate: eventHandlerUrl
         userEventPattern: '*'
         systemEvents: [
+          'connect'
           'connected'
           'disconnected'
         ]
@@ -81,6 +82,7 @@ resource devHub 'Microsoft.SignalRService/webPubSub/hubs@2024-03-01' = if (!empt
         urlTemplate: 'tunnel:///api/eventHandler'
         userEventPattern: '*'
         systemEvents: [
+          'connect'
           'connected'
           'disconnected'
         ]

@@ -11,7 +11,7 @@ from aiohttp import web
 
 from .app_service_auth import SITE_TOKEN_SETTING
 from .loader import http_functions, import_script, load_settings, stop_hook
-from .server import build_app
+from .server import body_limit, build_app
 
 
 def main() -> None:
@@ -32,7 +32,7 @@ def main() -> None:
             "%s: [%s] http://%s:%d/%s", f.name, methods, args.host, args.port, f.route.template
         )
     site_token = os.environ.get(SITE_TOKEN_SETTING) or None
-    app = build_app(functions, stop_hook(module), site_token)
+    app = build_app(functions, stop_hook(module), site_token, body_limit(os.environ))
     web.run_app(app, host=args.host, port=args.port, print=None, access_log=None)
 
 

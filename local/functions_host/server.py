@@ -7,6 +7,7 @@ import inspect
 import logging
 import time
 import uuid
+from collections.abc import Mapping
 from typing import Any
 
 import azure.functions as func
@@ -16,6 +17,52 @@ from .app_service_auth import visible_headers
 from .loader import HttpFunction, StopHook
 
 log = logging.getLogger("functions_host")
+
+BODY_LIMIT_SETTING = "FUNCTIONS_REQUEST_BODY_SIZE_LIMIT"
+DEFAULT_BODY_LIMIT = 100 * 1024 * 1024  # the Functions host's own default
+FORWARDED_FOR = "X-Forwarded-For"
+
+
+def body_limit(env: Mapping[str, str]) -> int:
+    """The largest request body served, from the host's own setting (100 MB when unset or not a number)."""
+    try:
+        return max(0, int(env.get(BODY_LIMIT_SETTING, "")))
+    except ValueError:
+        return DEFAULT_BODY_LIMIT
+
+
+class BodyTooLarge(Exception):
+    """A request body over the limit: answered 413 without reading the rest."""
+
+
+async def _read_body(request: web.Request, limit: int) -> bytes:
+    """The body, refused as soon as it is known to pass `limit`: from Content-Length before any of it is read."""
+    if request.content_length is not None and request.content_length > limit:
+        raise BodyTooLarge
+    body = bytearray()
+    while chunk := await request.content.read(64 * 1024):
+        body += chunk
+        if len(body) > limit:
+            raise BodyTooLarge
+    return bytes(body)
+
+
+def _too_large(limit: int) -> web.Response:
+    response = web.json_response({"error": f"The request body is too large (at most {limit} bytes)"}, status=413)
+    response.force_close()  # the rest of the body is never read
+    return response
+
+
+def _with_client_address(request: web.Request, headers: dict[str, str]) -> dict[str, str]:
+    """App Service's front end appends the address it saw (`ip:port`) to X-Forwarded-For; so does the adapter."""
+    peer = request.transport.get_extra_info("peername") if request.transport else None
+    if not peer:
+        return headers
+    host, port = peer[0], peer[1]
+    seen = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+    key = next((k for k in headers if k.lower() == FORWARDED_FOR.lower()), FORWARDED_FOR)
+    earlier = headers.get(key)
+    return {**headers, key: f"{earlier}, {seen}" if earlier else seen}
 
 
 class _Context(func.Context):
@@ -56,7 +103,7 @@ def _to_http_request(
     return func.HttpRequest(
         method=request.method,
         url=str(request.url),
-        headers=visible_headers(request.headers, site_token),
+        headers=_with_client_address(request, visible_headers(request.headers, site_token)),
         params={k: request.query.getone(k) for k in request.query},
         route_params=route_params,
         body=body,
@@ -96,12 +143,16 @@ def _admin_functions(functions: list[HttpFunction]) -> list[dict[str, Any]]:
 
 
 def build_app(
-    functions: list[HttpFunction], on_stop: StopHook | None = None, site_token: str | None = None
+    functions: list[HttpFunction],
+    on_stop: StopHook | None = None,
+    site_token: str | None = None,
+    max_body: int = DEFAULT_BODY_LIMIT,
 ) -> web.Application:
     """An aiohttp application serving `functions`; literal routes win over parameterised ones.
 
     `on_stop` is awaited when the server stops, on the loop the functions ran on (their clients are bound to it).
-    `site_token` links the app to the stack's site, as App Service authentication does in Azure.
+    `site_token` links the app to the stack's site, as App Service authentication does in Azure. A body
+    over `max_body` bytes gets 413 (JSON, no stack trace) before it is read, or as soon as it passes the limit.
     """
     ordered = sorted(functions, key=lambda f: f.route.template.count("{"))
 
@@ -120,7 +171,12 @@ def build_app(
         function, route_params = allowed[0]
         started = time.perf_counter()
         try:
-            req = _to_http_request(request, await request.read(), route_params, site_token)
+            body = await _read_body(request, max_body)
+        except BodyTooLarge:
+            log.warning("Refused '%s' %s %s: body over %d bytes (413)", function.name, request.method, path, max_body)
+            return _too_large(max_body)
+        try:
+            req = _to_http_request(request, body, route_params, site_token)
             result = await _invoke(function, req)
             response = _to_web_response(result)
         except Exception:
@@ -130,7 +186,7 @@ def build_app(
         log.info("Executed '%s' %s %s -> %d (%.0f ms)", function.name, request.method, path, response.status, elapsed)
         return response
 
-    app = web.Application(client_max_size=100 * 1024 * 1024)
+    app = web.Application(client_max_size=max_body)
     app.router.add_route("*", "/{tail:.*}", handle)
     if on_stop is not None:
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -12,7 +13,7 @@ from typing import Any
 import pytest
 from azure.data.tables.aio import TableServiceClient
 
-from api import webhook_identity
+from api import presence, quota, webhook_identity
 from api.chat_events import ChatEvents
 from api.config import StorageSettings
 from api.state import CHATS_TABLE, USERS_TABLE, State
@@ -102,3 +103,34 @@ def key_set(monkeypatch: pytest.MonkeyPatch) -> Iterator[KeySet]:
         server.shutdown()
         server.server_close()
         thread.join(timeout=5)
+
+
+@dataclass
+class Clock:
+    """The time the rate limits see: starts now and moves only when a test moves it."""
+
+    now: float
+
+    def time(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+@pytest.fixture(autouse=True)
+def forget_refusals() -> Iterator[None]:
+    """Refusals a test's process remembers (api.quota, api.presence) must not leak into the next test."""
+    quota._refused_until.clear()
+    presence._unconfirmed.clear()
+    yield
+    quota._refused_until.clear()
+    presence._unconfirmed.clear()
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
+    """Frozen time for the rate limits, so a test says exactly when tokens come back."""
+    frozen = Clock(time.time())
+    monkeypatch.setattr(quota, "time", frozen)
+    return frozen

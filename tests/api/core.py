@@ -6,7 +6,8 @@ import itertools
 from dataclasses import dataclass, field
 from typing import Any
 
-from api.chat_events import ChatEvents, Event
+from api.chat_events import ChatEvents
+from api.events import Event, Reply
 from tests.api.fakes import FakePubSub, FakeState
 
 
@@ -26,12 +27,17 @@ class Core:
         """What getToken leaves behind: the profile the server vouches for."""
         await self.state.save_profile(user_id, name or user_id.title(), provider)
 
+    def open(self, user_id: str) -> str:
+        """A client of `user_id` opens a socket with a token from getToken; the service has not told us yet."""
+        connection_id = f"{user_id}-conn-{next(self._connections)}"
+        self.pubsub.connect(connection_id, user_id)
+        return connection_id
+
     async def connect(self, user_id: str, name: str | None = None) -> str:
         """Sign in if need be, open a connection and let the service announce it (`connected`); its id."""
         if await self.state.get_user(user_id) is None:
             await self.sign_in(user_id, name)
-        connection_id = f"{user_id}-conn-{next(self._connections)}"
-        self.pubsub.connect(connection_id, user_id)
+        connection_id = self.open(user_id)
         await self.system("connected", user_id, connection_id)
         return connection_id
 
@@ -41,9 +47,14 @@ class Core:
         await self.send("userConnected", user_id, connection_id, {"userName": "ignored", "userProvider": "ignored"})
         return connection_id
 
-    async def system(self, name: str, user_id: str | None, connection_id: str) -> None:
-        await self.events.handle(Event(name, True, user_id, connection_id))
+    async def close(self, user_id: str, connection_id: str) -> None:
+        """The client goes away and the service says so (`disconnected`)."""
+        self.pubsub.disconnect(connection_id)
+        await self.system("disconnected", user_id, connection_id)
 
-    async def send(self, name: str, user_id: str | None, connection_id: str, data: Any = None) -> None:
-        """A user event from one connection, as the webhook hands it over."""
-        await self.events.handle(Event(name, False, user_id, connection_id, data))
+    async def system(self, name: str, user_id: str | None, connection_id: str, data: Any = None) -> None:
+        await self.events.handle(Event(name, True, user_id, connection_id, data))
+
+    async def send(self, name: str, user_id: str | None, connection_id: str, data: Any = None) -> Reply:
+        """A user event from one connection, as the webhook hands it over; the reply to that connection."""
+        return await self.events.handle(Event(name, False, user_id, connection_id, data))

@@ -1,8 +1,9 @@
 """In-memory stand-ins for `State` and `PubSub`, so the core's tests run in milliseconds.
 
-They keep the contracts the code relies on: a profile changes only if its ETag still matches (and
-concurrent changes interleave as they would over the network), inserts never overwrite, a missing
-row is None rather than an error, closed connections are skipped. tests/api/test_state.py runs the
+They keep the contracts the code relies on: limits and blocks change only if their ETag still
+matches (and concurrent changes interleave as they would over the network), inserts never
+overwrite, a missing row is None rather than an error, closed connections are skipped, a client's
+connection joins the groups its token names. tests/api/test_state.py runs the
 same assertions against FakeState and Azurite, and tests/api/test_pubsub.py against FakePubSub and
 the real client talking to our emulator, so the fakes cannot drift from the real things.
 
@@ -17,21 +18,18 @@ import asyncio
 import itertools
 import json
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
-from api.models import Chat, Membership, User
-from api.pubsub import PubSub, PubSubUnavailable
+from api.limits import Limits
+from api.models import Account, Chat, Connection, Membership, Presence, User
+from api.pubsub import PubSub, PubSubUnavailable, token_groups, user_group
 from api.state import State, StorageUnavailable
 
-_MAX_ETAG_RETRIES = 20
-
-
-def _copy(user: User) -> User:
-    """What a read returns: a copy, so changing it changes nothing stored (as with rows read over HTTP)."""
-    return replace(user, connections=list(user.connections))
+K = TypeVar("K")
+V = TypeVar("V")
 
 
 @dataclass
@@ -39,14 +37,20 @@ class _Profile:
     user: User
     etag: str
     written: datetime
+    blocked: list[str]
+    revoked_before: int = 0
 
 
 class FakeState(State):
-    """Chats, profiles and memberships in dictionaries, with State's behaviour."""
+    """Profiles, limits, connections, chats and memberships in dictionaries, with State's behaviour."""
 
     def __init__(self) -> None:  # nothing to connect to, so State's clients are never made
         self.profiles: dict[str, _Profile] = {}
+        self.limits: dict[str, tuple[Limits, str]] = {}  # partition -> limits and their ETag
+        self.told: dict[str, tuple[User, Presence, str]] = {}  # user id -> what everyone was told, and its ETag
+        self.connections: dict[tuple[str, str], Connection] = {}  # (user id, connection id)
         self.chats: dict[str, Chat] = {}
+        self.members: dict[tuple[str, str], Membership] = {}  # (chat id, user id): the chats table's member rows
         self.memberships: dict[tuple[str, str], Membership] = {}  # (user id, chat id), like the users table's keys
         self.unavailable = False  # set to make every call fail as Table Storage would when unreachable
         self._etags = itertools.count(1)
@@ -55,8 +59,21 @@ class FakeState(State):
         if self.unavailable:
             raise StorageUnavailable("Table Storage is unavailable (fake outage)")
 
-    def _write_profile(self, user: User) -> None:
-        self.profiles[user.id] = _Profile(_copy(user), f'W/"{next(self._etags)}"', datetime.now(UTC))
+    def _insert(self, rows: dict[K, V], key: K, row: V) -> bool:
+        """Insert unless the keys are taken (then False, and nothing written), as Table Storage does."""
+        self._reachable()
+        if key in rows:
+            return False
+        rows[key] = row
+        return True
+
+    def _etag(self) -> str:
+        return f'W/"{next(self._etags)}"'
+
+    async def _round_trip(self) -> None:
+        """A write's trip over the network, during which another invocation may write."""
+        await asyncio.sleep(0)
+        self._reachable()
 
     async def close(self) -> None:
         """Nothing to release."""
@@ -70,63 +87,112 @@ class FakeState(State):
     async def get_user(self, user_id: str) -> User | None:
         self._reachable()
         stored = self.profiles.get(user_id)
-        return _copy(stored.user) if stored else None
+        return replace(stored.user) if stored else None
 
     async def save_profile(self, user_id: str, name: str, provider: str) -> None:
         self._reachable()
         stored = self.profiles.get(user_id)
-        user = _copy(stored.user) if stored else User(user_id, name, provider)
-        user.name, user.provider = name, provider
-        self._write_profile(user)
+        blocked = list(stored.blocked) if stored else []
+        revoked = stored.revoked_before if stored else 0
+        self.profiles[user_id] = _Profile(
+            User(user_id, name, provider), self._etag(), datetime.now(UTC), blocked, revoked
+        )
 
-    async def list_online_users(self) -> dict[str, User]:
+    async def get_account(self, user_id: str) -> Account | None:
         self._reachable()
-        return {uid: _copy(p.user) for uid, p in sorted(self.profiles.items()) if p.user.online}
+        stored = self.profiles.get(user_id)
+        if stored is None:
+            return None
+        connections = [replace(c) for (uid, _), c in sorted(self.connections.items()) if uid == user_id]
+        limits, etag = self.limits.get(user_id, (Limits(), None))
+        account = Account(
+            user=replace(stored.user),
+            blocked=list(stored.blocked),
+            revoked_before=stored.revoked_before,
+            profile_etag=stored.etag,
+            limits=limits,
+            limits_etag=etag,
+            connections=connections,
+        )
+        account.user.online, account.user.idle = account.presence.online, account.presence.idle
+        if user_id in self.told:
+            _, account.told, account.told_etag = self.told[user_id]
+        return account
 
-    async def add_connection(self, user_id: str, connection_id: str) -> tuple[User | None, bool]:
-        def change(user: User) -> bool:
-            if connection_id in user.connections:
-                return False
-            user.connections.append(connection_id)
-            return True
+    async def save_presence(self, user: User, told: Presence, etag: str | None) -> bool:
+        await self._round_trip()
+        stored = self.told.get(user.id)
+        if (stored[2] if stored else None) != etag:
+            return False
+        self.told[user.id] = (replace(user), told, self._etag())
+        return True
 
-        return await self._update_profile(user_id, change)
+    async def save_blocks(self, user_id: str, blocked: list[str], profile_etag: str) -> bool:
+        await self._round_trip()
+        stored = self.profiles.get(user_id)
+        if stored is None or stored.etag != profile_etag:
+            return False
+        self.profiles[user_id] = replace(stored, blocked=list(blocked), etag=self._etag(), written=datetime.now(UTC))
+        return True
 
-    async def remove_connection(self, user_id: str, connection_id: str) -> tuple[User | None, bool]:
-        def change(user: User) -> bool:
-            if connection_id not in user.connections:
-                return False
-            user.connections.remove(connection_id)
-            user.idle = user.idle and user.online
-            return True
+    async def revoke_credentials(self, user_id: str, before: int) -> None:
+        self._reachable()
+        stored = self.profiles.get(user_id)
+        if stored is not None:
+            self.profiles[user_id] = replace(stored, revoked_before=before, etag=self._etag())
 
-        user, removed = await self._update_profile(user_id, change)
-        return user, removed and user is not None and not user.online
+    # ---- limits ------------------------------------------------------------------------------
 
-    async def set_idle(self, user_id: str, idle: bool) -> tuple[User | None, bool]:
-        def change(user: User) -> bool:
-            changed = user.idle != idle
-            user.idle = idle
-            return changed
+    async def get_limits(self, partition: str) -> tuple[Limits, str | None]:
+        self._reachable()
+        limits, etag = self.limits.get(partition, (Limits(), None))
+        return limits, etag
 
-        return await self._update_profile(user_id, change)
+    async def save_limits(self, partition: str, limits: Limits, etag: str | None) -> bool:
+        await self._round_trip()
+        stored = self.limits.get(partition)
+        if (stored[1] if stored else None) != etag:
+            return False
+        self.limits[partition] = (limits, self._etag())
+        return True
 
-    async def _update_profile(self, user_id: str, change: Callable[[User], bool]) -> tuple[User | None, bool]:
-        """Read, change, and write back only if nobody wrote in between (the ETag still matches)."""
-        for _ in range(_MAX_ETAG_RETRIES):
-            self._reachable()
-            read = self.profiles.get(user_id)
-            if read is None:
-                return None, False
-            user = _copy(read.user)
-            if not change(user):
-                return user, False
-            await asyncio.sleep(0)  # the round trip, during which another invocation may write
-            current = self.profiles.get(user_id)
-            if current is not None and current.etag == read.etag:
-                self._write_profile(user)
-                return user, True
-        raise StorageUnavailable(f"profile of {user_id} kept changing")
+    # ---- connections -------------------------------------------------------------------------
+
+    async def add_connection(self, connection: Connection) -> bool:
+        return self._insert(self.connections, (connection.user_id, connection.id), replace(connection))
+
+    async def update_connection(
+        self, user_id: str, connection_id: str, *, announced: bool | None = None, idle: bool | None = None
+    ) -> bool:
+        await self._round_trip()
+        stored = self.connections.get((user_id, connection_id))
+        if stored is None:
+            return False
+        if announced is not None:
+            stored.announced = announced
+        if idle is not None:
+            stored.idle = idle
+        return True
+
+    async def remove_connection(self, user_id: str, connection_id: str) -> None:
+        self._reachable()
+        self.connections.pop((user_id, connection_id), None)
+
+    async def list_online(self, after: str | None, limit: int) -> tuple[dict[str, User], str | None]:
+        self._reachable()
+        ids = [uid for uid, (_, told, _) in sorted(self.told.items()) if told.online and (after is None or uid > after)]
+        users = {}
+        for uid in ids[:limit]:
+            user, told, _ = self.told[uid]
+            users[uid] = replace(user, online=True, idle=told.idle)
+        return users, (ids[limit - 1] if len(ids) > limit else None)
+
+    async def all_connections(self) -> dict[str, list[Connection]]:
+        self._reachable()
+        found: dict[str, list[Connection]] = defaultdict(list)
+        for (user_id, _), connection in sorted(self.connections.items()):
+            found[user_id].append(replace(connection))
+        return dict(found)
 
     # ---- chats -------------------------------------------------------------------------------
 
@@ -150,19 +216,58 @@ class FakeState(State):
         self._reachable()
         return {cid: replace(c) for cid, c in sorted(self.chats.items())}
 
+    async def chats_page(self, after: str | None, limit: int) -> tuple[list[tuple[Chat, list[Membership]]], str | None]:
+        self._reachable()
+        ids = [cid for cid in sorted(self.chats) if after is None or cid > after]
+        page = [(replace(self.chats[cid]), await self.members_of(cid)) for cid in ids[:limit]]
+        return page, (ids[limit - 1] if len(ids) > limit else None)
+
+    async def chat_with_members(self, chat_id: str) -> tuple[Chat, list[Membership]] | None:
+        self._reachable()
+        chat = self.chats.get(chat_id)
+        return (replace(chat), await self.members_of(chat_id)) if chat else None
+
+    async def all_chats(self) -> AsyncIterator[tuple[Chat, list[Membership]]]:
+        page, _ = await self.chats_page(None, len(self.chats) + 1)
+        for item in page:
+            yield item
+
     # ---- memberships -------------------------------------------------------------------------
 
     async def add_member(self, membership: Membership) -> bool:
+        return self._insert(self.memberships, (membership.user_id, membership.chat_id), _stored(membership))
+
+    async def rejoin(self, membership: Membership) -> None:
         self._reachable()
-        key = (membership.user_id, membership.chat_id)
-        if key in self.memberships:
+        self.memberships[(membership.user_id, membership.chat_id)] = _stored(membership)
+
+    async def index_member(self, membership: Membership) -> bool | None:
+        await self._round_trip()
+        if membership.chat_id not in self.chats:
+            return None
+        key = (membership.chat_id, membership.user_id)
+        if key in self.members:
             return False
-        self.memberships[key] = replace(membership, peer_name=membership.peer_name if membership.private else None)
+        self.members[key] = Membership(
+            membership.chat_id, membership.user_id, membership.user_name, user_provider=membership.user_provider
+        )
         return True
 
-    async def remove_member(self, chat_id: str, user_id: str) -> Membership | None:
+    async def unindex_member(self, chat_id: str, user_id: str) -> None:
         self._reachable()
-        return self.memberships.pop((user_id, chat_id), None)
+        self.members.pop((chat_id, user_id), None)
+
+    async def remove_member(self, chat_id: str, user_id: str) -> bool:
+        self._reachable()
+        return self.memberships.pop((user_id, chat_id), None) is not None
+
+    async def leave_private(self, chat_id: str, user_id: str) -> bool:
+        await self._round_trip()
+        stored = self.memberships.get((user_id, chat_id))
+        if stored is None:
+            return False
+        stored.left = True
+        return True
 
     async def get_membership(self, chat_id: str, user_id: str) -> Membership | None:
         self._reachable()
@@ -170,22 +275,19 @@ class FakeState(State):
         return replace(membership) if membership else None
 
     async def chats_of(self, user_id: str) -> list[Membership]:
-        return [m for m in await self.all_memberships() if m.user_id == user_id]
+        self._reachable()
+        return [replace(m) for (uid, _), m in sorted(self.memberships.items()) if uid == user_id and not m.left]
 
     async def members_of(self, chat_id: str) -> list[Membership]:
-        return [m for m in await self.all_memberships() if m.chat_id == chat_id]
-
-    async def all_memberships(self) -> list[Membership]:
         self._reachable()
-        return [replace(m) for _, m in sorted(self.memberships.items())]
+        return [replace(m) for (cid, _), m in sorted(self.members.items()) if cid == chat_id]
 
     # ---- retention ---------------------------------------------------------------------------
 
     async def idle_profiles(self, before: datetime) -> dict[str, str]:
         self._reachable()
-        return {
-            uid: p.etag for uid, p in sorted(self.profiles.items()) if p.written < before and not p.user.connections
-        }
+        connected = {uid for uid, _ in self.connections}
+        return {uid: p.etag for uid, p in sorted(self.profiles.items()) if p.written < before and uid not in connected}
 
     async def delete_user(self, user_id: str, profile_etag: str) -> bool:
         self._reachable()
@@ -193,9 +295,21 @@ class FakeState(State):
         if stored is not None and stored.etag != profile_etag:
             return False
         self.profiles.pop(user_id, None)
+        self.limits.pop(user_id, None)
+        self.told.pop(user_id, None)
+        for key in [k for k in self.connections if k[0] == user_id]:
+            del self.connections[key]
         for key in [k for k in self.memberships if k[0] == user_id]:
+            self.members.pop((key[1], user_id), None)
             del self.memberships[key]
         return True
+
+
+def _stored(membership: Membership) -> Membership:
+    """What a membership row keeps: the peer only for a private chat."""
+    if membership.private:
+        return replace(membership)
+    return replace(membership, peer_name=None, peer_provider="")
 
 
 class FakePubSub(PubSub):
@@ -209,15 +323,21 @@ class FakePubSub(PubSub):
         self.broadcasts: list[tuple[str, Any]] = []  # (chatEvent, data)
         self.to_users: list[tuple[str, str, Any]] = []  # (user id, chatEvent, data)
         self.notices: list[tuple[str, str, str, str]] = []  # (chat id, notice, user id, user name)
+        self.closed: dict[str, str] = {}  # connection id -> the reason the server closed it with
         self.unavailable = False  # set to make every call fail as an unreachable service would
 
     def _reachable(self, what: str) -> None:
         if self.unavailable:
             raise PubSubUnavailable(f"Web PubSub is unavailable ({what})")
 
-    def connect(self, connection_id: str, user_id: str | None = None) -> None:
-        """A client opens a connection (the real service learns of it from the client, not from us)."""
+    def connect(self, connection_id: str, user_id: str | None = None, groups: list[str] | None = None) -> None:
+        """A client opens a connection with a token (the service learns of it from the client, not from us).
+
+        It joins the groups its token names: by default those of a token from `client_token`.
+        """
         self.open_connections[connection_id] = user_id
+        for group in token_groups(user_id) if groups is None and user_id else groups or []:
+            self.groups[group].add(connection_id)
 
     def disconnect(self, connection_id: str) -> None:
         """A client goes away: the service forgets its groups and permissions."""
@@ -283,14 +403,24 @@ class FakePubSub(PubSub):
             self.groups[chat_id].discard(connection_id)
             self.may_publish[connection_id].discard(chat_id)
 
-    async def join_presence(self, connection_id: str, group: str) -> None:
-        self._reachable("count presence")
-        if connection_id in self.open_connections:
-            self.groups[group].add(connection_id)
-
     async def group_connections(self, group: str) -> set[str]:
         self._reachable("list connections")
         return set(self.groups[group])
+
+    async def user_connections(self, user_id: str) -> set[str]:
+        self._reachable("list the user's connections")
+        return {c for c in self.groups[user_group(user_id)] if self.open_connections.get(c) == user_id}
+
+    async def close_connection(self, connection_id: str, reason: str) -> None:
+        self._reachable("close connection")
+        if connection_id in self.open_connections:
+            self.closed[connection_id] = reason
+            self.disconnect(connection_id)
+
+    async def close_user_connections(self, user_id: str, reason: str) -> None:
+        self._reachable("close user connections")
+        for connection_id in [c for c, owner in self.open_connections.items() if owner == user_id]:
+            await self.close_connection(connection_id, reason)
 
 
 def _decoded(data: Any) -> Any:

@@ -52,8 +52,18 @@ async def test_unreachable_storage_gives_a_503_with_a_message(clean_env: pytest.
 async def test_unreachable_web_pubsub_gives_a_503_with_a_message(clean_env: pytest.MonkeyPatch, azurite: str) -> None:
     clean_env.setenv("STORAGE_CONNECTION_STRING", azurite)
     clean_env.setenv("PUBSUB_CONNECTION_STRING", pubsub_connection_string(free_port()))
-    clean_env.setattr(presence, "_last_sweep", 0.0)  # the presence repair, which lists live connections, is due
-    response = await lists.get_users(signed_in_request("users"))
+    await tokens.get_token(signed_in_request("getToken"))  # a first token is signed here; the next counts connections
+    response = await tokens.get_token(signed_in_request("getToken"))
     assert response.status_code == 503
     body = json.loads(response.get_body())
     assert "Web PubSub is unavailable" in body["error"] and "Traceback" not in body["error"]
+
+
+async def test_the_user_list_is_served_while_web_pubsub_is_unreachable(
+    clean_env: pytest.MonkeyPatch, azurite: str
+) -> None:
+    clean_env.setenv("STORAGE_CONNECTION_STRING", azurite)
+    clean_env.setenv("PUBSUB_CONNECTION_STRING", pubsub_connection_string(free_port()))
+    clean_env.setattr(presence, "_last_sweep", 0.0)  # the presence repair, which lists live connections, is due
+    response = await lists.get_users(signed_in_request("users"))
+    assert response.status_code == 200 and presence._last_sweep == 0.0  # the repair waits for the next list

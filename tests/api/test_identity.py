@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import time
+
 import azure.functions as func
 import jwt
 import pytest
 
 from api.config import MissingSetting
-from api.identity import claims_identity, identify, issue_guest
+from api.identity import GUEST_LIFETIME_SECONDS, claims_identity, identify, issue_guest, refreshed, revoked
 from api.validation import Invalid
 from local.harness import swa_principal
 
@@ -58,6 +60,40 @@ def test_forged_guest_credential_is_refused() -> None:
 def test_expired_guest_credential_is_refused() -> None:
     expired = jwt.encode({"iss": "chatr-guest", "sub": "guest-1", "name": "Old", "exp": 1}, KEY)
     assert identify(request({"x-chatr-guest": expired})) is None
+
+
+def test_a_guest_credential_lasts_a_day() -> None:
+    guest, credential = issue_guest("Ada")
+    claims = jwt.decode(credential, KEY, algorithms=["HS256"], issuer="chatr-guest")
+    assert claims["exp"] - claims["iat"] == GUEST_LIFETIME_SECONDS == 24 * 3600
+    assert guest.issued_at == claims["iat"]
+
+
+def test_a_guest_credential_without_an_issue_time_is_refused() -> None:
+    undated = jwt.encode({"iss": "chatr-guest", "sub": "guest-1", "name": "Ada", "exp": 2**40}, KEY)
+    assert identify(request({"x-chatr-guest": undated})) is None
+
+
+def test_a_credential_past_half_its_life_is_renewed_for_the_same_guest(monkeypatch: pytest.MonkeyPatch) -> None:
+    guest, _ = issue_guest("Ada")
+    issued = guest.issued_at
+    assert issued is not None and refreshed(guest) is None
+    monkeypatch.setattr(time, "time", lambda: issued + GUEST_LIFETIME_SECONDS / 2 + 1)
+    renewed = refreshed(guest)
+    assert renewed is not None
+    again, credential = renewed
+    assert (again.user_id, again.name) == (guest.user_id, guest.name) and (again.issued_at or 0) > issued
+    claims = jwt.decode(credential, KEY, algorithms=["HS256"], options={"verify_iat": False, "verify_exp": False})
+    assert claims["sub"] == guest.user_id and claims["exp"] - claims["iat"] == GUEST_LIFETIME_SECONDS
+
+
+def test_a_credential_issued_by_the_logout_second_or_before_is_revoked() -> None:
+    guest, _ = issue_guest("Ada")
+    assert guest.issued_at is not None
+    assert revoked(guest, guest.issued_at) and revoked(guest, guest.issued_at + 5)
+    assert not revoked(guest, guest.issued_at - 1)
+    signed_in = identify(request({"x-ms-client-principal": swa_principal("abc123", "ada", "github")}))
+    assert signed_in is not None and not revoked(signed_in, 2**40)  # only guest credentials are revoked
 
 
 def test_principal_wins_over_a_guest_credential() -> None:

@@ -6,8 +6,18 @@ from api.models import Chat, Membership, User
 
 
 def test_a_user_on_the_wire_carries_name_provider_and_idle_state() -> None:
-    user = User("u1", "Ada", "github", idle=True, connections=["c1"])
+    user = User("u1", "Ada", "github", idle=True, online=True)
     assert user.to_wire() == {"userId": "u1", "userName": "Ada", "userProvider": "github", "idle": True}
+
+
+def test_a_public_profile_also_says_whether_the_user_is_online() -> None:
+    assert User("u1", "Ada", "guest").profile() == {
+        "userId": "u1",
+        "userName": "Ada",
+        "userProvider": "guest",
+        "idle": False,
+        "online": False,
+    }
 
 
 def test_a_new_chat_is_announced_with_no_members_and_its_owner() -> None:
@@ -16,10 +26,17 @@ def test_a_new_chat_is_announced_with_no_members_and_its_owner() -> None:
 
 def test_a_listed_group_chat_carries_its_members_and_creation_time() -> None:
     chat = Chat("c-1", "Lobby", "u1", timestamp="2026-01-01T00:00:00+00:00")
-    assert chat.to_wire([Membership("c-1", "u1", "Ada"), Membership("c-1", "u2", "Bob")]) == {
+    members = [
+        Membership("c-1", "u1", "Ada", user_provider="github"),
+        Membership("c-1", "u2", "Bob", user_provider="guest"),
+    ]
+    assert chat.to_wire(members) == {
         "id": "c-1",
         "name": "Lobby",
-        "members": {"u1": {"userId": "u1", "userName": "Ada"}, "u2": {"userId": "u2", "userName": "Bob"}},
+        "members": {
+            "u1": {"userId": "u1", "userName": "Ada", "userProvider": "github"},
+            "u2": {"userId": "u2", "userName": "Bob", "userProvider": "guest"},
+        },
         "owner": "u1",
         "timestamp": "2026-01-01T00:00:00+00:00",
     }
@@ -33,7 +50,10 @@ def test_a_listed_private_chat_is_named_for_the_other_member_and_owned_by_nobody
     assert Chat.private_with("private_a_b", "Bob").to_wire(pair) == {
         "id": "private_a_b",
         "name": "Chat with Bob",
-        "members": {"a": {"userId": "a", "userName": "Ada"}, "b": {"userId": "b", "userName": "Bob"}},
+        "members": {
+            "a": {"userId": "a", "userName": "Ada", "userProvider": ""},
+            "b": {"userId": "b", "userName": "Bob", "userProvider": ""},
+        },
         "owner": None,
         "private": True,
         "timestamp": None,

@@ -9,8 +9,15 @@ from collections.abc import AsyncIterator
 import pytest
 
 from api.config import PubSubSettings
-from api.presence import PRESENCE_GROUP as PRESENCE
-from api.pubsub import PubSub, PubSubUnavailable, access_keys, signature_matches, signing_keys
+from api.pubsub import (
+    PRESENCE_GROUP,
+    PubSub,
+    PubSubUnavailable,
+    access_keys,
+    signature_matches,
+    signing_keys,
+    user_group,
+)
 from local.stack import free_port, pubsub_connection_string
 from tests.api.pubsub_drivers import Driver, FakeDriver, emulator_driver
 
@@ -102,17 +109,34 @@ async def test_closed_connections_are_skipped_by_admit_and_evict(driver: Driver)
 async def test_a_closed_connection_leaves_its_groups(driver: Driver) -> None:
     ada = await driver.open("ada")
     await driver.pubsub.admit([ada], CHAT)
-    await driver.pubsub.join_presence(ada, PRESENCE)
     await driver.close(ada)
     assert await driver.pubsub.group_connections(CHAT) == set()
-    assert await driver.pubsub.group_connections(PRESENCE) == set()
+    assert await driver.pubsub.group_connections(PRESENCE_GROUP) == set()
+    assert await driver.pubsub.user_connections("ada") == set()
 
 
-async def test_the_presence_group_counts_connections_without_letting_them_publish(driver: Driver) -> None:
+async def test_a_client_tokens_connection_joins_its_users_group_and_presence_and_may_publish_to_neither(
+    driver: Driver,
+) -> None:
     ada = await driver.open("ada")
-    await driver.pubsub.join_presence(ada, PRESENCE)
-    assert await driver.pubsub.group_connections(PRESENCE) == {ada}
-    assert not await driver.may_publish(ada, PRESENCE)
+    assert await driver.pubsub.group_connections(PRESENCE_GROUP) == {ada}
+    assert await driver.pubsub.group_connections(user_group("ada")) == {ada}
+    assert not await driver.may_publish(ada, PRESENCE_GROUP) and not await driver.may_publish(ada, user_group("ada"))
+
+
+async def test_a_users_connections_are_confirmed_by_web_pubsub_and_nobody_elses_are(driver: Driver) -> None:
+    tab1, tab2, bob = await driver.open("ada"), await driver.open("ada"), await driver.open("bob")
+    assert await driver.pubsub.user_connections("ada") == {tab1, tab2}
+    assert await driver.pubsub.user_connections("bob") == {bob}
+    assert await driver.pubsub.user_connections("carol") == set()
+
+
+async def test_a_connection_closed_by_the_server_is_gone_for_good(driver: Driver) -> None:
+    ada, other = await driver.open("ada"), await driver.open("ada")
+    await driver.pubsub.close_connection(ada, "Too many connections")
+    assert await driver.pubsub.user_connections("ada") == {other}
+    await driver.pubsub.close_user_connections("ada", "Logged out")
+    assert await driver.pubsub.user_connections("ada") == set()
 
 
 async def test_a_broadcast_reaches_every_connection(driver: Driver) -> None:

@@ -12,6 +12,8 @@ import azure.functions as func
 import pytest
 
 from api import webhook
+from api.limits import MAX_CONNECTIONS_PER_USER, MAX_OWNED_CHATS, RATES
+from api.responses import MAX_BODY_BYTES
 from api.state import State
 from local.stack import free_port, pubsub_connection_string
 from tests.api.core import Core
@@ -63,7 +65,52 @@ async def test_an_event_that_succeeds_is_answered_with_no_content(core: Core) ->
 async def test_bad_input_is_answered_with_a_reply_naming_the_event_and_the_chat(core: Core) -> None:
     connection = await core.online("ada")
     response = await webhook.handle(request("leaveChat", "ada", connection, {"chatId": CHAT}))
-    assert error_reply(response) == {"event": "leaveChat", "message": "You are not in that chat", "chatId": CHAT}
+    assert error_reply(response) == {
+        "event": "leaveChat",
+        "message": "You are not in that chat",
+        "chatId": CHAT,
+        "code": "invalid",
+        "retryAfter": None,
+    }
+
+
+async def test_an_event_over_the_rate_is_answered_with_the_seconds_to_wait(core: Core) -> None:
+    connection = await core.online("ada")
+    for i in range(RATES["chats"].burst):
+        await core.send("createChat", "ada", connection, {"id": f"c-{i}", "name": "Mine"})
+    reply = error_reply(await webhook.handle(request("createChat", "ada", connection, {"id": CHAT, "name": "Late"})))
+    assert reply["code"] == "rateLimited" and isinstance(reply["retryAfter"], int) and reply["retryAfter"] >= 1
+    assert reply["chatId"] == CHAT and "try again in" in str(reply["message"])
+
+
+async def test_an_event_past_a_cap_is_answered_with_the_cap(core: Core) -> None:
+    connection = await core.online("ada")
+    account = await core.state.get_account("ada")
+    assert account is not None
+    await core.state.save_limits("ada", account.limits.with_owned(MAX_OWNED_CHATS), account.limits_etag)
+    reply = error_reply(await webhook.handle(request("createChat", "ada", connection, {"id": CHAT, "name": "More"})))
+    assert reply["code"] == "limitReached" and reply["retryAfter"] is None
+
+
+async def test_a_reply_for_the_sending_connection_alone_is_its_body(core: Core) -> None:
+    await core.online("ada")
+    second = await core.connect("ada")
+    response = await webhook.handle(request("userConnected", "ada", second, {}))
+    assert response.status_code == 200
+    assert json.loads(response.get_body())["chatEvent"] == "userOnline"
+
+
+async def test_a_refused_connect_gets_the_status_the_clients_handshake_should_fail_with(core: Core) -> None:
+    for _ in range(MAX_CONNECTIONS_PER_USER):
+        await core.online("ada")
+    response = await webhook.handle(request("connect", "ada", "next", {"claims": {}}, system=True))
+    assert response.status_code == 429 and "at most" in response.get_body().decode()
+
+
+async def test_a_body_over_a_megabyte_is_refused(core: Core) -> None:
+    connection = await core.online("ada")
+    response = await webhook.handle(request("createChat", "ada", connection, b"x" * (MAX_BODY_BYTES + 1)))
+    assert response.status_code == 413 and core.state.chats == {}
 
 
 async def test_json_that_does_not_parse_is_answered_with_a_reply(core: Core) -> None:

@@ -127,10 +127,10 @@ def test_web_pubsub_keeps_its_access_keys_to_sign_events_and_has_an_identity_for
     assert pubsub["identity"] == {"type": "SystemAssigned"}
 
 
-def test_the_hub_sends_user_events_and_connected_disconnected_signed_with_the_keys_not_a_bearer_token() -> None:
+def test_the_hub_sends_user_events_and_connect_connected_disconnected_signed_with_the_keys_not_a_bearer_token() -> None:
     (handler,) = resource(MODULES / "pubsub.bicep", "hub")["properties"]["eventHandlers"]
     assert handler["userEventPattern"] == "*"
-    assert handler["systemEvents"] == ["connected", "disconnected"]
+    assert handler["systemEvents"] == ["connect", "connected", "disconnected"]
     assert "auth" not in handler, "the site replaces Authorization: a token would never reach the function"
 
 
@@ -138,6 +138,7 @@ def test_the_dev_hub_reached_through_the_tunnel_also_sends_the_services_bearer_t
     path = MODULES / "pubsub.bicep"
     (handler,) = resource(path, "devHub")["properties"]["eventHandlers"]
     assert handler["urlTemplate"] == "tunnel:///api/eventHandler"
+    assert handler["systemEvents"] == ["connect", "connected", "disconnected"]
     assert handler["auth"] == "devHubAuth"
     auth = template(path)["variables"]["devHubAuth"]["value"]
     assert auth == {"type": "ManagedIdentity", "managedIdentity": {"resource": "webhookAudience"}}
@@ -219,3 +220,10 @@ def test_role_assignments_name_the_principal_type_so_new_identities_do_not_race_
 def test_application_insights_accepts_no_instrumentation_key() -> None:
     insights = resource(MODULES / "monitoring.bicep", "appInsights")
     assert insights["properties"]["DisableLocalAuth"] is True
+
+
+def test_the_function_app_refuses_request_bodies_over_what_the_app_and_the_local_stack_allow() -> None:
+    from api.responses import MAX_BODY_BYTES
+    from local.stack import APP_BODY_LIMIT
+
+    assert bicep_app_settings()["FUNCTIONS_REQUEST_BODY_SIZE_LIMIT"] == str(MAX_BODY_BYTES) == str(APP_BODY_LIMIT)

@@ -39,8 +39,8 @@ async def _gone_offline(state: State, client: ChatClient) -> None:
 
 
 async def _offline(state: State, user_id: str) -> bool:
-    user = await state.get_user(user_id)
-    return user is not None and not user.connections
+    account = await state.get_account(user_id)
+    return account is not None and not account.connections
 
 
 async def test_a_user_offline_since_before_the_cutoff_goes_with_their_memberships(clients, users) -> None:
@@ -80,10 +80,11 @@ async def test_a_user_who_comes_back_while_the_cleanup_runs_is_kept(clients, use
     listed = await state.idle_profiles(datetime.now(UTC))
     assert ada.user_id in listed
 
-    back = await users("Ada", user_id=ada.user_id).connect()  # the profile changes: a new ETag
+    back = await users("Ada", user_id=ada.user_id).connect()  # getToken writes the profile: a new ETag
     assert not await state.delete_user(ada.user_id, listed[ada.user_id])
 
-    assert (await state.get_user(ada.user_id)).connections == [back.connection_id]
+    account = await state.get_account(ada.user_id)
+    assert account is not None and [c.id for c in account.connections] == [back.connection_id]
     assert [m.chat_id for m in await state.chats_of(ada.user_id)] == [room]
 
 

@@ -13,9 +13,13 @@ async def test_get_token_ignores_a_proposed_user_id_and_grants_no_roles(users) -
     assert status == 200
     claims = jwt.decode(body["token"], options={"verify_signature": False})
     assert claims["sub"] == ada.user_id
-    assert "role" not in claims and "webpubsub.group" not in claims
+    assert "role" not in claims
+    # the only groups: the user's own (proof of whose connection it is) and presence, neither of them a chat
+    assert claims["webpubsub.group"] == [f"chatr.user.{ada.user_id}", "chatr.presence"]
+    assert claims["exp"] - claims["iat"] <= 10 * 60
     assert body["url"] == f"{body['baseUrl']}?access_token={body['token']}"
     assert body["user"] == {"userId": ada.user_id, "userName": "Ada", "userProvider": "github"}
+    assert body["blocked"] == []
 
 
 async def test_a_new_guest_gets_a_credential_that_keeps_their_id(users) -> None:

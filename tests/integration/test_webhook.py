@@ -17,8 +17,7 @@ from tests.support import RunningStack
 
 
 async def chat_exists(users, chat_id: str) -> bool:
-    _, body = await users().api("chats")
-    return chat_id in body["chats"]
+    return chat_id in await users().chats()
 
 
 async def create_chat_event(backend: RunningStack, headers: dict[str, str], chat_id: str) -> int:

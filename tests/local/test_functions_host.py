@@ -4,37 +4,66 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import sys
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import aiohttp
 import pytest
 
 from local.functions_host.loader import route_prefix
 from local.functions_host.routes import RouteTemplate
+from local.functions_host.server import BODY_LIMIT_SETTING, body_limit
 from local.stack import Part, free_port
 from tests.support import PartProcess
 
 SAMPLE = Path(__file__).parent / "sample_app" / "function_app.py"
 
 
-def sample_part(port: int) -> Part:
+SMALL_LIMIT = 4096
+
+
+def sample_part(port: int, env: dict[str, str] | None = None) -> Part:
     """The adapter serving the sample app (its own host.json prefix `v1`)."""
     argv = (sys.executable, "-m", "local.functions_host", "--script", str(SAMPLE), "--port", str(port))
-    return Part("functions", argv, port, ready_url=f"http://127.0.0.1:{port}/admin/host/status")
+    return Part("functions", argv, port, ready_url=f"http://127.0.0.1:{port}/admin/host/status", env=env or {})
 
 
-@pytest.fixture(scope="module")
-def host(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The sample app served on a free port."""
-    part = sample_part(free_port())
+def _serve(tmp_path_factory: pytest.TempPathFactory, env: dict[str, str] | None = None) -> Iterator[str]:
+    part = sample_part(free_port(), env)
     process = PartProcess(part, tmp_path_factory.mktemp("host") / "functions.log", os.environ).start(timeout=30)
     try:
         yield f"http://127.0.0.1:{part.port}"
     finally:
         process.stop()
+
+
+@pytest.fixture(scope="module")
+def host(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The sample app served on a free port."""
+    yield from _serve(tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+def small_host(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The sample app with the host's body limit set low (FUNCTIONS_REQUEST_BODY_SIZE_LIMIT)."""
+    yield from _serve(tmp_path_factory, {BODY_LIMIT_SETTING: str(SMALL_LIMIT)})
+
+
+def _declare(url: str, length: int, sent: bytes, chunked: bool = False) -> bytes:
+    """POST declaring `length` bytes (or chunked) but sending only `sent`; the answer's head, read at once."""
+    parts = urlsplit(url)
+    framing = "Transfer-Encoding: chunked" if chunked else f"Content-Length: {length}"
+    body = f"{len(sent):x}\r\n".encode() + sent + b"\r\n" if chunked else sent
+    with socket.create_connection((parts.hostname, parts.port), timeout=20) as sock:
+        sock.sendall(f"POST {parts.path} HTTP/1.1\r\nHost: x\r\n{framing}\r\n\r\n".encode() + body)
+        answer = b""
+        while b"\r\n\r\n" not in answer and (chunk := sock.recv(65536)):
+            answer += chunk
+    return answer
 
 
 async def request(method: str, url: str, **kwargs) -> tuple[int, dict[str, str], str]:
@@ -102,6 +131,31 @@ async def test_local_settings_values_reach_the_environment(host: str) -> None:
 async def test_exception_gives_500_and_the_host_keeps_serving(host: str) -> None:
     assert (await request("GET", f"{host}/v1/boom"))[0] == 500
     assert (await request("GET", f"{host}/v1/sync"))[0] == 200
+
+
+def test_a_body_declared_over_the_limit_is_refused_413_before_it_is_read(small_host: str) -> None:
+    answer = _declare(f"{small_host}/v1/forwarded", 2 * 1024**3, b"x" * 100)
+    assert answer.startswith(b"HTTP/1.1 413") and b"Traceback" not in answer
+
+
+def test_a_chunked_body_that_grows_over_the_limit_is_refused_413(small_host: str) -> None:
+    assert _declare(f"{small_host}/v1/forwarded", 0, b"x" * (SMALL_LIMIT + 1), chunked=True).startswith(b"HTTP/1.1 413")
+
+
+async def test_a_body_within_the_limit_is_served(small_host: str) -> None:
+    status, _, _ = await request("POST", f"{small_host}/v1/echo/1", data=b"x" * SMALL_LIMIT)
+    assert status == 201
+
+
+async def test_the_default_limit_is_the_hosts_100_megabytes(host: str) -> None:
+    assert body_limit({}) == 100 * 1024 * 1024 == body_limit({BODY_LIMIT_SETTING: "not a number"})
+    assert _declare(f"{host}/v1/forwarded", 100 * 1024 * 1024 + 1, b"x").startswith(b"HTTP/1.1 413")
+
+
+async def test_the_callers_address_is_appended_to_x_forwarded_for_as_app_service_does(host: str) -> None:
+    _, _, alone = await request("GET", f"{host}/v1/forwarded")
+    _, _, behind = await request("GET", f"{host}/v1/forwarded", headers={"X-Forwarded-For": "203.0.113.9:5000"})
+    assert alone.startswith("127.0.0.1:") and behind.startswith("203.0.113.9:5000, 127.0.0.1:")
 
 
 async def test_admin_functions_lists_http_triggers_for_the_swa_cli(host: str) -> None:

@@ -30,7 +30,7 @@ def test_stack_serves_the_api_through_the_site_and_stops_every_process() -> None
         users = urllib.request.Request(f"{base}/users", headers={"X-Chatr-Guest": guest})
         with urllib.request.urlopen(users, timeout=10) as response:
             assert response.status == 200
-            assert json.loads(response.read()) == {"users": {}}
+            assert json.loads(response.read()) == {"users": {}, "next": None}
     finally:
         code = stack.stop()
     assert code == 0, stack.output()

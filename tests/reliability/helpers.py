@@ -8,7 +8,7 @@ from typing import Any
 
 from azure.data.tables.aio import TableServiceClient
 
-from api.state import CHAT_ROW, CHATS_TABLE, MEMBERSHIP_PREFIX, USERS_TABLE
+from api.state import CHAT_ROW, CHATS_TABLE, CONNECTION_PREFIX, LIMITS, MEMBER_PREFIX, MEMBERSHIP_PREFIX, USERS_TABLE
 from tests.chat_client import ChatClient, Message
 
 # `make soak` sets CHATR_SOAK=1: the same properties, many more examples.
@@ -28,6 +28,29 @@ def membership_key(user_id: str, chat_id: str) -> tuple[str, str, str]:
     return (USERS_TABLE, user_id, MEMBERSHIP_PREFIX + chat_id)
 
 
+def member_key(chat_id: str, user_id: str) -> tuple[str, str, str]:
+    """Where a group chat lists one of its members in a snapshot."""
+    return (CHATS_TABLE, chat_id, MEMBER_PREFIX + user_id)
+
+
+def connections_in(rows: Snapshot, user_id: str) -> list[str]:
+    """The connections a snapshot has registered for a user."""
+    return [
+        key[2][len(CONNECTION_PREFIX) :]
+        for key in rows
+        if key[:2] == (USERS_TABLE, user_id) and key[2].startswith(CONNECTION_PREFIX)
+    ]
+
+
+def without_connections(rows: Snapshot) -> Snapshot:
+    """The stored state without what comes and goes with sockets (connection rows) and rate counters."""
+    return {
+        key: row
+        for key, row in without_limits(rows).items()
+        if not (key[0] == USERS_TABLE and key[2].startswith(CONNECTION_PREFIX))
+    }
+
+
 async def snapshot(connection_string: str) -> Snapshot:
     """Every row of both tables, without the service's own metadata: what "the stored state" means."""
     rows: Snapshot = {}
@@ -37,6 +60,11 @@ async def snapshot(connection_string: str) -> Snapshot:
                 async for entity in client.list_entities():
                     rows[(table, entity["PartitionKey"], entity["RowKey"])] = dict(entity)
     return rows
+
+
+def without_limits(rows: Snapshot) -> Snapshot:
+    """The stored state without the rate-limit counters: a refused attempt still counts against its sender."""
+    return {key: row for key, row in rows.items() if key[2] != LIMITS}
 
 
 def diff(before: Snapshot, after: Snapshot) -> dict[str, Any]:

@@ -18,10 +18,19 @@ import aiohttp
 import pytest
 from aiohttp import web
 
-from api.state import USERS_TABLE
 from local.stack import free_port
 from tests.chat_client import ChatClient, create_chat, join
-from tests.reliability.helpers import SOAK, Snapshot, acknowledged, chat_key, diff, membership_key, snapshot
+from tests.reliability.helpers import (
+    SOAK,
+    acknowledged,
+    chat_key,
+    connections_in,
+    diff,
+    member_key,
+    membership_key,
+    snapshot,
+    without_connections,
+)
 from tests.reliability.parts import Parts
 from tests.support import eventually
 
@@ -91,16 +100,8 @@ async def crews() -> AsyncIterator[Callable[[Parts], Crew]]:
         await crew.close()
 
 
-def _without_connections(rows: Snapshot) -> Snapshot:
-    return {
-        key: {k: v for k, v in row.items() if not (key[0] == USERS_TABLE and k in ("connections", "online"))}
-        for key, row in rows.items()
-    }
-
-
 async def _connections_of(parts: Parts, user_id: str) -> list[str]:
-    rows = await snapshot(parts.storage_connection_string)
-    return json.loads(rows[(USERS_TABLE, user_id, "profile")].get("connections") or "[]")
+    return connections_in(await snapshot(parts.storage_connection_string), user_id)
 
 
 async def _hears(receiver: ChatClient, sender: ChatClient, chat_id: str, text: str) -> None:
@@ -147,7 +148,7 @@ async def test_chats_users_and_memberships_survive_an_emulator_restart(parts_fac
     parts = parts_factory()
     crew = crews(parts)
     ada, bob, chat_id, room = await _chatting_pair(crew)
-    before = _without_connections(await snapshot(parts.storage_connection_string))
+    before = without_connections(await snapshot(parts.storage_connection_string))
     sent = {ada.name: 0, bob.name: 0}
     chatter = [asyncio.ensure_future(_keep_talking(c, g, sent)) for c, g in ((ada, chat_id), (bob, room))]
 
@@ -162,12 +163,12 @@ async def test_chats_users_and_memberships_survive_an_emulator_restart(parts_fac
 
     await _hears(bob, ada, chat_id, "we are back")
     await _hears(ada, bob, room, "so we are")
-    _, chats = await ada.api("chats")
+    chats = {"chats": await ada.chats()}
     assert set(chats["chats"][chat_id]["members"]) == {ada.user_id, bob.user_id}
     assert chats["chats"][room]["private"] is True
     _, online = await bob.api("users")
     assert {ada.user_id, bob.user_id} <= set(online["users"])
-    after = _without_connections(await snapshot(parts.storage_connection_string))
+    after = without_connections(await snapshot(parts.storage_connection_string))
     assert after == before, diff(before, after)
     for client in (ada, bob):  # connections of the old emulator are forgotten, not counted forever
 
@@ -186,7 +187,7 @@ async def test_the_api_answers_503_while_azurite_is_down_then_recovers_with_noth
     parts = parts_factory(persistent=True)
     crew = crews(parts)
     ada, bob, chat_id, _room = await _chatting_pair(crew)
-    before = _without_connections(await snapshot(parts.storage_connection_string))
+    before = without_connections(await snapshot(parts.storage_connection_string))
 
     await asyncio.to_thread(parts.azurite.stop)
     for path in ("getToken", "users", "chats"):
@@ -208,7 +209,7 @@ async def test_the_api_answers_503_while_azurite_is_down_then_recovers_with_noth
         return (await ada.api("chats"))[0] == 200
 
     await eventually(api_back, timeout=60, interval=0.5)
-    after = _without_connections(await snapshot(parts.storage_connection_string))
+    after = without_connections(await snapshot(parts.storage_connection_string))
     assert after == before, diff(before, after)
     newcomer = await crew("Newcomer").connect()
     await join(newcomer, chat_id)
@@ -223,7 +224,7 @@ async def test_chat_goes_on_while_the_functions_adapter_restarts_and_nothing_is_
     parts = parts_factory()
     crew = crews(parts)
     ada, bob, chat_id, room = await _chatting_pair(crew)
-    before = _without_connections(await snapshot(parts.storage_connection_string))
+    before = without_connections(await snapshot(parts.storage_connection_string))
 
     await asyncio.to_thread(parts.functions.kill)
     await _hears(bob, ada, chat_id, "the backend is down")
@@ -235,7 +236,7 @@ async def test_chat_goes_on_while_the_functions_adapter_restarts_and_nothing_is_
 
     await asyncio.to_thread(parts.functions.start)
     assert await create_chat(bob, "After the restart")
-    after = _without_connections(await snapshot(parts.storage_connection_string))
+    after = without_connections(await snapshot(parts.storage_connection_string))
     new_rows = {k for k in after.keys() - before.keys() if k[0] == "chats"}
     assert len(new_rows) == 1
     assert {k: v for k, v in after.items() if k not in new_rows} == before
@@ -320,7 +321,7 @@ async def test_a_hanging_event_handler_times_out_for_its_user_and_no_one_else(tm
         ada, bob, chat_id, _room = await _chatting_pair(crew)
         carol = await crew("Carol").connect()
         await join(carol, chat_id)
-        before = _without_connections(await snapshot(parts.storage_connection_string))
+        before = without_connections(await snapshot(parts.storage_connection_string))
 
         proxy.hang.add(ada.user_id)
         stuck = asyncio.ensure_future(
@@ -348,10 +349,11 @@ async def test_a_hanging_event_handler_times_out_for_its_user_and_no_one_else(tm
         await _hears(bob, ada, chat_id, "I am back")
         _, online = await bob.api("users")
         assert online["users"][ada.user_id]["idle"] is False  # the events that hung changed nothing
-        after = _without_connections(await snapshot(parts.storage_connection_string))
+        after = without_connections(await snapshot(parts.storage_connection_string))
         assert {k for k in after.keys() - before.keys()} == {
             chat_key(created),
             membership_key(carol.user_id, created),
+            member_key(created, carol.user_id),
         }
     finally:
         parts.stop()

@@ -47,5 +47,10 @@ def setting(req: func.HttpRequest) -> func.HttpResponse:
     return func.HttpResponse(os.environ.get("SAMPLE_SETTING", "unset"))
 
 
+@app.route(route="forwarded", methods=["GET", "POST"])
+def forwarded(req: func.HttpRequest) -> func.HttpResponse:
+    return func.HttpResponse(req.headers.get("x-forwarded-for", ""), mimetype="text/plain")
+
+
 async def on_stop() -> None:
     print("sample app: on_stop awaited", flush=True)

@@ -1,0 +1,108 @@
+"""Every limit the backend enforces, and the token buckets that rate-limit what one user (or one address) does.
+
+A bucket holds up to `burst` tokens and gains one every `every_seconds`; an action takes one. The
+state (tokens left, and when) is stored in Table Storage with the user, so the limit holds however
+many Function instances serve the user. An empty bucket says how long until the next token: the
+`retryAfter` of the error the user sees.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field, replace
+
+MAX_CONNECTIONS_PER_USER = 10  # open sockets (tabs, windows, devices) of one user
+MAX_OWNED_CHATS = 20  # group chats one user owns at a time
+MAX_BLOCKED = 200  # users one user can block
+CHATS_PAGE = 100  # group chats per page of GET /api/chats
+USERS_PAGE = 1000  # users per page of GET /api/users (about 100 KB)
+
+
+@dataclass(frozen=True)
+class Rate:
+    """`burst` actions at once, then one more every `every_seconds`."""
+
+    burst: int
+    every_seconds: float
+
+    def describe(self) -> str:
+        """For the docs and log lines: `5 at once, then 1 every 12 s`."""
+        return f"{self.burst} at once, then 1 every {self.every_seconds:g} s"
+
+
+RATES = {
+    "chats": Rate(10, 6),  # createChat, deleteChat: each is a broadcast to everyone online
+    "membership": Rate(30, 1),  # joinChat, leaveChat
+    "private": Rate(5, 12),  # createPrivateChat: invitations pushed to another user
+    "idle": Rate(10, 6),  # userEnterIdle, userExitIdle
+    "blocks": Rate(10, 3),  # blockUser, unblockUser
+    "connections": Rate(20, 3),  # sockets registered (opened) by one user
+}
+EVENT_RATES = {
+    "createChat": "chats",
+    "deleteChat": "chats",
+    "joinChat": "membership",
+    "leaveChat": "membership",
+    "createPrivateChat": "private",
+    "userEnterIdle": "idle",
+    "userExitIdle": "idle",
+    "blockUser": "blocks",
+    "unblockUser": "blocks",
+}
+GUEST_SIGNUPS = Rate(10, 30)  # new guests per client address
+
+
+class RateLimited(Exception):
+    """Too many of one kind of action; `retry_after` is in whole seconds."""
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class LimitReached(Exception):
+    """A cap (connections, owned chats, blocks) is reached; waiting does not help, undoing something does."""
+
+
+@dataclass(frozen=True)
+class Bucket:
+    """Tokens left at a moment (seconds since the epoch)."""
+
+    tokens: float
+    at: float
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one stored `limits` row holds: a bucket per kind of action, and the number of chats owned."""
+
+    buckets: dict[str, Bucket] = field(default_factory=dict)
+    owned_chats: int = 0
+
+    def available(self, kind: str, rate: Rate, now: float) -> float:
+        """Tokens in the bucket now (a bucket never used is full)."""
+        bucket = self.buckets.get(kind)
+        if bucket is None:
+            return float(rate.burst)
+        return min(float(rate.burst), bucket.tokens + max(0.0, now - bucket.at) / rate.every_seconds)
+
+    def retry_after(self, kind: str, rate: Rate, now: float) -> int | None:
+        """Seconds until one action of this kind is allowed; None when it is allowed now."""
+        tokens = self.available(kind, rate, now)
+        if tokens >= 1:
+            return None
+        return max(1, math.ceil((1 - tokens) * rate.every_seconds))
+
+    def take(self, kind: str, rate: Rate, now: float) -> Limits:
+        """The limits after one action of this kind (the caller checked `retry_after` first)."""
+        left = max(0.0, self.available(kind, rate, now) - 1)
+        return replace(self, buckets={**self.buckets, kind: Bucket(left, now)})
+
+    def with_owned(self, owned: int) -> Limits:
+        """The same buckets with another count of owned chats."""
+        return replace(self, owned_chats=max(0, owned))
+
+
+def too_often(what: str, retry_after: int) -> RateLimited:
+    """The refusal a user sees when a bucket is empty."""
+    return RateLimited(f"You are doing that too often ({what}): try again in {retry_after} s", retry_after)

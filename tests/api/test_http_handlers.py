@@ -1,0 +1,189 @@
+"""getToken, the lists and logout in-process over the in-memory fakes: limits, paging, refresh and revocation.
+
+The same calls run through the Functions adapter in tests/integration/test_http_api.py and, as an
+attacker would make them, in tests/reliability/test_hostile_users.py.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+import azure.functions as func
+import jwt
+import pytest
+
+from api import lists, logout, presence, tokens
+from api.identity import GUEST_LIFETIME_SECONDS
+from api.limits import CHATS_PAGE, GUEST_SIGNUPS, MAX_CONNECTIONS_PER_USER
+from api.models import Chat
+from api.state import State
+from local.harness import swa_principal
+from tests.api.core import Core
+
+KEY = "test-guest-signing-key-of-enough-length"
+ADA = {"x-ms-client-principal": swa_principal("ada", "Ada", "github")}
+
+
+@pytest.fixture
+def core(monkeypatch: pytest.MonkeyPatch) -> Core:
+    """The handlers' clients are the fakes."""
+    core = Core()
+
+    async def state() -> State:
+        return core.state
+
+    monkeypatch.setenv("GUEST_SIGNING_KEY", KEY)
+    monkeypatch.setattr(presence, "_last_sweep", time.monotonic())
+    for module in (tokens, lists, logout):
+        monkeypatch.setattr(module, "state", state)
+        monkeypatch.setattr(module, "pubsub", lambda: core.pubsub)
+    return core
+
+
+def get(path: str, headers: dict[str, str] | None = None, params: dict[str, str] | None = None) -> func.HttpRequest:
+    return func.HttpRequest("GET", f"http://localhost/api/{path}", headers=headers or {}, params=params or {}, body=b"")
+
+
+def body(response: func.HttpResponse) -> Any:
+    return json.loads(response.get_body())
+
+
+async def new_guest(name: str = "Grace", address: str = "127.0.0.1:5000") -> dict[str, Any]:
+    response = await tokens.get_token(get("getToken", {"X-Forwarded-For": address}, {"guestName": name}))
+    assert response.status_code == 200, response.get_body()
+    return dict(body(response))
+
+
+# ---- getToken ---------------------------------------------------------------------------------
+
+
+async def test_a_token_says_who_you_are_and_whom_you_block(core: Core) -> None:
+    await core.online("ada")
+    await core.online("bob")
+    await core.send("blockUser", "ada", (await core.state.get_account("ada")).connections[0].id, "bob")  # type: ignore[union-attr]
+    answer = body(await tokens.get_token(get("getToken", ADA)))
+    assert answer["user"]["userId"] == "ada" and answer["blocked"] == ["bob"] and "guest" not in answer
+
+
+async def test_a_user_with_the_most_connections_gets_no_token_and_is_told_why(core: Core) -> None:
+    for _ in range(MAX_CONNECTIONS_PER_USER):
+        await core.online("ada")
+    response = await tokens.get_token(get("getToken", ADA))
+    assert response.status_code == 429 and f"at most {MAX_CONNECTIONS_PER_USER}" in body(response)["error"]
+
+
+async def test_new_guests_from_one_public_address_are_limited_with_retry_after(core: Core) -> None:
+    for i in range(GUEST_SIGNUPS.burst):
+        await new_guest(f"Guest {i}", "8.8.4.4:1000")
+    response = await tokens.get_token(get("getToken", {"X-Forwarded-For": "8.8.4.4:1001"}, {"guestName": "One more"}))
+    assert response.status_code == 429 and int(response.headers["Retry-After"]) >= 1
+    assert "try again in" in body(response)["error"]
+    await new_guest("From elsewhere", "8.8.8.8")
+    await new_guest("From the local network", "10.0.0.7")  # no public address: not limited by address
+
+
+async def test_a_bad_guest_name_spends_no_sign_up(core: Core) -> None:
+    for _ in range(GUEST_SIGNUPS.burst + 3):
+        response = await tokens.get_token(get("getToken", {"X-Forwarded-For": "8.8.4.4"}, {"guestName": "\u200b"}))
+        assert response.status_code == 400
+    await new_guest("Real", "8.8.4.4")
+
+
+async def test_a_guest_past_half_the_credentials_life_gets_a_fresh_one(core: Core) -> None:
+    first = await new_guest()
+    claims = jwt.decode(first["guest"], KEY, algorithms=["HS256"], issuer="chatr-guest")
+    old = jwt.encode({**claims, "iat": claims["iat"] - GUEST_LIFETIME_SECONDS // 2 - 1}, KEY, algorithm="HS256")
+    answer = body(await tokens.get_token(get("getToken", {"X-Chatr-Guest": old})))
+    fresh = jwt.decode(answer["guest"], KEY, algorithms=["HS256"], issuer="chatr-guest")
+    assert fresh["sub"] == claims["sub"] and fresh["iat"] > claims["iat"] - GUEST_LIFETIME_SECONDS // 2
+    again = body(await tokens.get_token(get("getToken", {"X-Chatr-Guest": first["guest"]})))
+    assert "guest" not in again
+
+
+# ---- logout ---------------------------------------------------------------------------------------
+
+
+async def test_logout_revokes_a_guests_credentials_and_closes_their_connections(
+    core: Core, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    guest = await new_guest()
+    user_id = guest["user"]["userId"]
+    connection = await core.online(user_id)
+    headers = {"X-Chatr-Guest": guest["guest"]}
+    later = time.time() + 1
+    monkeypatch.setattr(time, "time", lambda: later)  # logging out a second after signing up
+    response = await logout.logout(func.HttpRequest("POST", "http://localhost/api/logout", headers=headers, body=b""))
+    assert response.status_code == 204
+    assert core.pubsub.closed == {connection: "Logged out"}
+    assert (await tokens.get_token(get("getToken", headers))).status_code == 401
+    assert (await lists.get_chats(get("chats", headers))).status_code == 401
+    from api.chat_events import ChatEvents
+    from api.events import Event, Refused
+
+    with pytest.raises(Refused, match="signed out"):  # a Web PubSub token fetched before cannot connect either
+        await ChatEvents(core.state, core.pubsub).handle(
+            Event("connect", True, user_id, "c-new", {"claims": {"iat": [str(int(time.time()) - 1)]}})
+        )
+
+
+async def test_logout_of_a_signed_in_user_leaves_the_session_to_static_web_apps(core: Core) -> None:
+    connection = await core.online("ada")
+    response = await logout.logout(func.HttpRequest("POST", "http://localhost/api/logout", headers=ADA, body=b""))
+    assert response.status_code == 204 and core.pubsub.closed == {} and connection
+
+
+async def test_logout_without_an_identity_is_refused(core: Core) -> None:
+    response = await logout.logout(func.HttpRequest("POST", "http://localhost/api/logout", headers={}, body=b""))
+    assert response.status_code == 401
+
+
+# ---- the lists ------------------------------------------------------------------------------------
+
+
+async def test_anyones_public_profile_is_there_by_id_online_or_not(core: Core) -> None:
+    await core.online("ada")
+    await core.sign_in("bob", "Bob", "guest")
+    answer = body(await lists.get_users(get("users", ADA, {"id": "bob"})))
+    assert answer == {
+        "user": {"userId": "bob", "userName": "Bob", "userProvider": "guest", "idle": False, "online": False}
+    }
+    assert body(await lists.get_users(get("users", ADA, {"id": "ada"})))["user"]["online"] is True
+    for unknown in ("nobody", "not a/user"):
+        assert (await lists.get_users(get("users", ADA, {"id": unknown}))).status_code == 404
+
+
+async def test_online_users_come_in_pages(core: Core) -> None:
+    for user in ("ada", "bob", "carol"):
+        await core.online(user)
+    first = body(await lists.get_users(get("users", ADA, {"limit": "2"})))
+    assert list(first["users"]) == ["ada", "bob"] and first["next"] == "bob"
+    rest = body(await lists.get_users(get("users", ADA, {"after": first["next"]})))
+    assert list(rest["users"]) == ["carol"] and rest["next"] is None
+
+
+@pytest.mark.parametrize(
+    ("params", "reason"), [({"limit": "0"}, "limit"), ({"limit": "x"}, "limit"), ({"after": "a/b"}, "cursor")]
+)
+async def test_a_bad_page_request_is_refused(core: Core, params: dict[str, str], reason: str) -> None:
+    await core.online("ada")
+    response = await lists.get_users(get("users", ADA, params))
+    assert response.status_code == 400 and reason in body(response)["error"]
+
+
+async def test_chats_come_in_pages_and_every_chat_of_yours_with_the_first(core: Core) -> None:
+    ada = await core.online("ada")
+    await core.online("bob")
+    await core.send("createPrivateChat", "ada", ada, {"targetUserId": "bob"})
+    for i in range(CHATS_PAGE + 1):
+        await core.state.create_chat(Chat(f"c-{i:03d}", f"Chat {i}", "seed"))
+    await core.send("createChat", "ada", ada, {"id": "z-mine", "name": "Mine, far down"})
+    await core.send("joinChat", "ada", ada, "z-mine")
+    first = body(await lists.get_chats(get("chats", ADA)))
+    assert len(first["chats"]) == CHATS_PAGE + 2 and first["next"] == f"c-{CHATS_PAGE - 1:03d}"
+    assert first["chats"]["z-mine"]["members"]["ada"]["userName"] == "Ada"  # a client reopens it from page 1
+    assert first["chats"]["private_ada_bob"]["name"] == "Chat with Bob"
+    assert set(first["chats"]["private_ada_bob"]["members"]) == {"ada", "bob"}
+    rest = body(await lists.get_chats(get("chats", ADA, {"after": first["next"]})))
+    assert list(rest["chats"]) == [f"c-{CHATS_PAGE:03d}", "z-mine"] and rest["next"] is None
