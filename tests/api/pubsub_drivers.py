@@ -33,7 +33,10 @@ HUB = "chat"
 class Driver(Protocol):
     """The clients' side of the service the PubSub under test talks to."""
 
-    pubsub: PubSub
+    @property
+    def pubsub(self) -> PubSub:
+        """The client under test."""
+        ...
 
     async def open(self, user_id: str) -> str:
         """A client of `user_id` connects; its connection id."""

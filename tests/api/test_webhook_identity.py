@@ -93,7 +93,7 @@ async def test_a_token_without_expiry_is_refused(validator: ManagedIdentityValid
 
 
 async def test_an_unsigned_token_is_refused(validator: ManagedIdentityValidator) -> None:
-    unsigned = jwt.encode(entra.claims(), None, algorithm="none", headers={"kid": KID})
+    unsigned = jwt.encode(entra.claims(), "", algorithm="none", headers={"kid": KID})
     reason = await refusal(validator, entra.bearer(unsigned))
     assert "RS256" in reason and "'none'" in reason
 
@@ -153,7 +153,7 @@ async def test_no_reason_repeats_the_token(validator: ManagedIdentityValidator) 
         entra.token(entra.claims(aud="https://elsewhere")),
         entra.token(entra.claims(iss="https://sts.windows.net/x/")),
         entra.token(key=STRANGER_KEY),
-        jwt.encode(entra.claims(), None, algorithm="none"),
+        jwt.encode(entra.claims(), "", algorithm="none"),
     ]
     for token in tokens:
         reason = await refusal(validator, entra.bearer(token))
