@@ -8,19 +8,19 @@ leaves a screenshot of every page it opened under .artifacts/screenshots/.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Playwright, sync_playwright
+from playwright.sync_api import Browser, Page, Playwright, ViewportSize, sync_playwright
 
 from local.browser import LAUNCH_ARGS, chromium_path
 from local.stack import ROOT
-from tests.client.users import ChatUser
+from tests.client.users import ChatUser, ColorScheme
 from tests.support import RunningStack, stack_running
 
 SCREENSHOTS = ROOT / ".artifacts" / "screenshots"
-PAGES_KEY = pytest.StashKey[list]()
+PAGES_KEY = pytest.StashKey[list[Page]]()
 
 
 @pytest.fixture(scope="package")
@@ -49,14 +49,14 @@ def new_user(
 ) -> Iterator[Callable[..., ChatUser]]:
     """A factory: `new_user()` is a fresh browser context (own cookies and storage) on the app."""
     users: list[ChatUser] = []
-    pages: list = []
+    pages: list[Page] = []
     request.node.stash[PAGES_KEY] = pages
 
     def make(
-        idle_seconds: float | None = None, viewport: tuple[int, int] = (1280, 900), color_scheme: str = "light"
+        idle_seconds: float | None = None, viewport: tuple[int, int] = (1280, 900), color_scheme: ColorScheme = "light"
     ) -> ChatUser:
         width, height = viewport
-        size = {"width": width, "height": height}
+        size: ViewportSize = {"width": width, "height": height}
         context = browser.new_context(base_url=stack.swa_url, viewport=size, color_scheme=color_scheme)
         if idle_seconds is not None:
             context.add_init_script(f"localStorage.setItem('chatrIdleSeconds', '{idle_seconds}')")
@@ -70,14 +70,15 @@ def new_user(
         user.context.close()
 
 
-@pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Iterator[None]:
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
     """When a browser test fails, keep a screenshot of each of its pages."""
-    outcome = yield
-    report = outcome.get_result()
+    report = yield
     pages = item.stash.get(PAGES_KEY, [])
     if report.when != "call" or not report.failed or not pages:
-        return
+        return report
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     stem = re.sub(r"[^A-Za-z0-9_.-]+", "_", item.nodeid.split("::")[-1])
     for index, page in enumerate(pages):
@@ -89,3 +90,4 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Itera
             report.sections.append(("screenshot", str(path.relative_to(ROOT))))
         except Exception as err:  # a crashed page must not hide the test's own failure
             report.sections.append(("screenshot", f"not saved: {err}"))
+    return report

@@ -16,17 +16,17 @@ from playwright.sync_api import Browser, expect, sync_playwright
 
 from local.browser import LAUNCH_ARGS, chromium_path
 from local.stack import ROOT
-from tests.client.users import ChatUser
+from tests.client.users import ChatUser, ColorScheme
 from tests.support import RunningStack, stack_running
 
 DESKTOP = (1280, 800)
 PHONE = (390, 844)
 
 
-def scene(browser: Browser, stack: RunningStack, scheme: str, target: Path) -> None:
+def scene(browser: Browser, stack: RunningStack, scheme: ColorScheme, target: Path) -> None:
     """One conversation, seen by Ada in `scheme` on a laptop, then on a phone."""
 
-    def user(idle_seconds: float | None = None, scheme: str = "light") -> ChatUser:
+    def user(idle_seconds: float | None = None, scheme: ColorScheme = "light") -> ChatUser:
         width, height = DESKTOP
         context = browser.new_context(
             base_url=stack.swa_url, viewport={"width": width, "height": height}, color_scheme=scheme
@@ -83,7 +83,8 @@ def main() -> None:
     target.mkdir(parents=True, exist_ok=True)
     with stack_running() as stack, sync_playwright() as driver:
         browser = driver.chromium.launch(executable_path=chromium_path(), args=LAUNCH_ARGS)
-        for scheme in ("light", "dark"):
+        schemes: tuple[ColorScheme, ...] = ("light", "dark")
+        for scheme in schemes:
             scene(browser, stack, scheme, target)
         browser.close()
     print(f"Saved the screenshots in {target}")

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from azure.messaging.webpubsubservice import WebPubSubServiceClient
-from playwright.sync_api import expect
+from playwright.sync_api import Route, WebSocketRoute, expect
 
 from tests.client.users import chat_between, unique, wait_in_page
 
@@ -41,9 +42,9 @@ def test_the_client_reconnects_after_the_server_drops_its_socket(new_user, stack
 def test_overlapping_list_refreshes_each_keep_the_events_that_arrived_while_they_loaded(new_user, stack) -> None:
     ada = new_user().login_guest(unique("Ada"))
     marker = unique("Marker")
-    held = []
+    held: list[tuple[Route, dict[str, Any]]] = []
 
-    def hold_the_first(route) -> None:
+    def hold_the_first(route: Route) -> None:
         """The first list refresh answers late, with what the server said when it was asked."""
         if held:
             route.continue_()
@@ -78,17 +79,18 @@ def test_after_a_reconnect_sending_waits_until_the_server_has_put_the_connection
 ) -> None:
     ada = new_user().login_guest(unique("Ada"))
     bob = new_user()
-    held: list[str] = []
-    holding = {"on": False, "server": None}
+    held: list[str | bytes] = []
+    holding = False
+    servers: list[WebSocketRoute] = []
 
-    def hold_announcements(ws) -> None:
+    def hold_announcements(ws: WebSocketRoute) -> None:
         """While `holding`, Bob's `userConnected` waits here: the server has not restored his groups yet."""
         server = ws.connect_to_server()
         server.on_message(ws.send)
-        holding["server"] = server
+        servers.append(server)
 
-        def forward(frame) -> None:
-            if holding["on"] and '"userConnected"' in str(frame):
+        def forward(frame: str | bytes) -> None:
+            if holding and '"userConnected"' in str(frame):
                 held.append(frame)
             else:
                 server.send(frame)
@@ -100,7 +102,7 @@ def test_after_a_reconnect_sending_waits_until_the_server_has_put_the_connection
     room = chat_between(ada, bob)
     service = WebPubSubServiceClient.from_connection_string(stack.pubsub_connection_string, hub="chat")
 
-    holding["on"] = True
+    holding = True
     service.close_user_connections(bob.user_id, reason="test drop")
     expect(bob.page.get_by_text("Reconnecting…")).to_be_visible()
     wait_in_page(bob.page, lambda: held, timeout_ms=20_000)
@@ -109,8 +111,8 @@ def test_after_a_reconnect_sending_waits_until_the_server_has_put_the_connection
     expect(bob.panel(room).get_by_text("Sending is paused")).to_be_visible()
     expect(bob.panel(room).get_by_role("button", name="Send")).to_be_disabled()
 
-    holding["on"] = False
-    holding["server"].send(held.pop())
+    holding = False
+    servers[-1].send(held.pop())
     expect(bob.page.get_by_text("Reconnecting…")).to_be_hidden()
     ada.send(room, "heard after the reconnect")
     expect(bob.messages(room).filter(has_text="heard after the reconnect")).to_be_visible()

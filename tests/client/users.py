@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Callable
+from typing import Literal
 
 from playwright.sync_api import BrowserContext, Dialog, Locator, Page, expect
 
@@ -12,6 +13,7 @@ from local.harness import swa_principal
 from local.stack import Addresses
 
 TIMEOUT_MS = 15_000
+ColorScheme = Literal["light", "dark"]
 expect.set_options(timeout=TIMEOUT_MS)
 
 
