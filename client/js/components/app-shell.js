@@ -35,6 +35,10 @@ export default {
       const { attempt, reason } = this.status.connection;
       return [attempt && `Attempt ${attempt}`, reason && `(${reason})`].filter(Boolean).join(" ") + ".";
     },
+    /** The server refuses another connection now (the user has the most open): it is tried again rarely, or on Retry. */
+    refused() {
+      return this.status.connection.state === "refused";
+    },
     unreadTotal() {
       return titleCount(this.model);
     },
@@ -94,6 +98,7 @@ export default {
         <p v-if="status.connection.reason" class="help is-danger">
           {{ status.connection.reason }}<br />Trying again in {{ status.connection.retryInSeconds }} s.
         </p>
+        <button v-if="refused" class="button is-link is-light mt-3" type="button" @click="session.retry()">Retry now</button>
       </div>
     </div>
 
@@ -103,7 +108,11 @@ export default {
       </a>
       <div v-if="!online" class="notification is-warning reconnecting" role="status" aria-live="polite">
         <span class="icon"><i class="fas fa-plug-circle-xmark" aria-hidden="true"></i></span>
-        <strong>Reconnecting…</strong> {{ reconnectDetail }} Sending is paused until the connection is back.
+        <template v-if="refused">
+          <strong>Not connected.</strong> {{ status.connection.reason }} Sending is paused until the connection is back.
+          <button class="button is-small is-warning is-light ml-2" type="button" @click="session.retry()">Retry now</button>
+        </template>
+        <template v-else><strong>Reconnecting…</strong> {{ reconnectDetail }} Sending is paused until the connection is back.</template>
       </div>
       <side-bar @new-chat="newChatOpen = true" @delete-chat="deleting = $event" />
       <main class="mainPane">
