@@ -39,6 +39,11 @@ export default {
     refused() {
       return this.status.connection.state === "refused";
     },
+    /** Why we are not connected, as a sentence. */
+    refusal() {
+      const reason = this.status.connection.reason.trim();
+      return /[.!?…]$/.test(reason) ? reason : `${reason}.`;
+    },
     unreadTotal() {
       return titleCount(this.model);
     },
@@ -87,7 +92,13 @@ export default {
     </div>
 
     <div v-else-if="!status.ready" class="fullScreen" role="status" aria-live="polite">
-      <div class="box has-text-centered loadingBox">
+      <div v-if="refused" class="box has-text-centered loadingBox">
+        <h1 class="brand mb-4"><img src="/img/logo.svg" alt="" class="logo" /> Chatr</h1>
+        <p class="mb-3"><strong>Not connected.</strong> {{ refusal }}</p>
+        <p class="mb-4">Trying again in {{ status.connection.retryInSeconds }} s.</p>
+        <button class="button is-link" type="button" @click="session.retry()">Retry now</button>
+      </div>
+      <div v-else class="box has-text-centered loadingBox">
         <h1 class="brand mb-4"><img src="/img/logo.svg" alt="" class="logo" /> Chatr</h1>
         <p class="loader is-size-1 mx-auto mb-4" aria-hidden="true"></p>
         <p class="mb-3">Please wait while we connect to the server.</p>
@@ -98,7 +109,6 @@ export default {
         <p v-if="status.connection.reason" class="help is-danger">
           {{ status.connection.reason }}<br />Trying again in {{ status.connection.retryInSeconds }} s.
         </p>
-        <button v-if="refused" class="button is-link is-light mt-3" type="button" @click="session.retry()">Retry now</button>
       </div>
     </div>
 
@@ -109,7 +119,7 @@ export default {
       <div v-if="!online" class="notification is-warning reconnecting" role="status" aria-live="polite">
         <span class="icon"><i class="fas fa-plug-circle-xmark" aria-hidden="true"></i></span>
         <template v-if="refused">
-          <strong>Not connected.</strong> {{ status.connection.reason }} Sending is paused until the connection is back.
+          <strong>Not connected.</strong> {{ refusal }} Sending is paused until the connection is back.
           <button class="button is-small is-warning is-light ml-2" type="button" @click="session.retry()">Retry now</button>
         </template>
         <template v-else><strong>Reconnecting…</strong> {{ reconnectDetail }} Sending is paused until the connection is back.</template>
