@@ -13,6 +13,7 @@ import json
 import threading
 from collections.abc import Coroutine
 from typing import Any, TypeVar
+from urllib.parse import quote
 
 from playwright.sync_api import WebSocketRoute
 
@@ -84,15 +85,19 @@ class ScriptedClients:
         return asyncio.run_coroutine_threadsafe(step, self.loop).result(timeout)
 
     def client(self, name: str, guest: str | None = None, user_id: str | None = None) -> ChatClient:
-        """A signed-in (GitHub) user of its own, or, given a guest credential, that guest (`user_id`: theirs)."""
-        client = self.run(self._make(name, user_id))
-        if guest is not None:
-            client.headers = {"X-Chatr-Guest": guest}
+        """A new guest called `name`; or, given a guest's credential and id, one more client of that guest."""
+        client = self.run(self._make(name, guest, user_id))
         self.clients.append(client)
         return client
 
-    async def _make(self, name: str, user_id: str | None) -> ChatClient:
-        return ChatClient(self.stack.functions_url, name, user_id)  # made on the loop that will use it
+    async def _make(self, name: str, guest: str | None, user_id: str | None) -> ChatClient:
+        client = ChatClient(self.stack.functions_url, name, user_id)  # made on the loop that will use it
+        if guest is None:
+            status, body = await client.api(f"getToken?guestName={quote(name)}", headers={})
+            assert status == 200, body
+            guest, client.user_id = body["guest"], body["user"]["userId"]
+        client.headers = {"X-Chatr-Guest": guest}
+        return client
 
     def close(self, client: ChatClient) -> None:
         self.run(client.close())

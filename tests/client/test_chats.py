@@ -6,6 +6,8 @@ import json
 
 from playwright.sync_api import expect
 
+from tests.chat_client import create_chat, join
+from tests.client.sockets import ScriptedClients
 from tests.client.users import unique, wait_in_page
 
 
@@ -226,3 +228,21 @@ def test_a_name_another_chat_already_has_is_pointed_out_with_a_way_to_open_that_
     dialog.get_by_label("Chat name").fill(room)
     dialog.get_by_role("button", name="Create another").click()  # still allowed, once warned
     expect(ada.chat_link(room)).to_have_count(2)
+
+
+def test_joining_a_chat_announced_after_the_lists_loaded_shows_everyone_already_in_it(
+    new_user, scripted: ScriptedClients
+) -> None:
+    ada = new_user().login_guest(unique("Ada"))
+    owner, guest = scripted.client(unique("Owner")), scripted.client(unique("Guest"))
+    for client in (owner, guest):
+        scripted.run(client.connect())
+    room = unique("Room")
+    chat_id = scripted.run(create_chat(owner, room))  # Ada hears of the chat, and of nobody in it
+    for client in (owner, guest):
+        scripted.run(join(client, chat_id))
+    expect(ada.chat_link(room)).to_be_visible()
+
+    ada.join_chat(room)
+
+    expect(ada.panel(room).locator(".conversationMeta")).to_have_text("Group chat · 3 members")
