@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 import threading
-from collections.abc import Coroutine
+from collections.abc import Coroutine, Iterable
 from typing import Any, TypeVar
 from urllib.parse import quote
 
@@ -84,6 +84,10 @@ class ScriptedClients:
         """Run one step on the clients' loop and wait for its result."""
         return asyncio.run_coroutine_threadsafe(step, self.loop).result(timeout)
 
+    def run_all(self, steps: Iterable[Coroutine[Any, Any, T]], timeout: float = TIMEOUT_S) -> list[T]:
+        """Run steps side by side on the clients' loop; their results, in order."""
+        return self.run(_gathered(list(steps)), timeout)
+
     def client(self, name: str, guest: str | None = None, user_id: str | None = None) -> ChatClient:
         """A new guest called `name`; or, given a guest's credential and id, one more client of that guest."""
         client = self.run(self._make(name, guest, user_id))
@@ -109,3 +113,7 @@ class ScriptedClients:
         self.loop.call_soon_threadsafe(self.loop.stop)
         self.thread.join(TIMEOUT_S)
         self.loop.close()
+
+
+async def _gathered(steps: list[Coroutine[Any, Any, T]]) -> list[T]:
+    return list(await asyncio.gather(*steps))

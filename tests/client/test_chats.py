@@ -6,7 +6,7 @@ import json
 
 from playwright.sync_api import expect
 
-from tests.chat_client import create_chat, join
+from tests.chat_client import ChatClient, create_chat, join
 from tests.client.sockets import ScriptedClients
 from tests.client.users import unique, wait_in_page
 
@@ -246,3 +246,30 @@ def test_joining_a_chat_announced_after_the_lists_loaded_shows_everyone_already_
     ada.join_chat(room)
 
     expect(ada.panel(room).locator(".conversationMeta")).to_have_text("Group chat · 3 members")
+
+
+async def _own_chats(owner: ChatClient, count: int) -> list[str]:
+    return [await create_chat(owner, unique("Paged")) for _ in range(count)]
+
+
+async def _delete_all(owner: ChatClient) -> None:
+    for data in owner.chat_events("chatCreated"):
+        chat = json.loads(data)
+        if chat["owner"] == owner.user_id:
+            await owner.event("deleteChat", chat["id"])
+            await owner.chat_event("chatDeleted", lambda chat_id, mine=chat["id"]: chat_id == mine)
+
+
+def test_more_group_chats_than_a_page_holds_are_all_listed(new_user, scripted: ScriptedClients) -> None:
+    owners = [scripted.client(unique("Owner")) for _ in range(22)]  # 5 chats each: half of what one may create at once
+    scripted.run_all((owner.connect(announce=False) for owner in owners), timeout=60)
+    created = [
+        chat_id for ids in scripted.run_all((_own_chats(owner, 5) for owner in owners), timeout=120) for chat_id in ids
+    ]
+    try:
+        ada = new_user().login_guest(unique("Ada"))  # /api/chats has 100 group chats a page: these are on two or more
+
+        listed = "[...document.querySelectorAll('.chatItem[data-chat-id]')].map((item) => item.dataset.chatId)"
+        wait_in_page(ada.page, lambda: set(created) <= set(ada.page.evaluate(listed)))
+    finally:  # the others' sidebars stay as short as before
+        scripted.run_all((_delete_all(owner) for owner in owners), timeout=120)

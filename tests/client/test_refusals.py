@@ -46,7 +46,9 @@ def test_a_tab_past_the_most_connections_says_so_waits_and_connects_on_retry_onc
 
     scripted.close(others[0])
     credential = {"X-Chatr-Guest": ada.page.evaluate("localStorage.getItem('chatrGuest')")}
-    wait_in_page(tab.page, lambda: ada.context.request.get("/api/getToken", headers=credential).ok)  # the service let it go
+    wait_in_page(
+        tab.page, lambda: ada.context.request.get("/api/getToken", headers=credential).ok
+    )  # the service let it go
     retry.focus()
     tab.page.keyboard.press("Enter")
     tab.wait_ready()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import uuid
 
 from playwright.sync_api import Route, expect
 
@@ -82,7 +81,12 @@ def test_a_sender_who_never_announced_themselves_is_named_by_the_server_never_by
     ada.page.route(lambda url: "/api/users?id=" in url or url.endswith("/api/chats"), lambda route: held.append(route))
     ada.join_chat(room)
 
-    forged = {"message": "trust me, it is really me", "fromUserId": mallory.user_id, "fromUserName": "Bob", "userName": "Bob"}
+    forged = {
+        "message": "trust me, it is really me",
+        "fromUserId": mallory.user_id,
+        "fromUserName": "Bob",
+        "userName": "Bob",
+    }
     frame = {"type": "sendToGroup", "group": chat_id, "dataType": "json", "data": forged, "ackId": 1}
     scripted.run(mallory.send(frame))
 
