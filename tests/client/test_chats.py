@@ -253,11 +253,10 @@ async def _own_chats(owner: ChatClient, count: int) -> list[str]:
 
 
 async def _delete_all(owner: ChatClient) -> None:
-    for data in owner.chat_events("chatCreated"):
-        chat = json.loads(data)
-        if chat["owner"] == owner.user_id:
-            await owner.event("deleteChat", chat["id"])
-            await owner.chat_event("chatDeleted", lambda chat_id, mine=chat["id"]: chat_id == mine)
+    mine = [chat["id"] for chat in map(json.loads, owner.chat_events("chatCreated")) if chat["owner"] == owner.user_id]
+    for chat_id in mine:
+        await owner.event("deleteChat", chat_id)
+    await owner.wait_for(lambda _: set(mine) <= set(owner.chat_events("chatDeleted")))
 
 
 def test_more_group_chats_than_a_page_holds_are_all_listed(new_user, scripted: ScriptedClients) -> None:
