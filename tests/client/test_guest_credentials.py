@@ -78,3 +78,17 @@ def test_a_guests_other_tab_goes_to_the_login_page_when_they_log_out_and_does_no
     expect(second.page.get_by_label("Enter your name")).to_be_focused()
     assert asked == []  # the closed tab never asked for another token: no reconnect
     assert second.page.evaluate("Object.keys(localStorage).filter((key) => key.startsWith('chatr'))") == []
+
+
+def test_logout_when_the_server_cannot_be_reached_still_logs_out_here(new_user) -> None:
+    ada = new_user().login_guest(unique("Ada"))
+    copy = kept_credential(ada)
+    assert copy
+    ada.page.route("**/api/logout", lambda route: route.abort("internetdisconnected"))
+
+    ada.logout()
+
+    assert kept_credential(ada) is None
+    ada.page.goto("/")  # nothing kept here signs anyone in again
+    ada.page.wait_for_url("**/login.html")
+    assert token_status(ada, copy) == 200  # only the server could have ended this copy: it did not hear of the logout
