@@ -2,9 +2,9 @@
 // every action the UI offers. Components read `session.model` and call these methods; what each
 // server event and group frame does is decided in model/, which needs no browser.
 import { reactive, shallowReactive, watch } from "../vendor/vue.esm-browser.js";
-import { getChats, getToken, getUsers } from "./services/api.js";
+import { getChats, getOwnChats, getToken, getUser, getUsers } from "./services/api.js";
 import { createAttention } from "./services/attention.js";
-import { forgetGuestCredential, guestCredential, logout, signedInPrincipal } from "./services/identity.js";
+import { guestCredential, logout, saveGuestCredential, signedInPrincipal } from "./services/identity.js";
 import { ChatSender } from "./services/chat-sender.js";
 import { uuidv4 } from "./services/ids.js";
 import { watchIdle } from "./services/idle.js";
@@ -13,11 +13,12 @@ import { ChatSocket } from "./services/socket.js";
 import { forgetEverything, readJson, writeJson } from "./services/storage.js";
 import { toastMessage } from "./services/toast.js";
 import { activate, closeConversation, countArrivals, openConversation, pageShown, restoreView, setMuted, viewState } from "./model/conversations.js";
-import { createModel, isMember, peerHasLeft, peerOf, removeMember, titleOf } from "./model/directory.js";
+import { createModel, isMember, mergedMembers, peerHasLeft, peerOf, removeMember, senderName, titleOf } from "./model/directory.js";
 import { applyGroupFrame } from "./model/group-frames.js";
 import { mentionsMe } from "./model/mentions.js";
 import { createMessageStore, lastTime } from "./model/message-store.js";
 import { createRateGate } from "./model/reactions.js";
+import { refusalText } from "./model/refusals.js";
 import { applyServerEvent } from "./model/server-events.js";
 import { pruneTyping } from "./model/typing.js";
 
@@ -46,6 +47,7 @@ export class Session {
       connection: { state: "connecting", attempt: 0, retryInSeconds: 0, reason: "" },
       confirmed: false, // the server announced this connection (userOnline): it is back in its chats' groups
       screen: "list", // on a phone: the chat list or the open chat
+      unsentChatName: "", // the name of a chat the server did not create: the New Chat dialog offers it again
     });
     this.store = createMessageStore({
       storage: localStorage,
@@ -56,7 +58,8 @@ export class Session {
       onFlushed: (chatId, entries) => this.arrived(chatId, entries),
     });
     this.attention = createAttention({ openChat: (chatId) => this.openChat(chatId) });
-    this.pendingCreates = new Set(); // chats this tab created and joins once the server announces them
+    this.pendingCreates = new Map(); // chat id -> name: chats this tab created and joins once the server announces them
+    this.lookups = new Set(); // user ids whose profile is on its way
     this.pendingJoins = new Set(); // joins the server has not confirmed yet
     this.snapshots = new Set(); // one buffer per list refresh in flight: events that arrive meanwhile
     this.invites = new Map(); // private chat id -> resolve(true|false) once the other person is back
@@ -74,6 +77,7 @@ export class Session {
       onOpen: () => this.onSocketOpen(),
       onFrame: (frame) => this.onFrame(frame),
       onStatus: (status) => (this.status.connection = status),
+      onLoggedOut: () => this.toLogin(),
     });
     this.sender = new ChatSender({
       socket: this.socket,
@@ -91,6 +95,7 @@ export class Session {
       now: Date.now,
       reactionGate: createRateGate(),
       typingUntil: (time) => this.checkTypingAt(time),
+      lookup: (userId) => this.lookupUser(userId),
     };
   }
 
@@ -146,12 +151,15 @@ export class Session {
   // ---- connection ---------------------------------------------------------------------------
 
   /**
-   * A fresh token for every (re)connect. A 401 sends guests and signed-out users to the login page;
-   * a sign-in the backend refuses is shown instead (the login page would only send it back here).
+   * A fresh token for every (re)connect, and the guest's renewed credential when the server sends
+   * one. A 401 sends guests and signed-out users to the login page; a sign-in the backend refuses
+   * is shown instead (the login page would only send it back here).
    */
   async connectUrl() {
     try {
       const token = await getToken();
+      // kept only while this browser still holds a credential: not after a logout in another tab
+      if (typeof token.guest === "string" && token.guest && guestCredential() !== null) saveGuestCredential(token.guest);
       this.model.me = token.user;
       return token.url;
     } catch (err) {
@@ -159,11 +167,21 @@ export class Session {
       if (guestCredential() === null && (await signedInPrincipal()) !== null) {
         this.status.fatalError = err.detail;
       } else {
-        forgetGuestCredential();
-        location.replace("/login.html");
+        this.toLogin();
       }
       return null;
     }
+  }
+
+  /** This browser's sign-in ended (logged out in another tab, or a credential the server no longer takes): start again. */
+  toLogin() {
+    this.forgetUser();
+    location.replace("/login.html");
+  }
+
+  /** Try to connect now rather than when the next attempt is due (the Retry button). */
+  retry() {
+    this.socket.retryNow();
   }
 
   /** Announce ourselves, then load the lists (after the socket opened, so no update is missed). */
@@ -253,7 +271,10 @@ export class Session {
         for (const missed of this.snapshots) missed.push(frame.data);
       } else if (frame.type === "message" && frame.from === "group") {
         const kind = applyGroupFrame(this.frameEnv, frame);
-        if (kind === "notice" && frame.data.userId === this.model.me.userId) this.pendingJoins.delete(frame.group);
+        if (kind === "notice" && frame.data.userId === this.model.me.userId) {
+          this.pendingJoins.delete(frame.group);
+          if (frame.data.notice === "joined") this.refreshMembers(frame.group);
+        }
       }
     } catch (err) {
       console.error("Ignoring a frame Chatr could not handle", frame, err);
@@ -279,9 +300,20 @@ export class Session {
     };
   }
 
-  /** The server refused one of our events; nothing changed there, so undo what we did here. */
-  onServerError({ event, message, chatId }) {
-    toastMessage(message || `The server refused ${event}`, "danger");
+  /**
+   * The server refused one of our events; nothing changed there, so undo what we did here. A chat
+   * that was not created keeps its name for the New Chat dialog, so nothing the user typed is lost.
+   */
+  onServerError(error) {
+    const { event, chatId } = error;
+    const text = refusalText(error);
+    if (event === "createChat" && this.pendingCreates.has(chatId)) {
+      this.status.unsentChatName = this.pendingCreates.get(chatId);
+      this.pendingCreates.delete(chatId);
+      toastMessage(`Chat “${this.status.unsentChatName}” not created: ${text}`, "danger");
+      return;
+    }
+    toastMessage(text, "danger");
     if (event === "joinChat" && chatId) {
       this.close(chatId);
     } else if (event === "deleteChat") {
@@ -303,13 +335,53 @@ export class Session {
     const conversation = this.model.conversations[chatId];
     if (!mention && (pageVisible() || conversation?.muted)) return;
     const chat = this.model.chats[chatId];
+    const entry = mention ?? alerting[alerting.length - 1];
     this.attention.notify({
       chatId,
       chatTitle: chat ? titleOf(this.model, chat) : "",
       isPrivate: Boolean(chat?.private),
-      entry: mention ?? alerting[alerting.length - 1],
+      entry,
+      sender: entry.kind === "message" ? senderName(this.model, entry, chatId) : entry.userName,
       mention: Boolean(mention),
     });
+  }
+
+  /**
+   * Name a sender the lists do not name, from the server's profile of them: asked once at a time,
+   * kept for the session; an unknown id is remembered as such, a failure is asked again later.
+   */
+  async lookupUser(userId) {
+    if (this.lookups.has(userId) || Object.hasOwn(this.model.profiles, userId)) return;
+    this.lookups.add(userId);
+    try {
+      const user = await getUser(userId);
+      this.model.profiles[userId] = typeof user?.userName === "string" && user.userName ? user.userName : null;
+    } catch (err) {
+      if (err.status === 404) this.model.profiles[userId] = null;
+      else console.warn(`Could not look up the sender ${userId}: ${err.message}`);
+    } finally {
+      this.lookups.delete(userId);
+    }
+  }
+
+  /**
+   * We joined a chat: the server's members replace what this browser heard (a chat announced after
+   * our lists loaded lists nobody, and nobody told us who joined a chat we were not in). The first
+   * page of the chat list has every chat we are in.
+   */
+  async refreshMembers(chatId) {
+    const chat = this.model.chats[chatId];
+    if (!chat || chat.private) return;
+    const before = { ...chat.members };
+    let fetched;
+    try {
+      fetched = (await getOwnChats())[chatId]?.members;
+    } catch (err) {
+      console.warn(`Could not load the members of ${chatId}: ${err.message}`);
+      return;
+    }
+    const now = this.model.chats[chatId];
+    if (now && fetched && typeof fetched === "object") now.members = mergedMembers(before, now.members ?? {}, fetched);
   }
 
   /** Someone is typing until `time`: look again then (one timer for every chat, at the earliest time). */
@@ -358,7 +430,8 @@ export class Session {
   /** Create a chat; it opens when the server announces it (`chatCreated`), and we then join it. */
   createChat(name) {
     const id = uuidv4();
-    this.pendingCreates.add(id);
+    this.status.unsentChatName = "";
+    this.pendingCreates.set(id, name);
     this.socket.sendEvent("createChat", { name, id });
   }
 
@@ -477,12 +550,19 @@ export class Session {
     if (this.model.me && this.socket.isOpen) this.socket.sendEvent(idle ? "userEnterIdle" : "userExitIdle", this.model.me.userId);
   }
 
-  logout() {
-    this.loggedOut = true; // nothing of this user is written again, not even when the page goes
+  /** Log out here, and for a guest everywhere: the server revokes the credential and closes their other tabs. */
+  async logout() {
+    const credential = guestCredential();
     this.socket.stop();
+    this.forgetUser();
+    await logout(this.model.me, credential);
+  }
+
+  /** Forget everything this browser kept of the user; nothing of theirs is written again, not even when the page goes. */
+  forgetUser() {
+    this.loggedOut = true;
     this.store.clear();
     forgetEverything();
-    logout(this.model.me);
   }
 
   // ---- helpers ------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from playwright.sync_api import Browser, Page, Playwright, ViewportSize, sync_pl
 
 from local.browser import LAUNCH_ARGS, chromium_path
 from local.stack import ROOT
+from tests.client.sockets import ScriptedClients
 from tests.client.users import ChatUser, ColorScheme
 from tests.support import RunningStack, stack_running
 
@@ -68,6 +69,14 @@ def new_user(
     yield make
     for user in users:
         user.context.close()
+
+
+@pytest.fixture
+def scripted(stack: RunningStack) -> Iterator[ScriptedClients]:
+    """Scripted clients (tests/chat_client.py) beside the browsers, all closed after the test."""
+    clients = ScriptedClients(stack)
+    yield clients
+    clients.close_all()
 
 
 @pytest.hookimpl(wrapper=True)

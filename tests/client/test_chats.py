@@ -6,6 +6,8 @@ import json
 
 from playwright.sync_api import expect
 
+from tests.chat_client import ChatClient, create_chat, join
+from tests.client.sockets import ScriptedClients
 from tests.client.users import unique, wait_in_page
 
 
@@ -226,3 +228,47 @@ def test_a_name_another_chat_already_has_is_pointed_out_with_a_way_to_open_that_
     dialog.get_by_label("Chat name").fill(room)
     dialog.get_by_role("button", name="Create another").click()  # still allowed, once warned
     expect(ada.chat_link(room)).to_have_count(2)
+
+
+def test_joining_a_chat_announced_after_the_lists_loaded_shows_everyone_already_in_it(
+    new_user, scripted: ScriptedClients
+) -> None:
+    ada = new_user().login_guest(unique("Ada"))
+    owner, guest = scripted.client(unique("Owner")), scripted.client(unique("Guest"))
+    for client in (owner, guest):
+        scripted.run(client.connect())
+    room = unique("Room")
+    chat_id = scripted.run(create_chat(owner, room))  # Ada hears of the chat, and of nobody in it
+    for client in (owner, guest):
+        scripted.run(join(client, chat_id))
+    expect(ada.chat_link(room)).to_be_visible()
+
+    ada.join_chat(room)
+
+    expect(ada.panel(room).locator(".conversationMeta")).to_have_text("Group chat · 3 members")
+
+
+async def _own_chats(owner: ChatClient, count: int) -> list[str]:
+    return [await create_chat(owner, unique("Paged")) for _ in range(count)]
+
+
+async def _delete_all(owner: ChatClient) -> None:
+    mine = [chat["id"] for chat in map(json.loads, owner.chat_events("chatCreated")) if chat["owner"] == owner.user_id]
+    for chat_id in mine:
+        await owner.event("deleteChat", chat_id)
+    await owner.wait_for(lambda _: set(mine) <= set(owner.chat_events("chatDeleted")))
+
+
+def test_more_group_chats_than_a_page_holds_are_all_listed(new_user, scripted: ScriptedClients) -> None:
+    owners = [scripted.client(unique("Owner")) for _ in range(22)]  # 5 chats each: half of what one may create at once
+    scripted.run_all((owner.connect(announce=False) for owner in owners), timeout=60)
+    created = [
+        chat_id for ids in scripted.run_all((_own_chats(owner, 5) for owner in owners), timeout=120) for chat_id in ids
+    ]
+    try:
+        ada = new_user().login_guest(unique("Ada"))  # /api/chats has 100 group chats a page: these are on two or more
+
+        listed = "[...document.querySelectorAll('.chatItem[data-chat-id]')].map((item) => item.dataset.chatId)"
+        wait_in_page(ada.page, lambda: set(created) <= set(ada.page.evaluate(listed)))
+    finally:  # the others' sidebars stay as short as before
+        scripted.run_all((_delete_all(owner) for owner in owners), timeout=120)

@@ -4,48 +4,10 @@ delete, reaction, read mark or typing line lands on anyone else's name, on any s
 
 from __future__ import annotations
 
-import json
+from playwright.sync_api import expect
 
-from playwright.sync_api import WebSocketRoute, expect
-
-from tests.client.users import ChatUser, unique, wait_in_page
-
-
-class RawSocket:
-    """Mallory's own connection, with a hand on it: what the service sent her, and frames she writes herself."""
-
-    def __init__(self, user: ChatUser) -> None:
-        self.user = user
-        self.server: WebSocketRoute | None = None
-        self.heard: list[dict] = []
-        user.page.route_web_socket("**/client/hubs/**", self._route)
-
-    def _route(self, ws: WebSocketRoute) -> None:
-        server = ws.connect_to_server()
-        self.server = server
-
-        def from_service(frame: str | bytes) -> None:
-            self.heard.append(json.loads(frame))
-            ws.send(frame)
-
-        server.on_message(from_service)
-        ws.on_message(server.send)
-
-    def message_id(self, text: str) -> str:
-        """The id of a message as Mallory's socket received it: anyone in the chat can learn it."""
-        wait_in_page(self.user.page, lambda: self._find(text))
-        return self._find(text)
-
-    def _find(self, text: str) -> str:
-        for frame in self.heard:
-            data = frame.get("data")
-            if frame.get("from") == "group" and isinstance(data, dict) and data.get("message") == text:
-                return data["id"]
-        return ""
-
-    def send_to_group(self, group: str, data: dict) -> None:
-        assert self.server is not None
-        self.server.send(json.dumps({"type": "sendToGroup", "group": group, "dataType": "json", "data": data}))
+from tests.client.sockets import RawSocket
+from tests.client.users import unique
 
 
 def test_frames_that_claim_someone_elses_name_change_nothing_of_theirs_on_any_screen(new_user) -> None:

@@ -5,9 +5,11 @@ from __future__ import annotations
 import json
 import re
 
-from playwright.sync_api import expect
+from playwright.sync_api import Route, expect
 
-from tests.client.users import unique
+from tests.chat_client import create_chat, join
+from tests.client.sockets import ScriptedClients
+from tests.client.users import unique, wait_in_page
 
 PAYLOAD = "<img src=x onerror=alert(1)>"
 
@@ -62,6 +64,45 @@ def test_the_sender_shown_is_the_one_the_service_vouches_for_not_the_one_in_the_
     forged = ada.panel(room).locator(".msgRow", has_text="I am Ada, honestly")
     expect(forged.locator(".msgFrom")).to_have_text(mallory.name)
     expect(forged).not_to_have_class(re.compile(r"\bchatRight\b"))
+
+
+def test_a_sender_who_never_announced_themselves_is_named_by_the_server_never_by_their_message(
+    new_user, scripted: ScriptedClients
+) -> None:
+    """Issue 15's attacker: a user who never sent userConnected (so no list names them) posts as "Bob"."""
+    ada = new_user().login_guest(unique("Ada"))
+    mallory = scripted.client(unique("Mallory"))
+    scripted.run(mallory.connect(announce=False))
+    room = unique("Room")
+    chat_id = scripted.run(create_chat(mallory, room))
+    scripted.run(join(mallory, chat_id))
+    expect(ada.chat_link(room)).to_be_visible()
+    held: list[Route] = []  # Ada's questions to the server about who is who wait until the test lets them go
+    ada.page.route(lambda url: "/api/users?id=" in url or url.endswith("/api/chats"), lambda route: held.append(route))
+    ada.join_chat(room)
+
+    forged = {
+        "message": "trust me, it is really me",
+        "fromUserId": mallory.user_id,
+        "fromUserName": "Bob",
+        "userName": "Bob",
+    }
+    frame = {"type": "sendToGroup", "group": chat_id, "dataType": "json", "data": forged, "ackId": 1}
+    scripted.run(mallory.send(frame))
+
+    row = ada.message_row(room, "trust me, it is really me")
+    expect(row.locator(".msgFrom")).to_have_text("…")  # until the server says who sent it
+    wait_in_page(ada.page, lambda: any("/api/users?id=" in route.request.url for route in held))
+    lookup = next(route for route in held if "/api/users?id=" in route.request.url)
+    assert lookup.request.url.endswith(f"/api/users?id={mallory.user_id}")
+    assert "Bob" not in ada.page.inner_text("body")
+    lookup.continue_()
+    expect(row.locator(".msgFrom")).to_have_text(mallory.name)
+    for route in held:
+        if route is not lookup:
+            route.continue_()
+    expect(ada.panel(room).locator(".conversationMeta")).to_have_text("Group chat · 2 members")
+    assert "Bob" not in ada.page.inner_text("body")
 
 
 def test_two_guests_with_the_same_name_are_two_users(new_user) -> None:

@@ -35,6 +35,15 @@ export default {
       const { attempt, reason } = this.status.connection;
       return [attempt && `Attempt ${attempt}`, reason && `(${reason})`].filter(Boolean).join(" ") + ".";
     },
+    /** The server refuses another connection now (the user has the most open): it is tried again rarely, or on Retry. */
+    refused() {
+      return this.status.connection.state === "refused";
+    },
+    /** Why we are not connected, as a sentence. */
+    refusal() {
+      const reason = this.status.connection.reason.trim();
+      return /[.!?…]$/.test(reason) ? reason : `${reason}.`;
+    },
     unreadTotal() {
       return titleCount(this.model);
     },
@@ -83,7 +92,13 @@ export default {
     </div>
 
     <div v-else-if="!status.ready" class="fullScreen" role="status" aria-live="polite">
-      <div class="box has-text-centered loadingBox">
+      <div v-if="refused" class="box has-text-centered loadingBox">
+        <h1 class="brand mb-4"><img src="/img/logo.svg" alt="" class="logo" /> Chatr</h1>
+        <p class="mb-3"><strong>Not connected.</strong> {{ refusal }}</p>
+        <p class="mb-4">Trying again in {{ status.connection.retryInSeconds }} s.</p>
+        <button class="button is-link" type="button" @click="session.retry()">Retry now</button>
+      </div>
+      <div v-else class="box has-text-centered loadingBox">
         <h1 class="brand mb-4"><img src="/img/logo.svg" alt="" class="logo" /> Chatr</h1>
         <p class="loader is-size-1 mx-auto mb-4" aria-hidden="true"></p>
         <p class="mb-3">Please wait while we connect to the server.</p>
@@ -103,7 +118,11 @@ export default {
       </a>
       <div v-if="!online" class="notification is-warning reconnecting" role="status" aria-live="polite">
         <span class="icon"><i class="fas fa-plug-circle-xmark" aria-hidden="true"></i></span>
-        <strong>Reconnecting…</strong> {{ reconnectDetail }} Sending is paused until the connection is back.
+        <template v-if="refused">
+          <strong>Not connected.</strong> {{ refusal }} Sending is paused until the connection is back.
+          <button class="button is-small is-warning is-light ml-2" type="button" @click="session.retry()">Retry now</button>
+        </template>
+        <template v-else><strong>Reconnecting…</strong> {{ reconnectDetail }} Sending is paused until the connection is back.</template>
       </div>
       <side-bar @new-chat="newChatOpen = true" @delete-chat="deleting = $event" />
       <main class="mainPane">

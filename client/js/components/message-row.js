@@ -5,6 +5,7 @@
 // changes, which keeps a busy chat cheap.
 import MenuButton from "./menu-button.js";
 import MessageText from "./message-text.js";
+import { NAME_PENDING, knownName, senderName } from "../model/directory.js";
 import { NOTICES } from "../model/group-frames.js";
 import { mentionedPeople, mentionsMe } from "../model/mentions.js";
 import { REACTIONS, choiceOf, namesList, reactionChips } from "../model/reactions.js";
@@ -31,6 +32,10 @@ export default {
     meId() {
       return this.model.me.userId;
     },
+    /** Who sent it, as the server names them (never the name inside the message). */
+    sender() {
+      return this.entry.kind === "message" ? senderName(this.model, this.entry, this.chatId) : "";
+    },
     notice() {
       return NOTICES[this.entry.notice] ?? { emoji: "💬", text: "" };
     },
@@ -55,7 +60,7 @@ export default {
     },
     chips() {
       // names as the server knows them now; the name kept with the reaction for someone it no longer lists
-      const named = (userId, stored) => this.model.users[userId]?.userName ?? this.model.chats[this.chatId]?.members?.[userId]?.userName ?? stored;
+      const named = (userId, stored) => knownName(this.model, userId, this.chatId) ?? stored;
       return reactionChips(this.entry, this.meId, named).map((chip) => ({
         ...chip,
         names: namesList(chip.people),
@@ -63,7 +68,7 @@ export default {
       }));
     },
     menuLabel() {
-      return `Actions for the message from ${this.entry.fromUserName} at ${this.clock}`;
+      return `Actions for the message from ${this.sender} at ${this.clock}`;
     },
     menu() {
       if (!this.actionable) return [];
@@ -80,6 +85,10 @@ export default {
       }
       return items;
     },
+  },
+  /** A message kept from before a reload, by someone the lists do not name: ask the server who they are. */
+  created() {
+    if (this.sender === NAME_PENDING) this.session.lookupUser(this.entry.fromUserId);
   },
   methods: {
     onMenu(action) {
@@ -98,7 +107,7 @@ export default {
     <div v-else class="msgRow" :class="{ chatRight: mine, isGrouped: grouped }" :data-entry-key="entry.key" :data-message-id="entry.id">
       <article class="msgCard" :class="{ msgMine: mine, isMention: mentioned, isDeleted: entry.deleted }">
         <header class="msgTitle" :class="{ 'is-sr-only': grouped }">
-          <b class="msgFrom">{{ entry.fromUserName }}</b>
+          <b class="msgFrom">{{ sender }}</b>
           <span v-if="mentioned" class="is-sr-only">(mentions you)</span>
           <time v-if="!grouped" class="msgTime" :datetime="iso" :title="full"><span aria-hidden="true">{{ clock }}</span><span class="is-sr-only">{{ full }}</span></time>
         </header>

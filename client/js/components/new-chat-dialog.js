@@ -10,7 +10,7 @@ export default {
   inject: ["session"],
   emits: ["close", "created"],
   data() {
-    return { name: "" };
+    return { name: this.session.status.unsentChatName }; // a chat the server did not create keeps its name
   },
   computed: {
     trimmed() {

@@ -12,7 +12,8 @@ export function createModel() {
     me: null, // {userId, userName, userProvider}
     idle: false,
     users: {}, // userId -> {userId, userName, userProvider, idle}
-    chats: {}, // chatId -> {id, name, owner, private, members: {userId: {userId, userName}}}
+    profiles: {}, // userId -> name fetched for a sender the lists do not name (null: the server knows no such user)
+    chats: {}, // chatId -> {id, name, owner, private, members: {userId: {userId, userName}}} (userName null: not known yet)
     conversations: {}, // chatId -> the chats this user is in (see conversations.js)
     activeId: null,
     drafts: {}, // chatId -> text not sent yet
@@ -73,9 +74,24 @@ export function peerOf(chatId, meId) {
   return ids[0] === meId ? ids[1] : ids[0];
 }
 
-/** A user's name as the server gave it: from the user list, else from a chat's members, else their id. */
+/** Shown for a sender whose name is on its way from the server. */
+export const NAME_PENDING = "…";
+/** Shown for a sender the server says it does not know. */
+export const NAME_UNKNOWN = "Unknown user";
+
+/** A user's name as the server gave it (the user list, a chat's members, a profile fetched by id), or null. */
+export function knownName(model, userId, chatId = null) {
+  return model.users[userId]?.userName ?? model.chats[chatId]?.members?.[userId]?.userName ?? model.profiles[userId] ?? null;
+}
+
+/** A user's name as the server gave it; else "Unknown user" once the server said so, or "…" until it answers. */
 export function nameOf(model, userId, chatId = null) {
-  return model.users[userId]?.userName ?? model.chats[chatId]?.members?.[userId]?.userName ?? userId;
+  return knownName(model, userId, chatId) ?? (model.profiles[userId] === null ? NAME_UNKNOWN : NAME_PENDING);
+}
+
+/** Who sent a message: the server's name for them now, else the one it had when the message came, else as nameOf. */
+export function senderName(model, entry, chatId) {
+  return knownName(model, entry.fromUserId, chatId) ?? entry.fromUserName ?? nameOf(model, entry.fromUserId, chatId);
 }
 
 /** What a chat is called in the sidebar and its header: a private chat by the other person's name. */
@@ -89,6 +105,20 @@ export function titleOf(model, chat) {
 /** How many people are in a chat, as far as this browser has heard. */
 export function memberCount(model, chatId) {
   return Object.keys(model.chats[chatId]?.members ?? {}).length;
+}
+
+/**
+ * The members of a chat after a fresh list arrived: the server's (`fetched`), except for anyone
+ * who joined or left here (`now` differs from `before`) while it was on its way.
+ */
+export function mergedMembers(before, now, fetched) {
+  const merged = { ...fetched };
+  for (const userId of new Set([...Object.keys(before), ...Object.keys(now)])) {
+    if (Object.hasOwn(before, userId) === Object.hasOwn(now, userId)) continue;
+    if (Object.hasOwn(now, userId)) merged[userId] = merged[userId] ?? now[userId];
+    else delete merged[userId];
+  }
+  return merged;
 }
 
 /** Record that a user joined a chat (a notice or our own join). */

@@ -10,9 +10,10 @@
 // service lets only a chat's members publish to it, a frame someone sent proves they are a member.
 //
 // `env` is what a kind may touch: `env.model`, `env.store` (the message store), `env.now()`,
-// `env.reactionGate` (one reaction frame per message per person per second) and
-// `env.typingUntil(time)` (someone is typing until then: check again at that time).
-import { addMember, isPrivateId, nameOf, removeMember } from "./directory.js";
+// `env.reactionGate` (one reaction frame per message per person per second),
+// `env.typingUntil(time)` (someone is typing until then: check again at that time) and
+// `env.lookup(userId)` (a sender the lists do not name: ask the server who they are).
+import { addMember, isPrivateId, knownName, nameOf, removeMember } from "./directory.js";
 import { openConversation } from "./conversations.js";
 import { MESSAGE_MAX, lengthOf } from "./limits.js";
 import { MENTIONS_MAX } from "./mentions.js";
@@ -128,8 +129,8 @@ export const GROUP_FRAME_KINDS = {
         if (!isId(data.id) || mentions === null) return false;
         Object.assign(entry, { id: data.id, mentions });
       }
-      // the sender is the one the service stamped, named as the server knows them: never a name from the frame
-      entry.fromUserName = nameOf(env.model, fromUserId, chatId);
+      // the sender is the one the service stamped, named as the server knows them (null: not yet): never a name from the frame
+      entry.fromUserName = knownName(env.model, fromUserId, chatId);
       entry.time = env.now();
       stopTyping(env.model, chatId, fromUserId);
       return env.store.add(chatId, entry); // false: the sender already has a message with this id
@@ -144,7 +145,10 @@ export function applyGroupFrame(env, frame) {
   for (const [name, kind] of Object.entries(GROUP_FRAME_KINDS)) {
     if (!kind.accepts(frame)) continue;
     if (!kind.apply(env, chatId, frame)) return null;
-    if (isText(frame.fromUserId)) noteMember(env.model, chatId, frame.fromUserId);
+    if (isText(frame.fromUserId)) {
+      noteMember(env.model, chatId, frame.fromUserId);
+      if (knownName(env.model, frame.fromUserId, chatId) === null) env.lookup?.(frame.fromUserId);
+    }
     return name;
   }
   return null;
@@ -152,7 +156,7 @@ export function applyGroupFrame(env, frame) {
 
 /** Someone published to a chat, so they are in it (a chat announced after our lists loaded lists nobody). */
 function noteMember(model, chatId, userId) {
-  if (model.chats[chatId] && !model.chats[chatId].members?.[userId]) addMember(model, chatId, userId, nameOf(model, userId, chatId));
+  if (model.chats[chatId] && !model.chats[chatId].members?.[userId]) addMember(model, chatId, userId, knownName(model, userId, chatId));
 }
 
 /**

@@ -10,14 +10,13 @@ export class ApiError extends Error {
   }
 }
 
-/** GET an /api path and return its JSON body, or throw an ApiError with the server's message. */
-async function getJson(path, { sendGuest = true } = {}) {
+/** Call an /api path and return its JSON body (null when it has none), or throw an ApiError with the server's message. */
+async function callJson(path, { method = "GET", credential = guestCredential() } = {}) {
   const headers = { Accept: "application/json" };
-  const credential = sendGuest ? guestCredential() : null;
   if (credential) headers["X-Chatr-Guest"] = credential;
   let res;
   try {
-    res = await fetch(path, { headers, cache: "no-store" });
+    res = await fetch(path, { method, headers, cache: "no-store" });
   } catch (err) {
     throw new ApiError(path, 0, err?.message ?? String(err));
   }
@@ -32,22 +31,58 @@ async function getJson(path, { sendGuest = true } = {}) {
   return body;
 }
 
-/** A fresh Web PubSub client URL plus who the server says we are: `{url, user}`. */
+/**
+ * Every page of a paged list, merged into one object keyed by id. `fetchPage(after)` answers one
+ * page (`after` is null for the first); pages are followed through `next` until it is null. The
+ * first page of the chats may list again a chat of a later page: the later page's copy wins.
+ */
+export async function allPages(fetchPage, key) {
+  const merged = {};
+  const seen = new Set();
+  let after = null;
+  do {
+    const page = await fetchPage(after);
+    Object.assign(merged, page?.[key] ?? {});
+    after = typeof page?.next === "string" && page.next !== "" ? page.next : null;
+    if (after !== null && seen.has(after)) throw new Error(`the ${key} list pages in a loop (next=${after})`);
+    if (after !== null) seen.add(after);
+  } while (after !== null);
+  return merged;
+}
+
+const pageOf = (path) => (after) => callJson(after === null ? path : `${path}?after=${encodeURIComponent(after)}`);
+
+/** A fresh Web PubSub client URL plus who the server says we are: `{url, user}` (and `guest`, a renewed credential). */
 export function getToken() {
-  return getJson("/api/getToken");
+  return callJson("/api/getToken");
 }
 
 /** Register a new guest; the answer's `guest` is the credential to keep. */
 export function registerGuest(name) {
-  return getJson(`/api/getToken?guestName=${encodeURIComponent(name)}`, { sendGuest: false });
+  return callJson(`/api/getToken?guestName=${encodeURIComponent(name)}`, { credential: null });
 }
 
-/** Users online now, keyed by user id. */
-export async function getUsers() {
-  return (await getJson("/api/users")).users ?? {};
+/** End a guest's credential (this one and every copy of it) and close their connections everywhere. */
+export function revokeGuest(credential) {
+  return callJson("/api/logout", { method: "POST", credential });
 }
 
-/** Group chats plus our own private chats, keyed by chat id. */
-export async function getChats() {
-  return (await getJson("/api/chats")).chats ?? {};
+/** Users online now, keyed by user id (every page). */
+export function getUsers() {
+  return allPages(pageOf("/api/users"), "users");
+}
+
+/** Group chats plus our own private chats, keyed by chat id (every page). */
+export function getChats() {
+  return allPages(pageOf("/api/chats"), "chats");
+}
+
+/** The chats we are in, with their members: the first page of the chat list always has every one of them. */
+export async function getOwnChats() {
+  return (await callJson("/api/chats")).chats ?? {};
+}
+
+/** Anyone's public profile `{userId, userName, userProvider, online, idle}`, online or not; an ApiError 404 for an unknown id. */
+export async function getUser(userId) {
+  return (await callJson(`/api/users?id=${encodeURIComponent(userId)}`)).user;
 }

@@ -38,11 +38,11 @@ export function createAttention({ openChat }) {
 
   /**
    * Entries that deserve attention arrived in a chat while the page is hidden (or one mentions the
-   * user, who is not looking at that chat): notify about the newest.
+   * user, who is not looking at that chat): notify about the newest. `sender`: who it is from, as
+   * the server names them.
    */
-  function notify({ chatId, chatTitle, isPrivate, entry, mention = false }) {
+  function notify({ chatId, chatTitle, isPrivate, entry, sender, mention = false }) {
     if (state.bell !== "on") return;
-    const sender = entry.kind === "message" ? entry.fromUserName : entry.userName;
     const title = `${sender}${mention ? " mentioned you" : ""}${isPrivate ? "" : ` in ${chatTitle}`}`;
     const body = entry.kind === "message" ? firstLine(entry.text) : `${sender} ${NOTICES[entry.notice]?.text ?? ""}`;
     try {

@@ -1,4 +1,5 @@
 // Who is using this browser: a Static Web Apps sign-in, or a guest credential issued by the server.
+import { revokeGuest } from "./api.js";
 
 const GUEST_KEY = "chatrGuest";
 
@@ -25,8 +26,20 @@ export async function signedInPrincipal() {
   return body.clientPrincipal ?? null;
 }
 
-/** Log out: a guest drops the credential, a signed-in user signs out of Static Web Apps. */
-export function logout(user) {
+/**
+ * Log out. A guest's credential (`credential`: read it before forgetting this browser's storage)
+ * is revoked on the server, so every copy of it stops working and their other tabs close; when the
+ * server cannot be reached, the guest is still logged out here. A signed-in user signs out of
+ * Static Web Apps.
+ */
+export async function logout(user, credential = guestCredential()) {
+  if (credential !== null) {
+    try {
+      await revokeGuest(credential);
+    } catch (err) {
+      console.warn(`Logged out here only: the server did not revoke the guest credential (${err.message})`);
+    }
+  }
   forgetGuestCredential();
   const signedIn = user?.userProvider !== "guest";
   location.assign(signedIn ? "/.auth/logout?post_logout_redirect_uri=/login.html" : "/login.html");

@@ -1,19 +1,26 @@
 // The one WebSocket to Web PubSub: connects, reconnects with backoff, and hands every frame to one listener.
+import { afterClose } from "../model/refusals.js";
 
 const SUBPROTOCOL = "json.webpubsub.azure.v1";
 const FIRST_RETRY_MS = 1000;
 const MAX_RETRY_MS = 30000;
 const STABLE_AFTER_MS = 5000;
+/** A refused connection (the user has the most connections open) is tried again this rarely, or when the user asks. */
+const REFUSED_RETRY_MS = 60000;
 
 /**
  * Owns the connection so nothing else adds socket listeners. `connectUrl` is awaited before every
- * attempt (tokens expire, so each reconnect gets a fresh one; returning null gives up quietly),
- * `onOpen` runs after each successful (re)connect, `onFrame` gets every parsed server frame but
- * acks, and `onStatus` gets `{state, attempt, retryInSeconds, reason}` on every change.
+ * attempt (tokens expire, so each reconnect gets a fresh one; returning null gives up quietly; an
+ * error with status 429 means the server refuses another connection now, which is retried only
+ * rarely, or at once with `retryNow`), `onOpen` runs after each successful (re)connect, `onFrame`
+ * gets every parsed server frame but acks, `onLoggedOut` runs when the server closed the connection
+ * because the user logged out (it is not reconnected), and `onStatus` gets
+ * `{state, attempt, retryInSeconds, reason}` on every change; `state` is "connecting", "open",
+ * "reconnecting" or "refused".
  */
 export class ChatSocket {
-  constructor({ connectUrl, onOpen, onFrame, onStatus }) {
-    Object.assign(this, { connectUrl, onOpen, onFrame, onStatus });
+  constructor({ connectUrl, onOpen, onFrame, onStatus, onLoggedOut }) {
+    Object.assign(this, { connectUrl, onOpen, onFrame, onStatus, onLoggedOut });
     this.ws = null;
     this.attempt = 0;
     this.stopped = false;
@@ -61,7 +68,7 @@ export class ChatSocket {
     return acked;
   }
 
-  /** Retry at once instead of waiting for the backoff (the browser came back online). */
+  /** Retry at once instead of waiting for the backoff (the browser came back online, or the user asked). */
   retryNow() {
     if (this.stopped || this.ws || this.retryTimer === null) return;
     clearTimeout(this.retryTimer);
@@ -85,7 +92,7 @@ export class ChatSocket {
     try {
       url = await this.connectUrl();
     } catch (err) {
-      this.scheduleRetry(err.message);
+      this.scheduleRetry(err.detail ?? err.message, { refused: err.status === 429 });
       return;
     }
     if (url === null || this.stopped) return;
@@ -110,16 +117,28 @@ export class ChatSocket {
       }
       if (this.stopped) return;
       if (openedAt && Date.now() - openedAt > STABLE_AFTER_MS) this.attempt = 0;
-      this.scheduleRetry(reason || `connection closed (code ${event.code})`);
+      const next = afterClose(reason);
+      if (next.loggedOut) {
+        this.stop();
+        this.onLoggedOut();
+        return;
+      }
+      this.scheduleRetry(reason || `connection closed (code ${event.code})`, next);
     });
     this.ws = ws;
   }
 
-  scheduleRetry(reason) {
+  /**
+   * Try again after the backoff; after at least `waitSeconds` when the server asked for a wait;
+   * only every REFUSED_RETRY_MS when it `refused` another connection (the user may retry sooner).
+   */
+  scheduleRetry(reason, { refused = false, waitSeconds = 0 } = {}) {
     if (this.stopped) return;
-    const delay = Math.min(MAX_RETRY_MS, FIRST_RETRY_MS * 2 ** this.attempt) * (0.8 + Math.random() * 0.4);
+    const backoff = Math.min(MAX_RETRY_MS, FIRST_RETRY_MS * 2 ** this.attempt);
+    const floor = refused ? REFUSED_RETRY_MS : waitSeconds * 1000;
+    const delay = Math.max(backoff * (0.8 + Math.random() * 0.4), floor && floor + Math.random() * FIRST_RETRY_MS);
     this.attempt += 1;
-    this.report("reconnecting", { retryInSeconds: Math.ceil(delay / 1000), reason });
+    this.report(refused ? "refused" : "reconnecting", { retryInSeconds: Math.ceil(delay / 1000), reason });
     this.retryTimer = setTimeout(() => this.connect(), delay);
   }
 

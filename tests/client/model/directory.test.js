@@ -6,11 +6,14 @@ import {
   chatNamed,
   createModel,
   groupChats,
+  knownName,
   matches,
+  mergedMembers,
   nameOf,
   peerHasLeft,
   peerOf,
   privateChatId,
+  senderName,
   sortedUsers,
   titleOf,
 } from "../../../client/js/model/directory.js";
@@ -86,7 +89,34 @@ test("a sender's name comes from the server's lists, never from the message", ()
   m.chats.c = { id: "c", name: "C", members: { b: { userId: "b", userName: "Bob" } } };
   assert.equal(nameOf(m, "a", "c"), "Ada");
   assert.equal(nameOf(m, "b", "c"), "Bob");
-  assert.equal(nameOf(m, "unknown", "c"), "unknown");
+  assert.equal(nameOf(m, "unknown", "c"), "…"); // until the server answers who they are
+});
+
+test("a sender the lists do not name is named from their profile, or as unknown when the server knows no such id", () => {
+  const m = model();
+  m.profiles = { x: "Xena", gone: null };
+  assert.equal(knownName(m, "x"), "Xena");
+  assert.equal(nameOf(m, "x"), "Xena");
+  assert.equal(knownName(m, "gone"), null);
+  assert.equal(nameOf(m, "gone"), "Unknown user");
+  assert.equal(knownName(m, "never-asked"), null);
+});
+
+test("a message is named by the server's name for its sender now, else the one kept with it, never a placeholder over a kept name", () => {
+  const m = model();
+  const entry = { kind: "message", fromUserId: "a", fromUserName: "Ada (kept)", text: "hi" };
+  assert.equal(senderName(m, entry, "c"), "Ada (kept)");
+  m.users.a = { userId: "a", userName: "Ada" };
+  assert.equal(senderName(m, entry, "c"), "Ada");
+  assert.equal(senderName(m, { ...entry, fromUserId: "b", fromUserName: null }, "c"), "…");
+});
+
+test("members fetched while people joined and left here keep those changes, and take the server's word on everyone else", () => {
+  const before = { me: { userId: "me" }, ada: { userId: "ada" }, bob: { userId: "bob" } };
+  const now = { me: { userId: "me" }, bob: { userId: "bob" }, cy: { userId: "cy", userName: "Cy" } }; // ada left, cy joined meanwhile
+  const fetched = { me: { userId: "me" }, ada: { userId: "ada" }, dee: { userId: "dee", userName: "Dee" } }; // bob had left before
+  assert.deepEqual(Object.keys(mergedMembers(before, now, fetched)).sort(), ["cy", "dee", "me"]);
+  assert.equal(mergedMembers(before, now, fetched).dee.userName, "Dee");
 });
 
 test("the other person has left a private chat when the server no longer lists them", () => {

@@ -2,7 +2,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 
-import { createModel, peerHasLeft } from "../../../client/js/model/directory.js";
+import { createModel, nameOf, peerHasLeft } from "../../../client/js/model/directory.js";
 import { applyGroupFrame } from "../../../client/js/model/group-frames.js";
 import { createMessageStore } from "../../../client/js/model/message-store.js";
 import { createRateGate } from "../../../client/js/model/reactions.js";
@@ -13,7 +13,7 @@ function setUp() {
   model.me = { userId: "me", userName: "Me" };
   const added = [];
   const env = { model, store: { add: (chatId, entry) => added.push([chatId, entry]) }, now: () => 42 };
-  return { model, added, apply: (frame) => applyGroupFrame(env, frame) };
+  return { model, added, env, apply: (frame) => applyGroupFrame(env, frame) };
 }
 
 const message = (fromUserId, data, group = "c") => ({ type: "message", from: "group", group, fromUserId, data });
@@ -24,6 +24,22 @@ test("a message is stored with the sender the service stamped, named as the serv
   const kind = apply(message("bob", { message: "hi", fromUserId: "me", fromUserName: "Me, honestly" }));
   assert.equal(kind, "message");
   assert.deepEqual(added, [["c", { kind: "message", fromUserId: "bob", fromUserName: "Bob", text: "hi", time: 42 }]]);
+});
+
+test("a message from a sender the lists do not name is stored unnamed and the server is asked, never the frame's name believed", () => {
+  const { model, added, env, apply } = setUp();
+  model.chats.c = { id: "c", name: "C", members: {} };
+  const asked = [];
+  env.lookup = (userId) => asked.push(userId);
+  apply(message("mallory", { message: "hi, I am Bob", fromUserId: "bob", fromUserName: "Bob" }));
+  assert.equal(added[0][1].fromUserName, null);
+  assert.deepEqual(asked, ["mallory"]);
+  assert.deepEqual(model.chats.c.members.mallory, { userId: "mallory", userName: null }); // a member, not yet named
+  assert.equal(nameOf(model, "mallory", "c"), "…");
+  model.profiles.mallory = "Mallory";
+  apply(message("mallory", { message: "again" }));
+  assert.deepEqual(asked, ["mallory"]);
+  assert.equal(added[1][1].fromUserName, "Mallory");
 });
 
 test("a notice is stored and keeps the chat's member list up to date", () => {

@@ -27,7 +27,8 @@ test("the label names readers from the server's lists in a group, and says just 
   model.chats.p = { id: "p", name: "Chat with Ada", private: true, members: {} };
   assert.equal(seenLabel(model, "g", []), "");
   assert.equal(seenLabel(model, "g", ["grace", "ada"]), "Seen by Ada, Grace");
-  assert.equal(seenLabel(model, "g", ["grace", "ada", "zed", "x1", "x2"]), "Seen by Ada, Grace, x1 and 2 others");
+  model.profiles = { x1: "Xena", x2: null }; // fetched by id: a sender the lists do not name, and an unknown id
+  assert.equal(seenLabel(model, "g", ["grace", "ada", "zed", "x1", "x2"]), "Seen by Ada, Grace, Unknown user and 2 others");
   assert.equal(seenLabel(model, "p", ["ada"]), "Seen");
 });
 
