@@ -12,11 +12,12 @@ export function createModel() {
     me: null, // {userId, userName, userProvider}
     idle: false,
     users: {}, // userId -> {userId, userName, userProvider, idle}
-    chats: {}, // chatId -> {id, name, owner, private, members: {userId: {userId, userName}}}
+    chats: {}, // chatId -> {id, name, owner, private, members: {userId: {userId, userName, userProvider}}}
     conversations: {}, // chatId -> the chats this user is in (see conversations.js)
     activeId: null,
     drafts: {}, // chatId -> text not sent yet
     typing: {}, // chatId -> {userId: until} (see typing.js)
+    blocked: {}, // userId -> true: the users this user blocks (see blocks.js)
   };
 }
 
@@ -78,6 +79,11 @@ export function nameOf(model, userId, chatId = null) {
   return model.users[userId]?.userName ?? model.chats[chatId]?.members?.[userId]?.userName ?? userId;
 }
 
+/** How a user signed in (`guest`, `github`, `aad`) as the server gave it, or null when it has not said. */
+export function providerOf(model, userId, chatId = null) {
+  return model.users[userId]?.userProvider ?? model.chats[chatId]?.members?.[userId]?.userProvider ?? null;
+}
+
 /** What a chat is called in the sidebar and its header: a private chat by the other person's name. */
 export function titleOf(model, chat) {
   if (!chat.private) return chat.name;
@@ -91,12 +97,12 @@ export function memberCount(model, chatId) {
   return Object.keys(model.chats[chatId]?.members ?? {}).length;
 }
 
-/** Record that a user joined a chat (a notice or our own join). */
+/** Record that a user joined a chat (a notice or our own join); what the lists said of them (their provider) stays. */
 export function addMember(model, chatId, userId, userName) {
   const chat = model.chats[chatId];
   if (!chat) return;
   chat.members ??= {};
-  chat.members[userId] = { userId, userName };
+  chat.members[userId] = { ...chat.members[userId], userId, userName };
 }
 
 /** Record that a user left a chat. */

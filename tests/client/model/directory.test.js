@@ -3,6 +3,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 
 import {
+  addMember,
   chatNamed,
   createModel,
   groupChats,
@@ -11,6 +12,7 @@ import {
   peerHasLeft,
   peerOf,
   privateChatId,
+  providerOf,
   sortedUsers,
   titleOf,
 } from "../../../client/js/model/directory.js";
@@ -87,6 +89,18 @@ test("a sender's name comes from the server's lists, never from the message", ()
   assert.equal(nameOf(m, "a", "c"), "Ada");
   assert.equal(nameOf(m, "b", "c"), "Bob");
   assert.equal(nameOf(m, "unknown", "c"), "unknown");
+});
+
+test("a user's sign-in provider comes from the server's lists, and is unknown when they do not say", () => {
+  const m = model();
+  m.users.a = { userId: "a", userName: "Ada", userProvider: "github" };
+  m.chats.c = { id: "c", name: "C", members: { b: { userId: "b", userName: "Bob", userProvider: "aad" }, g: { userId: "g", userName: "Gus" } } };
+  assert.equal(providerOf(m, "a", "c"), "github");
+  assert.equal(providerOf(m, "b", "c"), "aad");
+  assert.equal(providerOf(m, "g", "c"), null);
+  assert.equal(providerOf(m, "unknown", "c"), null);
+  addMember(m, "c", "b", "Bob"); // a notice names them again: what the lists said stays
+  assert.equal(providerOf(m, "b", "c"), "aad");
 });
 
 test("the other person has left a private chat when the server no longer lists them", () => {
