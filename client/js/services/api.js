@@ -51,3 +51,13 @@ export async function getUsers() {
 export async function getChats() {
   return (await getJson("/api/chats")).chats ?? {};
 }
+
+/** Anyone the server knows, online or not: `{userId, userName, userProvider, online, idle}`, or null for an unknown id. */
+export async function getUser(userId) {
+  try {
+    return (await getJson(`/api/users?id=${encodeURIComponent(userId)}`)).user ?? null;
+  } catch (err) {
+    if (err.status === 404) return null;
+    throw err;
+  }
+}
