@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from playwright.sync_api import Locator, expect
 
-from tests.client.users import ChatUser, in_a_chat, unique
+from tests.client.users import ChatUser, in_a_chat, notes, notified_reader, set_visibility, unique
 
 HISTORY_HOLDS = """(text) => Object.keys(localStorage)
   .some((key) => key.startsWith('chatr.history.') && localStorage[key].includes(text))"""
@@ -218,3 +218,26 @@ def test_a_blocked_person_typing_is_not_shown(new_user) -> None:
 
     expect(ada.messages(room).filter(has_text="sent after Bob started typing")).to_be_visible()
     assert ada.typing_line(room).count() == 0  # now, while Bob's typing still holds (waiting would outlast it)
+
+
+def test_a_blocked_person_mentioning_you_neither_notifies_nor_counts_as_unread(new_user) -> None:
+    ada = notified_reader(new_user, "Ada")
+    bob, cy = (new_user().login_guest(unique(name)) for name in ("Bob", "Cy"))
+    room = unique("Room")
+    cy.create_chat(room)
+    ada.join_chat(room)
+    bob.join_chat(room)
+    ada.page.get_by_role("button", name="Notifications").click()
+    block_from_the_list(ada, bob.name)
+    set_visibility(ada.page, "hidden")
+
+    bob.composer(room).press_sequentially(f"@{ada.name[:3]}")
+    bob.composer(room).press("Tab")
+    bob.composer(room).press_sequentially("are you ignoring me?")
+    bob.composer(room).press("Enter")
+    expect(cy.messages(room).filter(has_text="are you ignoring me?")).to_be_visible()
+    cy.send(room, "Cy after Bob")
+
+    ada.page.wait_for_function("window.__notes.length === 1")
+    assert [note["body"] for note in notes(ada)] == ["Cy after Bob"]
+    expect(ada.page).to_have_title("(1) Chatr")
