@@ -29,6 +29,10 @@ def test_two_people_with_the_same_name_are_told_apart_by_their_sign_in(new_user)
     expect(cy.message_row(room, "from GitHub").get_by_role("img", name="GitHub")).to_have_attribute(
         "title", "Signed in with GitHub"
     )
+    joined = cy.panel(room).locator(".chatNotice", has_text=f"{name} has joined")
+    expect(joined.get_by_role("img")).to_have_count(2)
+    expect(joined.get_by_role("img", name="Guest")).to_have_count(1)
+    expect(joined.get_by_role("img", name="GitHub")).to_have_count(1)
 
 
 def test_a_private_chat_shows_the_other_persons_sign_in_in_its_header_and_in_direct_messages(new_user) -> None:

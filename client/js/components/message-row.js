@@ -1,6 +1,7 @@
-// One entry of a chat: a notice, or a message with its sender and the sign-in they came with (shown
-// once per group, always there for screen readers), its time (the full date and time on hover and for screen readers), whether
-// it was edited or deleted, its reactions, and a menu to react (and, on our own, to edit or delete).
+// One entry of a chat: a notice, or a message with its sender (shown once per group, always there
+// for screen readers), each name with the sign-in its person came with; its time (the full date and
+// time on hover and for screen readers), whether it was edited or deleted, its reactions, and a
+// menu to react (and, on our own, to edit or delete).
 // A message that mentions this user is highlighted. Rows only re-render when their own entry
 // changes, which keeps a busy chat cheap.
 import MenuButton from "./menu-button.js";
@@ -52,8 +53,9 @@ export default {
     people() {
       return this.entry.kind === "message" ? mentionedPeople(this.model, this.entry, this.chatId) : [];
     },
+    /** The sign-in of whoever the entry is about: a message's sender, or the person a notice names. */
     provider() {
-      return providerOf(this.model, this.entry.fromUserId, this.chatId);
+      return providerOf(this.model, this.entry.kind === "notice" ? this.entry.userId : this.entry.fromUserId, this.chatId);
     },
     /** A message can be acted on when it has an id (older clients' have none) and is still there. */
     actionable() {
@@ -98,7 +100,7 @@ export default {
   },
   template: `
     <p v-if="entry.kind === 'notice'" class="chatNotice">
-      <span aria-hidden="true">{{ notice.emoji }}</span> <b>{{ entry.userName }}</b> {{ notice.text }}
+      <span aria-hidden="true">{{ notice.emoji }}</span> <b>{{ entry.userName }}</b><provider-icon class="ml-1" :provider="provider" /> {{ notice.text }}
       <time class="msgTime" :datetime="iso" :title="full"><span aria-hidden="true">{{ clock }}</span><span class="is-sr-only">{{ full }}</span></time>
     </p>
     <div v-else class="msgRow" :class="{ chatRight: mine, isGrouped: grouped }" :data-entry-key="entry.key" :data-message-id="entry.id">
