@@ -20,7 +20,7 @@ export default {
   },
   emits: ["back", "block"],
   data() {
-    return { deleting: null };
+    return { deleting: null, writeAfterUnblock: false };
   },
   computed: {
     model() {
@@ -68,6 +68,14 @@ export default {
       return items;
     },
   },
+  watch: {
+    /** Unblocked from the bar, which then goes: the focus moves into the box that takes its place. */
+    peerBlocked(blocked) {
+      if (blocked || !this.writeAfterUnblock) return;
+      this.writeAfterUnblock = false;
+      this.$nextTick(() => this.focusComposer());
+    },
+  },
   methods: {
     onMenu(action) {
       if (action === "leave") this.session.leave(this.chatId);
@@ -77,6 +85,10 @@ export default {
     },
     unblockPeer() {
       this.session.unblock({ userId: this.peerId, userName: this.title });
+    },
+    unblockFromBar() {
+      this.writeAfterUnblock = true;
+      this.unblockPeer();
     },
     focusComposer() {
       this.$refs.composer?.focus();
@@ -109,7 +121,7 @@ export default {
       <message-list :chat-id="chatId" :title="title" @edit="editMessage" @delete="deleting = $event" />
       <div v-if="peerBlocked" class="blockedBar">
         <p>You blocked {{ title }}. They can't write to you here, and you don't see their messages.</p>
-        <button type="button" class="button is-small" :disabled="!session.online" @click="unblockPeer">Unblock</button>
+        <button type="button" class="button is-small" :disabled="!session.online" @click="unblockFromBar">Unblock</button>
       </div>
       <composer v-else ref="composer" :chat-id="chatId" :title="title" />
       <confirm-dialog v-if="deleting" title="Delete this message?"
