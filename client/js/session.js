@@ -13,7 +13,8 @@ import { ChatSocket } from "./services/socket.js";
 import { forgetEverything, readJson, writeJson } from "./services/storage.js";
 import { toastMessage } from "./services/toast.js";
 import { activate, closeConversation, countArrivals, openConversation, pageShown, restoreView, setMuted, viewState } from "./model/conversations.js";
-import { createModel, isMember, mergedMembers, peerHasLeft, peerOf, removeMember, senderName, titleOf } from "./model/directory.js";
+import { isBlocked, setBlocked } from "./model/blocks.js";
+import { createModel, isMember, mergedMembers, nameOf, peerHasLeft, peerOf, privateChatId, removeMember, senderName, titleOf } from "./model/directory.js";
 import { applyGroupFrame } from "./model/group-frames.js";
 import { mentionsMe } from "./model/mentions.js";
 import { createMessageStore, lastTime } from "./model/message-store.js";
@@ -63,6 +64,7 @@ export class Session {
     this.pendingJoins = new Set(); // joins the server has not confirmed yet
     this.snapshots = new Set(); // one buffer per list refresh in flight: events that arrive meanwhile
     this.invites = new Map(); // private chat id -> resolve(true|false) once the other person is back
+    this.blockNames = new Map(); // user id -> the name the UI gave when this tab blocked or unblocked them
     this.restoring = false; // putting back the chat that was open before a reload
     this.loggedOut = false;
     this.saved = readJson(sessionStorage, VIEW_KEY, {});
@@ -161,6 +163,7 @@ export class Session {
       // kept only while this browser still holds a credential: not after a logout in another tab
       if (typeof token.guest === "string" && token.guest && guestCredential() !== null) saveGuestCredential(token.guest);
       this.model.me = token.user;
+      setBlocked(this.model, token.blocked);
       return token.url;
     } catch (err) {
       if (err.status !== 401) throw err;
@@ -252,6 +255,7 @@ export class Session {
       const name = old ? titleOf(model, old) : chatId;
       this.close(chatId);
       if (old && !old.private && !model.chats[chatId]) toastMessage(`💥 Chat “${name}” was deleted by its owner`, "danger");
+      else if (old?.private) toastMessage(`You are no longer in the private chat with ${name}`, "warning");
       else toastMessage(`You are no longer in “${name}”: you left it in another window`, "warning");
     }
     const saved = this.saved.activeId;
@@ -297,6 +301,7 @@ export class Session {
       closed: (chatId) => this.forgetChat(chatId),
       privateChatReady: (chat) => this.settleInvite(chat.id, true),
       serverError: (data) => this.onServerError(data),
+      blocksChanged: (added, removed) => this.blocksChanged(added, removed),
     };
   }
 
@@ -320,6 +325,7 @@ export class Session {
       this.refreshLists();
     } else if (event === "createPrivateChat") {
       for (const id of [...this.invites.keys()]) this.settleInvite(id, false);
+      this.refreshLists(); // a private chat the server no longer has us in (its other person blocked us) closes
     }
   }
 
@@ -355,7 +361,8 @@ export class Session {
     this.lookups.add(userId);
     try {
       const user = await getUser(userId);
-      this.model.profiles[userId] = typeof user?.userName === "string" && user.userName ? user.userName : null;
+      const named = typeof user?.userName === "string" && user.userName;
+      this.model.profiles[userId] = named ? { userName: user.userName, userProvider: user.userProvider ?? null } : null;
     } catch (err) {
       if (err.status === 404) this.model.profiles[userId] = null;
       else console.warn(`Could not look up the sender ${userId}: ${err.message}`);
@@ -457,12 +464,17 @@ export class Session {
   /**
    * Open the private chat with another user. The event goes even when it is open here: the other
    * user may have left it, and the server invites them back (nothing happens when both are in).
+   * Someone we block cannot be in it: their chat, if we have one, just opens.
    */
   startPrivateChat(user) {
     const { me, conversations } = this.model;
     if (user.userId === me.userId) return;
     const chatId = Object.keys(conversations).find((id) => peerOf(id, me.userId) === user.userId);
     if (chatId) this.openChat(chatId);
+    if (isBlocked(this.model, user.userId)) {
+      if (!chatId) toastMessage(`You blocked ${user.userName}. Unblock them to chat privately.`, "warning");
+      return;
+    }
     this.socket.sendEvent("createPrivateChat", { initiatorUserId: me.userId, targetUserId: user.userId });
   }
 
@@ -536,6 +548,27 @@ export class Session {
     const resolve = this.invites.get(chatId);
     this.invites.delete(chatId);
     resolve?.(ok);
+  }
+
+  /** Block someone (the UI asked first); the server's `blockList` confirms it, in every tab of ours. */
+  block(user) {
+    this.changeBlock("blockUser", user);
+  }
+
+  unblock(user) {
+    this.changeBlock("unblockUser", user);
+  }
+
+  changeBlock(event, { userId, userName }) {
+    this.blockNames.set(userId, userName);
+    if (!this.socket.sendEvent(event, userId)) toastMessage("Not connected: try again once Chatr is back online", "danger");
+  }
+
+  /** The server changed our block list (from this tab or another): say so, naming people as the UI did. */
+  blocksChanged(added, removed) {
+    const name = (userId) => this.blockNames.get(userId) ?? nameOf(this.model, userId, privateChatId(this.model.me.userId, userId));
+    for (const userId of added) toastMessage(`You blocked ${name(userId)}. Their messages are hidden.`, "info");
+    for (const userId of removed) toastMessage(`You unblocked ${name(userId)}.`, "info");
   }
 
   setMuted(chatId, muted) {

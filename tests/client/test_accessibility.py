@@ -112,3 +112,23 @@ def test_reactions_mentions_edits_and_the_message_menu_have_no_serious_accessibi
     ada.composer(room).press_sequentially("@")
     expect(ada.page.get_by_role("listbox", name="People to mention")).to_be_visible()
     assert_no_serious_violations(ada.page, "the mention suggestions")
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_blocking_and_the_blocked_users_list_have_no_serious_accessibility_problems(new_user, scheme) -> None:
+    ada = checked(new_user(color_scheme=scheme)).login_guest(unique("Ada"))
+    bob = new_user().login_github(unique("Bob"))
+    ada.user_entry(bob.name).click()
+    ada.page.get_by_role("list", name="Online users").get_by_role("button", name=f"Actions for {bob.name}").click()
+    assert_no_serious_violations(ada.page, "a person's menu in Online Users")
+    ada.page.get_by_role("menuitem", name=f"Block {bob.name}").click()
+    dialog = ada.page.get_by_role("dialog", name=f"Block {bob.name}?")
+    assert_no_serious_violations(ada.page, "the block question")
+    dialog.get_by_role("button", name="Block", exact=True).click()
+    expect(ada.panel(bob.name).locator(".blockedBar")).to_be_visible()
+    expect(ada.user_entry(bob.name)).to_contain_text("blocked")
+    expect(ada.page.locator(".chatrToast")).to_have_count(0)  # "You blocked …" fades (axe would catch it half drawn)
+    assert_no_serious_violations(ada.page, "a private chat with someone blocked, and the list marking them")
+    ada.page.get_by_role("button", name="Blocked users").click()
+    expect(ada.page.get_by_role("dialog", name="Blocked users").get_by_role("listitem")).to_have_count(1)
+    assert_no_serious_violations(ada.page, "Blocked users")

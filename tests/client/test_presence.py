@@ -30,7 +30,7 @@ def test_idle_and_return_are_seen_by_the_other_user_in_the_list_without_toasts(n
 
     expect(entry.locator("i.fa-bed")).to_be_visible()
     expect(entry).to_have_class(re.compile(r"\buserAway\b"))
-    expect(entry).to_have_accessible_name(f"Chat privately with {sleeper.name} away")
+    expect(entry).to_have_accessible_name(f"Chat privately with {sleeper.name} Guest away")
     expect(sleeper.page.locator(".whoAmI")).to_contain_text("away")
 
     late = new_user().login_guest(unique("Late"))

@@ -1,5 +1,7 @@
 // The app shell: it fills the window and never scrolls as a page. The sidebar and the open chat sit
-// side by side; on a phone they are two screens, with a back button in the chat's header.
+// side by side; on a phone they are two screens, with a back button in the chat's header. The
+// dialogs that ask before something drastic (deleting a chat, blocking someone) live here.
+import BlockedUsersDialog from "./blocked-users-dialog.js";
 import ConfirmDialog from "./confirm-dialog.js";
 import Conversation from "./conversation.js";
 import NewChatDialog from "./new-chat-dialog.js";
@@ -13,10 +15,10 @@ const TITLE_EVERY_MS = 500;
 
 export default {
   name: "AppShell",
-  components: { ConfirmDialog, Conversation, NewChatDialog, SideBar },
+  components: { BlockedUsersDialog, ConfirmDialog, Conversation, NewChatDialog, SideBar },
   inject: ["session"],
   data() {
-    return { newChatOpen: false, deleting: null };
+    return { newChatOpen: false, deleting: null, blocking: null, blockedUsersOpen: false };
   },
   computed: {
     model() {
@@ -46,6 +48,13 @@ export default {
     },
     unreadTotal() {
       return titleCount(this.model);
+    },
+    blockMessage() {
+      const name = this.blocking.userName;
+      return (
+        `${name} won't be able to message you privately or start a private chat with you, and you won't see their ` +
+        "messages, reactions or typing in any chat. They aren't told. You can unblock them at any time from Blocked users."
+      );
     },
   },
   watch: {
@@ -78,6 +87,10 @@ export default {
     confirmDelete() {
       this.session.deleteChat(this.deleting.id);
       this.deleting = null;
+    },
+    confirmBlock() {
+      this.session.block(this.blocking);
+      this.blocking = null;
     },
     logout() {
       this.session.logout();
@@ -124,9 +137,11 @@ export default {
         </template>
         <template v-else><strong>Reconnecting…</strong> {{ reconnectDetail }} Sending is paused until the connection is back.</template>
       </div>
-      <side-bar @new-chat="newChatOpen = true" @delete-chat="deleting = $event" />
+      <side-bar @new-chat="newChatOpen = true" @delete-chat="deleting = $event" @block-user="blocking = $event"
+        @blocked-users="blockedUsersOpen = true" />
       <main class="mainPane">
-        <conversation v-if="activeId" ref="conversation" :key="activeId" :chat-id="activeId" @back="status.screen = 'list'" />
+        <conversation v-if="activeId" ref="conversation" :key="activeId" :chat-id="activeId" @back="status.screen = 'list'"
+          @block="blocking = $event" />
         <div v-else class="emptyPane">
           <img src="/img/logo.svg" alt="" class="emptyLogo" />
           <h2 class="title is-5">Welcome, {{ model.me.userName }}</h2>
@@ -137,5 +152,9 @@ export default {
       <confirm-dialog v-if="deleting" :title="'Delete “' + deleting.name + '”?'"
         message="The chat is removed for everyone in it. This cannot be undone." confirm-label="Delete chat"
         @confirm="confirmDelete" @close="deleting = null" />
+      <confirm-dialog v-if="blocking" :title="'Block ' + blocking.userName + '?'"
+        :message="blockMessage"
+        confirm-label="Block" @confirm="confirmBlock" @close="blocking = null" />
+      <blocked-users-dialog v-if="blockedUsersOpen" @close="blockedUsersOpen = false" />
     </div>`,
 };

@@ -1,9 +1,11 @@
-// One chat in the sidebar: its name, muted state, unread count (with an "@" when some of it
+// One chat in the sidebar: its name (a private chat's with the other person's sign-in), muted state, unread count (with an "@" when some of it
 // mentions this user), and for its owner the delete button. It reads its own unread count, so a busy chat re-renders only its row.
-import { titleOf } from "../model/directory.js";
+import ProviderIcon from "./provider-icon.js";
+import { peerOf, providerOf, titleOf } from "../model/directory.js";
 
 export default {
   name: "ChatRow",
+  components: { ProviderIcon },
   inject: ["session"],
   props: {
     chat: { type: Object, required: true },
@@ -24,6 +26,10 @@ export default {
     canDelete() {
       return !this.chat.private && this.chat.owner === this.session.model.me.userId;
     },
+    provider() {
+      const peer = this.chat.private ? peerOf(this.chat.id, this.session.model.me.userId) : null;
+      return peer ? providerOf(this.session.model, peer, this.chat.id) : null;
+    },
     /** A private chat shows the other person's presence: online, away or offline. */
     presence() {
       if (!this.chat.private) return null;
@@ -39,6 +45,7 @@ export default {
         <span v-if="presence" class="presenceDot" :class="'is-' + presence" aria-hidden="true"></span>
         <span v-else class="chatIcon" aria-hidden="true">#</span>
         <span class="chatName">{{ chat.deleting ? "Deleting…" : title }}</span>
+        <provider-icon v-if="provider" :provider="provider" />
         <span v-if="presence" class="is-sr-only">({{ presence }})</span>
         <span v-if="conversation?.muted" class="mutedIcon" title="Muted">
           <i class="fas fa-bell-slash" aria-hidden="true"></i><span class="is-sr-only">(muted)</span>

@@ -7,14 +7,16 @@
 // also edits our own messages: from a message's menu, or Up in an empty box for our latest one;
 // Enter saves, Escape cancels, and the draft that was there comes back. While we type, the chat
 // hears that we are typing (within its budget, see services/chat-sender.js).
+import ProviderIcon from "./provider-icon.js";
 import { MESSAGE_MAX, limitStatus } from "../model/limits.js";
-import { peerHasLeft, peerOf, nameOf } from "../model/directory.js";
+import { peerHasLeft, peerOf, nameOf, providerOf } from "../model/directory.js";
 import { complete, mentionCandidates, mentionedIds, mentionQuery, suggestions } from "../model/mentions.js";
 
 const MAX_HEIGHT_SHARE = 0.4; // of the window's height, then the box scrolls
 
 export default {
   name: "Composer",
+  components: { ProviderIcon },
   inject: ["session"],
   props: {
     chatId: { type: String, required: true },
@@ -88,6 +90,9 @@ export default {
     this.session.stopTyping(this.chatId);
   },
   methods: {
+    providerOf(userId) {
+      return providerOf(this.model, userId, this.chatId);
+    },
     /** The user changed the text: follow the mention being typed, and tell the chat we are typing. */
     onInput() {
       this.followCaret();
@@ -209,6 +214,7 @@ export default {
           class="mentionOption" :class="{ isActive: activeOption === 'mentionOption' + index }"
           :aria-selected="String(activeOption === 'mentionOption' + index)" @mousedown.prevent="pick(person)">
           <span class="mentionName">{{ person.userName }}</span>
+          <provider-icon :provider="providerOf(person.userId)" />
         </li>
       </ul>
       <div class="composerRow">

@@ -2,7 +2,7 @@
 // items, Escape or Tab closes it and the focus returns to the button, a click elsewhere closes it.
 // Items with an `emoji` (reactions) sit in a row at the top as checkboxes; the others are a list.
 // The menu opens where it fits: below or above the button, to its left or right, inside the list
-// that scrolls around it (or the window).
+// that scrolls around it (the messages, the sidebar's lists, or the window).
 
 export default {
   name: "MenuButton",
@@ -16,6 +16,7 @@ export default {
     /** For a list with one Tab stop (roving-focus.js): this button's key in it, and whether it holds the stop. */
     roving: { type: [String, Number], default: null },
     tabStop: { type: Boolean, default: true },
+    disabled: { type: Boolean, default: false },
   },
   emits: ["select"],
   data() {
@@ -51,7 +52,7 @@ export default {
     fit() {
       const menu = this.$refs.menu?.getBoundingClientRect();
       if (!menu) return;
-      const scroller = this.$el.closest(".messageList");
+      const scroller = this.$el.closest(".messageList, .sidebarLists");
       const bounds = scroller ? scroller.getBoundingClientRect() : { top: 0, bottom: innerHeight, left: 0, right: innerWidth };
       const button = this.$refs.button.getBoundingClientRect();
       this.up = menu.bottom > bounds.bottom && button.top - menu.height >= bounds.top;
@@ -95,7 +96,7 @@ export default {
       <div class="dropdown-trigger">
         <button ref="button" type="button" class="button is-ghost iconButton" :aria-label="label" :title="label"
           aria-haspopup="menu" :aria-expanded="String(open)" :data-roving="roving" :tabindex="tabStop ? 0 : -1"
-          @click="toggle">
+          :disabled="disabled" @click="toggle">
           <span class="icon"><i :class="icon" aria-hidden="true"></i></span>
         </button>
       </div>

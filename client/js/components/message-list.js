@@ -2,9 +2,11 @@
 // where the user is reading and a "N new messages ↓" button jumps to the latest. Opening a chat
 // with unread messages shows them below a "New messages" divider. Under this user's latest
 // message: who has seen it; at the bottom: who is typing. The messages' menus take one Tab stop,
-// and the arrow keys move between them. What is on screen is reported as read (throttled).
+// and the arrow keys move between them. What is on screen is reported as read (throttled). What a
+// blocked person says is left out here, when drawn, so unblocking them shows it again.
 import MessageRow from "./message-row.js";
 import RovingFocus from "./roving-focus.js";
+import { shownEntries } from "../model/blocks.js";
 import { seenBy, seenLabel } from "../model/receipts.js";
 import { timelineRows } from "../model/timeline.js";
 import { typingLabel } from "../model/typing.js";
@@ -29,7 +31,7 @@ export default {
   },
   computed: {
     entries() {
-      return this.session.store.listOf(this.chatId);
+      return shownEntries(this.session.model, this.session.store.listOf(this.chatId));
     },
     meId() {
       return this.session.model.me.userId;

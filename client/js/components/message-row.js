@@ -1,11 +1,14 @@
 // One entry of a chat: a notice, or a message with its sender (shown once per group, always there
-// for screen readers), its time (the full date and time on hover and for screen readers), whether
-// it was edited or deleted, its reactions, and a menu to react (and, on our own, to edit or delete).
+// for screen readers), each name with the sign-in its person came with; its time (the full date and
+// time on hover and for screen readers), whether it was edited or deleted, its reactions, and a
+// menu to react (and, on our own, to edit or delete).
 // A message that mentions this user is highlighted. Rows only re-render when their own entry
 // changes, which keeps a busy chat cheap.
 import MenuButton from "./menu-button.js";
 import MessageText from "./message-text.js";
-import { NAME_PENDING, knownName, senderName } from "../model/directory.js";
+import ProviderIcon from "./provider-icon.js";
+import { shownReactions } from "../model/blocks.js";
+import { NAME_PENDING, knownName, providerOf, senderName } from "../model/directory.js";
 import { NOTICES } from "../model/group-frames.js";
 import { mentionedPeople, mentionsMe } from "../model/mentions.js";
 import { REACTIONS, choiceOf, namesList, reactionChips } from "../model/reactions.js";
@@ -13,7 +16,7 @@ import { clockLabel, fullLabel } from "../model/time.js";
 
 export default {
   name: "MessageRow",
-  components: { MenuButton, MessageText },
+  components: { MenuButton, MessageText, ProviderIcon },
   inject: ["session"],
   props: {
     entry: { type: Object, required: true },
@@ -54,6 +57,10 @@ export default {
     people() {
       return this.entry.kind === "message" ? mentionedPeople(this.model, this.entry, this.chatId) : [];
     },
+    /** The sign-in of whoever the entry is about: a message's sender, or the person a notice names. */
+    provider() {
+      return providerOf(this.model, this.entry.kind === "notice" ? this.entry.userId : this.entry.fromUserId, this.chatId);
+    },
     /** A message can be acted on when it has an id (older clients' have none) and is still there. */
     actionable() {
       return this.entry.kind === "message" && Boolean(this.entry.id) && !this.entry.deleted;
@@ -61,7 +68,7 @@ export default {
     chips() {
       // names as the server knows them now; the name kept with the reaction for someone it no longer lists
       const named = (userId, stored) => knownName(this.model, userId, this.chatId) ?? stored;
-      return reactionChips(this.entry, this.meId, named).map((chip) => ({
+      return reactionChips(shownReactions(this.model, this.entry), this.meId, named).map((chip) => ({
         ...chip,
         names: namesList(chip.people),
         label: `${chip.emoji} ${chip.name}: ${chip.count} (${namesList(chip.people)})`,
@@ -101,13 +108,13 @@ export default {
   },
   template: `
     <p v-if="entry.kind === 'notice'" class="chatNotice">
-      <span aria-hidden="true">{{ notice.emoji }}</span> <b>{{ entry.userName }}</b> {{ notice.text }}
+      <span aria-hidden="true">{{ notice.emoji }}</span> <b>{{ entry.userName }}</b><provider-icon class="ml-1" :provider="provider" /> {{ notice.text }}
       <time class="msgTime" :datetime="iso" :title="full"><span aria-hidden="true">{{ clock }}</span><span class="is-sr-only">{{ full }}</span></time>
     </p>
     <div v-else class="msgRow" :class="{ chatRight: mine, isGrouped: grouped }" :data-entry-key="entry.key" :data-message-id="entry.id">
       <article class="msgCard" :class="{ msgMine: mine, isMention: mentioned, isDeleted: entry.deleted }">
         <header class="msgTitle" :class="{ 'is-sr-only': grouped }">
-          <b class="msgFrom">{{ sender }}</b>
+          <span class="msgSender"><b class="msgFrom">{{ sender }}</b><provider-icon class="ml-1" :provider="provider" /></span>
           <span v-if="mentioned" class="is-sr-only">(mentions you)</span>
           <time v-if="!grouped" class="msgTime" :datetime="iso" :title="full"><span aria-hidden="true">{{ clock }}</span><span class="is-sr-only">{{ full }}</span></time>
         </header>

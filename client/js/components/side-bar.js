@@ -1,8 +1,9 @@
-// The sidebar: who you are, the notification bell and Logout; then Group Chats (New Chat, a filter
-// once there are more than a handful), Direct messages (your private chats) and Online Users.
+// The sidebar: who you are, the people you block, the notification bell and Logout; then Group
+// Chats (New Chat, a filter once there are more than a handful), Direct messages (your private
+// chats) and Online Users.
 import ChatList from "./chat-list.js";
+import ProviderIcon from "./provider-icon.js";
 import UserList from "./user-list.js";
-import { providerIcon } from "./provider-icon.js";
 import { byName, groupChats, matches, sortedUsers, titleOf } from "../model/directory.js";
 
 /** The filter box shows once the lists hold more than this many entries. */
@@ -16,9 +17,9 @@ const BELL = {
 
 export default {
   name: "SideBar",
-  components: { ChatList, UserList },
+  components: { ChatList, ProviderIcon, UserList },
   inject: ["session"],
-  emits: ["new-chat", "delete-chat"],
+  emits: ["new-chat", "delete-chat", "block-user", "blocked-users"],
   data() {
     return { filter: "" };
   },
@@ -56,7 +57,6 @@ export default {
     },
   },
   methods: {
-    providerIcon,
     open(chatId) {
       this.session.openChat(chatId);
     },
@@ -66,6 +66,10 @@ export default {
       <header class="sidebarHeader">
         <h1 class="brand"><img src="/img/logo.svg" alt="" class="logo" /> Chatr</h1>
         <div class="headerActions">
+          <button type="button" class="button is-ghost iconButton" aria-label="Blocked users" title="Blocked users"
+            @click="$emit('blocked-users')">
+            <span class="icon"><i class="fas fa-ban" aria-hidden="true"></i></span>
+          </button>
           <button v-if="bell" type="button" class="button is-ghost iconButton bellButton"
             :class="{ isOn: session.attention.state.bell === 'on' }" :aria-pressed="String(session.attention.state.bell === 'on')"
             :disabled="session.attention.state.bell === 'blocked'" aria-label="Notifications" :title="bell.label"
@@ -78,7 +82,7 @@ export default {
         </div>
       </header>
       <p class="whoAmI">
-        <span class="icon"><i :class="providerIcon(me.userProvider)" aria-hidden="true"></i></span>
+        <provider-icon class="mr-2" :provider="me.userProvider" />
         <span class="whoAmIName">{{ me.userName }}</span>
         <span v-if="model.idle" class="tag awayTag ml-2">away</span>
       </p>
@@ -112,7 +116,7 @@ export default {
             <h2 id="onlineUsersTitle" class="sectionTitle">Online Users</h2>
             <span class="sectionCount">{{ users.length }}<span class="is-sr-only"> online</span></span>
           </div>
-          <user-list :users="users" />
+          <user-list :users="users" @block="$emit('block-user', $event)" />
         </section>
       </nav>
       <footer class="credit">

@@ -1,15 +1,21 @@
-// Online Users: this user first (in blue), then everyone by name; idle users are marked away.
-// Clicking someone opens the private chat with them. Arrow keys move between people.
+// Online Users: this user first (in blue), then everyone by name, each with the sign-in they came
+// with; idle users are marked away, blocked ones blocked. Clicking someone opens the private chat
+// with them; the menu beside them offers that too, and Block (which asks first) or Unblock. Arrow
+// keys move between people; Tab goes from a person to their menu.
+import MenuButton from "./menu-button.js";
+import ProviderIcon from "./provider-icon.js";
 import RovingFocus from "./roving-focus.js";
-import { providerIcon } from "./provider-icon.js";
+import { isBlocked } from "../model/blocks.js";
 
 export default {
   name: "UserList",
+  components: { MenuButton, ProviderIcon },
   mixins: [RovingFocus],
   inject: ["session"],
   props: {
     users: { type: Array, required: true },
   },
+  emits: ["block"],
   computed: {
     meId() {
       return this.session.model.me.userId;
@@ -26,20 +32,38 @@ export default {
     },
   },
   methods: {
-    providerIcon,
+    blocked(user) {
+      return isBlocked(this.session.model, user.userId);
+    },
+    menu(user) {
+      return [
+        { id: "chat", label: "Chat privately", icon: "fas fa-comment" },
+        this.blocked(user)
+          ? { id: "unblock", label: `Unblock ${user.userName}`, icon: "fas fa-user-check" }
+          : { id: "block", label: `Block ${user.userName}`, icon: "fas fa-ban", danger: true },
+      ];
+    },
+    onMenu(user, action) {
+      if (action === "chat") this.session.startPrivateChat(user);
+      else if (action === "block") this.$emit("block", user);
+      else this.session.unblock(user);
+    },
   },
   template: `
     <ul class="chatMenu userMenu" aria-label="Online users" @keydown="onListKeydown" @focusin="onListFocus">
-      <li v-for="user in users" :key="user.userId">
+      <li v-for="user in users" :key="user.userId" class="userRow">
         <button type="button" class="userItem" :data-user-id="user.userId" :data-roving="user.userId"
-          :class="{ userSelf: user.userId === meId, userAway: user.idle }" :disabled="user.userId === meId || !online"
-          :tabindex="user.userId === tabStop ? 0 : -1" :aria-label="user.userId === meId ? user.userName + ' (you)' : null"
-          @click="session.startPrivateChat(user)">
-          <span class="icon"><i :class="providerIcon(user.userProvider)" aria-hidden="true"></i></span>
+          :class="{ userSelf: user.userId === meId, userAway: user.idle, userBlocked: blocked(user) }"
+          :disabled="user.userId === meId || !online" :tabindex="user.userId === tabStop ? 0 : -1"
+          :aria-label="user.userId === meId ? user.userName + ' (you)' : null" @click="session.startPrivateChat(user)">
           <span v-if="user.userId !== meId" class="is-sr-only">Chat privately with </span>
           <span class="userName">{{ user.userName }}</span>
+          <provider-icon class="userProvider" :provider="user.userProvider" />
+          <span v-if="blocked(user)" class="blockedMark" title="Blocked"><i class="fas fa-ban" aria-hidden="true"></i><span class="blockedText"> blocked</span></span>
           <span v-if="user.idle" class="awayMark" title="Away"><i class="fas fa-bed" aria-hidden="true"></i><span class="awayText"> away</span></span>
         </button>
+        <menu-button v-if="user.userId !== meId" class="userActions" :label="'Actions for ' + user.userName" :items="menu(user)"
+          :tab-stop="user.userId === tabStop" :disabled="!online" @select="onMenu(user, $event)" />
       </li>
     </ul>`,
 };

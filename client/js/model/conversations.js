@@ -2,6 +2,7 @@
 // how much of it mentions this user), where the "new messages" divider goes, which are muted.
 // Unread counts and the open chat survive a reload through `viewState` / `restoreView` (the app
 // keeps them in sessionStorage).
+import { hidesEntry } from "./blocks.js";
 import { mentionsMe } from "./mentions.js";
 
 /** Notices that are worth a count and an alert; joins and leaves are not. */
@@ -71,7 +72,8 @@ export function alerts(entry, meId) {
 
 /**
  * Entries reached a chat's list. Those the user is not looking at right now (another chat is open,
- * or the page is hidden) count as unread; the ones that should alert the user are returned.
+ * or the page is hidden) count as unread; the ones that should alert the user are returned. What
+ * a blocked person says never counts or alerts.
  */
 export function countArrivals(model, chatId, entries, { visible }) {
   const conversation = model.conversations[chatId];
@@ -81,7 +83,7 @@ export function countArrivals(model, chatId, entries, { visible }) {
   const alerting = [];
   for (const entry of entries) {
     lastAt = Math.max(lastAt, entry.time);
-    if (alerts(entry, meId)) alerting.push(entry);
+    if (alerts(entry, meId) && !hidesEntry(model, entry)) alerting.push(entry);
   }
   // one write per field: each write to the (reactive) conversation is work for whatever shows it
   conversation.lastAt = lastAt;

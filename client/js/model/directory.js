@@ -12,12 +12,13 @@ export function createModel() {
     me: null, // {userId, userName, userProvider}
     idle: false,
     users: {}, // userId -> {userId, userName, userProvider, idle}
-    profiles: {}, // userId -> name fetched for a sender the lists do not name (null: the server knows no such user)
-    chats: {}, // chatId -> {id, name, owner, private, members: {userId: {userId, userName}}} (userName null: not known yet)
+    profiles: {}, // userId -> {userName, userProvider} fetched for someone the lists do not name (null: the server knows no such user)
+    chats: {}, // chatId -> {id, name, owner, private, members: {userId: {userId, userName, userProvider}}} (userName null: not known yet)
     conversations: {}, // chatId -> the chats this user is in (see conversations.js)
     activeId: null,
     drafts: {}, // chatId -> text not sent yet
     typing: {}, // chatId -> {userId: until} (see typing.js)
+    blocked: {}, // userId -> true: the users this user blocks (see blocks.js)
   };
 }
 
@@ -81,7 +82,7 @@ export const NAME_UNKNOWN = "Unknown user";
 
 /** A user's name as the server gave it (the user list, a chat's members, a profile fetched by id), or null. */
 export function knownName(model, userId, chatId = null) {
-  return model.users[userId]?.userName ?? model.chats[chatId]?.members?.[userId]?.userName ?? model.profiles[userId] ?? null;
+  return model.users[userId]?.userName ?? model.chats[chatId]?.members?.[userId]?.userName ?? model.profiles[userId]?.userName ?? null;
 }
 
 /** A user's name as the server gave it; else "Unknown user" once the server said so, or "…" until it answers. */
@@ -92,6 +93,11 @@ export function nameOf(model, userId, chatId = null) {
 /** Who sent a message: the server's name for them now, else the one it had when the message came, else as nameOf. */
 export function senderName(model, entry, chatId) {
   return knownName(model, entry.fromUserId, chatId) ?? entry.fromUserName ?? nameOf(model, entry.fromUserId, chatId);
+}
+
+/** How a user signed in (`guest`, `github`, `aad`) as the server gave it, or null when it has not said. */
+export function providerOf(model, userId, chatId = null) {
+  return model.users[userId]?.userProvider ?? model.chats[chatId]?.members?.[userId]?.userProvider ?? model.profiles[userId]?.userProvider ?? null;
 }
 
 /** What a chat is called in the sidebar and its header: a private chat by the other person's name. */
@@ -121,12 +127,12 @@ export function mergedMembers(before, now, fetched) {
   return merged;
 }
 
-/** Record that a user joined a chat (a notice or our own join). */
+/** Record that a user joined a chat (a notice or our own join); what the lists said of them (their provider) stays. */
 export function addMember(model, chatId, userId, userName) {
   const chat = model.chats[chatId];
   if (!chat) return;
   chat.members ??= {};
-  chat.members[userId] = { userId, userName };
+  chat.members[userId] = { ...chat.members[userId], userId, userName };
 }
 
 /** Record that a user left a chat. */

@@ -5,6 +5,7 @@
 // message could make N-1 readers send one. So a reader sends at once when nothing went out for a
 // while, then at most once every 3 s per person online in the chat (6 s in a private chat, 30 s
 // with 10 people online): a chat carries about 20 read frames a minute however big or busy it is.
+import { isBlocked } from "./blocks.js";
 import { nameOf } from "./directory.js";
 
 /** A reader waits this long (ms) per person online in the chat between read frames. */
@@ -34,8 +35,9 @@ export function seenBy(entries, marks, meId) {
   return null;
 }
 
-/** "Seen" in a private chat; "Seen by Ada, Grace" (names from the server's lists) in a group; "" when nobody has. */
-export function seenLabel(model, chatId, readers) {
+/** "Seen" in a private chat; "Seen by Ada, Grace" (names from the server's lists) in a group; "" when nobody has (blocked people do not count). */
+export function seenLabel(model, chatId, allReaders) {
+  const readers = allReaders.filter((userId) => !isBlocked(model, userId));
   if (!readers.length) return "";
   if (model.chats[chatId]?.private) return "Seen";
   const names = readers.map((userId) => nameOf(model, userId, chatId)).sort((a, b) => a.localeCompare(b));

@@ -10,7 +10,9 @@
 //   ctx.closed(chatId)           a chat was closed (forget its messages)
 //   ctx.privateChatReady(chat)   a private chat was (re)opened by the server
 //   ctx.serverError(data)        the server refused one of our events
+//   ctx.blocksChanged(added, removed)  ids this user now blocks, and no longer blocks
 import { addMember, peerOf, titleOf } from "./directory.js";
+import { setBlocked } from "./blocks.js";
 import { activate, closeConversation, openConversation } from "./conversations.js";
 
 /** The inner `data` of some events is a JSON string (as in the original); accept either form. */
@@ -74,6 +76,14 @@ export const SERVER_EVENTS = {
     if (chat.grabFocus && !ctx.quiet) activate(model, chat.id, { visible: ctx.visible });
     if (isNew && !chat.grabFocus) ctx.toast(`💬 Incoming: Chat with ${titleOf(model, model.chats[chat.id])}`, "warning");
     ctx.privateChatReady(model.chats[chat.id]);
+  },
+
+  /** The whole list of users this user blocks, after a change made in any of their tabs. */
+  blockList(model, data, ctx) {
+    const list = parseInner(data)?.blocked;
+    if (!Array.isArray(list)) return;
+    const { added, removed } = setBlocked(model, list);
+    if (!ctx.quiet && (added.length || removed.length)) ctx.blocksChanged(added, removed);
   },
 
   error(model, data, ctx) {

@@ -6,6 +6,7 @@
 // is billed once per member who receives it, so the whole chat shares one budget: someone typing
 // refreshes every 3 s while alone, every 6 s when one other person is typing too, every 3k s when k
 // people are. However many type, a chat carries about 20 typing frames a minute.
+import { isBlocked } from "./blocks.js";
 import { nameOf } from "./directory.js";
 
 /** Alone, a typist refreshes this often (ms). */
@@ -64,9 +65,10 @@ export function typists(model, chatId, meId, now) {
     .map(([userId]) => userId);
 }
 
-/** "Ada is typing…", "Ada and Grace are typing…", "Several people are typing…", or "" (never about `meId`). */
+/** "Ada is typing…", "Ada and Grace are typing…", "Several people are typing…", or "" (never about `meId` or someone blocked). */
 export function typingLabel(model, chatId, meId, now) {
   const names = typists(model, chatId, meId, now)
+    .filter((userId) => !isBlocked(model, userId))
     .map((userId) => nameOf(model, userId, chatId))
     .sort((a, b) => a.localeCompare(b));
   if (!names.length) return "";

@@ -2,6 +2,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 
+import { setBlocked } from "../../../client/js/model/blocks.js";
 import { createModel } from "../../../client/js/model/directory.js";
 import {
   activate,
@@ -61,6 +62,17 @@ test("our own messages, joins and leaves never count; an invitation to chat does
   });
   assert.deepEqual(alerting.map((e) => e.time), [4]);
   assert.equal(m.conversations.a.unread, 1);
+});
+
+test("what a blocked person says, or a notice about them, never counts or alerts, a mention included", () => {
+  const m = model();
+  openConversation(m, { id: "a" });
+  setBlocked(m, ["bob"]);
+  const mention = { ...message(2), mentions: ["me"] };
+  const alerting = countArrivals(m, "a", [message(1), mention, notice(3, "wantsToChat"), message(4, "eve")], { visible: true });
+  assert.deepEqual(alerting.map((e) => e.time), [4]);
+  assert.equal(m.conversations.a.unread, 1);
+  assert.equal(m.conversations.a.mentions, 0);
 });
 
 test("opening a chat with unread messages places the divider after what was read, and reads them", () => {

@@ -3,6 +3,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 
 import {
+  addMember,
   chatNamed,
   createModel,
   groupChats,
@@ -14,6 +15,7 @@ import {
   peerOf,
   privateChatId,
   senderName,
+  providerOf,
   sortedUsers,
   titleOf,
 } from "../../../client/js/model/directory.js";
@@ -94,11 +96,12 @@ test("a sender's name comes from the server's lists, never from the message", ()
 
 test("a sender the lists do not name is named from their profile, or as unknown when the server knows no such id", () => {
   const m = model();
-  m.profiles = { x: "Xena", gone: null };
+  m.profiles = { x: { userName: "Xena", userProvider: "github" }, gone: null };
   assert.equal(knownName(m, "x"), "Xena");
   assert.equal(nameOf(m, "x"), "Xena");
   assert.equal(knownName(m, "gone"), null);
   assert.equal(nameOf(m, "gone"), "Unknown user");
+  assert.equal(providerOf(m, "x"), "github");
   assert.equal(knownName(m, "never-asked"), null);
 });
 
@@ -117,6 +120,18 @@ test("members fetched while people joined and left here keep those changes, and 
   const fetched = { me: { userId: "me" }, ada: { userId: "ada" }, dee: { userId: "dee", userName: "Dee" } }; // bob had left before
   assert.deepEqual(Object.keys(mergedMembers(before, now, fetched)).sort(), ["cy", "dee", "me"]);
   assert.equal(mergedMembers(before, now, fetched).dee.userName, "Dee");
+});
+
+test("a user's sign-in provider comes from the server's lists, and is unknown when they do not say", () => {
+  const m = model();
+  m.users.a = { userId: "a", userName: "Ada", userProvider: "github" };
+  m.chats.c = { id: "c", name: "C", members: { b: { userId: "b", userName: "Bob", userProvider: "aad" }, g: { userId: "g", userName: "Gus" } } };
+  assert.equal(providerOf(m, "a", "c"), "github");
+  assert.equal(providerOf(m, "b", "c"), "aad");
+  assert.equal(providerOf(m, "g", "c"), null);
+  assert.equal(providerOf(m, "unknown", "c"), null);
+  addMember(m, "c", "b", "Bob"); // a notice names them again: what the lists said stays
+  assert.equal(providerOf(m, "b", "c"), "aad");
 });
 
 test("the other person has left a private chat when the server no longer lists them", () => {

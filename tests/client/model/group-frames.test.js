@@ -36,7 +36,7 @@ test("a message from a sender the lists do not name is stored unnamed and the se
   assert.deepEqual(asked, ["mallory"]);
   assert.deepEqual(model.chats.c.members.mallory, { userId: "mallory", userName: null }); // a member, not yet named
   assert.equal(nameOf(model, "mallory", "c"), "…");
-  model.profiles.mallory = "Mallory";
+  model.profiles.mallory = { userName: "Mallory", userProvider: "guest" };
   apply(message("mallory", { message: "again" }));
   assert.deepEqual(asked, ["mallory"]);
   assert.equal(added[1][1].fromUserName, "Mallory");

@@ -2,6 +2,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 
+import { setBlocked } from "../../../client/js/model/blocks.js";
 import { createModel } from "../../../client/js/model/directory.js";
 import { othersOnline, readInterval, seenBy, seenLabel } from "../../../client/js/model/receipts.js";
 
@@ -27,9 +28,20 @@ test("the label names readers from the server's lists in a group, and says just 
   model.chats.p = { id: "p", name: "Chat with Ada", private: true, members: {} };
   assert.equal(seenLabel(model, "g", []), "");
   assert.equal(seenLabel(model, "g", ["grace", "ada"]), "Seen by Ada, Grace");
-  model.profiles = { x1: "Xena", x2: null }; // fetched by id: a sender the lists do not name, and an unknown id
+  model.profiles = { x1: { userName: "Xena", userProvider: "guest" }, x2: null }; // fetched by id: a sender the lists do not name, and an unknown id
   assert.equal(seenLabel(model, "g", ["grace", "ada", "zed", "x1", "x2"]), "Seen by Ada, Grace, Unknown user and 2 others");
   assert.equal(seenLabel(model, "p", ["ada"]), "Seen");
+});
+
+test("a blocked reader is not named, and alone is not a Seen", () => {
+  const model = createModel();
+  model.me = { userId: "me", userName: "Me" };
+  model.users = { ada: { userId: "ada", userName: "Ada" }, grace: { userId: "grace", userName: "Grace" } };
+  model.chats.g = { id: "g", name: "G", private: false, members: {} };
+  model.chats.p = { id: "p", name: "Chat with Ada", private: true, members: {} };
+  setBlocked(model, ["ada"]);
+  assert.equal(seenLabel(model, "g", ["grace", "ada"]), "Seen by Grace");
+  assert.equal(seenLabel(model, "p", ["ada"]), "");
 });
 
 test("a reader waits 3 s per person online between read frames (6 s in a private chat)", () => {

@@ -22,6 +22,7 @@ function setUp({ quiet = false, created = [] } = {}) {
     closed: (id) => calls.push(["closed", id]),
     privateChatReady: (chat) => calls.push(["privateChatReady", chat.id]),
     serverError: (data) => calls.push(["serverError", data]),
+    blocksChanged: (added, removed) => calls.push(["blocksChanged", added, removed]),
   };
   const apply = (chatEvent, data) => applyServerEvent(model, { chatEvent, data }, ctx);
   return { model, calls, apply };
@@ -126,6 +127,27 @@ test("a refusal from the server is handed to the app to undo what it did", () =>
   const { calls, apply } = setUp();
   apply("error", { event: "joinChat", message: "That chat does not exist", chatId: "c" });
   assert.deepEqual(calls, [["serverError", { event: "joinChat", message: "That chat does not exist", chatId: "c" }]]);
+});
+
+test("the block list replaces the one before, and the app hears who was blocked and unblocked", () => {
+  const { model, calls, apply } = setUp();
+  apply("blockList", { blocked: ["ada", "bob"] });
+  apply("blockList", { blocked: ["bob"] });
+  apply("blockList", { blocked: ["bob"] });
+  assert.deepEqual(model.blocked, { bob: true });
+  assert.deepEqual(calls, [
+    ["blocksChanged", ["ada", "bob"], []],
+    ["blocksChanged", [], ["ada"]],
+  ]);
+});
+
+test("a replayed block list changes the model without a word; a malformed one changes nothing", () => {
+  const { model, calls, apply } = setUp({ quiet: true });
+  apply("blockList", JSON.stringify({ blocked: ["ada"] }));
+  apply("blockList", { blocked: "ada" });
+  apply("blockList", null);
+  assert.deepEqual(model.blocked, { ada: true });
+  assert.deepEqual(calls, []);
 });
 
 test("unknown events and malformed payloads change nothing", () => {

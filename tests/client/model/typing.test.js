@@ -2,6 +2,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 
+import { setBlocked } from "../../../client/js/model/blocks.js";
 import { createModel } from "../../../client/js/model/directory.js";
 import { noteTyping, pruneTyping, typingInterval, typingLabel, typingTtl, typists } from "../../../client/js/model/typing.js";
 
@@ -26,6 +27,16 @@ test("the line names one or two typists, and says several from three on; never t
   noteTyping(model, "c", "alan", 5000, 0);
   assert.equal(typingLabel(model, "c", "me", 0), "Several people are typing…");
   assert.equal(typingLabel(model, "other", "me", 0), "");
+});
+
+test("a blocked typist is left off the line", () => {
+  const model = setUp();
+  noteTyping(model, "c", "ada", 5000, 0);
+  noteTyping(model, "c", "grace", 5000, 0);
+  setBlocked(model, ["ada"]);
+  assert.equal(typingLabel(model, "c", "me", 0), "Grace is typing…");
+  setBlocked(model, ["ada", "grace"]);
+  assert.equal(typingLabel(model, "c", "me", 0), "");
 });
 
 test("a typist drops off when their frame runs out; pruning says when to look again", () => {
