@@ -66,10 +66,11 @@ async def get_chats(req: func.HttpRequest) -> func.HttpResponse:
     body = {chat.id: chat.to_wire(members) for chat, members in page}
     if after is None:  # every chat of the caller's, wherever it falls in the pages: what a client reopens
         mine = await store.chats_of(me.user_id)
-        for membership in mine:
-            if is_private(membership.chat_id):
-                name = membership.peer_name or ""
-                body[membership.chat_id] = Chat.private_with(membership.chat_id, name).to_wire(_pair(membership))
+        private = [m for m in mine if is_private(m.chat_id)]
+        peers = await asyncio.gather(*(store.get_membership(m.chat_id, _peer(m)) for m in private))
+        for membership, peer in zip(private, peers, strict=True):
+            members = [membership] if peer is None or peer.left else _pair(membership)
+            body[membership.chat_id] = Chat.private_with(membership.chat_id, membership.peer_name or "").to_wire(members)
         elsewhere = [m.chat_id for m in mine if not is_private(m.chat_id) and m.chat_id not in body]
         for found in await asyncio.gather(*(store.chat_with_members(chat_id) for chat_id in elsewhere)):
             if found is not None:
@@ -77,8 +78,13 @@ async def get_chats(req: func.HttpRequest) -> func.HttpResponse:
     return json_response({"chats": body, "next": cursor})
 
 
-def _pair(mine: Membership) -> list[Membership]:
-    """Both members of a private chat, from the caller's own row (the other's id is in the chat id)."""
+def _peer(mine: Membership) -> str:
+    """The other member of a private chat: their id is in the chat id."""
     low, high = mine.chat_id.removeprefix("private_").split("_")
-    peer = high if low == mine.user_id else low
-    return [mine, Membership(mine.chat_id, peer, mine.peer_name or "", private=True, user_provider=mine.peer_provider)]
+    return high if low == mine.user_id else low
+
+
+def _pair(mine: Membership) -> list[Membership]:
+    """Both members of a private chat, from the caller's own row (the other's name is kept in it)."""
+    peer = Membership(mine.chat_id, _peer(mine), mine.peer_name or "", private=True, user_provider=mine.peer_provider)
+    return [mine, peer]

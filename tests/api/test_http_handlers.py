@@ -187,3 +187,13 @@ async def test_chats_come_in_pages_and_every_chat_of_yours_with_the_first(core: 
     assert set(first["chats"]["private_ada_bob"]["members"]) == {"ada", "bob"}
     rest = body(await lists.get_chats(get("chats", ADA, {"after": first["next"]})))
     assert list(rest["chats"]) == [f"c-{CHATS_PAGE:03d}", "z-mine"] and rest["next"] is None
+
+
+async def test_a_private_chat_the_other_person_left_lists_only_you_so_writing_there_invites_them_back(core: Core) -> None:
+    ada = await core.online("ada")
+    bob = await core.online("bob")
+    await core.send("createPrivateChat", "ada", ada, {"targetUserId": "bob"})
+    await core.send("leaveChat", "bob", bob, {"chatId": "private_ada_bob"})
+    chats = body(await lists.get_chats(get("chats", ADA)))["chats"]
+    assert set(chats["private_ada_bob"]["members"]) == {"ada"}
+    assert chats["private_ada_bob"]["name"] == "Chat with Bob"

@@ -80,3 +80,23 @@ def test_writing_to_someone_who_left_the_private_chat_invites_them_back(new_user
     expect(note).to_have_count(0)
     bob.send(ada.name, "back again")
     expect(ada.messages(bob.name).filter(has_text="back again")).to_be_visible()
+
+
+def test_after_a_reload_a_private_chat_the_other_person_left_still_invites_them_back(new_user) -> None:
+    ada = new_user().login_guest(unique("Ada"))
+    bob = new_user().login_guest(unique("Bob"))
+    ada.user_entry(bob.name).click()
+    expect(bob.chat_entry(ada.name)).to_be_visible()
+    bob.open_chat(ada.name)
+    bob.leave(ada.name)
+    expect(ada.panel(bob.name).locator(".chatNotice", has_text=f"{bob.name} has left the chat")).to_be_visible()
+
+    ada.page.reload()
+    ada.wait_ready()
+
+    note = ada.panel(bob.name).locator(".composerNote")
+    expect(note).to_have_text(f"{bob.name} left this chat. Sending a message invites them back.")
+    ada.send(bob.name, "still there after my reload?")
+    expect(bob.chat_entry(ada.name)).to_be_visible()
+    bob.open_chat(ada.name)
+    expect(bob.messages(ada.name).filter(has_text="still there after my reload?")).to_be_visible()

@@ -48,6 +48,11 @@ export default {
     online() {
       return this.session.online;
     },
+    /** What the box says while it is empty: why sending waits, when it does. */
+    placeholder() {
+      if (this.online) return "Write a message…";
+      return this.session.status.connection.state === "refused" ? "Not connected: sending is paused" : "Reconnecting… sending is paused";
+    },
     limit() {
       return limitStatus(this.text, MESSAGE_MAX);
     },
@@ -222,7 +227,7 @@ export default {
           :class="{ 'is-danger': limit.over, isEditing: editing }" :aria-label="'Message to ' + title"
           :aria-describedby="describedBy" aria-autocomplete="list" :aria-controls="options.length ? 'mentionOptions' : null"
           :aria-activedescendant="activeOption"
-          :placeholder="online ? 'Write a message…' : 'Reconnecting… sending is paused'"
+          :placeholder="placeholder"
           @input="onInput" @click="followCaret" @keyup.left="followCaret" @keyup.right="followCaret" @keydown="onKeydown"></textarea>
         <button class="button is-success sendButton" type="submit" :disabled="!canSend"
           :aria-label="editing ? 'Save edit' : 'Send'" :title="editing ? 'Save edit (Enter)' : 'Send (Enter)'">

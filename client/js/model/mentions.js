@@ -1,6 +1,7 @@
 // @mentions: typing "@" offers the chat's members (then everyone online) to complete; a message
 // lists the ids of the people it mentions, and shows "@Name" (the name as the server knows that
 // person) highlighted. A message that mentions this user is highlighted and always notifies.
+import { isBlocked } from "./blocks.js";
 import { nameOf } from "./directory.js";
 import { linkify } from "./links.js";
 import { USER_NAME_MAX, lengthOf } from "./limits.js";
@@ -15,12 +16,12 @@ const collator = new Intl.Collator(undefined, { sensitivity: "base", numeric: tr
 
 const lower = (text) => text.toLocaleLowerCase();
 
-/** Who can be mentioned in a chat: its members first, then everyone else online, by name; never this user. */
+/** Who can be mentioned in a chat: its members first, then everyone else online, by name; never this user, nor anyone they block. */
 export function mentionCandidates(model, chatId) {
   const meId = model.me?.userId;
   const found = new Map();
   const add = (userId, member) => {
-    if (userId === meId || found.has(userId)) return;
+    if (userId === meId || found.has(userId) || isBlocked(model, userId)) return;
     found.set(userId, { userId, userName: nameOf(model, userId, chatId), member });
   };
   for (const userId of Object.keys(model.chats[chatId]?.members ?? {})) add(userId, true);

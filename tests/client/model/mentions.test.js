@@ -2,6 +2,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 
+import { setBlocked } from "../../../client/js/model/blocks.js";
 import { createModel } from "../../../client/js/model/directory.js";
 import {
   complete,
@@ -27,6 +28,15 @@ test("candidates: the chat's members first, then everyone else online, each once
     mentionCandidates(model, "c").map((p) => p.userName),
     ["Ada", "Zoe", "Ada Lovelace", "Grace Hopper"],
   );
+});
+
+test("someone this user blocks is never offered, as a member or online", () => {
+  const model = createModel();
+  model.me = { userId: "me", userName: "Me" };
+  model.users = { me: model.me, grace: { ...grace }, zoe: { userId: "zoe", userName: "Zoe" } };
+  model.chats.c = { id: "c", members: { me: {}, zoe: { userId: "zoe", userName: "Zoe" }, ada: { ...ada } } };
+  setBlocked(model, ["zoe", "grace"]);
+  assert.deepEqual(mentionCandidates(model, "c").map((p) => p.userName), ["Ada"]);
 });
 
 test("the mention being typed runs from an @ to the caret, spaces allowed, not inside a word or across lines", () => {
