@@ -70,7 +70,8 @@ async def get_chats(req: func.HttpRequest) -> func.HttpResponse:
         peers = await asyncio.gather(*(store.get_membership(m.chat_id, _peer(m)) for m in private))
         for membership, peer in zip(private, peers, strict=True):
             members = [membership] if peer is None or peer.left else _pair(membership)
-            body[membership.chat_id] = Chat.private_with(membership.chat_id, membership.peer_name or "").to_wire(members)
+            chat = Chat.private_with(membership.chat_id, membership.peer_name or "")
+            body[membership.chat_id] = chat.to_wire(members)
         elsewhere = [m.chat_id for m in mine if not is_private(m.chat_id) and m.chat_id not in body]
         for found in await asyncio.gather(*(store.chat_with_members(chat_id) for chat_id in elsewhere)):
             if found is not None:

@@ -189,7 +189,7 @@ async def test_chats_come_in_pages_and_every_chat_of_yours_with_the_first(core: 
     assert list(rest["chats"]) == [f"c-{CHATS_PAGE:03d}", "z-mine"] and rest["next"] is None
 
 
-async def test_a_private_chat_the_other_person_left_lists_only_you_so_writing_there_invites_them_back(core: Core) -> None:
+async def test_a_private_chat_the_other_person_left_lists_only_you_so_writing_invites_them_back(core: Core) -> None:
     ada = await core.online("ada")
     bob = await core.online("bob")
     await core.send("createPrivateChat", "ada", ada, {"targetUserId": "bob"})
