@@ -12,6 +12,8 @@ NODE_STAMP := node_modules/.installed
 VENDOR_STAMP := client/vendor/.installed
 BROWSER_STAMP := $(VENV)/.browser
 PYTEST_ARGS ?=
+# test files run side by side on this many processes (each its own stack); 0 runs them in this one
+TEST_WORKERS ?= 2
 
 .PHONY: help setup run test lint lint-fix bench soak cleanup clean package deploy deploy-infra deploy-api deploy-client verify-deploy tunnel
 
@@ -55,7 +57,7 @@ run: setup ## Start Azurite, the Web PubSub emulator, the Functions adapter and 
 
 test: setup $(BROWSER_STAMP) ## Run every test (installs Chromium where it can): the client's logic in Node, then pytest
 	node --test --test-reporter=dot tests/client/model/ tests/client/services/
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 # ---- quality ---------------------------------------------------------------------------------
 

@@ -10,6 +10,7 @@ import os
 import traceback
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
+from typing import Any
 
 import aiohttp
 import pytest
@@ -18,6 +19,9 @@ from azure.messaging.webpubsubservice.aio import WebPubSubServiceClient
 from local.stack import ROOT, Addresses, azurite_connection_string, azurite_part, free_port, offline
 from tests.chat_client import ChatClient
 from tests.support import PartProcess
+
+OPEN_SESSIONS = "open_aiohttp_sessions"
+_workers_open_sessions = pytest.StashKey[list[str]]()
 
 
 @pytest.fixture(scope="session")
@@ -71,7 +75,12 @@ def barrier(service: WebPubSubServiceClient) -> Callable[..., object]:
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     """Fail the run when tests left aiohttp sessions open: their connections would leak until the process ends."""
     gc.collect()
-    left = [o for o in gc.get_objects() if isinstance(o, aiohttp.ClientSession) and not o.closed]
+    left = [_where_made(o) for o in gc.get_objects() if isinstance(o, aiohttp.ClientSession) and not o.closed]
+    worker_output = getattr(session.config, "workeroutput", None)
+    if worker_output is not None:  # a pytest-xdist worker: the controlling process reports for every worker
+        worker_output[OPEN_SESSIONS] = left
+        return
+    left = left + session.config.stash.get(_workers_open_sessions, [])
     if not left:
         return
     session.exitstatus = pytest.ExitCode.TESTS_FAILED
@@ -80,9 +89,21 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         return
     report.write_line("")
     report.write_sep("=", f"{len(left)} aiohttp session(s) left open: close each where it is opened", red=True)
-    for leaked in left:
-        made = [f for f in leaked._source_traceback or [] if _ours(f.filename)]  # kept with --asyncio-debug
-        report.write_line("".join(traceback.format_list(made)) if made else "(--asyncio-debug shows where it was made)")
+    for where in left:
+        report.write_line(where)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: object) -> None:
+    """Collect what a pytest-xdist worker found left open, for the report at the end of the run."""
+    found = node.workeroutput.get(OPEN_SESSIONS, []) if hasattr(node, "workeroutput") else []
+    stash = node.config.stash
+    stash[_workers_open_sessions] = stash.get(_workers_open_sessions, []) + list(found)
+
+
+def _where_made(leaked: aiohttp.ClientSession) -> str:
+    made = [f for f in leaked._source_traceback or [] if _ours(f.filename)]  # kept with --asyncio-debug
+    return "".join(traceback.format_list(made)) if made else "(--asyncio-debug shows where it was made)"
 
 
 def _ours(filename: str) -> bool:

@@ -129,6 +129,11 @@ class ChatUser:
     def toast(self, text: str) -> Locator:
         return self.page.locator(".chatrToast").filter(has_text=text)
 
+    def dismiss_toast(self, text: str) -> None:
+        """Close a toast with its Dismiss button, as someone does when it covers what they want to tap."""
+        self.toast(text).get_by_role("button", name="Dismiss").click()
+        expect(self.toast(text)).to_have_count(0)
+
     def message_row(self, chat_name: str, text: str) -> Locator:
         """The row of the (last) message in the open chat whose text contains `text`."""
         return self.panel(chat_name).locator(".msgRow", has=self.page.locator(".msgText", has_text=text)).last
