@@ -74,8 +74,9 @@ class ChatUser:
         return self.wait_ready() if wait else self
 
     def wait_ready(self) -> ChatUser:
-        """The app is connected and shows this user, highlighted, in Online Users."""
+        """This user is shown, highlighted, in Online Users and the server confirmed the connection: sending is on."""
         expect(self.me_entry()).to_have_text(self.name, timeout=TIMEOUT_MS)
+        expect(self.page.locator(".reconnecting")).to_have_count(0, timeout=TIMEOUT_MS)
         return self
 
     def another_tab(self) -> ChatUser:
