@@ -6,7 +6,7 @@ import uuid
 
 from playwright.sync_api import expect
 
-from tests.client.users import unique
+from tests.client.users import ChatUser, unique
 
 
 def test_a_private_chat_opens_on_both_sides_and_a_third_user_cannot_see_it(new_user) -> None:
@@ -59,17 +59,22 @@ def test_a_user_whose_id_is_part_of_an_open_private_chat_still_gets_their_own(ne
     expect(ada.page.get_by_role("list", name="Direct messages").locator(".chatItem")).to_have_count(2)
 
 
-def test_writing_to_someone_who_left_the_private_chat_invites_them_back(new_user) -> None:
+def ada_and_bob_who_left_their_private_chat(new_user) -> tuple[ChatUser, ChatUser]:
+    """Ada opened a private chat with Bob, who left it; Ada's screen has seen him go."""
     ada = new_user().login_guest(unique("Ada"))
     bob = new_user().login_guest(unique("Bob"))
     ada.user_entry(bob.name).click()
     expect(bob.chat_entry(ada.name)).to_be_visible()
     bob.open_chat(ada.name)
-
     bob.leave(ada.name)
-
     expect(bob.chat_entry(ada.name)).to_have_count(0)
     expect(ada.panel(bob.name).locator(".chatNotice", has_text=f"{bob.name} has left the chat")).to_be_visible()
+    return ada, bob
+
+
+def test_writing_to_someone_who_left_the_private_chat_invites_them_back(new_user) -> None:
+    ada, bob = ada_and_bob_who_left_their_private_chat(new_user)
+
     note = ada.panel(bob.name).locator(".composerNote")
     expect(note).to_have_text(f"{bob.name} left this chat. Sending a message invites them back.")
     ada.send(bob.name, "are you still there?")
@@ -83,13 +88,7 @@ def test_writing_to_someone_who_left_the_private_chat_invites_them_back(new_user
 
 
 def test_after_a_reload_a_private_chat_the_other_person_left_still_invites_them_back(new_user) -> None:
-    ada = new_user().login_guest(unique("Ada"))
-    bob = new_user().login_guest(unique("Bob"))
-    ada.user_entry(bob.name).click()
-    expect(bob.chat_entry(ada.name)).to_be_visible()
-    bob.open_chat(ada.name)
-    bob.leave(ada.name)
-    expect(ada.panel(bob.name).locator(".chatNotice", has_text=f"{bob.name} has left the chat")).to_be_visible()
+    ada, bob = ada_and_bob_who_left_their_private_chat(new_user)
 
     ada.page.reload()
     ada.wait_ready()
