@@ -17,7 +17,7 @@ from .limits import CHATS_PAGE, USERS_PAGE
 from .models import Chat, Membership
 from .responses import error_response, json_response
 from .runtime import guarded, pubsub, state
-from .validation import Invalid, is_private, is_user_id
+from .validation import Invalid, group_chat_id, is_private, is_user_id
 
 NOT_SIGNED_IN = "Sign in, or join as a guest, first"
 
@@ -61,6 +61,11 @@ async def get_chats(req: func.HttpRequest) -> func.HttpResponse:
     me = await signed_in(req, store)
     if me is None:
         return error_response(401, NOT_SIGNED_IN)
+    if "id" in req.params:  # one group chat: how a browser that just joined learns who is in it
+        found = await store.chat_with_members(group_chat_id(req.params["id"]))
+        if found is None:
+            return error_response(404, "No such chat")
+        return json_response({"chat": found[0].to_wire(found[1])})
     after, limit = _page(req, CHATS_PAGE)
     page, cursor = await store.chats_page(after, limit)
     body = {chat.id: chat.to_wire(members) for chat, members in page}

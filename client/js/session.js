@@ -2,7 +2,7 @@
 // every action the UI offers. Components read `session.model` and call these methods; what each
 // server event and group frame does is decided in model/, which needs no browser.
 import { reactive, shallowReactive, watch } from "../vendor/vue.esm-browser.js";
-import { getChats, getOwnChats, getToken, getUser, getUsers } from "./services/api.js";
+import { getChat, getChats, getToken, getUser, getUsers } from "./services/api.js";
 import { createAttention } from "./services/attention.js";
 import { guestCredential, logout, saveGuestCredential, signedInPrincipal } from "./services/identity.js";
 import { ChatSender } from "./services/chat-sender.js";
@@ -373,8 +373,7 @@ export class Session {
 
   /**
    * We joined a chat: the server's members replace what this browser heard (a chat announced after
-   * our lists loaded lists nobody, and nobody told us who joined a chat we were not in). The first
-   * page of the chat list has every chat we are in.
+   * our lists loaded lists nobody, and nobody told us who joined a chat we were not in).
    */
   async refreshMembers(chatId) {
     const chat = this.model.chats[chatId];
@@ -382,7 +381,7 @@ export class Session {
     const before = { ...chat.members };
     let fetched;
     try {
-      fetched = (await getOwnChats())[chatId]?.members;
+      fetched = (await getChat(chatId))?.members;
     } catch (err) {
       console.warn(`Could not load the members of ${chatId}: ${err.message}`);
       return;

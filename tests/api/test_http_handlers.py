@@ -189,6 +189,26 @@ async def test_chats_come_in_pages_and_every_chat_of_yours_with_the_first(core: 
     assert list(rest["chats"]) == [f"c-{CHATS_PAGE:03d}", "z-mine"] and rest["next"] is None
 
 
+async def test_one_group_chat_comes_with_its_members_by_id(core: Core) -> None:
+    ada = await core.online("ada")
+    bob = await core.online("bob")
+    await core.send("createChat", "ada", ada, {"id": "c-1", "name": "Engines"})
+    await core.send("joinChat", "ada", ada, "c-1")
+    await core.send("joinChat", "bob", bob, "c-1")
+    answer = body(await lists.get_chats(get("chats", ADA, {"id": "c-1"})))
+    assert answer["chat"]["name"] == "Engines" and set(answer["chat"]["members"]) == {"ada", "bob"}
+    assert "chats" not in answer
+
+
+@pytest.mark.parametrize(("wanted", "status"), [("no-such-chat", 404), ("private_ada_bob", 400), ("a b", 400)])
+async def test_only_a_stored_group_chat_comes_by_id(core: Core, wanted: str, status: int) -> None:
+    ada = await core.online("ada")
+    await core.online("bob")
+    await core.send("createPrivateChat", "ada", ada, {"targetUserId": "bob"})
+    response = await lists.get_chats(get("chats", ADA, {"id": wanted}))
+    assert response.status_code == status and body(response)["error"]
+
+
 async def test_a_private_chat_the_other_person_left_lists_only_you_so_writing_invites_them_back(core: Core) -> None:
     ada = await core.online("ada")
     bob = await core.online("bob")

@@ -77,9 +77,9 @@ export function getChats() {
   return allPages(pageOf("/api/chats"), "chats");
 }
 
-/** The chats we are in, with their members: the first page of the chat list always has every one of them. */
-export async function getOwnChats() {
-  return (await callJson("/api/chats")).chats ?? {};
+/** One group chat with its members, `{id, name, members, owner, timestamp}`; an ApiError 404 when there is no such chat. */
+export async function getChat(chatId) {
+  return (await callJson(`/api/chats?id=${encodeURIComponent(chatId)}`)).chat;
 }
 
 /** Anyone's public profile `{userId, userName, userProvider, online, idle}`, online or not; an ApiError 404 for an unknown id. */
