@@ -116,3 +116,22 @@ def test_after_a_reconnect_sending_waits_until_the_server_has_put_the_connection
     expect(bob.page.get_by_text("Reconnecting…")).to_be_hidden()
     ada.send(room, "heard after the reconnect")
     expect(bob.messages(room).filter(has_text="heard after the reconnect")).to_be_visible()
+
+
+WATCH_FOR_RECONNECTING = """
+window.__sawReconnecting = false;
+new MutationObserver(() => {
+  if (document.body?.textContent.includes("Reconnecting")) window.__sawReconnecting = true;
+}).observe(document, { childList: true, subtree: true, characterData: true });
+"""
+
+
+def test_opening_the_app_says_connecting_never_reconnecting(new_user) -> None:
+    ada = new_user()
+    ada.context.add_init_script(WATCH_FOR_RECONNECTING)
+
+    ada.login_guest(unique("Ada"))
+    ada.page.reload()
+    ada.wait_ready()
+
+    assert ada.page.evaluate("window.__sawReconnecting") is False

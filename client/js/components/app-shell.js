@@ -35,7 +35,8 @@ export default {
     },
     reconnectDetail() {
       const { attempt, reason } = this.status.connection;
-      return [attempt && `Attempt ${attempt}`, reason && `(${reason})`].filter(Boolean).join(" ") + ".";
+      const detail = [attempt && `Attempt ${attempt}`, reason && `(${reason})`].filter(Boolean).join(" ");
+      return detail && `${detail}.`;
     },
     /** The server refuses another connection now (the user has the most open): it is tried again rarely, or on Retry. */
     refused() {
@@ -135,7 +136,7 @@ export default {
           <strong>Not connected.</strong> {{ refusal }} Sending is paused until the connection is back.
           <button class="button is-small is-warning is-light ml-2" type="button" @click="session.retry()">Retry now</button>
         </template>
-        <template v-else><strong>Reconnecting…</strong> {{ reconnectDetail }} Sending is paused until the connection is back.</template>
+        <template v-else><strong>{{ status.connection.attempt ? "Reconnecting…" : "Connecting…" }}</strong> {{ reconnectDetail }} Sending is paused until the connection is back.</template>
       </div>
       <side-bar @new-chat="newChatOpen = true" @delete-chat="deleting = $event" @block-user="blocking = $event"
         @blocked-users="blockedUsersOpen = true" />
