@@ -78,7 +78,8 @@ def test_a_sender_who_never_announced_themselves_is_named_by_the_server_never_by
     scripted.run(join(mallory, chat_id))
     expect(ada.chat_link(room)).to_be_visible()
     held: list[Route] = []  # Ada's questions to the server about who is who wait until the test lets them go
-    ada.page.route(lambda url: "/api/users?id=" in url or url.endswith("/api/chats"), lambda route: held.append(route))
+    asks = ("/api/users?id=", "/api/chats?id=")  # who sent it, and who is in the chat Ada joins
+    ada.page.route(lambda url: any(ask in url for ask in asks), lambda route: held.append(route))
     ada.join_chat(room)
 
     forged = {
