@@ -23,7 +23,6 @@ to the invocation that made it.
 from __future__ import annotations
 
 import asyncio
-import itertools
 import json
 import sys
 import time
@@ -184,16 +183,12 @@ class Actor:
         self.socket: wsclient.Socket | None = None
         self.connection = ""
         self.chat_id = str(uuid.uuid4())
-        self._acks: dict[int, asyncio.Future[dict[str, Any]]] = {}
-        self._ack_ids = itertools.count(1)
+        self.acks = wsclient.Acks()
         self.failures: list[str] = []
 
     def on_frame(self, payload: bytes) -> None:
         if payload.startswith(b'{"type":"ack"'):
-            ack = json.loads(payload)
-            future = self._acks.pop(ack["ackId"], None)
-            if future is not None and not future.done():
-                future.set_result(ack)
+            self.acks.settle(json.loads(payload))
 
     async def open(self, site: Site) -> None:
         self.socket = await wsclient.connect(site.client_url(self.user_id), (JSON_PROTOCOL,), self.on_frame, True)
@@ -203,15 +198,7 @@ class Actor:
     async def event(self, name: str, data: Any) -> float:
         """Send a user event; seconds until the service acknowledged it (after the handler replied)."""
         assert self.socket is not None
-        ack_id = next(self._ack_ids)
-        future = asyncio.get_running_loop().create_future()
-        self._acks[ack_id] = future
-        kind = "text" if isinstance(data, str) else "json"
-        frame = {"type": "event", "event": name, "dataType": kind, "data": data, "ackId": ack_id}
-        started = time.monotonic()
-        self.socket.send_text(json.dumps(frame))
-        ack = await asyncio.wait_for(future, 60)
-        elapsed = time.monotonic() - started
+        ack, elapsed = await self.acks.send(self.socket, name, data)
         if not ack.get("success"):
             self.failures.append(f"{name}: {ack.get('error')}")
         return elapsed

@@ -59,17 +59,14 @@ class Client:
         self.name = name
         self.headers = {"x-ms-client-principal": swa_principal(user_id, name)}
         self.socket: wsclient.Socket | None = None
-        self._acks: dict[int, asyncio.Future[dict[str, Any]]] = {}
-        self._ids = itertools.count(1)
+        self.acks = wsclient.Acks()
         self.heard: Counter[str] = Counter()  # server chatEvents, by name
         self.refusals: Counter[str] = Counter()  # error codes of the replies to our events
 
     def on_frame(self, payload: bytes) -> None:
         frame = json.loads(payload)
         if frame.get("type") == "ack":
-            future = self._acks.pop(frame["ackId"], None)
-            if future is not None and not future.done():
-                future.set_result(frame)
+            self.acks.settle(frame)
         elif frame.get("from") == "server" and isinstance(frame.get("data"), dict):
             event = frame["data"].get("chatEvent", "")
             self.heard[event] += 1
@@ -91,22 +88,13 @@ class Client:
     async def event(self, name: str, data: Any) -> float:
         """Send an event; seconds until the service acknowledged it (ConnectionError if the socket closes first)."""
         assert self.socket is not None
-        ack_id = next(self._ids)
-        future = asyncio.get_running_loop().create_future()
-        self._acks[ack_id] = future
-        kind = "text" if isinstance(data, str) else "json"
-        started = time.monotonic()
-        self.socket.send_text(
-            json.dumps({"type": "event", "event": name, "dataType": kind, "data": data, "ackId": ack_id})
-        )
-        done, _ = await asyncio.wait({future, self.socket.closed}, timeout=60, return_when=asyncio.FIRST_COMPLETED)
-        if future not in done:
-            self._acks.pop(ack_id, None)
-            raise ConnectionError(f"{self.name}: the socket closed before {name} was answered")
-        ack = future.result()
+        try:
+            ack, seconds = await self.acks.send(self.socket, name, data)
+        except ConnectionError as err:
+            raise ConnectionError(f"{self.name}: {err}") from None
         if not ack.get("success"):
             raise RuntimeError(f"{self.name}: {name} failed: {ack.get('error')}")
-        return time.monotonic() - started
+        return seconds
 
 
 @dataclass

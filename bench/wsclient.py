@@ -11,9 +11,13 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import itertools
+import json
 import os
 import struct
+import time
 from collections.abc import Callable
+from typing import Any
 from urllib.parse import urlsplit
 
 FrameCallback = Callable[[bytes], None]
@@ -131,6 +135,37 @@ class Socket(asyncio.Protocol):
     def abort(self) -> None:
         if self.transport is not None:
             self.transport.abort()
+
+
+class Acks:
+    """User events sent with ackIds on one socket, each awaited until the service acknowledges it."""
+
+    def __init__(self) -> None:
+        self._pending: dict[int, asyncio.Future[dict[str, Any]]] = {}
+        self._ids = itertools.count(1)
+
+    def settle(self, ack: dict[str, Any]) -> None:
+        """Hand an `ack` frame to the event waiting for it."""
+        future = self._pending.pop(ack["ackId"], None)
+        if future is not None and not future.done():
+            future.set_result(ack)
+
+    async def send(self, socket: Socket, name: str, data: Any, timeout: float = 60) -> tuple[dict[str, Any], float]:
+        """Send an event; its ack and the seconds until it came (ConnectionError if the socket closes first)."""
+        ack_id = next(self._ids)
+        future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
+        self._pending[ack_id] = future
+        kind = "text" if isinstance(data, str) else "json"
+        started = time.monotonic()
+        socket.send_text(json.dumps({"type": "event", "event": name, "dataType": kind, "data": data, "ackId": ack_id}))
+        waiting: set[asyncio.Future[Any]] = {future, socket.closed}
+        done, _ = await asyncio.wait(waiting, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+        if future not in done:
+            self._pending.pop(ack_id, None)
+            if socket.closed.done():
+                raise ConnectionError(f"the socket closed before {name} was answered")
+            raise TimeoutError(f"{name} was not answered within {timeout:g} s")
+        return future.result(), time.monotonic() - started
 
 
 def _request(url: str, protocols: tuple[str, ...]) -> tuple[str, int, bytes]:
