@@ -1,8 +1,8 @@
-"""Chatr's Azure Functions: five HTTP routes under /api, each delegating to the `api` package."""
+"""Chatr's Azure Functions: six HTTP routes under /api, each delegating to the `api` package."""
 
 import azure.functions as func
 
-from api import lists, logout, runtime, tokens, webhook
+from api import chat_history, lists, logout, runtime, tokens, webhook
 
 app = func.FunctionApp(http_auth_level=func.AuthLevel.ANONYMOUS)
 
@@ -33,6 +33,13 @@ async def users(req: func.HttpRequest) -> func.HttpResponse:
 async def chats(req: func.HttpRequest) -> func.HttpResponse:
     """Group chats, a page at a time, plus the caller's own private chats."""
     return await lists.get_chats(req)
+
+
+@app.function_name("messages")
+@app.route(route="chats/{chatId}/messages", methods=["GET"])
+async def messages(req: func.HttpRequest) -> func.HttpResponse:
+    """A page of one chat's kept history, for its members only."""
+    return await chat_history.get_messages(req)
 
 
 @app.function_name("eventHandler")

@@ -15,11 +15,12 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-from . import presence, quota
+from . import messages, presence, quota
 from .events import Caller, Event, Refused, Reply
 from .group_chats import GroupChats
 from .identity import SIGNED_OUT
 from .limits import EVENT_RATES, MAX_CONNECTIONS_PER_USER, LimitReached, RateLimited
+from .messages import Messages
 from .models import Chat
 from .names import CHAT_NAME_MAX, clean_name
 from .private_chats import PrivateChats
@@ -38,9 +39,25 @@ class Route:
     """One user event: how its data is checked, which rate it spends from, and what acts on it."""
 
     parse: Callable[[str, Any], Any]  # (sender's user id, data) -> what `act` takes; raises Invalid
-    act: Callable[[Caller, Any], Awaitable[Reply]]
+    act: Callable[[Caller, Any], Awaitable[Any]]
     rate: str | None = None
     owns: int = 0  # chats it adds to the sender's count of owned chats
+    answers: bool = False  # `act` returns a result, which the sender gets as a `reply` to its request id
+    stored_rate: bool = True  # False: the rate is kept by this worker alone (for what is never stored anyway)
+
+
+REQUEST_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+
+
+def request_id(data: Any) -> str | None:
+    """The id a browser gave its event (`requestId` in its data), echoed in the answer; None when there is none."""
+    value = data.get("requestId") if isinstance(data, dict) else None
+    return value if isinstance(value, str) and REQUEST_ID.fullmatch(value) else None
+
+
+def reply(event: str, request: str | None, result: Any) -> Reply:
+    """The answer to one request: its id, the event's name, and what the server did."""
+    return {"chatEvent": "reply", "data": {"requestId": request, "event": event, "result": result}}
 
 
 def _fields(data: Any, *names: str) -> list[Any]:
@@ -104,6 +121,7 @@ class ChatEvents:
         self.state = state
         self.pubsub = pubsub
         groups, private = GroupChats(state, pubsub), PrivateChats(state, pubsub)
+        said = Messages(state, pubsub)
         self._routes: dict[str, Route] = {
             "userConnected": Route(_nothing, self.user_connected),
             "createChat": Route(_new_chat, groups.create, "chats", owns=1),
@@ -117,6 +135,12 @@ class ChatEvents:
             "userExitIdle": Route(_nothing, self._idle(False), "idle"),
             "blockUser": Route(_user_named, private.block, "blocks"),
             "unblockUser": Route(_user_named, private.unblock, "blocks"),
+            "sendMessage": Route(messages.parse_message, said.send, "messages", answers=True),
+            "editMessage": Route(messages.parse_edit, said.edit, "messages", answers=True),
+            "deleteMessage": Route(messages.parse_delete, said.delete, "messages", answers=True),
+            "react": Route(messages.parse_reaction, said.react, "reactions", answers=True),
+            "typing": Route(messages.parse_typing, said.typing, "typing", answers=True, stored_rate=False),
+            "markRead": Route(messages.parse_read, said.read, "reads", answers=True),
         }
         assert {n for n, r in self._routes.items() if r.rate} == set(EVENT_RATES)
 
@@ -142,12 +166,15 @@ class ChatEvents:
             except RateLimited as err:
                 raise await quota.held(err) from None
         caller = await self._caller(event.user_id, event.connection_id)
-        if route.rate:
+        if route.rate and route.stored_rate:
             account = caller.account
             account.limits = await quota.spend(
                 self.state, caller.id, route.rate, account.limits, account.limits_etag, owned=route.owns
             )
-        return await route.act(caller, parsed)
+        elif route.rate:
+            quota.spend_here(caller.id, route.rate)
+        result = await route.act(caller, parsed)
+        return reply(event.name, request_id(event.data), result) if route.answers else result
 
     async def _caller(self, user_id: str, connection_id: str) -> Caller:
         """The sender, once their connection is confirmed: registered, or confirmed with Web PubSub now."""

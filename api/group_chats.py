@@ -68,8 +68,11 @@ class GroupChats:
         await quota.disown(self.state, caller.id)
         members = await self.state.members_of(chat_id)
         await asyncio.gather(*(self._remove(m) for m in members))
-        log.info("event=deleteChat user=%s chat=%s members=%d", caller.id, chat_id, len(members))
         await self.pubsub.broadcast("chatDeleted", chat_id)
+        removed = await self.state.history.delete_chat(chat_id)
+        log.info(
+            "event=deleteChat user=%s chat=%s members=%d history rows=%d", caller.id, chat_id, len(members), removed
+        )
 
     async def _remove(self, member: Membership) -> None:
         await self.state.remove_member(member.chat_id, member.user_id)

@@ -20,7 +20,6 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-SEND_TO_GROUP = "sendToGroup"
 TOKEN_MINUTES = 10  # the browser asks for a fresh token before every (re)connect; an open socket is not affected
 # No chat id can contain a dot, so no chat can ever share these groups. Clients cannot join or publish to
 # groups themselves: only the token puts a connection in them, when it connects.
@@ -125,21 +124,23 @@ class PubSub:
         body = {"notice": notice, "userId": user_id, "userName": user_name}
         await self._call(f"notice {notice}", self._client.send_to_group(chat_id, body, content_type="application/json"))
 
+    async def to_chat(self, chat_id: str, data: Any) -> None:
+        """A server frame to every connection in a chat's group: what was said there, typing, read positions."""
+        await self._call("send to chat", self._client.send_to_group(chat_id, data, content_type="application/json"))
+
     async def admit(self, connection_ids: list[str], chat_id: str) -> None:
-        """Put connections in a chat's group and let them publish there; closed connections are skipped."""
+        """Put connections in a chat's group to hear it (only the server publishes there); closed ones are skipped."""
 
         async def step(connection_id: str) -> None:
             await self._client.add_connection_to_group(chat_id, connection_id)
-            await self._client.grant_permission(SEND_TO_GROUP, connection_id, target_name=chat_id)
 
         await self._each_connection("admit", connection_ids, chat_id, step)
 
     async def evict(self, connection_ids: list[str], chat_id: str) -> None:
-        """Take connections out of a chat's group and take back their right to publish there."""
+        """Take connections out of a chat's group."""
 
         async def step(connection_id: str) -> None:
             await self._client.remove_connection_from_group(chat_id, connection_id)
-            await self._client.revoke_permission(SEND_TO_GROUP, connection_id, target_name=chat_id)
 
         await self._each_connection("evict", connection_ids, chat_id, step)
 

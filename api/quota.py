@@ -109,6 +109,23 @@ async def disown(state: State, user_id: str) -> None:
     raise StorageUnavailable(f"limits of {user_id} kept changing; gave up after {_MAX_TRIES} tries")
 
 
+_here: dict[tuple[str, str], Limits] = {}
+
+
+def spend_here(partition: str, kind: str, now: float | None = None) -> None:
+    """Take one token from a bucket this worker alone keeps: for what is forwarded and never stored (typing)."""
+    moment = time.time() if now is None else now
+    key = (partition, kind)
+    limits = _here.get(key, Limits())
+    wait = limits.retry_after(kind, RATES[kind], moment)
+    if wait is not None:
+        _remember(partition, kind, moment + wait)
+        raise too_often(_WHAT.get(kind, kind), wait)
+    if len(_here) >= _MAX_REMEMBERED:
+        _here.clear()
+    _here[key] = limits.take(kind, RATES[kind], moment)
+
+
 def _remember(partition: str, kind: str, until: float) -> None:
     if len(_refused_until) >= _MAX_REMEMBERED:
         now = time.time()
@@ -125,4 +142,8 @@ _WHAT = {
     "blocks": "blocking or unblocking",
     "connections": "new connections",
     "signups": "new guests from your network",
+    "messages": "sending, editing or deleting messages",
+    "reactions": "reactions",
+    "typing": "typing notices",
+    "reads": "read marks",
 }

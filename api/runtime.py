@@ -11,6 +11,7 @@ from collections.abc import Awaitable, Callable
 import azure.functions as func
 
 from .config import MissingSetting, PubSubSettings, StorageSettings
+from .history import HistoryUnavailable
 from .pubsub import PubSub, PubSubUnavailable
 from .responses import error_response
 from .state import State, StorageUnavailable
@@ -69,7 +70,7 @@ def guarded(handler: Handler) -> Handler:
         except MissingSetting as err:
             log.error("%s: %s", handler.__name__, err)
             return error_response(500, str(err))
-        except StorageUnavailable as err:
+        except (StorageUnavailable, HistoryUnavailable) as err:
             log.error("%s: %s", handler.__name__, err)
             return error_response(503, "Storage is unavailable right now, please try again shortly")
         except PubSubUnavailable as err:

@@ -37,6 +37,7 @@ from azure.data.tables import TableEntity, TableTransactionError, UpdateMode
 from azure.data.tables.aio import TableClient, TableServiceClient
 
 from .config import StorageSettings
+from .history import MESSAGES_TABLE, History
 from .limits import Bucket, Limits
 from .models import Account, Chat, Connection, Membership, Presence, User
 
@@ -143,6 +144,7 @@ class State:
         self._credential = credential
         self._chats: TableClient = service.get_table_client(CHATS_TABLE)
         self._users: TableClient = service.get_table_client(USERS_TABLE)
+        self.history = History(service.get_table_client(MESSAGES_TABLE))
 
     @classmethod
     def from_settings(cls, settings: StorageSettings) -> State:
@@ -170,6 +172,7 @@ class State:
         """Release the HTTP sessions (and the managed identity's)."""
         await self._chats.close()
         await self._users.close()
+        await self.history.close()
         await self._service.close()
         if self._credential is not None:
             await self._credential.close()
@@ -177,7 +180,7 @@ class State:
     async def ensure_tables(self) -> None:
         """Create the tables where they are missing (Azurite starts empty; in Azure the Bicep declares them)."""
         async with _Guard("create tables"):
-            for name in (CHATS_TABLE, USERS_TABLE):
+            for name in (CHATS_TABLE, USERS_TABLE, MESSAGES_TABLE):
                 await self._service.create_table_if_not_exists(name)
 
     # ---- users -------------------------------------------------------------------------------

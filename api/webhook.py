@@ -16,9 +16,10 @@ from urllib.parse import urlsplit
 
 import azure.functions as func
 
-from .chat_events import ChatEvents
+from .chat_events import ChatEvents, request_id
 from .config import MissingSetting, PubSubSettings, WebhookAuthSettings
 from .events import Event, Refused
+from .history import HistoryUnavailable
 from .limits import LimitReached, RateLimited
 from .pubsub import PubSubUnavailable, signature_matches, signing_keys
 from .responses import MAX_BODY_BYTES, error_response, json_response, too_large
@@ -112,7 +113,14 @@ def _chat_of(event: Event | None) -> str | None:
 def _user_error(
     event_name: str, message: str, event: Event | None, code: str, retry_after: int | None = None
 ) -> func.HttpResponse:
-    body = {"event": event_name, "message": message, "chatId": _chat_of(event), "code": code, "retryAfter": retry_after}
+    body = {
+        "event": event_name,
+        "message": message,
+        "chatId": _chat_of(event),
+        "code": code,
+        "retryAfter": retry_after,
+        "requestId": request_id(event.data) if event else None,
+    }
     return json_response({"chatEvent": "error", "data": body})
 
 
@@ -163,7 +171,7 @@ async def handle(req: func.HttpRequest) -> func.HttpResponse:
     except Invalid as err:
         log.info("event=%s user=%s refused: %s", event_name, user, err)
         return _user_error(event_name, str(err), event, "invalid")
-    except (StorageUnavailable, PubSubUnavailable, MissingSetting) as err:
+    except (StorageUnavailable, HistoryUnavailable, PubSubUnavailable, MissingSetting) as err:
         log.error("event=%s user=%s failed: %s", event_name, user, err)
         if req.headers.get("ce-type", "").startswith(SYSTEM_PREFIX):
             return error_response(503, str(err))

@@ -12,10 +12,11 @@ param location string
 @description('Blob container the Flex Consumption app package is uploaded to.')
 param deploymentContainerName string = 'app-package'
 
-@description('Tables the app reads and writes (api/state.py).')
+@description('Tables the app reads and writes (api/state.py, api/history.py).')
 param tableNames array = [
   'chats'
   'users'
+  'messages'
 ]
 
 resource account 'Microsoft.Storage/storageAccounts@2023-05-01' = {

@@ -18,11 +18,12 @@ import asyncio
 import itertools
 import json
 from collections import defaultdict
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
+from api.history import Appended, Entry, History, HistoryUnavailable, NotFound, now_ms
 from api.limits import Limits
 from api.models import Account, Chat, Connection, Membership, Presence, User
 from api.pubsub import PubSub, PubSubUnavailable, token_groups, user_group
@@ -54,6 +55,7 @@ class FakeState(State):
         self.memberships: dict[tuple[str, str], Membership] = {}  # (user id, chat id), like the users table's keys
         self.unavailable = False  # set to make every call fail as Table Storage would when unreachable
         self._etags = itertools.count(1)
+        self.history = FakeHistory(self)
 
     def _reachable(self) -> None:
         if self.unavailable:
@@ -313,13 +315,13 @@ def _stored(membership: Membership) -> Membership:
 
 
 class FakePubSub(PubSub):
-    """Web PubSub in memory: open connections, groups and permissions, and a record of everything sent."""
+    """Web PubSub in memory: open connections and groups, and a record of everything sent."""
 
     def __init__(self) -> None:  # no service client
         self.open_connections: dict[str, str | None] = {}  # connection id -> its user
         self.inboxes: defaultdict[str, list[Any]] = defaultdict(list)  # connection id -> messages it received
         self.groups: defaultdict[str, set[str]] = defaultdict(set)
-        self.may_publish: defaultdict[str, set[str]] = defaultdict(set)  # connection id -> groups
+        self.to_chats: list[tuple[str, Any]] = []  # (chat id, frame): what the server sent to chats' groups
         self.broadcasts: list[tuple[str, Any]] = []  # (chatEvent, data)
         self.to_users: list[tuple[str, str, Any]] = []  # (user id, chatEvent, data)
         self.notices: list[tuple[str, str, str, str]] = []  # (chat id, notice, user id, user name)
@@ -340,11 +342,10 @@ class FakePubSub(PubSub):
             self.groups[group].add(connection_id)
 
     def disconnect(self, connection_id: str) -> None:
-        """A client goes away: the service forgets its groups and permissions."""
+        """A client goes away: the service forgets its groups."""
         self.open_connections.pop(connection_id, None)
         for members in self.groups.values():
             members.discard(connection_id)
-        self.may_publish.pop(connection_id, None)
 
     # ---- what tests read ---------------------------------------------------------------------
 
@@ -357,8 +358,12 @@ class FakePubSub(PubSub):
         return [_decoded(d) for u, e, d in self.to_users if u == user_id and e == chat_event]
 
     def in_chat(self, connection_id: str, chat_id: str) -> bool:
-        """In the chat's group and allowed to publish there: what admit grants and evict takes back."""
-        return connection_id in self.groups[chat_id] and chat_id in self.may_publish[connection_id]
+        """In the chat's group: what admit grants and evict takes back."""
+        return connection_id in self.groups[chat_id]
+
+    def chat_frames(self, chat_id: str) -> list[Any]:
+        """Every server frame sent to one chat's group (entries, typing, read positions)."""
+        return [data for chat, data in self.to_chats if chat == chat_id]
 
     # ---- PubSub ------------------------------------------------------------------------------
 
@@ -391,17 +396,20 @@ class FakePubSub(PubSub):
         self.notices.append((chat_id, notice, user_id, user_name))
         self._deliver(self.groups[chat_id], {"notice": notice, "userId": user_id, "userName": user_name})
 
+    async def to_chat(self, chat_id: str, data: Any) -> None:
+        self._reachable("send to chat")
+        self.to_chats.append((chat_id, data))
+        self._deliver(self.groups[chat_id], data)
+
     async def admit(self, connection_ids: list[str], chat_id: str) -> None:
         self._reachable("admit")
         for connection_id in set(connection_ids) & self.open_connections.keys():
             self.groups[chat_id].add(connection_id)
-            self.may_publish[connection_id].add(chat_id)
 
     async def evict(self, connection_ids: list[str], chat_id: str) -> None:
         self._reachable("evict")
         for connection_id in connection_ids:
             self.groups[chat_id].discard(connection_id)
-            self.may_publish[connection_id].discard(chat_id)
 
     async def group_connections(self, group: str) -> set[str]:
         self._reachable("list connections")
@@ -428,3 +436,92 @@ def _decoded(data: Any) -> Any:
     if isinstance(data, str) and data.startswith(("{", "[")):
         return json.loads(data)
     return data
+
+
+class FakeHistory(History):
+    """Every chat's history in memory, numbered and deduplicated as History does it in Table Storage."""
+
+    def __init__(self, state: FakeState) -> None:  # no table client
+        self._state = state
+        self.logs: defaultdict[str, dict[int, Entry]] = defaultdict(dict)  # chat id -> number -> entry
+        self.heads: defaultdict[str, int] = defaultdict(int)  # chat id -> its last number
+        self.client_ids: dict[tuple[str, str, str], int] = {}  # (chat, sender, client id) -> number
+        self.reads: defaultdict[str, dict[str, int]] = defaultdict(dict)
+
+    def _reachable(self) -> None:
+        if self._state.unavailable:
+            raise HistoryUnavailable("Table Storage is unavailable (fake outage)")
+
+    def _append(self, chat_id: str, make: Callable[[int], Entry]) -> Entry:
+        self.heads[chat_id] += 1
+        entry = make(self.heads[chat_id])
+        self.logs[chat_id][entry.seq] = entry
+        return entry
+
+    async def close(self) -> None:
+        """Nothing to release."""
+
+    async def add_message(
+        self, chat_id: str, sender: str, client_id: str, text: str, mentions: list[str], reply_to: int | None = None
+    ) -> Appended:
+        self._reachable()
+        known = self.client_ids.get((chat_id, sender, client_id))
+        if known is not None and known in self.logs[chat_id]:
+            return Appended(replace(self.logs[chat_id][known]), again=True)
+        entry = self._append(
+            chat_id,
+            lambda seq: Entry(seq, "message", sender, now_ms(), client_id, text, list(mentions), reply_to=reply_to),
+        )
+        self.client_ids[(chat_id, sender, client_id)] = entry.seq
+        return Appended(replace(entry))
+
+    async def change(
+        self, chat_id: str, sender: str, kind: str, target: int, apply: Callable[[Entry, Entry], None], **fields: Any
+    ) -> tuple[Entry, Entry]:
+        self._reachable()
+        stored = self.logs[chat_id].get(target)
+        if stored is None or stored.kind != "message":
+            raise NotFound("There is no such message in this chat")
+        message = replace(stored, reactions=dict(stored.reactions))
+        apply(message, Entry(self.heads[chat_id] + 1, kind, sender, 0, target=target, **fields))
+        change = self._append(chat_id, lambda seq: Entry(seq, kind, sender, now_ms(), target=target, **fields))
+        message.changed = change.seq
+        self.logs[chat_id][target] = message
+        return replace(change), replace(message)
+
+    async def last_seq(self, chat_id: str) -> int:
+        self._reachable()
+        return self.heads[chat_id]
+
+    async def entries(self, chat_id: str, first: int, last: int) -> list[Entry]:
+        self._reachable()
+        log = self.logs[chat_id]
+        return [replace(log[n]) for n in range(max(1, first), last + 1) if n in log]
+
+    async def mark_read(self, chat_id: str, user_id: str, seq: int) -> bool:
+        self._reachable()
+        if self.reads[chat_id].get(user_id, 0) >= seq:
+            return False
+        self.reads[chat_id][user_id] = seq
+        return True
+
+    async def read_positions(self, chat_id: str) -> dict[str, int]:
+        self._reachable()
+        return dict(self.reads[chat_id])
+
+    async def delete_chat(self, chat_id: str) -> int:
+        self._reachable()
+        removed = len(self.logs.pop(chat_id, {})) + len(self.reads.pop(chat_id, {})) + (chat_id in self.heads)
+        self.heads.pop(chat_id, None)
+        for key in [k for k in self.client_ids if k[0] == chat_id]:
+            del self.client_ids[key]
+        return removed
+
+    async def delete_before(self, cutoff_ms: int) -> int:
+        self._reachable()
+        removed = 0
+        for log in self.logs.values():
+            for seq in [n for n, e in log.items() if e.time < cutoff_ms]:
+                del log[seq]
+                removed += 1
+        return removed

@@ -69,7 +69,8 @@ class FakeDriver:
         self.pubsub.disconnect(connection_id)
 
     async def may_publish(self, connection_id: str, group: str) -> bool:
-        return group in self.pubsub.may_publish[connection_id]
+        """The server grants no client the right to publish: only it sends to groups."""
+        return False
 
     async def received(self, connection_id: str) -> list[Any]:
         return list(self.pubsub.inboxes[connection_id])

@@ -71,6 +71,7 @@ async def test_bad_input_is_answered_with_a_reply_naming_the_event_and_the_chat(
         "chatId": CHAT,
         "code": "invalid",
         "retryAfter": None,
+        "requestId": None,
     }
 
 
@@ -132,3 +133,21 @@ async def test_a_system_event_during_a_web_pubsub_outage_is_answered_503_so_it_i
     core.pubsub.unavailable = True
     response = await webhook.handle(request("connected", "ada", "c1", system=True))
     assert response.status_code == 503
+
+
+async def test_a_refused_request_is_answered_with_its_request_id(core: Core) -> None:
+    connection = await core.online("ada")
+    body = {"requestId": "r-42", "chatId": CHAT, "id": "m1", "text": "anyone?"}
+    response = await webhook.handle(request("sendMessage", "ada", connection, body))
+    assert error_reply(response)["requestId"] == "r-42"
+
+
+async def test_a_request_that_succeeds_is_answered_with_its_id_and_result(core: Core) -> None:
+    connection = await core.online("ada")
+    await webhook.handle(request("createChat", "ada", connection, {"id": CHAT, "name": "Lobby"}))
+    await webhook.handle(request("joinChat", "ada", connection, CHAT))
+    body = {"requestId": "r-7", "chatId": CHAT, "id": "m1", "text": "hello"}
+    response = await webhook.handle(request("sendMessage", "ada", connection, body))
+    answer = json.loads(response.get_body())
+    assert answer["chatEvent"] == "reply"
+    assert (answer["data"]["requestId"], answer["data"]["result"]["seq"]) == ("r-7", 1)

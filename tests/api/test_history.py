@@ -1,0 +1,119 @@
+"""A chat's kept history: numbered without gap or repeat, a resend kept once, changes recorded, pages read back.
+
+Each test runs on the in-memory fake and on the real History over Azurite (the `state` fixture).
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from api.config import StorageSettings
+from api.history import Entry, NotFound
+from api.messages import _delete, _edit, _react
+from api.state import State
+
+CHAT = "3f1c2a4e-0000-4000-8000-000000000001"
+
+
+async def test_messages_are_numbered_from_one_in_the_order_they_are_kept(state: State) -> None:
+    seqs = [(await state.history.add_message(CHAT, "ada", f"m{i}", f"hello {i}", [])).entry.seq for i in range(5)]
+    assert seqs == [1, 2, 3, 4, 5]
+    assert await state.history.last_seq(CHAT) == 5
+    assert [e.text for e in await state.history.entries(CHAT, 1, 5)] == [f"hello {i}" for i in range(5)]
+
+
+async def test_a_resend_with_the_same_client_id_is_kept_once_and_answered_with_the_first_number(state: State) -> None:
+    first = await state.history.add_message(CHAT, "ada", "same", "hi", [])
+    again = await state.history.add_message(CHAT, "ada", "same", "hi", [])
+    assert (again.again, again.entry.seq) == (True, first.entry.seq)
+    assert await state.history.last_seq(CHAT) == 1
+
+
+async def test_two_senders_may_use_the_same_client_id(state: State) -> None:
+    await state.history.add_message(CHAT, "ada", "same", "hi", [])
+    bob = await state.history.add_message(CHAT, "bob", "same", "hi", [])
+    assert (bob.again, bob.entry.seq) == (False, 2)
+
+
+async def test_an_edit_is_numbered_and_the_message_shows_its_new_text(state: State) -> None:
+    await state.history.add_message(CHAT, "ada", "m1", "helo", ["bob"])
+    change, _ = await state.history.change(CHAT, "ada", "edit", 1, _edit, text="hello", mentions=[])
+    assert (change.seq, change.target, change.kind) == (2, 1, "edit")
+    stored = (await state.history.entries(CHAT, 1, 1))[0]
+    assert (stored.text, stored.edited, stored.changed, stored.mentions) == ("hello", True, 2, [])
+
+
+async def test_only_the_sender_may_edit_or_delete_a_message(state: State) -> None:
+    await state.history.add_message(CHAT, "ada", "m1", "mine", [])
+    with pytest.raises(NotFound):
+        await state.history.change(CHAT, "bob", "edit", 1, _edit, text="yours now", mentions=[])
+    with pytest.raises(NotFound):
+        await state.history.change(CHAT, "bob", "delete", 1, _delete)
+    assert (await state.history.entries(CHAT, 1, 1))[0].text == "mine"
+    assert await state.history.last_seq(CHAT) == 1
+
+
+async def test_a_deleted_message_keeps_a_tombstone_without_its_text(state: State) -> None:
+    await state.history.add_message(CHAT, "ada", "m1", "oops", [])
+    await state.history.change(CHAT, "ada", "delete", 1, _delete)
+    stored = (await state.history.entries(CHAT, 1, 2))[0]
+    assert stored.deleted and stored.to_wire()["text"] == ""
+    with pytest.raises(NotFound):
+        await state.history.change(CHAT, "ada", "edit", 1, _edit, text="back", mentions=[])
+
+
+async def test_reactions_are_each_persons_whole_choice(state: State) -> None:
+    await state.history.add_message(CHAT, "ada", "m1", "party?", [])
+    await state.history.change(CHAT, "bob", "reaction", 1, _react, emojis=["🎉", "👍"])
+    await state.history.change(CHAT, "eve", "reaction", 1, _react, emojis=["🎉"])
+    await state.history.change(CHAT, "bob", "reaction", 1, _react, emojis=["👍"])
+    stored = (await state.history.entries(CHAT, 1, 1))[0]
+    assert stored.reactions == {"👍": ["bob"], "🎉": ["eve"]}
+
+
+async def test_a_change_to_a_number_that_is_no_message_is_refused(state: State) -> None:
+    with pytest.raises(NotFound):
+        await state.history.change(CHAT, "ada", "edit", 7, _edit, text="x", mentions=[])
+
+
+async def test_read_positions_only_move_forward(state: State) -> None:
+    assert await state.history.mark_read(CHAT, "ada", 3)
+    assert not await state.history.mark_read(CHAT, "ada", 2)
+    assert await state.history.mark_read(CHAT, "bob", 1)
+    assert await state.history.read_positions(CHAT) == {"ada": 3, "bob": 1}
+
+
+async def test_deleting_a_chat_removes_its_whole_history(state: State) -> None:
+    for i in range(3):
+        await state.history.add_message(CHAT, "ada", f"m{i}", "x", [])
+    await state.history.mark_read(CHAT, "ada", 3)
+    assert await state.history.delete_chat(CHAT) >= 4
+    assert await state.history.last_seq(CHAT) == 0
+    assert await state.history.entries(CHAT, 1, 3) == []
+    assert await state.history.read_positions(CHAT) == {}
+    assert (await state.history.add_message(CHAT, "ada", "m0", "fresh", [])).entry.seq == 1
+
+
+async def test_two_workers_numbering_one_chat_at_once_leave_no_gap_and_no_repeat(azurite: str) -> None:
+    """Two States are two Function instances: each remembers heads of its own, and both append at once."""
+    settings = StorageSettings(connection_string=azurite, account_name=None)
+    one, two = await State.open(settings), await State.open(settings)
+    chat = "3f1c2a4e-0000-4000-8000-00000000c0de"
+    try:
+        sends = [
+            worker.history.add_message(chat, sender, f"{sender}-{i}", f"{sender} {i}", [])
+            for i in range(25)
+            for worker, sender in ((one, "ada"), (two, "bob"))
+        ]
+        results = await asyncio.gather(*sends)
+        seqs = sorted(r.entry.seq for r in results)
+        assert seqs == list(range(1, 51))
+        stored: list[Entry] = await one.history.entries(chat, 1, 50)
+        assert [e.seq for e in stored] == list(range(1, 51))
+        assert {e.id for e in stored} == {f"{s}-{i}" for s in ("ada", "bob") for i in range(25)}
+    finally:
+        await one.history.delete_chat(chat)
+        await one.close()
+        await two.close()
