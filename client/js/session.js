@@ -2,7 +2,7 @@
 // every action the UI offers. Components read `session.model` and call these methods; what each
 // server event and group frame does is decided in model/, which needs no browser.
 import { reactive, shallowReactive, watch } from "../vendor/vue.esm-browser.js";
-import { getChat, getChats, getToken, getUser, getUsers } from "./services/api.js";
+import { getChat, getChats, getMessages, getToken, getUser, getUsers } from "./services/api.js";
 import { createAttention } from "./services/attention.js";
 import { guestCredential, logout, saveGuestCredential, signedInPrincipal } from "./services/identity.js";
 import { ChatSender } from "./services/chat-sender.js";
@@ -15,16 +15,16 @@ import { toastMessage } from "./services/toast.js";
 import { activate, closeConversation, countArrivals, openConversation, pageShown, restoreView, setMuted, viewState } from "./model/conversations.js";
 import { isBlocked, setBlocked } from "./model/blocks.js";
 import { createModel, isMember, mergedMembers, nameOf, peerHasLeft, peerOf, privateChatId, removeMember, senderName, titleOf } from "./model/directory.js";
-import { applyGroupFrame } from "./model/group-frames.js";
+import { applyEntry, applyGroupFrame, markReadUpTo } from "./model/group-frames.js";
 import { mentionsMe } from "./model/mentions.js";
 import { createMessageStore, lastTime } from "./model/message-store.js";
-import { createRateGate } from "./model/reactions.js";
 import { refusalText } from "./model/refusals.js";
 import { applyServerEvent } from "./model/server-events.js";
 import { pruneTyping } from "./model/typing.js";
 
 const LIST_RETRY_MS = 5000;
 const INVITE_TIMEOUT_MS = 10000;
+const CATCH_UP_PAGES = 3; // missed more than this many pages of a chat: show its latest page instead
 const FLUSH_FALLBACK_MS = 100; // hidden pages get no animation frames
 const VIEW_KEY = "chatrView"; // sessionStorage: the open chat, unread counts, the phone's screen
 const DRAFTS_KEY = "chatrDrafts"; // sessionStorage: what was typed and not sent, per chat
@@ -95,10 +95,13 @@ export class Session {
       model: this.model,
       store: this.store,
       now: Date.now,
-      reactionGate: createRateGate(),
       typingUntil: (time) => this.checkTypingAt(time),
       lookup: (userId) => this.lookupUser(userId),
+      numbered: (chatId, seq) => this.numbered(chatId, seq),
     };
+    this.seqs = new Map(); // chatId -> the highest number up to which this browser has every entry
+    this.catchingUp = new Map(); // chatId -> the catch-up in flight (one per chat at a time)
+    this.unanswered = new Map(); // chatId -> {text, id}: a message whose answer was lost; sent again with the same id
   }
 
   /** Connect, and keep this tab's state when the page is hidden or left (a reload puts it back). */
@@ -248,6 +251,7 @@ export class Session {
       conversation.muted = this.muted.has(chat.id);
       conversation.lastAt = lastTime(this.store.listOf(chat.id));
       restoreView(conversation, this.saved);
+      if (this.online) this.catchUp(chat.id);
     }
     for (const chatId of Object.keys(model.conversations)) {
       if (isMember(model, chatId) || this.pendingCreates.has(chatId) || this.pendingJoins.has(chatId)) continue;
@@ -277,7 +281,12 @@ export class Session {
         const kind = applyGroupFrame(this.frameEnv, frame);
         if (kind === "notice" && frame.data.userId === this.model.me.userId) {
           this.pendingJoins.delete(frame.group);
-          if (frame.data.notice === "joined") this.refreshMembers(frame.group);
+          if (frame.data.notice === "joined") {
+            this.refreshMembers(frame.group);
+            this.catchUp(frame.group);
+          }
+        } else if (kind === "read" && frame.data.read.userId === this.model.me.userId) {
+          this.readHere(frame.group, frame.data.read.seq);
         }
       }
     } catch (err) {
@@ -295,7 +304,10 @@ export class Session {
       },
       toast: quiet ? () => {} : toastMessage,
       announce: () => this.announce(),
-      confirmed: () => (this.status.confirmed = true),
+      confirmed: () => {
+        this.status.confirmed = true;
+        this.catchUpAll();
+      },
       createdHere: (chatId) => this.pendingCreates.delete(chatId),
       join: (chat) => this.join(chat),
       closed: (chatId) => this.forgetChat(chatId),
@@ -388,6 +400,70 @@ export class Session {
     }
     const now = this.model.chats[chatId];
     if (now && fetched && typeof fetched === "object") now.members = mergedMembers(before, now.members ?? {}, fetched);
+  }
+
+  // ---- history: the server numbers every entry of a chat; this browser fills what it missed ------
+
+  /** Catch up every chat we are in (after each (re)connect: whatever was said meanwhile). */
+  catchUpAll() {
+    for (const chatId of Object.keys(this.model.conversations)) this.catchUp(chatId);
+  }
+
+  /** An entry numbered `seq` arrived: a number past the next one means we missed some, so catch up. */
+  numbered(chatId, seq) {
+    const known = this.seqs.get(chatId) ?? this.store.lastSeq(chatId);
+    if (seq === known + 1) this.seqs.set(chatId, seq);
+    else if (seq > known + 1 && !this.catchingUp.has(chatId)) this.catchUp(chatId);
+  }
+
+  /**
+   * Ask the server for what came after the last number we have, page after page, and merge it
+   * (the store drops what it has already). When more was missed than a page or two, start again
+   * from the latest page: older pages load when the user scrolls up.
+   */
+  catchUp(chatId) {
+    if (this.catchingUp.has(chatId)) return this.catchingUp.get(chatId);
+    const run = (async () => {
+      let after = this.seqs.get(chatId) ?? this.store.lastSeq(chatId);
+      try {
+        for (let pages = 0; ; pages++) {
+          const page = await getMessages(chatId, after > 0 && pages < CATCH_UP_PAGES ? { after } : {});
+          this.took(chatId, page);
+          after = Math.max(after, page.last);
+          if (!page.more) break;
+        }
+        this.seqs.set(chatId, after);
+      } catch (err) {
+        if (err.status !== 404) console.warn(`Could not catch up ${chatId}: ${err.message}`);
+      } finally {
+        this.catchingUp.delete(chatId);
+      }
+    })();
+    this.catchingUp.set(chatId, run);
+    return run;
+  }
+
+  /** A page of history: our read position first (what we read elsewhere is not new here), then its entries, then everyone's read marks. */
+  took(chatId, page) {
+    const conversation = this.model.conversations[chatId];
+    if (!conversation || !Array.isArray(page.entries)) return;
+    const reads = page.reads && typeof page.reads === "object" ? page.reads : {};
+    const mine = reads[this.model.me.userId];
+    if (Number.isInteger(mine)) this.readHere(chatId, mine);
+    for (const entry of page.entries) applyEntry(this.frameEnv, chatId, entry);
+    this.store.flush();
+    for (const [userId, seq] of Object.entries(reads)) if (Number.isInteger(seq)) markReadUpTo(this.store, chatId, userId, seq);
+  }
+
+  /** We read up to `seq` (here or on another device): nothing up to it counts as unread. */
+  readHere(chatId, seq) {
+    const conversation = this.model.conversations[chatId];
+    if (!conversation || seq <= (conversation.readSeq ?? 0)) return;
+    conversation.readSeq = seq;
+    if (seq >= this.store.lastSeq(chatId)) {
+      conversation.unread = 0;
+      conversation.mentions = 0;
+    }
   }
 
   /** Someone is typing until `time`: look again then (one timer for every chat, at the earliest time). */
@@ -484,7 +560,12 @@ export class Session {
    */
   async send(chatId, text, mentions = []) {
     if (peerHasLeft(this.model, chatId) && !(await this.inviteBack(chatId))) return false;
-    return this.delivered(chatId, "Message", await this.sender.message(chatId, text, mentions));
+    const lost = this.unanswered.get(chatId);
+    const id = lost?.text === text ? lost.id : uuidv4(); // the same message again: the server keeps it once
+    const answer = await this.sender.message(chatId, text, mentions, { id });
+    if (!answer.success && !answer.error?.code) this.unanswered.set(chatId, { text, id });
+    else this.unanswered.delete(chatId);
+    return this.delivered(chatId, "Message", answer);
   }
 
   /** Change the text of one of our messages; false (with a toast) when the edit did not go out. */
@@ -521,11 +602,12 @@ export class Session {
     if (this.reading() && this.model.activeId === chatId) this.sender.read(chatId, entry);
   }
 
-  /** True when the service took a frame; else the user is told (a chat left in another window closes, saying so). */
-  async delivered(chatId, what, ack) {
-    if (ack.success) return true;
-    if (ack.error?.name === "Forbidden") await this.refreshLists();
-    if (this.model.conversations[chatId]) toastMessage(`${what} not sent: ${ack.error?.message ?? "refused"}`, "danger");
+  /** True when the server took it; else the user is told why (a chat left in another window closes, saying so). */
+  async delivered(chatId, what, answer) {
+    if (answer.success) return true;
+    if (answer.error?.code === "invalid") await this.refreshLists();
+    const why = answer.error?.code ? refusalText(answer.error) : (answer.error?.message ?? "refused");
+    if (this.model.conversations[chatId]) toastMessage(`${what} not sent: ${why}`, "danger");
     return false;
   }
 
@@ -607,6 +689,8 @@ export class Session {
 
   forgetChat(chatId) {
     this.store.forget(chatId);
+    this.seqs.delete(chatId);
+    this.unanswered.delete(chatId);
     this.sender.forget(chatId);
     this.pendingJoins.delete(chatId);
     delete this.model.typing[chatId];

@@ -83,7 +83,8 @@ export function countArrivals(model, chatId, entries, { visible }) {
   const alerting = [];
   for (const entry of entries) {
     lastAt = Math.max(lastAt, entry.time);
-    if (alerts(entry, meId) && !hidesEntry(model, entry)) alerting.push(entry);
+    const readElsewhere = entry.seq !== undefined && entry.seq <= (conversation.readSeq ?? 0); // on another device
+    if (alerts(entry, meId) && !hidesEntry(model, entry) && !readElsewhere) alerting.push(entry);
   }
   // one write per field: each write to the (reactive) conversation is work for whatever shows it
   conversation.lastAt = lastAt;

@@ -182,6 +182,24 @@ export function createMessageStore({
       return true;
     },
 
+    /** The message numbered `seq` by the server (waiting or listed), or null. Searched from the newest. */
+    findSeq(chatId, seq) {
+      for (const entries of [incoming.get(chatId), store.listOf(chatId)]) {
+        const found = entries?.findLast((entry) => entry.seq === seq && entry.kind === "message");
+        if (found) return found;
+      }
+      return null;
+    },
+
+    /** The highest number among a chat's messages (0: none numbered): where catching up starts. */
+    lastSeq(chatId) {
+      let last = 0;
+      for (const entries of [store.listOf(chatId), incoming.get(chatId) ?? []]) {
+        for (const entry of entries) if (entry.seq > last) last = entry.seq;
+      }
+      return last;
+    },
+
     /** The message `fromUserId` sent with `id` (waiting or listed), or null. */
     find(chatId, fromUserId, id) {
       const found = locate(chatId, fromUserId, id);
@@ -248,7 +266,7 @@ export function createMessageStore({
       incoming.clear();
       for (const [chatId, entries] of arrived) {
         const list = store.listOf(chatId);
-        list.push(...entries.slice(-limit));
+        for (const entry of entries.slice(-limit)) insertInOrder(list, entry);
         if (list.length > limit) list.splice(0, list.length - limit);
         scheduleSave(chatId);
         markSenders(chatId, entries);
@@ -283,6 +301,19 @@ export function createMessageStore({
     },
   };
   return store;
+}
+
+/**
+ * Add an entry at the end, or, for a numbered one that arrived after a higher number (two server
+ * instances sent them side by side, or a catch-up filled a gap), just after the last lower number.
+ */
+function insertInOrder(list, entry) {
+  let index = list.length;
+  if (entry.seq) {
+    while (index > 0 && !(list[index - 1].seq < entry.seq) && list[index - 1].seq !== undefined) index--;
+  }
+  if (index === list.length) list.push(entry);
+  else list.splice(index, 0, entry);
 }
 
 function storedKeys(storage) {

@@ -86,3 +86,12 @@ export async function getChat(chatId) {
 export async function getUser(userId) {
   return (await callJson(`/api/users?id=${encodeURIComponent(userId)}`)).user;
 }
+
+/**
+ * A page of a chat's kept history: `{entries, last, more, reads}`. `after`: what came after that
+ * number (oldest first); `before`: the page before it; neither: the latest page.
+ */
+export function getMessages(chatId, { after, before } = {}) {
+  const query = after !== undefined ? `?after=${after}` : before !== undefined ? `?before=${before}` : "";
+  return callJson(`/api/chats/${encodeURIComponent(chatId)}/messages${query}`);
+}

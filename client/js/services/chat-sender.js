@@ -1,9 +1,8 @@
-// Everything this browser publishes to a chat's group: messages, edits, deletes, reactions, typing
-// and read marks, shaped by model/group-frames.js (OUTGOING) and throttled as the wire contract
-// says. Each frame is billed once per connection that receives it, so the ones nobody asked for
-// (typing, read marks) never come back to this connection (`noEcho`) and share a budget per chat
-// (see model/typing.js and model/receipts.js).
-import { OUTGOING } from "../model/group-frames.js";
+// Everything this browser says in a chat goes to the server as an event it answers: messages,
+// edits, deletes, reactions, typing and read marks. The server checks, numbers and keeps what
+// lasts, and sends it to the chat; this browser shows a message when it comes back from there.
+// Typing and read marks are throttled as the wire contract says (each is delivered to every
+// connection in the chat; see model/typing.js and model/receipts.js).
 import { REACTION_SEND_EVERY_MS, choiceOf, toggled } from "../model/reactions.js";
 import { othersOnline, readInterval } from "../model/receipts.js";
 import { TYPING_EVERY_MS, typingInterval, typingTtl, typists } from "../model/typing.js";
@@ -21,55 +20,50 @@ export class ChatSender {
     this.typingSent = new Map(); // chatId -> {at, until, keyAt, timer}: our last typing frame, our last key
     this.reads = new Map(); // chatId -> {at, key, pending, timer}: our last read frame and the next one
     this.reactions = new Map(); // chatId, author, id -> {at, sent, choice, timer}
-    this.lastSent = new Map(); // chatId -> {id, text, mentions}: our latest message, until it comes back
   }
 
   get me() {
     return this.model.me;
   }
 
-  publish(chatId, data, options) {
-    return this.online() ? this.socket.sendToGroup(chatId, data, options) : Promise.resolve(NOT_CONNECTED);
+  /** Ask the server; resolves with its answer (`success` false, with the error, when it refused or could not be reached). */
+  request(event, data) {
+    return this.online() ? this.socket.request(event, data) : Promise.resolve(NOT_CONNECTED);
   }
 
-  // ---- messages and changes to them: they come back from the service and are shown then --------
+  // ---- messages and changes to them: they come back from the server, numbered, and are shown then --
 
   /**
-   * A new message with a new id; resolves with the service's ack. It ends our typing: receivers
-   * stop showing it when the message arrives (the budget still counts from our last typing frame).
+   * A new message with a new id; resolves with the server's answer (its number). A resend after a
+   * lost answer uses the same id, so the server keeps it once. It ends our typing: receivers stop
+   * showing it when the message arrives (the budget still counts from our last typing frame).
    */
-  async message(chatId, text, mentions) {
+  async message(chatId, text, mentions, { id = uuidv4(), replyTo } = {}) {
     this.stopTyping(chatId, { sent: true });
-    const sent = { id: uuidv4(), text, mentions };
-    this.lastSent.set(chatId, sent);
-    const ack = await this.publish(chatId, OUTGOING.message(this.me, sent));
-    if (!ack.success && this.lastSent.get(chatId) === sent) this.lastSent.delete(chatId);
-    return ack;
+    const data = { chatId, id, text, mentions };
+    if (replyTo) data.replyTo = replyTo;
+    return this.request("sendMessage", data);
   }
 
-  /** Our latest message in a chat that can still be edited, even when it has not come back from the service yet. */
+  /** Our latest message in a chat that can still be edited (it came back numbered from the server). */
   latestOwn(chatId) {
     const meId = this.me.userId;
-    const sent = this.lastSent.get(chatId);
-    if (sent && !this.store.find(chatId, meId, sent.id)) {
-      return { kind: "message", fromUserId: meId, fromUserName: this.me.userName, ...sent };
-    }
-    return this.store.listOf(chatId).findLast((entry) => entry.kind === "message" && entry.fromUserId === meId && entry.id && !entry.deleted) ?? null;
+    return this.store.listOf(chatId).findLast((entry) => entry.kind === "message" && entry.fromUserId === meId && entry.seq && !entry.deleted) ?? null;
   }
 
   edit(chatId, entry, text, mentions) {
-    return this.publish(chatId, OUTGOING.edit(entry.id, text, mentions));
+    return this.request("editMessage", { chatId, seq: entry.seq, text, mentions });
   }
 
   remove(chatId, entry) {
-    return this.publish(chatId, OUTGOING.delete(entry.id));
+    return this.request("deleteMessage", { chatId, seq: entry.seq });
   }
 
   // ---- reactions: shown here at once, sent as our whole choice at most every 1.25 s per message --
 
   /** Toggle one of our reactions on a message. */
   react(chatId, entry, emoji) {
-    if (!this.online() || !entry.id || entry.deleted) return;
+    if (!this.online() || !entry.seq || entry.deleted) return;
     const current = this.store.find(chatId, entry.fromUserId, entry.id) ?? entry;
     const choice = toggled(choiceOf(current, this.me.userId), emoji);
     const slotKey = `${chatId}\n${entry.fromUserId}\n${entry.id}`;
@@ -90,8 +84,7 @@ export class ChatSender {
     slot.timer = null;
     slot.at = this.now();
     const choice = slot.choice;
-    // not echoed: this tab shows it already; our other tabs get it like everyone else
-    const ack = await this.publish(chatId, OUTGOING.reaction(entry.fromUserId, entry.id, choice), { noEcho: true });
+    const ack = await this.request("react", { chatId, seq: entry.seq, emojis: choice });
     if (ack.success) {
       slot.sent = choice;
     } else if (slot.timer === null) {
@@ -138,7 +131,7 @@ export class ChatSender {
     }
     const ttl = typingTtl(interval);
     Object.assign(state, { at: now, until: now + ttl });
-    this.quietly(chatId, OUTGOING.typing(ttl));
+    this.quietly("typing", { chatId, ttl });
   }
 
   /** We stopped typing (sent, cleared the box, left the chat or the page): nothing more goes, and a stop if others still see us typing. */
@@ -150,7 +143,7 @@ export class ChatSender {
     state.keyAt = -Infinity;
     const showing = state.until > this.now();
     state.until = 0;
-    if (showing && !sent) this.quietly(chatId, OUTGOING.typing(0));
+    if (showing && !sent) this.quietly("typing", { chatId, ttl: 0 });
   }
 
   stopAllTyping() {
@@ -161,7 +154,7 @@ export class ChatSender {
 
   /** `entry` (a message) is on screen in the open chat: tell the chat we have read up to it, in good time. */
   read(chatId, entry) {
-    if (entry?.kind !== "message" || !entry.id) return;
+    if (entry?.kind !== "message" || !entry.seq) return;
     let state = this.reads.get(chatId);
     if (!state) {
       state = { at: -Infinity, key: 0, pending: null, timer: null };
@@ -186,7 +179,7 @@ export class ChatSender {
     if (!entry || entry.key <= state.key || !this.online()) return;
     state.key = entry.key;
     state.at = this.now();
-    this.quietly(chatId, OUTGOING.read(entry.fromUserId, entry.id));
+    this.quietly("markRead", { chatId, seq: entry.seq });
   }
 
   /** A chat we no longer follow: drop what was waiting to go to it. */
@@ -195,12 +188,11 @@ export class ChatSender {
     this.timers.clearTimeout(this.typingSent.get(chatId)?.timer);
     this.reads.delete(chatId);
     this.typingSent.delete(chatId);
-    this.lastSent.delete(chatId);
   }
 
-  /** A frame nobody has to see come back; a refusal only matters to the log. */
-  async quietly(chatId, data) {
-    const ack = await this.publish(chatId, data, { noEcho: true });
-    if (!ack.success) console.info(`${data.kind} frame to ${chatId} not sent: ${ack.error?.message ?? "refused"}`);
+  /** A request whose refusal only matters to the log (typing, read marks). */
+  async quietly(event, data) {
+    const ack = await this.request(event, data);
+    if (!ack.success) console.info(`${event} for ${data.chatId} not sent: ${ack.error?.message ?? "refused"}`);
   }
 }

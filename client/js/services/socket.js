@@ -7,13 +7,17 @@ const MAX_RETRY_MS = 30000;
 const STABLE_AFTER_MS = 5000;
 /** A refused connection (the user has the most connections open) is tried again this rarely, or when the user asks. */
 const REFUSED_RETRY_MS = 60000;
+/** An answer to a request that has not come by then is not coming (the user is told and may try again). */
+const REQUEST_TIMEOUT_MS = 15000;
+/** The biggest frame Chatr's server sends is a message of 2,000 characters with its fields; anything far bigger is dropped unread. */
+const MAX_FRAME_CHARS = 64 * 1024;
 
 /**
  * Owns the connection so nothing else adds socket listeners. `connectUrl` is awaited before every
  * attempt (tokens expire, so each reconnect gets a fresh one; returning null gives up quietly; an
  * error with status 429 means the server refuses another connection now, which is retried only
  * rarely, or at once with `retryNow`), `onOpen` runs after each successful (re)connect, `onFrame`
- * gets every parsed server frame but acks, `onLoggedOut` runs when the server closed the connection
+ * gets every parsed server frame but acks and answers to `request`, `onLoggedOut` runs when the server closed the connection
  * because the user logged out (it is not reconnected), and `onStatus` gets
  * `{state, attempt, retryInSeconds, reason}` on every change; `state` is "connecting", "open",
  * "reconnecting" or "refused".
@@ -26,7 +30,7 @@ export class ChatSocket {
     this.stopped = false;
     this.retryTimer = null;
     this.nextAckId = 1;
-    this.pendingAcks = new Map();
+    this.pendingAcks = new Map(); // request id -> resolve(answer)
     window.addEventListener("online", () => this.retryNow());
   }
 
@@ -54,18 +58,33 @@ export class ChatSocket {
   }
 
   /**
-   * Publish to a chat's group; resolves with the service's ack (`success` false when refused).
-   * `noEcho`: the service does not send it back to this connection (the user's other tabs get it).
+   * Send an event that the backend answers: resolves with `{success: true, result}` once the
+   * server's `reply` with this request's id arrives, or `{success: false, error}` with its `error`
+   * (`message`, `code`, `retryAfter`), or when the socket closes or the answer takes too long.
    */
-  sendToGroup(group, data, { noEcho = false } = {}) {
-    const ackId = this.nextAckId++;
-    const acked = new Promise((resolve) => this.pendingAcks.set(ackId, resolve));
-    const frame = { type: "sendToGroup", group, dataType: "json", data, ackId };
-    if (noEcho) frame.noEcho = true;
-    if (!this.send(frame)) {
-      this.settleAck(ackId, { success: false, error: { message: "not connected" } });
+  request(event, data) {
+    const requestId = `r${this.nextAckId++}`;
+    const answered = new Promise((resolve) => {
+      const timer = setTimeout(() => this.settle(requestId, { success: false, error: { message: "no answer from the server" } }), REQUEST_TIMEOUT_MS);
+      this.pendingAcks.set(requestId, (answer) => {
+        clearTimeout(timer);
+        resolve(answer);
+      });
+    });
+    if (!this.send({ type: "event", event, dataType: "json", data: { ...data, requestId } })) {
+      this.settle(requestId, { success: false, error: { message: "not connected" } });
     }
-    return acked;
+    return answered;
+  }
+
+  /** A server answer to one of our requests (taken here, not passed on), or false. */
+  answer(frame) {
+    const chatEvent = frame.type === "message" && frame.from === "server" ? frame.data?.chatEvent : null;
+    const requestId = frame.data?.data?.requestId;
+    if ((chatEvent !== "reply" && chatEvent !== "error") || !this.pendingAcks.has(requestId)) return false;
+    const body = frame.data.data;
+    this.settle(requestId, chatEvent === "reply" ? { success: true, result: body.result ?? {} } : { success: false, error: body });
+    return true;
   }
 
   /** Retry at once instead of waiting for the backoff (the browser came back online, or the user asked). */
@@ -105,15 +124,16 @@ export class ChatSocket {
       this.onOpen();
     });
     ws.addEventListener("message", (event) => {
+      if (typeof event.data !== "string" || event.data.length > MAX_FRAME_CHARS) return; // nothing Chatr sends is that big
       const frame = parseFrame(event.data);
-      if (frame?.type === "ack") this.settleAck(frame.ackId, frame);
-      else if (frame?.type === "system" && frame.event === "disconnected") reason = frame.message ?? "";
-      if (frame && frame.type !== "ack") this.onFrame(frame);
+      if (!frame || frame.type === "ack" || this.answer(frame)) return;
+      if (frame.type === "system" && frame.event === "disconnected") reason = frame.message ?? "";
+      this.onFrame(frame);
     });
     ws.addEventListener("close", (event) => {
       this.ws = null;
-      for (const ackId of [...this.pendingAcks.keys()]) {
-        this.settleAck(ackId, { success: false, error: { message: "connection lost" } });
+      for (const requestId of [...this.pendingAcks.keys()]) {
+        this.settle(requestId, { success: false, error: { message: "connection lost" } });
       }
       if (this.stopped) return;
       if (openedAt && Date.now() - openedAt > STABLE_AFTER_MS) this.attempt = 0;
@@ -142,10 +162,10 @@ export class ChatSocket {
     this.retryTimer = setTimeout(() => this.connect(), delay);
   }
 
-  settleAck(ackId, ack) {
-    const resolve = this.pendingAcks.get(ackId);
-    this.pendingAcks.delete(ackId);
-    resolve?.(ack);
+  settle(requestId, answer) {
+    const resolve = this.pendingAcks.get(requestId);
+    this.pendingAcks.delete(requestId);
+    resolve?.(answer);
   }
 }
 

@@ -1,5 +1,5 @@
-// What this browser publishes to a chat's group, and how often: typing, read marks and reactions within
-// their budgets, messages with a fresh id, nothing while sending is paused.
+// What this browser asks the server to say in a chat, and how often: typing, read marks and reactions
+// within their budgets, messages with a fresh id, nothing while sending is paused.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 
@@ -42,8 +42,8 @@ function setUp({ online = true, ack = { success: true } } = {}) {
   const store = createMessageStore({ storage: new MemoryStorage(), schedule });
   const sent = [];
   const socket = {
-    sendToGroup: (group, data, options = {}) => {
-      sent.push({ group, data, noEcho: Boolean(options.noEcho) });
+    request: (event, data) => {
+      sent.push({ event, data });
       return Promise.resolve(ack);
     },
   };
@@ -67,17 +67,19 @@ function setUp({ online = true, ack = { success: true } } = {}) {
   return { model, store, sent, time, state, sender, refused, add };
 }
 
-const kinds = (sent) => sent.map(({ data }) => (data.kind === "typing" ? `typing ${data.ttl}` : (data.kind ?? "message")));
+const kinds = (sent) => sent.map(({ event, data }) => (event === "typing" ? `typing ${data.ttl}` : event));
 
-test("a message gets a new id each time and keeps the original's fields", () => {
+test("a message gets a new id each time, unless it is sent again with the id it had", () => {
   const { sender, sent } = setUp();
   sender.message("c", "hi", ["ada"]);
   sender.message("c", "hi again", []);
-  const [first, second] = sent.map((s) => s.data);
-  assert.deepEqual(Object.keys(first).sort(), ["fromUserId", "fromUserName", "id", "mentions", "message"]);
+  sender.message("c", "hi again", [], { id: "same-as-before" });
+  const [first, second, third] = sent.map((s) => s.data);
+  assert.deepEqual(sent.map((s) => s.event), ["sendMessage", "sendMessage", "sendMessage"]);
+  assert.deepEqual(Object.keys(first).sort(), ["chatId", "id", "mentions", "text"]);
   assert.match(first.id, /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
   assert.notEqual(first.id, second.id);
-  assert.deepEqual([first.message, first.mentions, sent[0].noEcho], ["hi", ["ada"], false]);
+  assert.deepEqual([first.chatId, first.text, first.mentions, third.id], ["c", "hi", ["ada"], "same-as-before"]);
 });
 
 test("typing: the first key says so at once, then nothing more for 3 s", () => {
@@ -86,7 +88,7 @@ test("typing: the first key says so at once, then nothing more for 3 s", () => {
   time.advance(1000);
   sender.typing("c", "he");
   assert.deepEqual(kinds(sent), ["typing 5000"]);
-  assert.equal(sent[0].noEcho, true);
+  assert.equal(sent[0].data.chatId, "c");
 });
 
 test("typing: keys during the wait are announced when it ends, unless the typist stopped by then", () => {
@@ -127,31 +129,30 @@ test("typing: clearing the box says we stopped; sending a message ends it withou
   sender.typing("c", "again");
   sender.message("c", "again", []);
   sender.stopTyping("c");
-  assert.deepEqual(kinds(sent), ["typing 5000", "typing 0", "typing 5000", "message"]);
+  assert.deepEqual(kinds(sent), ["typing 5000", "typing 0", "typing 5000", "sendMessage"]);
 });
 
 test("read: the first mark goes at once, later ones at most every 3 s per person online, the newest", () => {
   const { sender, sent, time, add } = setUp();
-  const one = add({ kind: "message", fromUserId: "ada", fromUserName: "Ada", id: "m1", text: "1", time: 1 });
-  const two = add({ kind: "message", fromUserId: "bob", fromUserName: "Bob", id: "m2", text: "2", time: 2 });
-  const three = add({ kind: "message", fromUserId: "ada", fromUserName: "Ada", id: "m3", text: "3", time: 3 });
+  const one = add({ kind: "message", seq: 1, fromUserId: "ada", fromUserName: "Ada", id: "m1", text: "1", time: 1 });
+  const two = add({ kind: "message", seq: 2, fromUserId: "bob", fromUserName: "Bob", id: "m2", text: "2", time: 2 });
+  const three = add({ kind: "message", seq: 3, fromUserId: "ada", fromUserName: "Ada", id: "m3", text: "3", time: 3 });
   sender.read("c", one);
   sender.read("c", two);
   sender.read("c", three);
   sender.read("c", two);
-  assert.deepEqual(sent.map((s) => s.data), [{ kind: "read", author: "ada", id: "m1" }]);
-  assert.equal(sent[0].noEcho, true);
+  assert.deepEqual(sent, [{ event: "markRead", data: { chatId: "c", seq: 1 } }]);
   time.advance(8999); // three people online: 9 s
   assert.equal(sent.length, 1);
   time.advance(1);
-  assert.deepEqual(sent[1].data, { kind: "read", author: "ada", id: "m3" });
+  assert.deepEqual(sent[1], { event: "markRead", data: { chatId: "c", seq: 3 } });
 });
 
-test("read: our own message says it already, and a message without an id cannot be named", () => {
+test("read: our own message says it already, and a message without a number cannot be named", () => {
   const { sender, sent, add } = setUp();
-  const theirs = add({ kind: "message", fromUserId: "ada", fromUserName: "Ada", id: "m1", text: "1", time: 1 });
-  const mine = add({ kind: "message", fromUserId: "me", fromUserName: "Me", id: "m2", text: "2", time: 2 });
-  const old = add({ kind: "message", fromUserId: "ada", fromUserName: "Ada", text: "old client", time: 3 });
+  const theirs = add({ kind: "message", seq: 1, fromUserId: "ada", fromUserName: "Ada", id: "m1", text: "1", time: 1 });
+  const mine = add({ kind: "message", seq: 2, fromUserId: "me", fromUserName: "Me", id: "m2", text: "2", time: 2 });
+  const old = add({ kind: "message", fromUserId: "ada", fromUserName: "Ada", id: "m0", text: "kept before history", time: 3 });
   sender.read("c", mine);
   sender.read("c", theirs);
   sender.read("c", old);
@@ -160,7 +161,7 @@ test("read: our own message says it already, and a message without an id cannot 
 
 test("reactions show here at once, and quick changes go as one frame with the final choice", () => {
   const { sender, sent, time, add, store } = setUp();
-  const entry = add({ kind: "message", fromUserId: "ada", fromUserName: "Ada", id: "m1", text: "1", time: 1 });
+  const entry = add({ kind: "message", seq: 1, fromUserId: "ada", fromUserName: "Ada", id: "m1", text: "1", time: 1 });
   sender.react("c", entry, "👍");
   sender.react("c", entry, "🎉");
   sender.react("c", entry, "👍");
@@ -168,12 +169,12 @@ test("reactions show here at once, and quick changes go as one frame with the fi
   assert.deepEqual(sent.map((s) => s.data.emojis), [["👍"]]);
   time.advance(1250);
   assert.deepEqual(sent.map((s) => s.data.emojis), [["👍"], ["🎉"]]);
-  assert.deepEqual(sent[1], { group: "c", data: { kind: "reaction", author: "ada", id: "m1", emojis: ["🎉"] }, noEcho: true });
+  assert.deepEqual(sent[1], { event: "react", data: { chatId: "c", seq: 1, emojis: ["🎉"] } });
 });
 
-test("a reaction the service refuses is taken back, and the user is told", async () => {
+test("a reaction the server refuses is taken back, and the user is told", async () => {
   const { sender, add, store, refused } = setUp({ ack: { success: false, error: { message: "no" } } });
-  const entry = add({ kind: "message", fromUserId: "ada", fromUserName: "Ada", id: "m1", text: "1", time: 1 });
+  const entry = add({ kind: "message", seq: 1, fromUserId: "ada", fromUserName: "Ada", id: "m1", text: "1", time: 1 });
   sender.react("c", entry, "👍");
   await new Promise((resolve) => setImmediate(resolve));
   assert.equal(store.find("c", "ada", "m1").reactions, undefined);
@@ -182,7 +183,7 @@ test("a reaction the service refuses is taken back, and the user is told", async
 
 test("while sending is paused nothing goes, and a message answers that it was not sent", async () => {
   const { sender, sent, add } = setUp({ online: false });
-  const entry = add({ kind: "message", fromUserId: "ada", fromUserName: "Ada", id: "m1", text: "1", time: 1 });
+  const entry = add({ kind: "message", seq: 1, fromUserId: "ada", fromUserName: "Ada", id: "m1", text: "1", time: 1 });
   sender.typing("c", "x");
   sender.read("c", entry);
   sender.react("c", entry, "👍");
@@ -191,13 +192,22 @@ test("while sending is paused nothing goes, and a message answers that it was no
   assert.deepEqual(sent, []);
 });
 
-test("our latest message can be edited before it comes back from the service, and then as it came back", async () => {
+test("our latest message can be edited once it came back numbered from the server", () => {
   const { sender, add, store } = setUp();
-  add({ kind: "message", fromUserId: "me", fromUserName: "Me", id: "old", text: "older", time: 1 });
-  await sender.message("c", "just sent", []);
-  const pending = sender.latestOwn("c");
-  assert.deepEqual([pending.text, pending.fromUserId, pending.id === "old"], ["just sent", "me", false]);
-  add({ kind: "message", fromUserId: "me", fromUserName: "Me", id: pending.id, text: "just sent", time: 2 });
-  store.remove("c", "me", pending.id);
+  add({ kind: "message", seq: 1, fromUserId: "me", fromUserName: "Me", id: "old", text: "older", time: 1 });
+  add({ kind: "message", seq: 2, fromUserId: "me", fromUserName: "Me", id: "new", text: "newer", time: 2 });
+  assert.equal(sender.latestOwn("c").id, "new");
+  store.remove("c", "me", "new");
   assert.equal(sender.latestOwn("c").id, "old");
+});
+
+test("an edit and a delete name the message by its number", () => {
+  const { sender, sent, add } = setUp();
+  const mine = add({ kind: "message", seq: 7, fromUserId: "me", fromUserName: "Me", id: "m7", text: "helo", time: 1 });
+  sender.edit("c", mine, "hello", ["ada"]);
+  sender.remove("c", mine);
+  assert.deepEqual(sent, [
+    { event: "editMessage", data: { chatId: "c", seq: 7, text: "hello", mentions: ["ada"] } },
+    { event: "deleteMessage", data: { chatId: "c", seq: 7 } },
+  ]);
 });
