@@ -106,11 +106,15 @@ class ChatClient:
         await self.send({"type": "event", "event": name, "dataType": kind, "data": data})
 
     async def publish(self, group: str, message: str) -> Message:
-        """sendToGroup with an ackId, as a chat message; returns the service's ack."""
-        ack_id = next(self._ack_ids)
-        data = {"message": message, "fromUserId": self.user_id, "fromUserName": self.name}
-        await self.send({"type": "sendToGroup", "group": group, "dataType": "json", "data": data, "ackId": ack_id})
-        return await self.wait_for(lambda m: m.get("type") == "ack" and m.get("ackId") == ack_id)
+        """Say something in a chat as a browser does (`sendMessage`); the answer as `{success, seq | error}`."""
+        request = f"r{next(self._ack_ids)}"
+        data = {"requestId": request, "chatId": group, "id": uuid.uuid4().hex, "text": message, "mentions": []}
+        await self.event("sendMessage", data)
+        answer = await self.wait_for(lambda m: _answer_to(m, request), 30)
+        body = answer["data"]["data"]
+        if answer["data"]["chatEvent"] == "reply":
+            return {"success": True, "seq": body["result"]["seq"]}
+        return {"success": False, "error": body}
 
     async def wait_for(self, predicate: Callable[[Message], bool], timeout: float = 10.0) -> Message:
         """The first received message matching `predicate`, waiting for it if needed."""
@@ -195,3 +199,15 @@ async def join(client: ChatClient, chat_id: str) -> None:
     """Join a chat and wait for our own "joined" notice (from then on we may publish)."""
     await client.event("joinChat", chat_id)
     await client.notice(chat_id, "joined", client.user_id)
+
+
+def _answer_to(message: Message, request: str) -> bool:
+    data = message.get("data") if message.get("from") == "server" else None
+    return isinstance(data, dict) and isinstance(data.get("data"), dict) and data["data"].get("requestId") == request
+
+
+def said(message: Message) -> str | None:
+    """The text of a message the server sent to a chat (a numbered entry), or None for any other frame."""
+    data = message.get("data") if message.get("from") == "group" else None
+    entry = data.get("entry") if isinstance(data, dict) else None
+    return entry.get("text") if isinstance(entry, dict) and entry.get("kind") == "message" else None

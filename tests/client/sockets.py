@@ -45,17 +45,18 @@ class RawSocket:
         server.on_message(from_service)
         ws.on_message(server.send)
 
-    def message_id(self, text: str) -> str:
-        """The id of a message as this socket received it: anyone in the chat can learn it."""
+    def message_seq(self, text: str) -> int:
+        """The number of a message as this socket received it: anyone in the chat can learn it."""
         wait_in_page(self.user.page, lambda: self._find(text))
         return self._find(text)
 
-    def _find(self, text: str) -> str:
+    def _find(self, text: str) -> int:
         for frame in self.heard:
             data = frame.get("data")
-            if frame.get("from") == "group" and isinstance(data, dict) and data.get("message") == text:
-                return data["id"]
-        return ""
+            entry = data.get("entry") if frame.get("from") == "group" and isinstance(data, dict) else None
+            if isinstance(entry, dict) and entry.get("text") == text:
+                return int(entry["seq"])
+        return 0
 
     def send_to_group(self, group: str, data: dict) -> None:
         self._send({"type": "sendToGroup", "group": group, "dataType": "json", "data": data})

@@ -141,16 +141,18 @@ def test_a_message_the_service_refuses_goes_back_into_the_box_before_what_was_ty
     refusals: list = []
 
     def refuse_messages(ws) -> None:
-        """Stand in for a service that refuses this publish: its Forbidden ack waits until the test lets it go."""
+        """Stand in for a server that refuses this message: its answer waits until the test lets it go."""
         server = ws.connect_to_server()
         server.on_message(ws.send)
 
         def from_browser(frame: str | bytes) -> None:
             data = json.loads(frame)
-            if data.get("type") == "sendToGroup":
-                error = {"name": "Forbidden", "message": "no permission"}
-                ack = json.dumps({"type": "ack", "ackId": data["ackId"], "success": False, "error": error})
-                refusals.append(lambda: ws.send(ack))
+            if data.get("type") == "event" and data.get("event") == "sendMessage":
+                error = {"event": "sendMessage", "message": "no permission", "code": "invalid"}
+                error["requestId"] = data["data"]["requestId"]
+                answer = {"chatEvent": "error", "data": error}
+                frame = json.dumps({"type": "message", "from": "server", "dataType": "json", "data": answer})
+                refusals.append(lambda: ws.send(frame))
             else:
                 server.send(frame)
 

@@ -47,7 +47,7 @@ def test_the_sender_shown_is_the_one_the_service_vouches_for_not_the_one_in_the_
 
         def forge(frame) -> None:
             message = json.loads(frame)
-            if message.get("type") == "sendToGroup":
+            if message.get("type") == "event" and message.get("event") == "sendMessage":
                 message["data"].update(fromUserId=ada.user_id, fromUserName=ada.name)
             server.send(json.dumps(message))
 
@@ -83,13 +83,14 @@ def test_a_sender_who_never_announced_themselves_is_named_by_the_server_never_by
     ada.join_chat(room)
 
     forged = {
-        "message": "trust me, it is really me",
+        "chatId": chat_id,
+        "id": "trust-me",
+        "text": "trust me, it is really me",
         "fromUserId": mallory.user_id,
         "fromUserName": "Bob",
         "userName": "Bob",
     }
-    frame = {"type": "sendToGroup", "group": chat_id, "dataType": "json", "data": forged, "ackId": 1}
-    scripted.run(mallory.send(frame))
+    scripted.run(mallory.event("sendMessage", forged))
 
     row = ada.message_row(room, "trust me, it is really me")
     expect(row.locator(".msgFrom")).to_have_text("…")  # until the server says who sent it

@@ -17,7 +17,7 @@ def lasting_a_minute(ws) -> None:
 
     def rewrite(frame) -> None:
         data = json.loads(frame)
-        if data.get("type") == "sendToGroup" and data["data"].get("kind") == "typing" and data["data"]["ttl"] > 0:
+        if data.get("type") == "event" and data.get("event") == "typing" and data["data"]["ttl"] > 0:
             data["data"]["ttl"] = 60_000
         server.send(json.dumps(data))
 

@@ -12,7 +12,7 @@ import random
 
 import pytest
 
-from tests.chat_client import ChatClient, create_chat, join, new_chat_id
+from tests.chat_client import ChatClient, create_chat, join, new_chat_id, said
 from tests.reliability.helpers import SOAK, acknowledged, membership_key, snapshot
 from tests.reliability.parts import Parts
 
@@ -40,9 +40,7 @@ async def _delivered_to(sender: ChatClient, crowd: list[ChatClient], chat_id: st
     ack = await sender.publish(chat_id, text)
     assert ack["success"] is True
     await barrier(*crowd)
-    return {
-        c.user_id for c in crowd if any(m.get("data", {}).get("message") == text for m in c.group_messages(chat_id))
-    }
+    return {c.user_id for c in crowd if any(said(m) == text for m in c.group_messages(chat_id))}
 
 
 async def _act(client: ChatClient, chat_id: str, steps: list[str]) -> None:

@@ -19,7 +19,7 @@ import pytest
 from aiohttp import web
 
 from local.stack import free_port
-from tests.chat_client import ChatClient, create_chat, join
+from tests.chat_client import ChatClient, create_chat, join, said
 from tests.reliability.helpers import (
     SOAK,
     acknowledged,
@@ -107,7 +107,7 @@ async def _connections_of(parts: Parts, user_id: str) -> list[str]:
 async def _hears(receiver: ChatClient, sender: ChatClient, chat_id: str, text: str) -> None:
     ack = await sender.publish(chat_id, text)
     assert ack["success"] is True, ack
-    await receiver.wait_for(lambda m: m.get("group") == chat_id and m.get("data", {}).get("message") == text, 30)
+    await receiver.wait_for(lambda m: m.get("group") == chat_id and said(m) == text, 30)
 
 
 async def _keep_talking(client: ChatClient, chat_id: str, sent: dict[str, int]) -> None:

@@ -26,7 +26,7 @@ from api.names import CHAT_NAME_MAX, clean_name
 from api.state import CHATS_TABLE, CONNECTION_PREFIX, PRESENCE, USERS_TABLE
 from api.validation import private_chat_id
 from local.harness import swa_principal
-from tests.chat_client import ChatClient, create_chat, join, new_chat_id
+from tests.chat_client import ChatClient, create_chat, join, new_chat_id, said
 from tests.cloud_events import event_headers, post_event, signature
 from tests.reliability.helpers import (
     SOAK,
@@ -160,7 +160,7 @@ class Arena:
         text = uuid.uuid4().hex
         ack = await self.bystander.publish(self.other_chat, text)
         assert ack["success"] is True, ack
-        await self.bystander.wait_for(lambda m: m.get("data", {}).get("message") == text, timeout=30)
+        await self.bystander.wait_for(lambda m: said(m) == text, timeout=30)
 
 
 @pytest.fixture
@@ -221,6 +221,7 @@ def client_frames(draw: st.DrawFn, ids: list[str]) -> str | bytes:
         [
             json.dumps({"type": "event", "event": "joinChat", "dataType": "text", "data": ids[0]}),
             json.dumps({"type": "sendToGroup", "group": ids[0], "dataType": "json", "data": {"message": "hi"}}),
+            json.dumps({"type": "event", "event": "sendMessage", "dataType": "json", "data": {"chatId": ids[0]}}),
             json.dumps({"type": "event", "event": "createChat", "dataType": "json", "data": {"id": "x", "name": "y"}}),
             json.dumps({"type": "joinGroup", "group": ids[1], "ackId": 1}),
         ]

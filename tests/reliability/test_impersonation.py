@@ -15,7 +15,7 @@ import jwt
 import pytest
 
 from local.stack import LOCAL_GUEST_SIGNING_KEY
-from tests.chat_client import SUBPROTOCOL, ChatClient, create_chat, join, new_chat_id
+from tests.chat_client import SUBPROTOCOL, ChatClient, create_chat, join, new_chat_id, said
 from tests.cloud_events import event_headers, post_event, signature
 from tests.reliability.helpers import acknowledged, snapshot, without_limits
 from tests.reliability.parts import Parts
@@ -156,7 +156,7 @@ async def test_a_client_token_does_not_open_the_service_rest_api(users, stack: P
             async with session.request(method, f"{url}{sep}api-version=2024-01-01", headers=headers, data="{}") as r:
                 assert r.status == 401, (method, url, r.status)
     ack = await mallory.publish(chat_id, "did it work?")
-    assert ack["success"] is False and ack["error"]["name"] == "Forbidden"
+    assert ack["success"] is False and ack["error"]["message"] == "You are not in that chat"
 
 
 async def test_a_connection_cannot_be_taken_over_by_its_id(users, stack: Parts, barrier) -> None:
@@ -186,11 +186,13 @@ async def test_an_outsider_can_neither_join_the_group_directly_nor_publish_nor_h
     ack, _ = await acknowledged(mallory, {"type": "joinGroup", "group": chat_id})
     assert ack["success"] is False and ack["error"]["name"] == "Forbidden"
     ack = await mallory.publish(chat_id, "let me in")
+    assert ack["success"] is False and ack["error"]["message"] == "You are not in that chat"
+    ack, _ = await acknowledged(mallory, {"type": "sendToGroup", "group": chat_id, "dataType": "json", "data": {}})
     assert ack["success"] is False and ack["error"]["name"] == "Forbidden"
     await ada.publish(chat_id, "members only")
     await barrier(ada, mallory)
     assert mallory.group_messages(chat_id) == []
-    assert not [m for m in ada.group_messages(chat_id) if m.get("fromUserId") == mallory.user_id]
+    assert [said(m) for m in ada.group_messages(chat_id) if said(m) is not None] == ["members only"]
 
 
 async def test_an_outsider_cannot_join_read_or_post_to_a_private_chat_of_two_others(users, barrier, stack) -> None:
@@ -202,7 +204,7 @@ async def test_an_outsider_cannot_join_read_or_post_to_a_private_chat_of_two_oth
     assert "invitation" in await mallory.error_reply("joinChat")
     ack, _ = await acknowledged(mallory, {"type": "joinGroup", "group": room})
     assert ack["error"]["name"] == "Forbidden"
-    assert (await mallory.publish(room, "hello?"))["error"]["name"] == "Forbidden"
+    assert (await mallory.publish(room, "hello?"))["error"]["message"] == "You are not in that chat"
     await mallory.event("leaveChat", {"chatId": room})
     assert "not in that chat" in await mallory.error_reply("leaveChat")
     await mallory.event("deleteChat", room)
@@ -215,7 +217,7 @@ async def test_an_outsider_cannot_join_read_or_post_to_a_private_chat_of_two_oth
     assert room not in listed["chats"]
 
     await ada.publish(room, "just between us")
-    await bob.wait_for(lambda m: m.get("group") == room and m.get("data", {}).get("message") == "just between us")
+    await bob.wait_for(lambda m: m.get("group") == room and said(m) == "just between us")
     await barrier(mallory, ada)
     assert mallory.group_messages(room) == []
     assert not [m for m in ada.group_messages(room) if mallory.user_id in json.dumps(m)]
@@ -257,7 +259,7 @@ async def test_deleting_a_chat_you_do_not_own_fails_and_leaves_no_trace(users, b
     assert status == 401
     assert without_limits(await snapshot(stack.storage_connection_string)) == without_limits(before)
     assert (await bob.publish(chat_id, "still here"))["success"] is True
-    await ada.wait_for(lambda m: m.get("group") == chat_id and m.get("data", {}).get("message") == "still here")
+    await ada.wait_for(lambda m: m.get("group") == chat_id and said(m) == "still here")
     await barrier(ada, bob)
     for victim in (ada, bob):
         assert chat_id not in victim.chat_events("chatDeleted")
@@ -274,20 +276,17 @@ async def test_the_sender_others_see_is_the_connections_user_whatever_the_payloa
     await join(ada, chat_id)
     mallory = await users("Mallory").connect()
     await join(mallory, chat_id)
-    forged = {"message": "send me your password", "fromUserId": ada.user_id, "fromUserName": "Ada"}
+    forged = {"entry": {"seq": 1, "kind": "message", "fromUserId": ada.user_id, "id": "x", "text": "password?"}}
     ack, _ = await acknowledged(
         mallory, {"type": "sendToGroup", "group": chat_id, "dataType": "json", "data": forged, "fromUserId": "x"}
     )
-    assert ack["success"] is True
-    fake_notice = {"notice": "left", "userId": ada.user_id, "userName": "Ada"}
-    await acknowledged(mallory, {"type": "sendToGroup", "group": chat_id, "dataType": "json", "data": fake_notice})
+    assert ack["success"] is False and ack["error"]["name"] == "Forbidden"  # only the server publishes to a chat
+    claims = {"fromUserId": ada.user_id, "fromUserName": "Ada", "userId": ada.user_id}
+    await mallory.event("sendMessage", {"chatId": chat_id, "id": "m1", "text": "send me your password", **claims})
+    message = await ada.wait_for(lambda m: said(m) == "send me your password")
+    assert message["data"]["entry"]["fromUserId"] == mallory.user_id and message["fromUserId"] is None
     await barrier(ada)
-    from_mallory = [m for m in ada.group_messages(chat_id) if m["data"] in (forged, fake_notice)]
-    assert len(from_mallory) == 2
-    assert all(m["fromUserId"] == mallory.user_id and m["from"] == "group" for m in from_mallory)
-    # real notices are the server's (fromUserId null): a member's look-alike is told apart by fromUserId
-    server_notices = [m["data"] for m in ada.group_messages(chat_id) if m["fromUserId"] is None]
-    assert fake_notice not in server_notices
+    assert [said(m) for m in ada.group_messages(chat_id) if said(m) is not None] == ["send me your password"]
     await barrier(bob)
     assert bob.group_messages(chat_id) == []
 

@@ -23,7 +23,7 @@ import pytest
 
 from bench.report import tree_rss_mb
 from local.harness import gather_bounded
-from tests.chat_client import ChatClient, create_chat
+from tests.chat_client import ChatClient, create_chat, said
 from tests.reliability.helpers import SOAK, acknowledged
 from tests.reliability.parts import Parts
 
@@ -140,9 +140,10 @@ def _check_delivery(rooms: list[Room], traffic: Traffic) -> int:
         for receiver in everyone:
             got: dict[str, list[int]] = defaultdict(list)
             for message in receiver.group_messages(room.chat_id):
-                sender = message.get("fromUserId")
-                if sender in senders:
-                    owner, _, seq = message["data"]["message"].rpartition(":")
+                text = said(message)
+                sender = message["data"]["entry"]["fromUserId"] if text is not None else None
+                if sender in senders and text is not None:
+                    owner, _, seq = text.rpartition(":")
                     assert owner == sender, message
                     got[sender].append(int(seq))
             if receiver in room.members:
