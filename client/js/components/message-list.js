@@ -28,7 +28,7 @@ export default {
   },
   emits: ["edit", "delete"],
   data() {
-    return { atBottom: true, unseen: 0, loadingOlder: false };
+    return { atBottom: true, unseen: 0, loadingOlder: false, startReached: false };
   },
   computed: {
     entries() {
@@ -43,9 +43,9 @@ export default {
     rows() {
       return timelineRows(this.entries, { dividerAt: this.dividerAt, meId: this.meId });
     },
-    /** The server has older messages than the first one here (the chat's history starts at number 1). */
+    /** The server may have older messages than the first one here (a chat's history starts at number 1). */
     hasOlder() {
-      return this.entries.length > 0 && this.session.store.firstSeq(this.chatId) > 1;
+      return !this.startReached && this.entries.length > 0 && this.session.store.firstSeq(this.chatId) > 1;
     },
     lastKey() {
       return this.entries.length ? this.entries[this.entries.length - 1].key : 0;
@@ -141,7 +141,7 @@ export default {
       const fromBottom = box.scrollHeight - box.scrollTop;
       this.loadingOlder = true;
       try {
-        await this.session.loadOlder(this.chatId);
+        this.startReached = (await this.session.loadOlder(this.chatId)) === 0; // older ones were removed (retention)
       } catch (err) {
         console.warn(`Could not load earlier messages: ${err.message}`);
       } finally {
