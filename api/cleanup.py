@@ -46,7 +46,7 @@ async def remove_unused(
     now: datetime | None = None,
     keep_messages: timedelta | None = None,
 ) -> Removed:
-    """Remove users offline, and empty group chats created, longer ago than `older_than`; messages past `keep_messages`."""
+    """Remove users offline and empty group chats older than `older_than`, and messages older than `keep_messages`."""
     moment = now or datetime.now(UTC)
     cutoff = moment - older_than
     users = 0
