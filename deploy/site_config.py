@@ -33,22 +33,22 @@ def websocket_origin(pubsub_endpoint: str) -> str:
     return f"wss://{parts.hostname}"
 
 
-def production_csp(policy: str, pubsub_endpoint: str) -> str:
-    """The policy with `connect-src` allowing the site itself and its Web PubSub only; every other directive kept."""
+def production_csp(policy: str, socket_origin: str) -> str:
+    """The policy with `connect-src` allowing the site itself and `socket_origin` only; every other directive kept."""
     directives = [d.strip() for d in policy.split(";") if d.strip()]
     names = [d.split()[0] for d in directives]
     if "connect-src" not in names:
         raise ConfigError("the Content-Security-Policy has no connect-src directive to narrow")
-    connect = f"connect-src 'self' {websocket_origin(pubsub_endpoint)}"
+    connect = f"connect-src 'self' {socket_origin}"
     return "; ".join(connect if name == "connect-src" else d for name, d in zip(names, directives, strict=True))
 
 
-def production_config(config: dict[str, Any], pubsub_endpoint: str, plan: str) -> dict[str, Any]:
-    """The config to upload: the production CSP, and the API's Python version on the managed plan."""
+def production_config(config: dict[str, Any], socket_origin: str, plan: str) -> dict[str, Any]:
+    """The config to upload: a CSP connecting to the site and `socket_origin` only; on managed, the API's Python."""
     headers = config.get("globalHeaders", {})
     if CSP not in headers:
         raise ConfigError(f"staticwebapp.config.json sets no {CSP} in globalHeaders")
-    result = {**config, "globalHeaders": {**headers, CSP: production_csp(headers[CSP], pubsub_endpoint)}}
+    result = {**config, "globalHeaders": {**headers, CSP: production_csp(headers[CSP], socket_origin)}}
     if plan == "managed":
         result["platform"] = {**config.get("platform", {}), "apiRuntime": API_RUNTIME}
     return result
@@ -63,7 +63,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--plan", choices=["managed", "flex", "dedicated"], required=True)
     args = parser.parse_args(argv)
     try:
-        config = production_config(json.loads(args.source.read_text(encoding="utf-8")), args.pubsub_endpoint, args.plan)
+        source = json.loads(args.source.read_text(encoding="utf-8"))
+        config = production_config(source, websocket_origin(args.pubsub_endpoint), args.plan)
     except ConfigError as err:
         print(f"make deploy-client: {err}", file=sys.stderr)
         return 1

@@ -6,10 +6,11 @@ import json
 
 import pytest
 
-from deploy.site_config import CSP, ConfigError, production_config, production_csp
+from deploy.site_config import CSP, ConfigError, production_config, production_csp, websocket_origin
 from tests.deploy.templates import ROOT
 
 ENDPOINT = "https://chatr-wps-abc123.webpubsub.azure.com"
+ORIGIN = "wss://chatr-wps-abc123.webpubsub.azure.com"
 
 
 def _repository_config() -> dict:
@@ -21,14 +22,14 @@ def _directives(policy: str) -> dict[str, list[str]]:
 
 
 def test_the_deployed_csp_connects_only_to_the_site_and_its_own_web_pubsub() -> None:
-    config = production_config(_repository_config(), ENDPOINT, "dedicated")
+    config = production_config(_repository_config(), ORIGIN, "dedicated")
     directives = _directives(config["globalHeaders"][CSP])
     assert directives["connect-src"] == ["'self'", "wss://chatr-wps-abc123.webpubsub.azure.com"]
 
 
 def test_every_other_directive_and_header_is_kept_as_the_repository_has_it() -> None:
     original = _repository_config()
-    config = production_config(original, ENDPOINT, "flex")
+    config = production_config(original, ORIGIN, "flex")
     before, after = _directives(original["globalHeaders"][CSP]), _directives(config["globalHeaders"][CSP])
     assert {k: v for k, v in after.items() if k != "connect-src"} == {
         k: v for k, v in before.items() if k != "connect-src"
@@ -42,16 +43,20 @@ def test_every_other_directive_and_header_is_kept_as_the_repository_has_it() -> 
 
 
 def test_the_managed_plan_names_the_python_version_the_app_is_tested_for() -> None:
-    assert production_config(_repository_config(), ENDPOINT, "managed")["platform"] == {"apiRuntime": "python:3.11"}
-    assert "platform" not in production_config(_repository_config(), ENDPOINT, "dedicated")
+    assert production_config(_repository_config(), ORIGIN, "managed")["platform"] == {"apiRuntime": "python:3.11"}
+    assert "platform" not in production_config(_repository_config(), ORIGIN, "dedicated")
 
 
 @pytest.mark.parametrize("endpoint", ["http://chatr.webpubsub.azure.com", "chatr.webpubsub.azure.com", ""])
 def test_an_endpoint_that_is_not_https_is_refused(endpoint: str) -> None:
     with pytest.raises(ConfigError, match="must be https://"):
-        production_csp("default-src 'self'; connect-src 'self'", endpoint)
+        websocket_origin(endpoint)
+
+
+def test_clients_connect_to_the_endpoints_host_over_wss() -> None:
+    assert websocket_origin(ENDPOINT + "/") == ORIGIN
 
 
 def test_a_policy_without_connect_src_is_refused_rather_than_widened() -> None:
     with pytest.raises(ConfigError, match="no connect-src"):
-        production_csp("default-src 'self'", ENDPOINT)
+        production_csp("default-src 'self'", ORIGIN)
