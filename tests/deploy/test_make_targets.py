@@ -195,6 +195,17 @@ def test_deploy_infra_keeps_the_guest_signing_key_of_the_running_app(deployed: P
     assert not any("existing-key" in arg for arg in create["argv"])
 
 
+def test_deploy_infra_keeps_the_guest_signing_key_the_managed_plan_keeps_in_the_sites_settings(
+    deployed: Project,
+) -> None:
+    deployed.tools.set_state(outputs={**fakes.OUTPUTS, "hostingPlan": "managed", "functionAppName": ""}, guest_key="k")
+    assert deployed.make("deploy-infra", AZURE_HOSTING_PLAN="managed").code == 0
+    (create,) = [c for c in deployed.tools.az_calls() if "create" in c["argv"]]
+    assert create["params"]["parameters"]["guestSigningKey"] == {"value": "k"}
+    (read,) = [c["argv"] for c in deployed.tools.az_calls() if c["argv"][:3] == ["staticwebapp", "appsettings", "list"]]
+    assert read[read.index("--name") + 1] == "chatr-swa"
+
+
 def test_deploy_infra_into_an_existing_group_deploys_app_bicep(project: Project) -> None:
     assert project.make("deploy-infra", AZURE_SCOPE="group", AZURE_RESGRP="mine").code == 0
     (create,) = [c for c in project.tools.az_calls() if "create" in c["argv"]]
