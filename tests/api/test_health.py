@@ -6,6 +6,7 @@ import json
 
 import azure.functions as func
 import pytest
+from azure.functions.decorators.http import HttpTrigger
 
 from api.health import health
 from local.harness import swa_principal
@@ -45,6 +46,7 @@ def test_function_app_serves_it_anonymously_at_api_health() -> None:
 
     (function,) = [f for f in function_app.app.get_functions() if f.get_function_name() == "health"]
     trigger = function.get_trigger()
+    assert isinstance(trigger, HttpTrigger)
     assert trigger.route == "health"
     assert trigger.auth_level == func.AuthLevel.ANONYMOUS
     assert trigger.methods == [func.HttpMethod.GET]
