@@ -126,6 +126,8 @@ var settings = {
   PUBSUB_HUB: pubsubHub
   STORAGE_ACCOUNT_NAME: storageAccountName
   GUEST_SIGNING_KEY: guestSigningKey
+  // How long `make cleanup` (run with these settings) keeps messages; 0 keeps them for ever.
+  MESSAGE_RETENTION_DAYS: '365'
   // The Functions host refuses a larger request body with 413 before the app sees it; Chatr needs far less.
   FUNCTIONS_REQUEST_BODY_SIZE_LIMIT: '1048576'
 }
