@@ -14,7 +14,7 @@ import time
 import azure.functions as func
 
 from .identity import identify
-from .responses import error_response
+from .responses import answer, error_response
 from .runtime import guarded, pubsub, state
 
 log = logging.getLogger(__name__)
@@ -32,4 +32,4 @@ async def logout(req: func.HttpRequest) -> func.HttpResponse:
         await (await state()).revoke_credentials(identity.user_id, int(time.time()))
         await pubsub().close_user_connections(identity.user_id, LOGGED_OUT)
         log.info("logout: guest=%s credentials revoked, connections closed", identity.user_id)
-    return func.HttpResponse(status_code=204)
+    return answer(status=204)

@@ -217,3 +217,21 @@ async def test_a_private_chat_the_other_person_left_lists_only_you_so_writing_in
     chats = body(await lists.get_chats(get("chats", ADA)))["chats"]
     assert set(chats["private_ada_bob"]["members"]) == {"ada"}
     assert chats["private_ada_bob"]["name"] == "Chat with Bob"
+
+
+async def test_every_api_answer_says_nosniff(core: Core) -> None:
+    """Issue 24: JSON answers, errors and empty answers alike carry `X-Content-Type-Options: nosniff`."""
+    guest = await new_guest()
+    credential = {"x-chatr-guest": guest["guest"]}
+    answers = [
+        await tokens.get_token(get("getToken", ADA)),
+        await tokens.get_token(get("getToken")),  # 401
+        await tokens.get_token(get("getToken", params={"guestName": "\u200b"})),  # 400
+        await lists.get_users(get("users", ADA)),
+        await lists.get_chats(get("chats", ADA)),
+        await lists.get_users(get("users", ADA, {"id": "nobody"})),  # 404
+        await logout.logout(func.HttpRequest("POST", "http://localhost/api/logout", headers=credential, body=b"")),
+    ]
+    assert [a.status_code for a in answers] == [200, 401, 400, 200, 200, 404, 204]
+    for answer in answers:
+        assert answer.headers.get("X-Content-Type-Options") == "nosniff", answer.status_code
