@@ -128,6 +128,45 @@ async def test_logout_revokes_a_guests_credentials_and_closes_their_connections(
         )
 
 
+@pytest.mark.parametrize("late", [0.0, 0.999, 1.0, 5.0])
+async def test_a_token_issued_while_the_logout_runs_can_neither_connect_nor_register(
+    core: Core, monkeypatch: pytest.MonkeyPatch, late: float
+) -> None:
+    """Issue 24's race: a getToken past its revocation check issues a token `late` seconds after the logout."""
+    from api.chat_events import ChatEvents
+    from api.events import Event, Refused
+
+    guest = await new_guest()
+    user_id = guest["user"]["userId"]
+    logged_out = time.time()
+    monkeypatch.setattr(time, "time", lambda: logged_out)
+    headers = {"X-Chatr-Guest": guest["guest"]}
+    await logout.logout(func.HttpRequest("POST", "http://localhost/api/logout", headers=headers, body=b""))
+    issued = int(logged_out + late)
+    monkeypatch.setattr(time, "time", lambda: logged_out + late)
+    events = ChatEvents(core.state, core.pubsub)
+    in_flight = core.open(user_id)  # its connect passed before the logout; the socket opens after it
+
+    with pytest.raises(Refused, match="signed out"):
+        await events.handle(Event("connect", True, user_id, "c-late", {"claims": {"iat": [str(issued)]}}))
+    await events.handle(Event("connected", True, user_id, in_flight, None))
+    account = await core.state.get_account(user_id)
+    assert account is not None and account.connections == []
+    assert core.pubsub.closed[in_flight] == "You signed out: sign in again"
+    reply = await webhook_reply(events, Event("userConnected", False, user_id, in_flight, {}))
+    assert reply == "You signed out: sign in again"
+    assert core.pubsub.broadcast_data("userOnline") == []
+
+
+async def webhook_reply(events: object, event: object) -> str:
+    """The refusal a user event gets (what the webhook turns into an error reply)."""
+    from api.validation import Invalid
+
+    with pytest.raises(Invalid) as refused:
+        await events.handle(event)  # type: ignore[attr-defined]
+    return str(refused.value)
+
+
 async def test_logout_of_a_signed_in_user_leaves_the_session_to_static_web_apps(core: Core) -> None:
     connection = await core.online("ada")
     response = await logout.logout(func.HttpRequest("POST", "http://localhost/api/logout", headers=ADA, body=b""))
