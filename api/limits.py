@@ -37,6 +37,7 @@ RATES = {
     "idle": Rate(10, 6),  # userEnterIdle, userExitIdle
     "blocks": Rate(10, 3),  # blockUser, unblockUser
     "connections": Rate(20, 3),  # sockets registered (opened) by one user
+    "tokens": Rate(20, 3),  # GET /api/getToken of a known user: one per page load or reconnect
 }
 EVENT_RATES = {
     "createChat": "chats",
@@ -50,6 +51,9 @@ EVENT_RATES = {
     "unblockUser": "blocks",
 }
 GUEST_SIGNUPS = Rate(10, 30)  # new guests per client address
+MAX_LIVE_GUESTS_PER_ADDRESS = 50  # guests made from one address whose first credential still lasts (24 h)
+# half of them at once, the other half spread over a credential's life (24 h): no day ever sees more made
+LIVE_GUESTS = Rate(MAX_LIVE_GUESTS_PER_ADDRESS // 2, 24 * 3600 / (MAX_LIVE_GUESTS_PER_ADDRESS // 2))
 
 
 class RateLimited(Exception):
