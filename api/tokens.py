@@ -78,16 +78,16 @@ async def get_token(req: func.HttpRequest) -> func.HttpResponse:
 
 
 def _profile_outdated(account: Account | None, identity: Identity) -> bool:
-    """Whether getToken writes the profile: new, renamed, or last written PROFILE_SEEN_EVERY ago or more.
+    """Whether getToken writes the profile; a repeat from a user online and seen within the hour writes nothing.
 
-    Its time is when the user was last seen (make cleanup removes users unseen for a day), and its
-    new ETag keeps a cleanup that listed them before from removing them; a repeat within the hour
-    that changes nothing writes nothing.
+    It is written when new or renamed; when the user comes back with no connection open (a cleanup
+    may have listed them: the new ETag keeps it from removing them); and once PROFILE_SEEN_EVERY,
+    since its time is when the user was last seen (make cleanup removes users unseen for a day).
     """
     if account is None or (account.user.name, account.user.provider) != (identity.name, identity.provider):
         return True
     written = account.profile_written
-    return written is None or datetime.now(UTC) - written >= PROFILE_SEEN_EVERY
+    return not account.connections or written is None or datetime.now(UTC) - written >= PROFILE_SEEN_EVERY
 
 
 async def _new_guest(store: State, req: func.HttpRequest) -> tuple[Identity, str]:
