@@ -26,6 +26,7 @@ from . import quota
 from .events import Reply
 from .identity import SIGNED_OUT, revoking
 from .limits import MAX_CONNECTIONS_PER_USER, LimitReached, RateLimited
+from .logout import LOGGED_OUT
 from .models import Account, Connection, Presence, User
 from .pubsub import PRESENCE_GROUP, PubSub, PubSubUnavailable, json_string
 from .state import State, StorageUnavailable
@@ -75,7 +76,7 @@ async def register(state: State, pubsub: PubSub, account: Account, connection_id
     """
     if revoking(account.revoked_before):
         log.info("presence: user=%s connection %s closed: the user logged out", account.id, connection_id)
-        await pubsub.close_connection(connection_id, SIGNED_OUT)
+        await pubsub.close_connection(connection_id, LOGGED_OUT)  # the browser stops, as for its logout
         raise Invalid(SIGNED_OUT)
     live = await pubsub.user_connections(account.id)
     if connection_id not in live:

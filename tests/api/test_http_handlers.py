@@ -237,7 +237,7 @@ async def test_a_token_issued_while_the_logout_runs_can_neither_connect_nor_regi
     await events.handle(Event("connected", True, user_id, in_flight, None))
     account = await core.state.get_account(user_id)
     assert account is not None and account.connections == []
-    assert core.pubsub.closed[in_flight] == "You signed out: sign in again"
+    assert core.pubsub.closed[in_flight] == "Logged out"  # the browser stops and shows the login page
     reply = await webhook_reply(events, Event("userConnected", False, user_id, in_flight, {}))
     assert reply == "You signed out: sign in again"
     assert core.pubsub.broadcast_data("userOnline") == []
