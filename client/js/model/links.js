@@ -73,12 +73,15 @@ function safeUrl(candidate) {
   }
 }
 
-/** The link's text: as typed, unless what was typed before the path is not the plain host it opens. */
+/**
+ * The link's text: as typed, unless what was typed before the path is not plainly the host it opens
+ * (other scripts, a user name before an "@", a backslash that browsers read as a slash).
+ */
 function shown(candidate, url) {
   const scheme = /^https?:\/\//i.exec(candidate)?.[0] ?? "";
   const rest = candidate.slice(scheme.length);
   const cut = rest.search(/[/?#\\]/);
   const authority = cut < 0 ? rest : rest.slice(0, cut);
-  if (PLAIN_HOST.test(authority) && !authority.includes("@")) return candidate;
-  return `${url.protocol}//${url.host}${cut < 0 ? "" : rest.slice(cut)}`;
+  if (PLAIN_HOST.test(authority) && !authority.includes("@") && !candidate.includes("\\")) return candidate;
+  return `${url.protocol}//${url.host}${cut < 0 ? "" : rest.slice(cut).replaceAll("\\", "/")}`;
 }

@@ -104,3 +104,9 @@ test("bidi controls are dropped from text, so a link reads in the order it opens
   assert.equal(withoutBidiControls(text), "open https://x.example/gpj.exe?moc.elgoog isolated mark");
   assert.equal(withoutBidiControls("שלום Ada"), "שלום Ada");
 });
+
+test("a backslash that ends the host shows as the slash it opens as", () => {
+  assert.deepEqual(links("https://evil.example\\@google.com"), [
+    { text: "https://evil.example/@google.com", href: "https://evil.example/@google.com" },
+  ]);
+});
