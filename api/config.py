@@ -96,6 +96,11 @@ def message_retention_days() -> float:
     return days
 
 
+def sign_in_required() -> bool:
+    """CHATR_REQUIRE_SIGN_IN=true: the operator lets no new guest in (a guest flood, or a private Chatr)."""
+    return (_get("CHATR_REQUIRE_SIGN_IN") or "").strip().lower() == "true"
+
+
 def principal_header_trusted() -> bool:
     """Off App Service the local site strips a caller's principal; on it, only App Service authentication does."""
     if _get("WEBSITE_SITE_NAME") is None:

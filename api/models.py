@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from .limits import Limits
 
@@ -61,6 +62,7 @@ class Account:
     blocked: list[str] = field(default_factory=list)
     revoked_before: int = 0  # guest credentials issued at or before this second are no longer accepted
     profile_etag: str = ""
+    profile_written: datetime | None = None  # when the profile was last written: when the user was last seen
     limits: Limits = field(default_factory=Limits)
     limits_etag: str | None = None  # None: the user's limits were never stored
     connections: list[Connection] = field(default_factory=list)

@@ -218,6 +218,7 @@ class State:
             blocked=json.loads(profile.get("blocked") or "[]"),
             revoked_before=int(profile.get("revokedBefore") or 0),
             profile_etag=_etag(profile),
+            profile_written=getattr(profile, "metadata", {}).get("timestamp"),
             connections=connections,
         )
         account.user.online, account.user.idle = account.presence.online, account.presence.idle

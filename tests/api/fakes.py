@@ -112,6 +112,7 @@ class FakeState(State):
             blocked=list(stored.blocked),
             revoked_before=stored.revoked_before,
             profile_etag=stored.etag,
+            profile_written=stored.written,
             limits=limits,
             limits_etag=etag,
             connections=connections,
