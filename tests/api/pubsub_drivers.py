@@ -18,11 +18,11 @@ from typing import Any, Protocol
 import aiohttp
 from aiohttp import web
 from azure.messaging.webpubsubservice.aio import WebPubSubServiceClient
+from webpubsub_emulator import Settings, create_app
 
 from api.config import PubSubSettings
 from api.pubsub import PubSub
 from local.stack import free_port
-from local.webpubsub import Settings, create_app
 from tests.api.fakes import FakePubSub
 from tests.support import eventually
 

@@ -7,8 +7,7 @@ from dataclasses import dataclass, field
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-
-from local.webpubsub.odata import FilterError, compile_filter
+from webpubsub_emulator.odata import FilterError, compile_filter
 
 
 @dataclass
