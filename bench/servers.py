@@ -23,7 +23,6 @@ from bench.report import RESULTS
 from local.stack import PUBSUB_KEY, Addresses, Part, Ports, Stack, functions_part, plan, running
 
 HUB = "chat"
-JSON_PROTOCOL = "json.webpubsub.azure.v1"
 
 
 def log_file(name: str) -> TextIO:

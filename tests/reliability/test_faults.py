@@ -342,7 +342,7 @@ async def test_a_hanging_event_handler_times_out_for_its_user_and_no_one_else(tm
         assert not ada.closed
         await ada.event("userEnterIdle", "x")  # without an ackId the only way to tell her is to close the socket
         await _closed(ada)
-        assert ada._ws is not None and ada._ws.close_code == 1011
+        assert ada.socket.ws.close_code == 1011
 
         proxy.hang.clear()
         ada = await crew.reconnect(ada)

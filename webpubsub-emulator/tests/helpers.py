@@ -10,23 +10,11 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-import aiohttp
 from aiohttp import web
 from webpubsub_emulator.config import EventHandler, HubSettings
-from webpubsub_emulator.testing import JSON_PROTOCOL, Client, Emulator, eventually, free_port
+from webpubsub_emulator.testing import Client, Emulator, eventually, free_port
 
 KEY = "TestEmulatorAccessKey-0123456789abcdefghijkl"
-
-
-async def handshake_status(url: str, protocol: str | None = JSON_PROTOCOL) -> int:
-    """The HTTP status a WebSocket handshake gets (101 when it is accepted)."""
-    async with aiohttp.ClientSession() as session:
-        try:
-            ws = await session.ws_connect(url, protocols=[protocol] if protocol else ())
-        except aiohttp.WSServerHandshakeError as err:
-            return err.status
-        await ws.close()
-        return 101
 
 
 # ---- a recording event handler ----------------------------------------------------------------------

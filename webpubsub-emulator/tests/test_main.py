@@ -15,7 +15,7 @@ from azure.messaging.webpubsubservice import WebPubSubServiceClient
 from helpers import KEY, Upstream
 from webpubsub_emulator.__main__ import parse_settings
 from webpubsub_emulator.config import DEFAULT_KEY, HubSettings
-from webpubsub_emulator.testing import eventually, free_port
+from webpubsub_emulator.testing import JSON_PROTOCOL, eventually, free_port
 
 
 async def _start(*args: str) -> asyncio.subprocess.Process:
@@ -55,7 +55,7 @@ async def test_stack_command_line_serves_health_prints_the_connection_string_and
         async with aiohttp.ClientSession() as session:
             async with session.head(f"http://127.0.0.1:{port}/api/health") as response:
                 assert response.status == 200
-            ws = await session.ws_connect(url, protocols=["json.webpubsub.azure.v1"])
+            ws = await session.ws_connect(url, protocols=[JSON_PROTOCOL])
             assert (await ws.receive_json(timeout=5))["userId"] == "ada"
             await upstream.event("connected")
             process.send_signal(signal.SIGTERM)

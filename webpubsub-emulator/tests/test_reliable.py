@@ -104,7 +104,7 @@ async def test_messages_carry_sequence_ids_and_a_resumed_socket_replays_only_una
     second = await connect(_resume_url(emulator, first.connected), protocol=RELIABLE_PROTOCOL, recovering=True)
     replayed = await second.receive()
     assert (replayed["sequenceId"], replayed["data"]) == (3, "c")
-    assert (await first.closed())[0] is not None  # the stale socket was replaced
+    assert (await first.until_closed())[0] is not None  # the stale socket was replaced
     emulator.service.hub("chat").send_to_group("g", Payload(TEXT, b"d"))
     assert (await second.receive())["sequenceId"] == 4
 
@@ -139,7 +139,7 @@ async def test_recovery_with_a_bad_token_is_closed_with_1008(emulator: Emulator,
     conn_id = client.connected["connectionId"]
     url = emulator.client_url() + f"&awps_connection_id={conn_id}&awps_reconnection_token=forged"
     intruder = await connect(url, protocol=RELIABLE_PROTOCOL, recovering=True)
-    code, _ = await intruder.closed()
+    code, _ = await intruder.until_closed()
     assert code == 1008
     emulator.service.hub("chat").send_to_connection(conn_id, Payload(TEXT, b"still yours"))
     assert (await client.receive())["data"] == "still yours"  # the real client keeps its socket
@@ -149,7 +149,7 @@ async def test_recovery_of_an_unknown_connection_is_closed_with_1008(emulator: E
     url = emulator.client_url() + "&awps_connection_id=gone&awps_reconnection_token=whatever"
     client = await connect(url, protocol=RELIABLE_PROTOCOL, recovering=True)
     assert client.ws.protocol == RELIABLE_PROTOCOL  # accepted with the offered subprotocol, as browsers require
-    assert (await client.closed())[0] == 1008
+    assert (await client.until_closed())[0] == 1008
 
 
 async def test_unrecovered_connection_expires_with_a_disconnected_event(
@@ -177,7 +177,7 @@ async def test_unacknowledged_messages_beyond_the_buffer_close_the_connection(
     client = await connect(emulator.client_url(groups=["g"]), protocol=RELIABLE_PROTOCOL)
     for n in range(6):
         emulator.service.hub("chat").send_to_group("g", Payload(TEXT, str(n).encode()))
-    code, messages = await client.closed()
+    code, messages = await client.until_closed()
     assert code == 1008
     assert messages[-1]["event"] == "disconnected"
     assert [m["data"] for m in messages if m["type"] == "message"] == ["0", "1", "2", "3", "4"]

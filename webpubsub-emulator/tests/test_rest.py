@@ -247,7 +247,7 @@ async def test_close_connection_sends_the_reason_then_closes(
 ) -> None:
     client = await connect(emulator.client_url())
     await run(sdk.close_connection, await _ids(client), reason="bye now")
-    code, messages = await client.closed()
+    code, messages = await client.until_closed()
     assert messages == [{"type": "system", "event": "disconnected", "message": "bye now"}]
     assert code == 1000
     assert await run(sdk.connection_exists, await _ids(client)) is False
@@ -276,10 +276,10 @@ async def test_close_all_user_and_group_connections_respect_excluded(
     bystander = await connect(emulator.client_url())
     await run(sdk.close_user_connections, "ada", excluded=[await _ids(ada2)])
     await run(sdk.close_group_connections, "g")
-    assert (await ada1.closed())[0] == 1000
-    assert (await member.closed())[0] == 1000
+    assert (await ada1.until_closed())[0] == 1000
+    assert (await member.until_closed())[0] == 1000
     await run(sdk.close_all_connections, excluded=[await _ids(bystander)])
-    assert (await ada2.closed())[0] == 1000
+    assert (await ada2.until_closed())[0] == 1000
     assert await run(sdk.connection_exists, await _ids(bystander)) is True
 
 
@@ -487,5 +487,5 @@ async def test_async_client_sends_groups_permissions_and_lists(emulator: Emulato
         await aio.add_user_to_group("team", "ada")
         await aio.remove_user_from_group("team", "ada")
         await aio.close_connection(conn_id, reason="done")
-        assert (await client.closed())[0] == 1000
+        assert (await client.until_closed())[0] == 1000
         assert await aio.connection_exists(conn_id) is False

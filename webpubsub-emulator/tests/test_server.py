@@ -8,10 +8,10 @@ from typing import Any
 import aiohttp
 import jwt
 import pytest
-from helpers import Connect, StartEmulator, handshake_status
+from helpers import Connect, StartEmulator
 from webpubsub_emulator.config import HubSettings
 from webpubsub_emulator.messages import TEXT, Payload
-from webpubsub_emulator.testing import JSON_PROTOCOL, RELIABLE_PROTOCOL, Emulator
+from webpubsub_emulator.testing import JSON_PROTOCOL, RELIABLE_PROTOCOL, Emulator, handshake_status
 
 
 def _ws(emulator: Emulator, path: str) -> str:
@@ -119,7 +119,7 @@ async def test_an_internal_error_costs_only_that_connection(
     victim = await connect(emulator.client_url(user_id="victim"))
     bystander = await connect(emulator.client_url(user_id="bystander"))
     await victim.send({"type": "ping", "boom": True})
-    code, _ = await victim.closed()
+    code, _ = await victim.until_closed()
     assert code == 1011
     await bystander.send({"type": "ping"})
     assert (await bystander.receive())["type"] == "pong"

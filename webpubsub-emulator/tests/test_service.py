@@ -19,10 +19,10 @@ async def test_shutdown_closes_every_connection_with_a_disconnected_message_and_
     await upstream.event("connected", count=3)
     await emulator.runner.cleanup()
     for client in (json_client, reliable_client):
-        code, messages = await client.closed()
+        code, messages = await client.until_closed()
         assert code == 1001
         assert messages == [{"type": "system", "event": "disconnected", "message": "The service is shutting down."}]
-    assert (await raw_client.closed())[0] == 1001
+    assert (await raw_client.until_closed())[0] == 1001
     disconnected = upstream.events("disconnected")
     assert sorted(r.headers["ce-userId"] for r in disconnected) == ["a", "b", "c"]
 

@@ -8,9 +8,9 @@ import json
 
 import aiohttp
 from aiohttp import web
-from helpers import KEY, Connect, Recorded, StartEmulator, Upstream, handshake_status, signature_of
+from helpers import KEY, Connect, Recorded, StartEmulator, Upstream, signature_of
 from webpubsub_emulator.config import EventHandler, HubSettings
-from webpubsub_emulator.testing import JSON_PROTOCOL, RELIABLE_PROTOCOL, Emulator, eventually
+from webpubsub_emulator.testing import JSON_PROTOCOL, RELIABLE_PROTOCOL, Emulator, eventually, handshake_status
 
 SECOND_KEY = "SecondTestAccessKey-0123456789abcdefghijklmn"
 
@@ -319,7 +319,7 @@ async def test_failed_user_event_without_ack_id_drops_the_connection(
     emulator = await start_emulator(hubs=upstream.hubs())
     client = await connect(emulator.client_url())
     await client.send({"type": "event", "event": "bad", "dataType": "text", "data": ""})
-    code, messages = await client.closed()
+    code, messages = await client.until_closed()
     assert code == 1011
     assert messages[-1]["type"] == "system" and messages[-1]["event"] == "disconnected"
     await upstream.event("disconnected")
@@ -409,7 +409,7 @@ async def test_raw_frames_become_the_message_event_and_replies_come_back_raw(
 async def test_raw_client_without_a_handler_is_dropped(emulator: Emulator, connect: Connect) -> None:
     client = await connect(emulator.client_url(), protocol=None)
     await client.ws.send_str("anyone?")
-    code, _ = await client.closed()
+    code, _ = await client.until_closed()
     assert code == 1011
 
     async def gone() -> bool:
