@@ -129,10 +129,6 @@ class Addresses:
         return f"http://{HOST}:{self.ports.functions}"
 
     @property
-    def pubsub_url(self) -> str:
-        return f"http://{HOST}:{self.ports.pubsub}"
-
-    @property
     def pubsub_connection_string(self) -> str:
         return pubsub_connection_string(self.ports.pubsub)
 

@@ -15,6 +15,7 @@ import jwt
 import pytest
 from webpubsub_emulator.testing import JSON_PROTOCOL, handshake_status
 
+from api.config import PubSubSettings
 from local.stack import LOCAL_GUEST_SIGNING_KEY
 from tests.chat_client import ChatClient, create_chat, join, new_chat_id
 from tests.cloud_events import event_headers, post_event, signature
@@ -131,7 +132,7 @@ async def test_a_client_token_does_not_open_the_service_rest_api(users, stack: P
     await join(ada, chat_id)
     mallory = await users("Mallory").connect()
     _, body = await mallory.api("getToken")
-    base = f"{stack.pubsub_url}/api/hubs/chat"
+    base = f"{PubSubSettings(stack.pubsub_connection_string, None, 'chat').service_endpoint}/api/hubs/chat"
     group, conn = chat_id, mallory.connection_id
     calls = [
         ("PUT", f"{base}/groups/{group}/connections/{conn}"),

@@ -19,7 +19,7 @@ from azure.core.exceptions import ClientAuthenticationError, HttpResponseError, 
 from azure.messaging.webpubsubservice import WebPubSubServiceClient
 from azure.messaging.webpubsubservice.aio import WebPubSubServiceClient as AsyncServiceClient
 from helpers import Connect
-from webpubsub_emulator.testing import Client, Emulator
+from webpubsub_emulator.testing import RELIABLE_PROTOCOL, Client, Emulator
 
 
 def run(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
@@ -139,8 +139,17 @@ async def test_send_to_connection_reaches_one_connection(
     assert (await other.receive())["data"] == "everyone"
 
 
-async def test_send_to_an_unknown_connection_is_accepted_and_dropped(sdk: WebPubSubServiceClient) -> None:
-    await run(sdk.send_to_connection, "no-such-connection", {"x": 1})
+async def test_send_to_an_unknown_connection_is_accepted_and_dropped(
+    emulator: Emulator, sdk: WebPubSubServiceClient, connect: Connect
+) -> None:
+    listeners = [await connect(emulator.client_url()), await connect(emulator.client_url(), RELIABLE_PROTOCOL)]
+    await run(sdk.send_to_connection, "no-such-connection", {"x": 1})  # 202, as the service answers
+    await run(sdk.send_to_all, "after", content_type="text/plain")
+    for listener in listeners:  # what arrives first is what was sent after: the message went nowhere
+        message = await listener.receive()
+        assert message["data"] == "after", message
+    assert emulator.service.hub("chat").get("no-such-connection") is None
+    assert len(emulator.service.hub("chat").connections) == len(listeners)
 
 
 async def test_group_names_with_slashes_and_spaces_route_correctly(
