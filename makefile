@@ -22,7 +22,7 @@ help: ## Show this list
 
 # ---- setup: file-based, so a second run installs nothing -------------------------------------
 
-$(VENV_STAMP): requirements.txt requirements-dev.txt
+$(VENV_STAMP): requirements.txt requirements-dev.txt webpubsub-emulator/pyproject.toml
 	@echo "Setting up the Python environment in $(VENV)"
 	$(PYTHON) -m venv --clear $(VENV)
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
@@ -61,11 +61,11 @@ test: setup $(BROWSER_STAMP) ## Run every test (installs Chromium where it can):
 
 # ---- quality ---------------------------------------------------------------------------------
 
-lint: $(VENV_STAMP) $(NODE_STAMP) ## Ruff and mypy for Python (--strict but for bench/ and tests/), ESLint for the client and its tests
+lint: $(VENV_STAMP) $(NODE_STAMP) ## Ruff and mypy for Python (--strict but for the tests and bench/), ESLint for the client and its tests
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy api function_app.py local
-	$(VENV)/bin/mypy bench tests
+	$(VENV)/bin/mypy api function_app.py local webpubsub-emulator/src
+	$(VENV)/bin/mypy bench tests webpubsub-emulator/tests
 	node_modules/.bin/eslint client tests
 
 lint-fix: $(VENV_STAMP) $(NODE_STAMP) ## Fix what the linters can fix

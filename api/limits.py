@@ -25,10 +25,6 @@ class Rate:
     burst: int
     every_seconds: float
 
-    def describe(self) -> str:
-        """For the docs and log lines: `5 at once, then 1 every 12 s`."""
-        return f"{self.burst} at once, then 1 every {self.every_seconds:g} s"
-
 
 RATES = {
     "chats": Rate(10, 6),  # createChat, deleteChat: each is a broadcast to everyone online

@@ -82,10 +82,6 @@ class Account:
         """How the user looks by their connections now (`told` catches up with it)."""
         return Presence.of(self.connections)
 
-    def without(self, connection_id: str) -> list[Connection]:
-        """The other connections."""
-        return [c for c in self.connections if c.id != connection_id]
-
 
 @dataclass
 class Membership:

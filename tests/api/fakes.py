@@ -86,11 +86,6 @@ class FakeState(State):
 
     # ---- users -------------------------------------------------------------------------------
 
-    async def get_user(self, user_id: str) -> User | None:
-        self._reachable()
-        stored = self.profiles.get(user_id)
-        return replace(stored.user) if stored else None
-
     async def save_profile(self, user_id: str, name: str, provider: str) -> None:
         self._reachable()
         stored = self.profiles.get(user_id)
@@ -214,10 +209,6 @@ class FakeState(State):
     async def delete_chat(self, chat_id: str) -> None:
         self._reachable()
         self.chats.pop(chat_id, None)
-
-    async def list_group_chats(self) -> dict[str, Chat]:
-        self._reachable()
-        return {cid: replace(c) for cid, c in sorted(self.chats.items())}
 
     async def chats_page(self, after: str | None, limit: int) -> tuple[list[tuple[Chat, list[Membership]]], str | None]:
         self._reachable()

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from api.config import StorageSettings
+from api.config import PubSubSettings, StorageSettings
 from api.state import State
 from local.functions_host.app_service_auth import SITE_TOKEN_SETTING
 from local.stack import ROOT, Part, emulator_part, event_handler_url, free_port, swa_cli_part
@@ -40,7 +40,8 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Parts]:
 
 
 def _command(parts: Parts, timeout: float, facts: Path | None, retry_for: float) -> list[str]:
-    urls = ["--site", parts.swa_url, "--function-app", parts.functions_url, "--pubsub-endpoint", parts.pubsub_url]
+    pubsub = PubSubSettings(parts.pubsub_connection_string, None, "chat").service_endpoint
+    urls = ["--site", parts.swa_url, "--function-app", parts.functions_url, "--pubsub-endpoint", pubsub]
     options = ["--timeout", str(timeout), "--retry-for", str(retry_for)]
     return [sys.executable, "deploy/verify.py", *urls, *options, *(["--azure-facts", str(facts)] if facts else [])]
 
@@ -118,7 +119,7 @@ async def _no_chat_and_soon_nobody_online(parts: Parts) -> None:
     """The check's chat is gone; its guest goes offline once Web PubSub's `disconnected` event is handled."""
     state = State.from_settings(StorageSettings(parts.storage_connection_string, None))
     try:
-        assert await state.list_group_chats() == {}
+        assert [chat async for chat in state.all_chats()] == []
         await eventually(lambda: _nobody_online(state), timeout=20)
     finally:
         await state.close()
@@ -140,7 +141,8 @@ def test_a_site_without_its_route_rules_fails_the_pages_check(stack: Parts, tmp_
 
 
 def test_a_site_that_does_not_reach_the_function_app_fails_the_sign_in_check(stack: Parts) -> None:
-    with defect(stack, swa=swa_cli_part(_swa_cli_port(stack), stack.pubsub_url)):  # /api to another server
+    pubsub = PubSubSettings(stack.pubsub_connection_string, None, "chat").service_endpoint
+    with defect(stack, swa=swa_cli_part(_swa_cli_port(stack), pubsub)):  # /api to another server
         code, lines, output = verify(stack)
     assert code == 1
     assert {2, 4, 5} <= _failed(lines), output
@@ -236,7 +238,14 @@ def test_authentication_settings_that_do_not_let_the_sites_principal_through_fai
 def test_the_managed_plan_has_no_authentication_settings_to_read_and_no_address_of_its_own(
     stack: Parts, tmp_path: Path
 ) -> None:
-    urls = ["--site", stack.swa_url, "--function-app", "", "--pubsub-endpoint", stack.pubsub_url]
+    urls = [
+        "--site",
+        stack.swa_url,
+        "--function-app",
+        "",
+        "--pubsub-endpoint",
+        PubSubSettings(stack.pubsub_connection_string, None, "chat").service_endpoint,
+    ]
     facts = azure_facts(tmp_path, plan="managed", auth=None)
     command = [sys.executable, "deploy/verify.py", *urls, "--retry-for", "0", "--azure-facts", str(facts)]
     result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=120)

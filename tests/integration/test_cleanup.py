@@ -54,9 +54,9 @@ async def test_a_user_offline_since_before_the_cutoff_goes_with_their_membership
     removed = await remove_unused(state, pubsub, NOW)
 
     assert removed.users >= 1  # counts cover the whole store, which other tests of this module share
-    assert await state.get_user(ada.user_id) is None
+    assert await state.get_account(ada.user_id) is None
     assert await state.chats_of(ada.user_id) == []
-    assert await state.get_user(bob.user_id) is not None  # online: kept
+    assert await state.get_account(bob.user_id) is not None  # online: kept
     assert [m.user_id for m in await state.members_of(room)] == [bob.user_id]
 
 
@@ -68,7 +68,7 @@ async def test_a_user_offline_only_since_after_the_cutoff_is_kept(clients, users
 
     await remove_unused(state, pubsub, NOW, now=cutoff)
 
-    assert await state.get_user(ada.user_id) is not None
+    assert await state.get_account(ada.user_id) is not None
 
 
 async def test_a_user_who_comes_back_while_the_cleanup_runs_is_kept(clients, users) -> None:
