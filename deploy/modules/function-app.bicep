@@ -128,6 +128,8 @@ var settings = {
   GUEST_SIGNING_KEY: guestSigningKey
   // How long `make cleanup` (run with these settings) keeps messages; 0 keeps them for ever.
   MESSAGE_RETENTION_DAYS: '365'
+  // 'true' lets no new guest in (a flood of guests, or a Chatr for signed-in people only).
+  CHATR_REQUIRE_SIGN_IN: 'false'
   // The Functions host refuses a larger request body with 413 before the app sees it; Chatr needs far less.
   FUNCTIONS_REQUEST_BODY_SIZE_LIMIT: '1048576'
 }
