@@ -31,6 +31,7 @@ export class ChatSocket {
     this.retryTimer = null;
     this.nextAckId = 1;
     this.pendingAcks = new Map(); // request id -> resolve(answer)
+    this.requestOfAck = new Map(); // ackId -> the request it belongs to
     window.addEventListener("online", () => this.retryNow());
   }
 
@@ -63,7 +64,8 @@ export class ChatSocket {
    * (`message`, `code`, `retryAfter`), or when the socket closes or the answer takes too long.
    */
   request(event, data) {
-    const requestId = `r${this.nextAckId++}`;
+    const ackId = this.nextAckId++;
+    const requestId = `r${ackId}`;
     const answered = new Promise((resolve) => {
       const timer = setTimeout(() => this.settle(requestId, { success: false, error: { message: "no answer from the server" } }), REQUEST_TIMEOUT_MS);
       this.pendingAcks.set(requestId, (answer) => {
@@ -71,10 +73,21 @@ export class ChatSocket {
         resolve(answer);
       });
     });
-    if (!this.send({ type: "event", event, dataType: "json", data: { ...data, requestId } })) {
+    // with an ackId the service tells us when the backend could not take the event, and keeps the connection
+    this.requestOfAck.set(ackId, requestId);
+    if (!this.send({ type: "event", event, dataType: "json", data: { ...data, requestId }, ackId })) {
       this.settle(requestId, { success: false, error: { message: "not connected" } });
     }
     return answered;
+  }
+
+  /** The service's ack of a request: a failure means the backend never took it (nothing was done); success waits for the answer. */
+  acked({ ackId, success }) {
+    const requestId = this.requestOfAck.get(ackId);
+    this.requestOfAck.delete(ackId);
+    if (requestId !== undefined && success === false) {
+      this.settle(requestId, { success: false, error: { message: "Chatr's server could not take it just now" } });
+    }
   }
 
   /** A server answer to one of our requests (taken here, not passed on), or false. */
@@ -126,12 +139,17 @@ export class ChatSocket {
     ws.addEventListener("message", (event) => {
       if (typeof event.data !== "string" || event.data.length > MAX_FRAME_CHARS) return; // nothing Chatr sends is that big
       const frame = parseFrame(event.data);
-      if (!frame || frame.type === "ack" || this.answer(frame)) return;
+      if (!frame || this.answer(frame)) return;
+      if (frame.type === "ack") {
+        this.acked(frame);
+        return;
+      }
       if (frame.type === "system" && frame.event === "disconnected") reason = frame.message ?? "";
       this.onFrame(frame);
     });
     ws.addEventListener("close", (event) => {
       this.ws = null;
+      this.requestOfAck.clear();
       for (const requestId of [...this.pendingAcks.keys()]) {
         this.settle(requestId, { success: false, error: { message: "connection lost" } });
       }
