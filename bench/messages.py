@@ -92,7 +92,7 @@ class Sizes:
     missed_per_chat: int  # catch-up: messages per chat sent while the member is away
 
 
-FULL = Sizes(10, (10, 100, 1000), 100, 12, 12.0, (50, 100, 150, 200), 8.0, 30.0, 100)
+FULL = Sizes(10, (10, 100, 1000), 100, 12, 12.0, (10, 25, 50, 100, 150, 200), 8.0, 30.0, 100)
 QUICK = Sizes(2, (2, 4), 2, 3, 1.0, (10,), 1.0, 2.0, 3)
 
 
@@ -352,7 +352,8 @@ class Bench(Addresses):
                 if wait > 0:
                     await asyncio.sleep(min(wait, max(0.0, stop - time.monotonic())))
                     continue
-                answered += await self.backend(sender, chat_of(sender))
+                sent = await self.backend(sender, chat_of(sender))  # awaited first: `+=` would read a stale count
+                answered += sent
 
         started = time.monotonic()
         await asyncio.gather(*(one(s) for s in self.senders))
