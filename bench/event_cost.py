@@ -82,7 +82,8 @@ class Tallies:
         self._session: aiohttp.ClientSession | None = None
 
     async def poll_once(self) -> None:
-        assert self._session is not None
+        if self._session is None:
+            self._session = aiohttp.ClientSession()
         async with self._session.get(f"{self.url}/bench/tallies", params={"after": str(self._next)}) as response:
             body = await response.json()
         self._next = body["next"]

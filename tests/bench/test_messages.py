@@ -14,6 +14,7 @@ def test_quick_messages_time_both_paths_check_every_number_and_count_each_messag
         for name in ("p50", "p99"):
             row = figures[f"{label}: {name} send to receiver, backend (baseline: direct group send)"]
             assert sane(row["value"]) and sane(row["baseline"])
+    assert sane(figures["backend path at 10 msg/s in all: p99 send to receiver"]["value"])
     rate = figures["highest total rate with p99 under 1 s (2 chats, 2 receivers each)"]
     assert rate["unit"] == "msg/s" and rate["value"] in (0, 10)  # the one step, or none on a machine this busy
     busy = figures["one busy chat, 2 receivers: messages/s (baseline: spread over 2 chats)"]
