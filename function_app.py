@@ -1,8 +1,8 @@
-"""Chatr's Azure Functions: six HTTP routes under /api, each delegating to the `api` package."""
+"""Chatr's Azure Functions: seven HTTP routes under /api, each delegating to the `api` package."""
 
 import azure.functions as func
 
-from api import chat_history, lists, logout, runtime, tokens, webhook
+from api import chat_history, health, lists, logout, runtime, tokens, webhook
 
 app = func.FunctionApp(http_auth_level=func.AuthLevel.ANONYMOUS)
 
@@ -47,6 +47,13 @@ async def messages(req: func.HttpRequest) -> func.HttpResponse:
 async def event_handler(req: func.HttpRequest) -> func.HttpResponse:
     """Web PubSub's CloudEvents webhook (abuse-protection handshake and every event)."""
     return await webhook.handle(req)
+
+
+@app.function_name("health")
+@app.route(route="health", methods=["GET"])
+async def health_check(req: func.HttpRequest) -> func.HttpResponse:
+    """Whether the app believes the site's principal header, and nothing more (make verify-deploy asks)."""
+    return health.health(req)
 
 
 async def on_stop() -> None:

@@ -15,14 +15,14 @@ PYTEST_ARGS ?=
 # test files run side by side on this many processes (each its own stack); 0 runs them in this one
 TEST_WORKERS ?= 2
 
-.PHONY: help setup run test lint lint-fix bench soak cleanup clean package deploy deploy-infra deploy-api deploy-client verify-deploy tunnel
+.PHONY: help setup run test lint lint-fix bench soak cleanup clean package deploy deploy-infra deploy-link deploy-api deploy-client verify-deploy tunnel
 
 help: ## Show this list
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-14s\033[0m %s\n", $$1, $$2}'
 
 # ---- setup: file-based, so a second run installs nothing -------------------------------------
 
-$(VENV_STAMP): requirements.txt requirements-dev.txt
+$(VENV_STAMP): requirements.txt requirements-dev.txt webpubsub-emulator/pyproject.toml
 	@echo "Setting up the Python environment in $(VENV)"
 	$(PYTHON) -m venv --clear $(VENV)
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
@@ -61,11 +61,11 @@ test: setup $(BROWSER_STAMP) ## Run every test (installs Chromium where it can):
 
 # ---- quality ---------------------------------------------------------------------------------
 
-lint: $(VENV_STAMP) $(NODE_STAMP) ## Ruff and mypy for Python (--strict but for bench/ and tests/), ESLint for the client and its tests
+lint: $(VENV_STAMP) $(NODE_STAMP) ## Ruff and mypy for Python (--strict but for the tests and bench/), ESLint for the client and its tests
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy api function_app.py local
-	$(VENV)/bin/mypy bench tests
+	$(VENV)/bin/mypy api function_app.py local webpubsub-emulator/src
+	$(VENV)/bin/mypy bench tests webpubsub-emulator/tests
 	node_modules/.bin/eslint client tests
 
 lint-fix: $(VENV_STAMP) $(NODE_STAMP) ## Fix what the linters can fix
@@ -93,7 +93,9 @@ AZURE_RESGRP ?= $(AZURE_PREFIX)-rg
 AZURE_REGION ?= westeurope
 AZURE_SCOPE ?= subscription
 AZURE_DEPLOYMENT ?= $(AZURE_PREFIX)-infra
+AZURE_HOSTING_PLAN ?= dedicated
 AZURE_PUBSUB_SKU ?= Free_F1
+AZURE_PUBSUB_UNITS ?= 1
 AZURE_DEV_HUB ?=
 AZURE_DEVELOPER_ID ?=
 AZURE_WEBHOOK_AUDIENCE ?=
@@ -102,7 +104,8 @@ SWA ?= node_modules/.bin/swa
 AWPS_TUNNEL ?= npx --yes @azure/web-pubsub-tunnel-tool
 VERIFY ?= $(PY) deploy/verify.py
 VERIFY_TARGET ?= azure
-export AZURE_PREFIX AZURE_RESGRP AZURE_REGION AZURE_SCOPE AZURE_DEPLOYMENT AZURE_PUBSUB_SKU AZURE_DEV_HUB
+export AZURE_PREFIX AZURE_RESGRP AZURE_REGION AZURE_SCOPE AZURE_DEPLOYMENT AZURE_HOSTING_PLAN AZURE_PUBSUB_SKU
+export AZURE_PUBSUB_UNITS AZURE_DEV_HUB
 export AZURE_DEVELOPER_ID AZURE_WEBHOOK_AUDIENCE PACKAGE SWA AWPS_TUNNEL VERIFY VERIFY_TARGET
 
 package: ## Build the Functions app zip (dist/chatr-api.zip): function_app.py, host.json, requirements.txt, api/
@@ -114,16 +117,19 @@ deploy: ## Deploy to Azure: deploy-infra, deploy-api, deploy-client, then verify
 	$(MAKE) --no-print-directory deploy-client
 	$(MAKE) --no-print-directory verify-deploy
 
-deploy-infra: ## Create or update the Azure resources from deploy/main.bicep (az deployment)
+deploy-infra: ## Create or update the Azure resources from deploy/main.bicep (az deployment), then link the API
 	bash deploy/infra.sh
+
+deploy-link: ## Link the Function App to the Static Web App (deploy-infra does it): look, fix, retry, fall back
+	bash deploy/link.sh
 
 deploy-api: package ## Zip-deploy the Functions app package to the Function App
 	bash deploy/api.sh
 
-deploy-client: $(VENDOR_STAMP) ## Upload client/ and staticwebapp.config.json to the Static Web App (swa deploy)
+deploy-client: $(VENDOR_STAMP) package ## Upload client/ and staticwebapp.config.json (with the API on the managed plan) to the Static Web App
 	bash deploy/client.sh
 
-verify-deploy: ## Five checks of the deployment, one line each (VERIFY_TARGET=local: make run's stack)
+verify-deploy: ## Seven checks of the deployment, one line each (VERIFY_TARGET=local: make run's stack)
 	bash deploy/verify.sh
 
 tunnel: ## Forward a real Web PubSub hub's events to the local Functions adapter (awps-tunnel via npx)

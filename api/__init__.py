@@ -1,1 +1,1 @@
-"""Chatr's backend: what the four Azure Functions in function_app.py delegate to."""
+"""Chatr's backend: what the Azure Functions in function_app.py delegate to (README's Layout lists them)."""

@@ -79,6 +79,28 @@ def guest_signing_key() -> str:
     return key
 
 
+MESSAGE_RETENTION_DEFAULT_DAYS = 365.0
+
+
+def message_retention_days() -> float:
+    """MESSAGE_RETENTION_DAYS: how long `make cleanup` keeps messages (0: for ever); a bad value is named."""
+    raw = _get("MESSAGE_RETENTION_DAYS")
+    if raw is None:
+        return MESSAGE_RETENTION_DEFAULT_DAYS
+    try:
+        days = float(raw)
+    except ValueError:
+        raise MissingSetting("MESSAGE_RETENTION_DAYS (a number of days)") from None
+    if days < 0:
+        raise MissingSetting("MESSAGE_RETENTION_DAYS (a number of days, 0 or more)")
+    return days
+
+
+def sign_in_required() -> bool:
+    """CHATR_REQUIRE_SIGN_IN=true: the operator lets no new guest in (a guest flood, or a private Chatr)."""
+    return (_get("CHATR_REQUIRE_SIGN_IN") or "").strip().lower() == "true"
+
+
 def principal_header_trusted() -> bool:
     """Off App Service the local site strips a caller's principal; on it, only App Service authentication does."""
     if _get("WEBSITE_SITE_NAME") is None:

@@ -32,7 +32,7 @@ from typing import Any
 
 from azure.core import MatchConditions
 from azure.core.exceptions import AzureError, HttpResponseError, ResourceNotFoundError
-from azure.data.tables import TableTransactionError, UpdateMode
+from azure.data.tables import UpdateMode
 from azure.data.tables.aio import TableClient
 
 log = logging.getLogger(__name__)
@@ -289,14 +289,18 @@ class History:
         )
         try:
             results = await self._table.submit_transaction([move, ("create", entry.to_entity(chat_id)), *more])
-        except TableTransactionError as err:
+        except HttpResponseError as err:
+            # A transaction that lost a race fails whole: someone else moved the head first (412, or 409 when
+            # both created it), or this sender's client id is taken (409). Which operation failed is not
+            # always reported (`TableTransactionError.index`), so a conflict looks at the client id's row.
             self._heads.pop(chat_id, None)
-            if err.index in (0, 1) and err.status_code in (404, 409, 412):
-                return "stale"
-            if err.index == 2 and err.status_code == 409 and more and more[0][0] == "create":
+            if err.status_code not in (404, 409, 412):
+                log.error("history: chat=%s append failed (%s %s)", chat_id, type(err).__name__, err.status_code)
+                raise HistoryUnavailable(f"Table Storage refused an append to chat {chat_id}") from err
+            dedupe = more[0][1] if more and more[0][0] == "create" else None
+            if err.status_code == 409 and dedupe is not None and await self._get(chat_id, dedupe["RowKey"]) is not None:
                 return "duplicate"
-            log.error("history: chat=%s append failed at operation %s (%s)", chat_id, err.index, err.status_code)
-            raise HistoryUnavailable(f"Table Storage refused an append to chat {chat_id}") from err
+            return "stale"
         except AzureError as err:
             self._heads.pop(chat_id, None)
             log.error("history: chat=%s append failed (%s)", chat_id, type(err).__name__)

@@ -2,7 +2,10 @@
 
 A guest credential lasts GUEST_LIFETIME_SECONDS; `getToken` hands out a fresh one once it is past
 half its life, so a guest who comes back within a day never has to sign in again. Logging out
-revokes every credential of that guest issued until then (`revokedBefore` in their profile).
+revokes every credential of that guest issued until then (`revokedBefore` in their profile), and
+those of the next REVOCATION_MARGIN_SECONDS too: a getToken that read the profile just before the
+logout still issues its tokens after it, in the same second or the next. Nothing legitimate is
+lost: a guest who logged out comes back as a new guest, never with that id.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ import base64
 import binascii
 import json
 import logging
+import math
 import time
 import uuid
 from dataclasses import dataclass
@@ -27,6 +31,7 @@ GUEST_HEADER = "x-chatr-guest"
 PRINCIPAL_HEADER = "x-ms-client-principal"
 GUEST_PROVIDER = "guest"
 GUEST_LIFETIME_SECONDS = 24 * 3600
+REVOCATION_MARGIN_SECONDS = 60  # longer than any getToken takes from reading the profile to issuing its tokens
 _GUEST_ISSUER = "chatr-guest"
 SIGNED_OUT = "You signed out: sign in again"
 
@@ -73,6 +78,16 @@ def refreshed(identity: Identity) -> tuple[Identity, str] | None:
     if identity.issued_at is None or time.time() - identity.issued_at < GUEST_LIFETIME_SECONDS / 2:
         return None
     return _credential(identity.user_id, identity.name)
+
+
+def revoked_until(logged_out: float) -> int:
+    """`revokedBefore` for a logout at `logged_out`: every credential or token issued until the margin ends."""
+    return math.ceil(logged_out) + REVOCATION_MARGIN_SECONDS
+
+
+def revoking(revoked_before: int) -> bool:
+    """True while a logout's margin lasts: any connection registering now holds a token issued within it."""
+    return time.time() <= revoked_before
 
 
 def revoked(identity: Identity, revoked_before: int) -> bool:

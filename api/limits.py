@@ -25,10 +25,6 @@ class Rate:
     burst: int
     every_seconds: float
 
-    def describe(self) -> str:
-        """For the docs and log lines: `5 at once, then 1 every 12 s`."""
-        return f"{self.burst} at once, then 1 every {self.every_seconds:g} s"
-
 
 RATES = {
     "chats": Rate(10, 6),  # createChat, deleteChat: each is a broadcast to everyone online
@@ -41,6 +37,7 @@ RATES = {
     "reactions": Rate(20, 0.5),  # react
     "typing": Rate(10, 1),  # typing: forwarded, never kept (browsers send one every 3 s while typing)
     "reads": Rate(10, 1),  # markRead: kept per member (browsers send one every few seconds while reading)
+    "tokens": Rate(20, 3),  # GET /api/getToken of a known user: one per page load or reconnect
 }
 EVENT_RATES = {
     "createChat": "chats",
@@ -60,6 +57,9 @@ EVENT_RATES = {
     "markRead": "reads",
 }
 GUEST_SIGNUPS = Rate(10, 30)  # new guests per client address
+MAX_LIVE_GUESTS_PER_ADDRESS = 50  # guests made from one address whose first credential still lasts (24 h)
+# half of them at once, the other half spread over a credential's life (24 h): no day ever sees more made
+LIVE_GUESTS = Rate(MAX_LIVE_GUESTS_PER_ADDRESS // 2, 24 * 3600 / (MAX_LIVE_GUESTS_PER_ADDRESS // 2))
 
 
 class RateLimited(Exception):

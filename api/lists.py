@@ -1,4 +1,6 @@
-"""`GET /api/users` and `GET /api/chats`: what a client loads before its socket opens, a page at a time.
+"""`GET /api/users` and `GET /api/chats`: what a client loads once its socket is open, a page at a time.
+
+The browser loads them after its socket opened, so no update sent while it loads is missed.
 
 Both answer their first page in the shape the original client reads, plus `next`: the cursor of
 the next page (`?after=<next>`), or null on the last. `GET /api/users?id=<userId>` is the public

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from .limits import Limits
 
@@ -61,6 +62,7 @@ class Account:
     blocked: list[str] = field(default_factory=list)
     revoked_before: int = 0  # guest credentials issued at or before this second are no longer accepted
     profile_etag: str = ""
+    profile_written: datetime | None = None  # when the profile was last written: when the user was last seen
     limits: Limits = field(default_factory=Limits)
     limits_etag: str | None = None  # None: the user's limits were never stored
     connections: list[Connection] = field(default_factory=list)
@@ -79,10 +81,6 @@ class Account:
     def presence(self) -> Presence:
         """How the user looks by their connections now (`told` catches up with it)."""
         return Presence.of(self.connections)
-
-    def without(self, connection_id: str) -> list[Connection]:
-        """The other connections."""
-        return [c for c in self.connections if c.id != connection_id]
 
 
 @dataclass

@@ -9,11 +9,23 @@ pattern. Two narrow exceptions keep real text working: the zero-width joiner and
 variation selectors inside emoji sequences (👩‍💻, ♂️, 1️⃣), and the zero-width non-joiner between
 two letters of a script that needs it (Persian, the Indic scripts). A name also needs a letter or a
 digit, and at most MAX_MARKS combining marks on one character (no "Zalgo" stacks).
+
+Look-alikes (Unicode's UTS #39): each word of a name keeps to one script, or to a mix that writing
+uses (Japanese: Latin, Han, Hiragana, Katakana; Chinese: Latin, Han, Bopomofo; Korean: Latin, Han,
+Hangul), the "highly restrictive" level, so a Cyrillic capital A never passes for a Latin "A" inside
+"Ada", and in such a mix no character confusable with a Latin one (the Han zero U+3007 beside "Bob"). The
+scripts and confusables come from `confusable_homoglyphs`' Unicode data; Common and Inherited
+characters (digits, punctuation, emoji, combining accents) belong to every script. A mark drawn
+through its letter (a combining slash or tilde overlay) and the same accent twice in a row are
+refused too. Words in different scripts ("Анна Smith") are fine.
 """
 
 from __future__ import annotations
 
+import itertools
 import unicodedata
+
+from confusable_homoglyphs import categories, confusables  # type: ignore[import-untyped]
 
 from .validation import Invalid
 
@@ -45,6 +57,14 @@ _DEFAULT_IGNORABLE = (
     (0xE0000, 0xE0FFF),
 )
 _FIRST_SCRIPT_WITH_ZWNJ = 0x0590  # Hebrew onwards: never Latin, Greek or Cyrillic
+_EVERY_SCRIPT = frozenset({"COMMON", "INHERITED"})
+# UTS #39's "highly restrictive" level: one script, or a subset of one of these
+_SCRIPT_MIXES = (
+    frozenset({"LATIN", "HAN", "HIRAGANA", "KATAKANA"}),
+    frozenset({"LATIN", "HAN", "BOPOMOFO"}),
+    frozenset({"LATIN", "HAN", "HANGUL"}),
+)
+_OVERLAY = 1  # canonical combining class of marks drawn through their base letter (U+0334..U+0338, U+20D2..)
 
 
 def _default_ignorable(ch: str) -> bool:
@@ -86,6 +106,34 @@ def _keycap_selector(name: str, i: int) -> bool:
     return name[i] == VS16 and i > 0 and name[i - 1] in "0123456789#*" and name[i + 1 : i + 2] == KEYCAP
 
 
+def _mixes_scripts(word: str) -> bool:
+    """A word whose letters come from scripts that are not written together, or that pass for Latin among Latin ones."""
+    scripts = {categories.alias(ch) for ch in word} - _EVERY_SCRIPT
+    if len(scripts) <= 1:
+        return False
+    if not any(scripts <= mix for mix in _SCRIPT_MIXES):
+        return True
+    # a mix writing uses (Latin and Han), but not with a character confusable with a Latin one (Han zero, U+3007)
+    others = "".join(ch for ch in word if categories.alias(ch) not in _EVERY_SCRIPT | {"LATIN"})
+    return "LATIN" in scripts and bool(confusables.is_confusable(others, preferred_aliases=["LATIN"]))
+
+
+def _look_alike(name: str, what: str) -> str | None:
+    """Why the name could pass for another one (UTS #39's checks), or None."""
+    if any(_mixes_scripts(word) for word in name.split(" ")):
+        return (
+            f"The {what} mixes scripts in one word (such as a Cyrillic or Greek letter among Latin ones), "
+            "so it could pass for another name: write each word in one script"
+        )
+    decomposed = unicodedata.normalize("NFD", name)
+    if any(unicodedata.combining(ch) == _OVERLAY for ch in decomposed):
+        return f"The {what} cannot contain marks drawn through a letter (such as a combining slash)"
+    for before, ch in itertools.pairwise(decomposed):
+        if ch == before and unicodedata.category(ch) == "Mn":
+            return f"The {what} has the same accent twice on one character"
+    return None
+
+
 def clean_name(value: object, what: str, max_length: int) -> str:
     """The name as stored and shown (normalised, spaces collapsed), or Invalid saying what is wrong with it."""
     if not isinstance(value, str):
@@ -107,4 +155,6 @@ def clean_name(value: object, what: str, max_length: int) -> str:
             raise Invalid(f"The {what} has too many accents on one character (at most {MAX_MARKS})")
     if not any(unicodedata.category(ch)[0] in "LN" for ch in name):
         raise Invalid(f"The {what} needs at least one letter or digit")
+    if (reason := _look_alike(name, what)) is not None:
+        raise Invalid(reason)
     return name

@@ -24,7 +24,9 @@ import time
 
 from . import quota
 from .events import Reply
+from .identity import SIGNED_OUT, revoking
 from .limits import MAX_CONNECTIONS_PER_USER, LimitReached, RateLimited
+from .logout import LOGGED_OUT
 from .models import Account, Connection, Presence, User
 from .pubsub import PRESENCE_GROUP, PubSub, PubSubUnavailable, json_string
 from .state import State, StorageUnavailable
@@ -69,8 +71,13 @@ async def account_of(state: State, user_id: str) -> Account:
 async def register(state: State, pubsub: PubSub, account: Account, connection_id: str) -> Connection:
     """Count a connection once Web PubSub confirmed it is this user's; over a limit it is closed, with the reason.
 
-    Both `connected` and the connection's first user event may come first; either registers it.
+    Both `connected` and the connection's first user event may come first; either registers it. A
+    connection of a guest who logged out a moment ago is closed: its token was issued in the logout's margin.
     """
+    if revoking(account.revoked_before):
+        log.info("presence: user=%s connection %s closed: the user logged out", account.id, connection_id)
+        await pubsub.close_connection(connection_id, LOGGED_OUT)  # the browser stops, as for its logout
+        raise Invalid(SIGNED_OUT)
     live = await pubsub.user_connections(account.id)
     if connection_id not in live:
         log.warning("presence: connection %s is not one of user %s's: not registered", connection_id, account.id)

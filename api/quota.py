@@ -15,6 +15,7 @@ import asyncio
 import time
 
 from .limits import (
+    MAX_LIVE_GUESTS_PER_ADDRESS,
     MAX_OWNED_CHATS,
     RATES,
     LimitReached,
@@ -74,25 +75,30 @@ async def spend(
     *,
     rate: Rate | None = None,
     owned: int = 0,
+    also: tuple[tuple[str, Rate], ...] = (),
 ) -> Limits:
-    """Take one token of `kind` (and add `owned` to the chats owned, within the cap), or raise.
+    """Take one token of `kind` and of each `also` kind (and add `owned` to the chats owned, within the cap), or raise.
 
-    RateLimited when the bucket is empty, LimitReached when a new chat would pass the cap. A write
-    that finds the row changed reads it again and retries, so concurrent events count exactly.
+    RateLimited when a bucket is empty (then none is spent), LimitReached when a new chat would pass
+    the cap. A write that finds the row changed reads it again and retries, so concurrent events
+    count exactly.
     """
-    rate = rate or RATES[kind]
+    buckets = ((kind, rate or RATES[kind]), *also)
     for _ in range(_MAX_TRIES):
         now = time.time()
-        wait = limits.retry_after(kind, rate, now)
-        if wait is not None:
-            _remember(partition, kind, now + wait)
-            raise too_often(_WHAT.get(kind, kind), wait)
+        for each, each_rate in buckets:
+            wait = limits.retry_after(each, each_rate, now)
+            if wait is not None:
+                _remember(partition, each, now + wait)
+                raise too_often(_WHAT.get(each, each), wait)
         if owned > 0 and limits.owned_chats + owned > MAX_OWNED_CHATS:
             raise LimitReached(
                 f"You own {limits.owned_chats} chats, the most one person can own ({MAX_OWNED_CHATS}): "
                 "delete one of yours first"
             )
-        spent = limits.take(kind, rate, now).with_owned(limits.owned_chats + owned)
+        spent = limits.with_owned(limits.owned_chats + owned)
+        for each, each_rate in buckets:
+            spent = spent.take(each, each_rate, now)
         if await state.save_limits(partition, spent, etag):
             return spent
         limits, etag = await state.get_limits(partition)
@@ -141,9 +147,11 @@ _WHAT = {
     "idle": "idle changes",
     "blocks": "blocking or unblocking",
     "connections": "new connections",
+    "tokens": "asking for connection tokens",
     "signups": "new guests from your network",
     "messages": "sending, editing or deleting messages",
     "reactions": "reactions",
     "typing": "typing notices",
     "reads": "read marks",
+    "guests": f"guests from your network: at most {MAX_LIVE_GUESTS_PER_ADDRESS} a day, or sign in",
 }

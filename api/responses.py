@@ -1,4 +1,8 @@
-"""HTTP replies in one place, so every error is JSON with a clear message and never a stack trace."""
+"""HTTP replies in one place, so every error is JSON with a clear message and never a stack trace.
+
+Every answer is built by `answer`, which adds `X-Content-Type-Options: nosniff`: no browser reads
+a body as anything but the type it is sent as.
+"""
 
 from __future__ import annotations
 
@@ -7,10 +11,21 @@ from typing import Any
 
 import azure.functions as func
 
+SECURITY_HEADERS = {"X-Content-Type-Options": "nosniff"}
+
+
+def answer(
+    body: str | None = None, status: int = 200, mimetype: str = "text/plain", headers: dict[str, str] | None = None
+) -> func.HttpResponse:
+    """Any reply (an empty one when `body` is None), with the headers every /api answer carries."""
+    return func.HttpResponse(
+        body, status_code=status, mimetype=mimetype, headers={**SECURITY_HEADERS, **(headers or {})}
+    )
+
 
 def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> func.HttpResponse:
     """A JSON reply."""
-    return func.HttpResponse(json.dumps(body), status_code=status, mimetype="application/json", headers=headers)
+    return answer(json.dumps(body), status, "application/json", headers)
 
 
 MAX_BODY_BYTES = 1024 * 1024  # no Chatr request needs more; FUNCTIONS_REQUEST_BODY_SIZE_LIMIT is set to the same

@@ -185,11 +185,6 @@ class State:
 
     # ---- users -------------------------------------------------------------------------------
 
-    async def get_user(self, user_id: str) -> User | None:
-        """The user's profile (not their presence), or None if the server never issued them a token."""
-        entity = await _get(self._users, user_id, PROFILE, "get user")
-        return _user(entity) if entity is not None else None
-
     async def save_profile(self, user_id: str, name: str, provider: str) -> None:
         """Record the name and provider the server vouches for; blocks and revocations are kept."""
         entity = {"PartitionKey": user_id, "RowKey": PROFILE, "userName": name, "userProvider": provider}
@@ -218,6 +213,7 @@ class State:
             blocked=json.loads(profile.get("blocked") or "[]"),
             revoked_before=int(profile.get("revokedBefore") or 0),
             profile_etag=_etag(profile),
+            profile_written=getattr(profile, "metadata", {}).get("timestamp"),
             connections=connections,
         )
         account.user.online, account.user.idle = account.presence.online, account.presence.idle
@@ -343,12 +339,6 @@ class State:
         """Remove the chat row (members are removed by the caller, member by member)."""
         async with _Guard("delete chat"):
             await self._chats.delete_entity(chat_id, CHAT_ROW)
-
-    async def list_group_chats(self) -> dict[str, Chat]:
-        """Every group chat, without members (a scan of the chat rows: for checks and tools, not for pages)."""
-        async with _Guard("list chats"):
-            query = f"RowKey eq '{CHAT_ROW}'"
-            return {c.id: c for c in [_chat(e) async for e in self._chats.query_entities(query)]}
 
     async def chats_page(self, after: str | None, limit: int) -> tuple[list[tuple[Chat, list[Membership]]], str | None]:
         """Up to `limit` group chats in id order after `after`, each with its members, and the next page's cursor."""

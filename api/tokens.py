@@ -1,6 +1,8 @@
 """`GET /api/getToken`: a Web PubSub client URL for the caller, whose identity the server decides.
 
-A new guest (`?guestName=`) is limited per client address; a returning guest past half their
+A new guest (`?guestName=`) is limited per client address (a rate, and a cap on the guests made
+in a credential's life), and refused when the operator requires signing in
+(CHATR_REQUIRE_SIGN_IN); a returning guest past half their
 credential's life gets a fresh credential; a user who already has the most connections open is
 told so (429) before their browser tries to open another.
 """
@@ -8,13 +10,16 @@ told so (429) before their browser tries to open another.
 from __future__ import annotations
 
 import logging
+from datetime import UTC, datetime, timedelta
 
 import azure.functions as func
 
 from . import quota
 from .client_address import client_address
+from .config import sign_in_required
 from .identity import SIGNED_OUT, Identity, claims_identity, identify, issue_guest, refreshed, revoked
-from .limits import GUEST_SIGNUPS, MAX_CONNECTIONS_PER_USER, RateLimited
+from .limits import GUEST_SIGNUPS, LIVE_GUESTS, MAX_CONNECTIONS_PER_USER, RateLimited
+from .models import Account
 from .presence import TOO_MANY
 from .responses import error_response, json_response, too_many
 from .runtime import guarded, pubsub, state
@@ -22,18 +27,28 @@ from .state import SIGNUPS_PREFIX, State
 
 log = logging.getLogger(__name__)
 
+PROFILE_SEEN_EVERY = timedelta(hours=1)
+SIGN_IN_REQUIRED = "This Chatr is open to signed-in users only: guests cannot join now, please sign in"
+
 
 @guarded
 async def get_token(req: func.HttpRequest) -> func.HttpResponse:
     """Signed-in users and returning guests get a token; `?guestName=` makes a new guest. A `userId` is ignored."""
     identity = identify(req)
     credential = None
+    if identity is not None:
+        try:
+            quota.check_remembered(identity.user_id, "tokens")  # a burst is answered without touching storage
+        except RateLimited as err:
+            return too_many(str(err), err.retry_after)
     store = await state()
     if identity is None:
         if claims_identity(req):
             return error_response(401, "Your sign-in is not valid any more: please sign in again")
         if "guestName" not in req.params:
             return error_response(401, "Sign in, or join as a guest with a name")
+        if sign_in_required():
+            return error_response(403, SIGN_IN_REQUIRED)
         try:
             identity, credential = await _new_guest(store, req)
         except RateLimited as err:
@@ -41,9 +56,13 @@ async def get_token(req: func.HttpRequest) -> func.HttpResponse:
     account = await store.get_account(identity.user_id)
     if account is not None and revoked(identity, account.revoked_before):
         return error_response(401, SIGNED_OUT)
-    # written at every visit: its time is when the user was last seen (make cleanup), its new ETag keeps
-    # a cleanup that listed them before from removing them
-    await store.save_profile(identity.user_id, identity.name, identity.provider)
+    if account is not None:
+        try:
+            account.limits = await quota.spend(store, account.id, "tokens", account.limits, account.limits_etag)
+        except RateLimited as err:
+            return too_many(str(err), err.retry_after)
+    if _profile_outdated(account, identity):
+        await store.save_profile(identity.user_id, identity.name, identity.provider)
     if credential is None and (fresh := refreshed(identity)) is not None:
         identity, credential = fresh
     if account is not None and len(await pubsub().user_connections(identity.user_id)) >= MAX_CONNECTIONS_PER_USER:
@@ -58,6 +77,19 @@ async def get_token(req: func.HttpRequest) -> func.HttpResponse:
     return json_response(body)
 
 
+def _profile_outdated(account: Account | None, identity: Identity) -> bool:
+    """Whether getToken writes the profile; a repeat from a user online and seen within the hour writes nothing.
+
+    It is written when new or renamed; when the user comes back with no connection open (a cleanup
+    may have listed them: the new ETag keeps it from removing them); and once PROFILE_SEEN_EVERY,
+    since its time is when the user was last seen (make cleanup removes users unseen for a day).
+    """
+    if account is None or (account.user.name, account.user.provider) != (identity.name, identity.provider):
+        return True
+    written = account.profile_written
+    return not account.connections or written is None or datetime.now(UTC) - written >= PROFILE_SEEN_EVERY
+
+
 async def _new_guest(store: State, req: func.HttpRequest) -> tuple[Identity, str]:
     """A new guest, within the sign-up rate of the caller's address (where the request names a public one)."""
     identity, credential = issue_guest(req.params["guestName"])  # a bad name is refused before anything is spent
@@ -65,6 +97,9 @@ async def _new_guest(store: State, req: func.HttpRequest) -> tuple[Identity, str
     if address is not None:
         partition = SIGNUPS_PREFIX + address
         quota.check_remembered(partition, "signups")
+        quota.check_remembered(partition, "guests")
         limits, etag = await store.get_limits(partition)
-        await quota.spend(store, partition, "signups", limits, etag, rate=GUEST_SIGNUPS)
+        await quota.spend(
+            store, partition, "signups", limits, etag, rate=GUEST_SIGNUPS, also=(("guests", LIVE_GUESTS),)
+        )
     return identity, credential

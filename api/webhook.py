@@ -22,7 +22,7 @@ from .events import Event, Refused
 from .history import HistoryUnavailable
 from .limits import LimitReached, RateLimited
 from .pubsub import PubSubUnavailable, signature_matches, signing_keys
-from .responses import MAX_BODY_BYTES, error_response, json_response, too_large
+from .responses import MAX_BODY_BYTES, answer, error_response, json_response, too_large
 from .runtime import pubsub, state
 from .state import StorageUnavailable
 from .validation import Invalid
@@ -43,7 +43,7 @@ def handshake(req: func.HttpRequest, settings: PubSubSettings) -> func.HttpRespo
     if host != (urlsplit(settings.service_endpoint).hostname or "").lower():
         log.warning("Refused webhook validation from origin %s", origin)
         return error_response(403, "This event handler serves another Web PubSub service")
-    return func.HttpResponse(status_code=200, headers={"WebHook-Allowed-Origin": origin})
+    return answer(headers={"WebHook-Allowed-Origin": origin})
 
 
 async def authenticated(req: func.HttpRequest, settings: PubSubSettings) -> bool:
@@ -161,7 +161,7 @@ async def handle(req: func.HttpRequest) -> func.HttpResponse:
         reply = await ChatEvents(await state(), pubsub()).handle(event)
     except Refused as err:
         log.info("event=%s user=%s refused (%d): %s", event_name, user, err.status, err)
-        return func.HttpResponse(str(err), status_code=err.status, mimetype="text/plain")
+        return answer(str(err), err.status)
     except RateLimited as err:
         log.info("event=%s user=%s rate-limited for %d s", event_name, user, err.retry_after)
         return _user_error(event_name, str(err), event, "rateLimited", err.retry_after)
@@ -178,4 +178,4 @@ async def handle(req: func.HttpRequest) -> func.HttpResponse:
         return _user_error(event_name, "Chatr could not do that right now, please try again", event, "unavailable")
     if reply is not None:
         return json_response(reply)
-    return func.HttpResponse(status_code=204)
+    return answer(status=204)

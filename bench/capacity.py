@@ -16,10 +16,11 @@ import sys
 import time
 
 import psutil
+from webpubsub_emulator.testing import JSON_PROTOCOL
 
 from bench import wsclient
 from bench.report import Row, Section, progress
-from bench.servers import JSON_PROTOCOL, baseline_part, client_url, raise_fd_limit, serving
+from bench.servers import baseline_part, client_url, raise_fd_limit, serving
 from local.stack import emulator_part, free_port
 
 GROUP = "idle"

@@ -29,13 +29,14 @@ from typing import Any
 
 import aiohttp
 from playwright.async_api import Browser, async_playwright
+from webpubsub_emulator.testing import JSON_PROTOCOL, event_frame, group_frame
 
 from api.config import StorageSettings
 from api.models import Chat, Membership
 from api.state import State
 from bench import wsclient
 from bench.report import Row, Section, at_most, median, progress
-from bench.servers import JSON_PROTOCOL, raise_fd_limit, start_stack, user_url
+from bench.servers import raise_fd_limit, start_stack, user_url
 from local.browser import LAUNCH_ARGS, chromium_path
 from local.harness import gather_bounded, swa_principal
 from local.stack import Addresses, Ports
@@ -127,7 +128,7 @@ async def seed(site: Site, sizes: Sizes) -> None:
     await gather_bounded([site.state.save_profile(uid, name, "github") for uid, name in users], SEED_CONCURRENCY)
     urls = [user_url(site.ports.pubsub, uid) for uid, _ in users]
     site.online = await wsclient.connect_many(urls, (JSON_PROTOCOL,), None, first_frame=True, batch=50)
-    announce = json.dumps({"type": "event", "event": "userConnected", "dataType": "json", "data": {}})
+    announce = json.dumps(event_frame("userConnected", {}))
     for socket in site.online:
         socket.send_text(announce)
     deadline = time.monotonic() + 300
@@ -219,9 +220,7 @@ class Publisher:
             token = await response.json()
         self.socket = await wsclient.connect(token["url"], (JSON_PROTOCOL,), self.on_frame, first_frame=True)
         data = {"userName": "Publisher", "userProvider": "github"}
-        self.socket.send_text(
-            json.dumps({"type": "event", "event": "userConnected", "dataType": "json", "data": data, "ackId": 1})
-        )
+        self.socket.send_text(json.dumps(event_frame("userConnected", data, ack_id=1)))
         await asyncio.wait_for(self.acked.wait(), 60)  # acked after the handler let it publish to its chats
 
     def post(self, number: int) -> None:
@@ -229,9 +228,8 @@ class Publisher:
         if number % 10 == 0:
             text += " https://example.com/docs?page=" + str(number)
         data = {"message": text, "fromUserId": self.user_id, "fromUserName": "Publisher"}
-        frame = {"type": "sendToGroup", "group": self.site.busy_chat, "dataType": "json", "data": data}
         assert self.socket is not None
-        self.socket.send_text(json.dumps(frame))
+        self.socket.send_text(json.dumps(group_frame(self.site.busy_chat, data)))
 
 
 async def message_storm(browser: Browser, site: Site, sizes: Sizes, background: bool) -> dict[str, Any]:

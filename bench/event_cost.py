@@ -34,13 +34,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import aiohttp
+from webpubsub_emulator.testing import JSON_PROTOCOL
 
 from api.config import StorageSettings
 from api.models import Chat
 from api.state import State
 from bench import costs, wsclient
 from bench.report import Row, Section, at_most, median, percentile, progress
-from bench.servers import JSON_PROTOCOL, raise_fd_limit, start_stack, user_url
+from bench.servers import raise_fd_limit, start_stack, user_url
 from local.harness import gather_bounded
 from local.stack import Addresses, Ports
 

@@ -26,9 +26,11 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from webpubsub_emulator.testing import JSON_PROTOCOL
+
 from bench import wsclient
 from bench.report import Row, Section, at_least, at_most, median, percentile, progress
-from bench.servers import JSON_PROTOCOL, baseline_part, client_url, raise_fd_limit, serving
+from bench.servers import baseline_part, client_url, raise_fd_limit, serving
 from local.stack import emulator_part, free_port
 
 GROUP = "bench"

@@ -33,11 +33,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import aiohttp
+from webpubsub_emulator.testing import JSON_PROTOCOL
 
 from api.limits import MAX_CONNECTIONS_PER_USER
 from bench import wsclient
 from bench.report import Row, Section, at_most, median, percentile, progress
-from bench.servers import JSON_PROTOCOL, raise_fd_limit, start_stack
+from bench.servers import raise_fd_limit, start_stack
 from local.harness import gather_bounded, swa_principal
 
 P50_TARGET = 1.5

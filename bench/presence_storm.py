@@ -28,10 +28,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
+from webpubsub_emulator.testing import JSON_PROTOCOL, event_frame, group_frame
 
 from bench import wsclient
 from bench.report import Row, Section, progress
-from bench.servers import JSON_PROTOCOL, raise_fd_limit, start_stack
+from bench.servers import raise_fd_limit, start_stack
 from local.harness import swa_principal
 
 SETTLE_TIMEOUT = 90.0
@@ -81,15 +82,13 @@ class User:
 
     def send_event(self, name: str, data: Any, ack_id: int | None = None) -> None:
         assert self.socket is not None
-        kind = "text" if isinstance(data, str) else "json"
-        frame = {"type": "event", "event": name, "dataType": kind, "data": data}
-        self.socket.send_text(json.dumps(frame if ack_id is None else {**frame, "ackId": ack_id}))
+        self.socket.send_text(json.dumps(event_frame(name, data, ack_id=ack_id)))
 
     def post(self, chat_id: str, text: str) -> None:
         """A chat message, sent as the browser sends it: straight to the chat's group."""
         assert self.socket is not None
         data = {"message": text, "fromUserId": self.user_id, "fromUserName": self.name}
-        self.socket.send_text(json.dumps({"type": "sendToGroup", "group": chat_id, "dataType": "json", "data": data}))
+        self.socket.send_text(json.dumps(group_frame(chat_id, data)))
 
     def announce(self) -> None:
         self.send_event("userConnected", {"userName": self.name, "userProvider": "github"})

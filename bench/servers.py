@@ -16,14 +16,13 @@ from pathlib import Path
 from typing import TextIO
 
 import psutil
+from webpubsub_emulator.tokens import issue_client_token
 
 from api.pubsub import token_groups
 from bench.report import RESULTS
 from local.stack import PUBSUB_KEY, Addresses, Part, Ports, Stack, functions_part, plan, running
-from local.webpubsub.tokens import issue_client_token
 
 HUB = "chat"
-JSON_PROTOCOL = "json.webpubsub.azure.v1"
 
 
 def log_file(name: str) -> TextIO:

@@ -20,6 +20,8 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
+from webpubsub_emulator.testing import event_frame
+
 FrameCallback = Callable[[bytes], None]
 _ZERO_MASK = b"\x00\x00\x00\x00"
 _OP_TEXT, _OP_BINARY, _OP_CLOSE, _OP_PING, _OP_PONG = 1, 2, 8, 9, 10
@@ -155,9 +157,8 @@ class Acks:
         ack_id = next(self._ids)
         future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
         self._pending[ack_id] = future
-        kind = "text" if isinstance(data, str) else "json"
         started = time.monotonic()
-        socket.send_text(json.dumps({"type": "event", "event": name, "dataType": kind, "data": data, "ackId": ack_id}))
+        socket.send_text(json.dumps(event_frame(name, data, ack_id=ack_id)))
         waiting: set[asyncio.Future[Any]] = {future, socket.closed}
         done, _ = await asyncio.wait(waiting, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
         if future not in done:

@@ -10,6 +10,10 @@ need_var PACKAGE "the Functions app zip (make sets dist/chatr-api.zip and builds
 [[ -f "$PACKAGE" ]] || fail "$PACKAGE does not exist: run 'make package' (make deploy-api does it for you)"
 need_az
 
+if [[ "$(need_output hostingPlan)" == managed ]]; then
+  say "Hosting plan managed: the API goes up with the site, in 'make deploy-client'"
+  exit 0
+fi
 group="$(need_output resourceGroupName)"
 app="$(need_output functionAppName)"
 

@@ -18,12 +18,32 @@ param location string = 'westeurope'
 @description('Static Web Apps run in westus2, centralus, eastus2, westeurope or eastasia only.')
 param staticWebAppLocation string = contains(['westus2', 'centralus', 'eastus2', 'westeurope', 'eastasia'], location) ? location : 'westeurope'
 
+@description('Where the API runs: managed, flex or dedicated (see app.bicep and deploy/readme.md).')
+@allowed([
+  'managed'
+  'flex'
+  'dedicated'
+])
+param hostingPlan string = 'dedicated'
+
 @allowed([
   'Free_F1'
   'Standard_S1'
   'Premium_P1'
 ])
 param pubsubSku string = 'Free_F1'
+
+@description('Units of a Standard or Premium Web PubSub (Free has one).')
+@allowed([
+  1
+  2
+  5
+  10
+  20
+  50
+  100
+])
+param pubsubUnits int = 1
 
 @description('Audience of the token Web PubSub sends to a handler it calls directly (see app.bicep).')
 param webhookAudience string = 'https://webpubsub.azure.com'
@@ -50,7 +70,9 @@ module app 'app.bicep' = {
     prefix: prefix
     location: location
     staticWebAppLocation: staticWebAppLocation
+    hostingPlan: hostingPlan
     pubsubSku: pubsubSku
+    pubsubUnits: pubsubUnits
     webhookAudience: webhookAudience
     guestSigningKey: guestSigningKey
     devHubName: devHubName
@@ -59,11 +81,16 @@ module app 'app.bicep' = {
 }
 
 output appUrl string = app.outputs.appUrl
+output hostingPlan string = app.outputs.hostingPlan
 output resourceGroupName string = rg.name
 output staticWebAppName string = app.outputs.staticWebAppName
+output staticWebAppId string = app.outputs.staticWebAppId
 output functionAppName string = app.outputs.functionAppName
+output functionAppId string = app.outputs.functionAppId
+output functionAppLocation string = app.outputs.functionAppLocation
 output functionAppUrl string = app.outputs.functionAppUrl
 output pubsubName string = app.outputs.pubsubName
+output pubsubId string = app.outputs.pubsubId
 output pubsubEndpoint string = app.outputs.pubsubEndpoint
 output pubsubHub string = app.outputs.pubsubHub
 output pubsubPrincipalId string = app.outputs.pubsubPrincipalId

@@ -1,6 +1,6 @@
-"""`make verify-deploy`: does this Chatr work, and is it locked? Five checks, one line each.
+"""`make verify-deploy`: does this Chatr work, and is it locked? Seven checks, one line each.
 
-  python deploy/verify.py --site URL --function-app URL --pubsub-endpoint URL
+  python deploy/verify.py --site URL --function-app URL --pubsub-endpoint URL [--azure-facts FILE]
   python deploy/verify.py --local        (`make run`'s stack, on SWA_PORT, FUNCTIONS_PORT, PUBSUB_PORT)
 
 1. the site serves its pages, and `/` sends a signed-out visitor to `/login.html`;
@@ -8,7 +8,14 @@
 3. the Function App's own address refuses a forged `x-ms-client-principal`;
 4. the event handler answers Web PubSub's abuse-protection handshake through the site;
 5. end to end: a guest gets a token through the site, connects, announces itself and hears its own
-   `userOnline`, creates a chat, deletes it, and leaves; so events are authenticated and stored.
+   `userOnline`, creates a chat, deletes it, and leaves; so events are authenticated and stored;
+6. the app believes the site's principal (`/api/health`), and the Function App's App Service
+   authentication (authsettingsV2, from --azure-facts) is on with the site as its provider;
+7. Web PubSub keeps its access keys (events are signed with them), and a warning on the Free tier.
+
+Checks 2, 4, 5 and 6 go through the site: while it answers 5xx or 404 (a deployment still settling:
+role assignments take about 10 minutes to apply, a new link takes a while) they are tried again
+for --retry-for seconds (600 against Azure, 0 locally), with a progress line before each pause.
 
 Exit code 0 when every check passes, 1 otherwise, with what to do on each failed line. The check
 leaves no chat behind; its guest goes offline like any guest and `make cleanup` removes it later.
@@ -19,6 +26,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import base64
+import functools
 import json
 import sys
 import time
@@ -41,13 +49,45 @@ class Failed(Exception):
     """A check failed: the message says what was seen and what to do."""
 
 
+class Unsettled(Failed):
+    """A 5xx or 404 through the site: a deployment may still be settling, so the check is worth trying again."""
+
+
+@dataclass(frozen=True)
+class AzureFacts:
+    """What `make verify-deploy` read from Azure's management API (deploy/verify.sh writes it as JSON)."""
+
+    plan: str
+    auth_settings: dict[str, Any] | None  # the Function App's authsettingsV2 properties; None: no Function App
+    pubsub_sku: str
+    pubsub_units: int
+    pubsub_local_auth_disabled: bool
+
+    @classmethod
+    def read(cls, path: Path) -> AzureFacts:
+        """The facts file; a missing field is a ValueError naming it."""
+        raw = json.loads(path.read_text(encoding="utf-8"))
+        try:
+            pubsub = raw["pubsub"]
+            return cls(
+                str(raw["plan"]),
+                raw.get("authSettings"),
+                str(pubsub["sku"]),
+                int(pubsub.get("capacity") or 1),
+                bool(pubsub.get("disableLocalAuth")),
+            )
+        except (KeyError, TypeError) as err:
+            raise ValueError(f"{path} lacks {err}: run `make verify-deploy`, which writes it") from err
+
+
 @dataclass(frozen=True)
 class Target:
-    """Where the site, the Function App and Web PubSub answer."""
+    """Where the site, the Function App and Web PubSub answer, and what Azure says about them (None: locally)."""
 
     site: str
     function_app: str
     pubsub_endpoint: str
+    azure: AzureFacts | None = None
 
     @property
     def pubsub_host(self) -> str:
@@ -57,12 +97,17 @@ class Target:
 
 @dataclass(frozen=True)
 class Outcome:
-    """One check's result line."""
+    """One check's result line; a warning passes, but says what the deployment cannot carry."""
 
     number: int
     name: str
     passed: bool
     detail: str
+    warning: bool = False
+
+
+class Warned(Exception):
+    """A check passed with a caveat the reader must see (the Free tier's capacity)."""
 
 
 def forged_principal(user_id: str) -> str:
@@ -107,9 +152,11 @@ async def site_pages(http: aiohttp.ClientSession, target: Target, _: float) -> s
 
 
 def _unreachable(what: str, status: int, body: str) -> Failed:
+    """The failure for an unexpected answer through the site; 5xx and 404 may be a deployment still settling."""
     if status == 500:
-        return Failed(f"{what} answered 500: {_error_of(body)}; set it with `make deploy-infra`")
-    return Failed(
+        return Unsettled(f"{what} answered 500: {_error_of(body)}; set it with `make deploy-infra`")
+    kind = Unsettled if status == 404 or status > 500 else Failed
+    return kind(
         f"{what} answered {status} ({_error_of(body)}): the site does not reach the Function App; check that "
         "`make deploy-infra` linked it and `make deploy-api` deployed the code"
     )
@@ -137,6 +184,8 @@ async def api_needs_sign_in(http: aiohttp.ClientSession, target: Target, _: floa
 
 async def function_app_locked(http: aiohttp.ClientSession, target: Target, _: float) -> str:
     """A forged principal sent straight to the Function App gets no token in that name."""
+    if not target.function_app:
+        return "the API runs inside the site (hosting plan managed): it has no address of its own"
     user_id = f"verify-{uuid.uuid4().hex[:12]}"
     url = f"{target.function_app}/api/getToken"
     try:
@@ -265,8 +314,8 @@ async def end_to_end(http: aiohttp.ClientSession, target: Target, timeout: float
         socket = await asyncio.wait_for(http.ws_connect(token["url"], protocols=(SUBPROTOCOL,)), timeout)
     except aiohttp.WSServerHandshakeError as err:
         # Web PubSub asks the app (`connect`) before it accepts a socket: a 5xx is that question unanswered.
-        hint = f": {EVENTS_REFUSED}" if err.status >= 500 else ""
-        raise Failed(f"the WebSocket to Web PubSub did not open (handshake status {err.status}){hint}") from err
+        kind, hint = (Unsettled, f": {EVENTS_REFUSED}") if err.status >= 500 else (Failed, "")
+        raise kind(f"the WebSocket to Web PubSub did not open (handshake status {err.status}){hint}") from err
     except (aiohttp.ClientError, TimeoutError) as err:
         raise Failed(f"the WebSocket to Web PubSub did not open ({type(err).__name__}: {err})") from err
     listener = Listener(socket)
@@ -301,26 +350,136 @@ async def end_to_end(http: aiohttp.ClientSession, target: Target, timeout: float
     return "a guest connected, was announced online, created and deleted a chat, and left"
 
 
-CHECKS: list[tuple[str, Callable[[aiohttp.ClientSession, Target, float], Awaitable[str]]]] = [
+# ---- 6. the site's principal is believed ---------------------------------------------------------------
+
+PRINCIPAL_IGNORED = (
+    "so every GitHub and Microsoft user gets 401 while guests still work. Link the Function App to the site again "
+    f"with `make deploy-infra`, which turns the link's App Service authentication on; see {README}"
+)
+
+
+def _authentication_off(settings: dict[str, Any]) -> str | None:
+    """What is off in a Function App's authsettingsV2 properties for the site's principal to reach it; None: on."""
+    if (settings.get("platform") or {}).get("enabled") is not True:
+        return "App Service authentication is off on the Function App (authsettingsV2 platform.enabled is not true)"
+    provider = (settings.get("identityProviders") or {}).get("azureStaticWebApps")
+    if not isinstance(provider, dict) or provider.get("enabled") is False:
+        return (
+            "the Function App's App Service authentication has no enabled Static Web Apps provider "
+            "(authsettingsV2 identityProviders.azureStaticWebApps): the link did not set it up"
+        )
+    return None
+
+
+async def principal_trusted(http: aiohttp.ClientSession, target: Target, _: float) -> str:
+    """GET /api/health through the site says the principal is believed; authsettingsV2 agrees, where read."""
+    status, _headers, body = await _get(http, f"{target.site}/api/health")
+    if status != 200:
+        raise _unreachable("/api/health", status, body)
+    if json.loads(body).get("principalTrusted") is not True:
+        raise Failed(
+            "/api/health says the app ignores the site's x-ms-client-principal (App Service authentication is not "
+            f"enabled for it: WEBSITE_AUTH_ENABLED is not true), {PRINCIPAL_IGNORED}"
+        )
+    if target.azure is None:
+        return "the app believes the site's principal (authentication settings not read: not Azure)"
+    if target.azure.auth_settings is None:
+        return f"the app believes the site's principal; the API runs inside the site (plan {target.azure.plan})"
+    off = _authentication_off(target.azure.auth_settings)
+    if off:
+        raise Failed(f"{off}, {PRINCIPAL_IGNORED}")
+    return "the app believes the site's principal, and its App Service authentication has the site as provider"
+
+
+# ---- 7. Web PubSub's keys and capacity -------------------------------------------------------------------
+
+LOCAL_AUTH_POLICY = "Web PubSub should disable local authentication"
+FREE_TIER = "Free_F1"
+
+
+def local_auth_refused(name: str) -> str:
+    """What to do when Web PubSub's access keys are off: every event would be unsigned and refused."""
+    return (
+        f"Web PubSub {name} has local authentication disabled (disableLocalAuth is true), so it cannot sign events "
+        "and the app refuses every one (401). An Azure Policy such as "
+        f'"{LOCAL_AUTH_POLICY}" (deny or modify effect) usually does this: ask for an exemption for this '
+        f"resource, then `make deploy-infra`; see {README}"
+    )
+
+
+async def pubsub_settings(_http: aiohttp.ClientSession, target: Target, _: float) -> str:
+    """Web PubSub keeps its access keys; the Free tier passes with a warning of what it carries."""
+    facts = target.azure
+    if facts is None:
+        return "not Azure: the local emulator has keys and no tier"
+    if facts.pubsub_local_auth_disabled:
+        raise Failed(local_auth_refused(target.pubsub_host))
+    if facts.pubsub_sku == FREE_TIER:
+        raise Warned(
+            "Web PubSub is on the Free tier: 20 connections and 20,000 messages a day in all, and one person may "
+            "hold 10 connections, so two people with a few tabs fill it. For more, `make deploy-infra "
+            "AZURE_PUBSUB_SKU=Standard_S1` (1,000 connections a unit; see the README's deploy section)"
+        )
+    return f"access keys on; {facts.pubsub_sku} with {facts.pubsub_units} unit(s)"
+
+
+Check = Callable[[aiohttp.ClientSession, Target, float], Awaitable[str]]
+CHECKS: list[tuple[str, Check]] = [
     ("site pages", site_pages),
     ("sign-in required", api_needs_sign_in),
     ("Function App locked", function_app_locked),
     ("webhook handshake", webhook_handshake),
     ("end to end", end_to_end),
+    ("site's principal trusted", principal_trusted),
+    ("Web PubSub keys and tier", pubsub_settings),
 ]
+# Through the site, and worth trying again while a new deployment settles (role assignments, the link).
+RETRIED = frozenset({2, 4, 5, 6})
+FIRST_PAUSE_SECONDS = 5.0
+LONGEST_PAUSE_SECONDS = 60.0
 
 
-async def run_checks(target: Target, timeout: float) -> list[Outcome]:
+def _minutes(seconds: float) -> str:
+    return f"{int(seconds) // 60}m{int(seconds) % 60:02d}s"
+
+
+async def _settled(
+    number: int, name: str, run: Callable[[], Awaitable[str]], retry_for: float, say: Callable[[str], None]
+) -> str:
+    """The check's result; while it meets a 5xx or 404 it is tried again, pauses doubling, for `retry_for` seconds."""
+    started = time.monotonic()
+    pause = FIRST_PAUSE_SECONDS
+    while True:
+        try:
+            return await run()
+        except Unsettled as err:
+            waited = time.monotonic() - started
+            if number not in RETRIED or waited + pause > retry_for:
+                raise
+            say(
+                f"  ..    {number}. {name}: {err.args[0].split(':')[0]}; trying again in {pause:g} s "
+                f"({_minutes(waited)} waited of at most {_minutes(retry_for)}: a new deployment can take that long)"
+            )
+            await asyncio.sleep(pause)  # a back-off between attempts at a remote service, not a synchronisation
+            pause = min(pause * 2, LONGEST_PAUSE_SECONDS)
+
+
+async def run_checks(
+    target: Target, timeout: float, retry_for: float = 0.0, say: Callable[[str], None] = lambda _: None
+) -> list[Outcome]:
     """Every check in order, each on its own: one failing does not stop the others."""
     outcomes = []
     client_timeout = aiohttp.ClientTimeout(total=timeout)
     async with aiohttp.ClientSession(timeout=client_timeout, cookie_jar=aiohttp.DummyCookieJar()) as http:
         for number, (name, check) in enumerate(CHECKS, 1):
             try:
-                outcomes.append(Outcome(number, name, True, await check(http, target, timeout)))
+                detail = await _settled(number, name, functools.partial(check, http, target, timeout), retry_for, say)
+                outcomes.append(Outcome(number, name, True, detail))
+            except Warned as warning:
+                outcomes.append(Outcome(number, name, True, str(warning), warning=True))
             except Failed as err:
                 outcomes.append(Outcome(number, name, False, str(err)))
-            except (aiohttp.ClientError, TimeoutError, ValueError, KeyError) as err:
+            except (aiohttp.ClientError, TimeoutError, ValueError, KeyError, AttributeError) as err:
                 why = f"{type(err).__name__}: {err}" if str(err) else type(err).__name__
                 outcomes.append(Outcome(number, name, False, f"no usable answer ({why})"))
     return outcomes
@@ -328,16 +487,21 @@ async def run_checks(target: Target, timeout: float) -> list[Outcome]:
 
 def report(target: Target, outcomes: list[Outcome]) -> str:
     """One line per check, then the summary."""
-    lines = [f"Verifying {target.site} (Function App {target.function_app}, Web PubSub {target.pubsub_endpoint})"]
+    app = target.function_app or "none: the API runs inside the site"
+    lines = [f"Verifying {target.site} (Function App {app}, Web PubSub {target.pubsub_endpoint})"]
     width = max(len(o.name) for o in outcomes)
     for o in outcomes:
-        lines.append(f"  {'ok  ' if o.passed else 'FAIL'}  {o.number}. {o.name.ljust(width)}  {o.detail}")
+        mark = "FAIL" if not o.passed else "warn" if o.warning else "ok  "
+        lines.append(f"  {mark}  {o.number}. {o.name.ljust(width)}  {o.detail}")
     failed = [o for o in outcomes if not o.passed]
+    warned = [str(o.number) for o in outcomes if o.warning]
     if failed:
         numbers = ", ".join(str(o.number) for o in failed)
         lines.append(f"{len(outcomes) - len(failed)} of {len(outcomes)} checks passed; fix {numbers} as said above.")
     else:
         lines.append(f"All {len(outcomes)} checks passed: Chatr works and only the site can act for its users.")
+    if warned:
+        lines.append(f"Read the warning of check {', '.join(warned)}: it says what this deployment can carry.")
     return "\n".join(lines)
 
 
@@ -361,15 +525,25 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--function-app", help="the Function App's own address, https://<name>.azurewebsites.net")
     parser.add_argument("--pubsub-endpoint", help="Web PubSub, https://<name>.webpubsub.azure.com")
     parser.add_argument("--local", action="store_true", help="check `make run`'s stack instead")
+    parser.add_argument(
+        "--azure-facts", type=Path, help="JSON that verify.sh read from Azure: plan, authsettingsV2, tier"
+    )
     parser.add_argument("--timeout", type=float, default=60.0, help="seconds to wait for each answer (default 60)")
+    parser.add_argument(
+        "--retry-for", type=float, help="seconds to keep trying checks 2, 4, 5, 6 on 5xx or 404 (600; 0 with --local)"
+    )
     args = parser.parse_args(argv)
     if args.local:
         target = local_target()
-    elif args.site and args.function_app and args.pubsub_endpoint:
-        target = Target(*(u.rstrip("/") for u in (args.site, args.function_app, args.pubsub_endpoint)))
+    elif args.site and args.function_app is not None and args.pubsub_endpoint:
+        facts = AzureFacts.read(args.azure_facts) if args.azure_facts else None
+        site, function_app, pubsub = (u.rstrip("/") for u in (args.site, args.function_app, args.pubsub_endpoint))
+        target = Target(site, function_app, pubsub, facts)
     else:
-        parser.error("give --site, --function-app and --pubsub-endpoint, or --local")
-    outcomes = asyncio.run(run_checks(target, args.timeout))
+        parser.error("give --site, --function-app (empty for the managed plan) and --pubsub-endpoint, or --local")
+    retry_for = args.retry_for if args.retry_for is not None else 0.0 if args.local else 600.0
+    say = functools.partial(print, flush=True)
+    outcomes = asyncio.run(run_checks(target, args.timeout, retry_for, say))
     print(report(target, outcomes), flush=True)
     return 0 if all(o.passed for o in outcomes) else 1
 

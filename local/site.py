@@ -6,9 +6,13 @@ site does that Chatr's security rests on:
 - a request's own `x-ms-client-principal` never becomes an identity: only the site's sign-in makes
   one (the SWA CLI passes a caller's header through when there is no sign-in cookie);
 - the `Authorization` header of every request the site forwards to `/api` is the site's own token
-  for its linked Function App, whatever the caller sent (the SWA CLI forwards the caller's).
+  for its linked Function App, whatever the caller sent (the SWA CLI forwards the caller's);
+- `X-Forwarded-For` names the address the request really came from, never one the caller wrote
+  (the SWA CLI forwards the caller's, so a rotated header made a new guest per forged address).
+  The deployed platform appends the client's address, which `api/client_address.py` reads as the
+  last public entry; here the client is on the loopback, so the edge replaces the header instead.
 
-This edge listens on the site's port, does exactly those two things, and forwards everything else
+This edge listens on the site's port, does exactly those three things, and forwards everything else
 unchanged to the SWA CLI at `--upstream`. Both are parts of the stack (`local/stack.py` starts,
 probes and stops them like every other part). The token comes from CHATR_SITE_TOKEN, which the
 Functions adapter also gets: like App Service authentication on a linked Function App, it keeps
@@ -33,18 +37,22 @@ from .functions_host.app_service_auth import PRINCIPAL_HEADERS, SITE_TOKEN_SETTI
 _HOP_BY_HOP = frozenset(
     {"connection", "keep-alive", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade", "content-length"}
 )
+FORWARDED_FOR = "X-Forwarded-For"
 _SESSION = web.AppKey("session", aiohttp.ClientSession)
 
 log = logging.getLogger("site")
 
 
-def forwarded_headers(headers: Mapping[str, str], path: str, token: str) -> CIMultiDict[str]:
-    """What the SWA CLI gets: the caller's headers without its principal, and the site's token on /api calls."""
+def forwarded_headers(headers: Mapping[str, str], path: str, token: str, peer: str | None) -> CIMultiDict[str]:
+    """What the SWA CLI gets: the caller's headers without its principal, `peer` as the address it came
+    from (whatever the caller wrote), and the site's token on /api calls."""
     kept: CIMultiDict[str] = CIMultiDict(
         (name, value)
         for name, value in headers.items()
-        if not name.lower().startswith(PRINCIPAL_HEADERS) and name.lower() not in _HOP_BY_HOP
+        if not name.lower().startswith(PRINCIPAL_HEADERS) and name.lower() not in _HOP_BY_HOP | {FORWARDED_FOR.lower()}
     )
+    if peer:
+        kept[FORWARDED_FOR] = peer
     if path.lower().startswith("/api/"):
         kept["Authorization"] = f"Bearer {token}"
     return kept
@@ -59,7 +67,7 @@ def build_app(upstream: str, token: str) -> web.Application:
 
     async def forward(request: web.Request) -> web.StreamResponse:
         session = request.app[_SESSION]
-        headers = forwarded_headers(request.headers, request.path, token)
+        headers = forwarded_headers(request.headers, request.path, token, request.remote)
         try:
             async with session.request(
                 request.method,

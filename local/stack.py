@@ -29,6 +29,8 @@ from dataclasses import astuple, dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar, TextIO
 
+from webpubsub_emulator.testing import free_port as free_port  # part of this module's API, used by tests
+
 from .functions_host.app_service_auth import SITE_TOKEN_SETTING
 from .functions_host.server import BODY_LIMIT_SETTING
 
@@ -51,14 +53,6 @@ class StackError(RuntimeError):
 
 
 # ---- ports and addresses -----------------------------------------------------------------------
-
-
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on right now."""
-    with socket.socket() as sock:
-        sock.bind((HOST, 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def port_is_free(port: int) -> bool:
@@ -135,10 +129,6 @@ class Addresses:
         return f"http://{HOST}:{self.ports.functions}"
 
     @property
-    def pubsub_url(self) -> str:
-        return f"http://{HOST}:{self.ports.pubsub}"
-
-    @property
     def pubsub_connection_string(self) -> str:
         return pubsub_connection_string(self.ports.pubsub)
 
@@ -204,7 +194,7 @@ def emulator_part(
     port: int, *, hub: str = "chat", event_handler: str | None = None, options: Sequence[str] = ()
 ) -> Part:
     """The Web PubSub emulator with the stack's key; with `event_handler`, hub `hub` sends it every event."""
-    argv = [sys.executable, "-m", "local.webpubsub", "--port", str(port), "--key", PUBSUB_KEY]
+    argv = [sys.executable, "-m", "webpubsub_emulator", "--port", str(port), "--key", PUBSUB_KEY]
     if event_handler is not None:
         argv += ["--hub", hub, "--event-handler", event_handler]
         argv += ["--user-events", "*", "--system-events", "connect,connected,disconnected"]

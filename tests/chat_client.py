@@ -1,23 +1,17 @@
-"""A scripted Chatr user: gets a token from the backend, speaks json.webpubsub.azure.v1, records what arrives."""
+"""A scripted Chatr user: gets a token from the backend, speaks Web PubSub's JSON subprotocol, records what arrives."""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import itertools
 import json
-import time
 import uuid
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote
 
 import aiohttp
+from webpubsub_emulator.testing import Client, Message, connect, event_frame
 
 from local.harness import swa_principal
-
-SUBPROTOCOL = "json.webpubsub.azure.v1"
-Message = dict[str, Any]
 
 
 class ChatClient:
@@ -28,13 +22,8 @@ class ChatClient:
         self.name = name
         self.user_id = user_id or uuid.uuid4().hex
         self.headers = {"x-ms-client-principal": swa_principal(self.user_id, name, provider)}
-        self.received: list[Message] = []
-        self._connection_id: str | None = None
         self._session: aiohttp.ClientSession | None = None
-        self._ws: aiohttp.ClientWebSocketResponse | None = None
-        self._reader: asyncio.Task[None] | None = None
-        self._ack_ids = itertools.count(1)
-        self._arrived = asyncio.Condition()
+        self._socket: Client | None = None
         self._taken: set[int] = set()
 
     async def api(self, path: str, headers: dict[str, str] | None = None) -> tuple[int, Any]:
@@ -65,49 +54,43 @@ class ChatClient:
         """Open the socket as the browser does, and (like the browser) send userConnected."""
         status, token = await self.api("getToken")
         assert status == 200, token
-        session = await self._http()
-        self._ws = await session.ws_connect(token["url"], protocols=(SUBPROTOCOL,))
-        self._reader = asyncio.create_task(self._read())
-        connected = await self.wait_for(lambda m: m.get("type") == "system" and m.get("event") == "connected")
-        self._connection_id = connected["connectionId"]
+        self._socket = await connect(token["url"], session=await self._http())
         if announce:
             await self.event("userConnected", {"userName": self.name, "userProvider": "github"})
             await self.wait_for(lambda m: self._is_chat_event(m, "userOnline") and self.user_id in m["data"]["data"])
         return self
 
-    async def _read(self) -> None:
-        assert self._ws is not None
-        async for frame in self._ws:
-            if frame.type == aiohttp.WSMsgType.TEXT:
-                async with self._arrived:
-                    self.received.append(json.loads(frame.data))
-                    self._arrived.notify_all()
-        async with self._arrived:
-            self._arrived.notify_all()
+    @property
+    def socket(self) -> Client:
+        """This tab's Web PubSub connection (the test fails if it has not connected)."""
+        assert self._socket is not None, f"{self.name} has not connected"
+        return self._socket
+
+    @property
+    def received(self) -> list[Message]:
+        """Every message this tab received, in order."""
+        return self._socket.received if self._socket is not None else []
 
     @property
     def connection_id(self) -> str:
         """The service's id for this tab's socket, known once it connected."""
-        assert self._connection_id is not None, f"{self.name} has not connected"
-        return self._connection_id
+        return self.socket.connection_id
 
     @property
     def closed(self) -> bool:
-        return self._ws is None or self._ws.closed
+        return self._socket is None or self._socket.closed
 
     async def send(self, frame: Message) -> None:
         """Send one raw frame."""
-        assert self._ws is not None
-        await self._ws.send_str(json.dumps(frame))
+        await self.socket.send(frame)
 
     async def event(self, name: str, data: Any, data_type: str | None = None) -> None:
-        """A user event, with the dataType the original client uses for it."""
-        kind = data_type or ("json" if isinstance(data, (dict, list)) else "text")
-        await self.send({"type": "event", "event": name, "dataType": kind, "data": data})
+        """A user event without ackId, as the original client sends them."""
+        await self.send(event_frame(name, data, data_type=data_type))
 
     async def publish(self, group: str, message: str) -> Message:
         """Say something in a chat as a browser does (`sendMessage`); the answer as `{success, seq | error}`."""
-        request = f"r{next(self._ack_ids)}"
+        request = f"r{uuid.uuid4().hex[:12]}"
         data = {"requestId": request, "chatId": group, "id": uuid.uuid4().hex, "text": message, "mentions": []}
         await self.event("sendMessage", data)
         answer = await self.wait_for(lambda m: _answer_to(m, request), 30)
@@ -118,17 +101,10 @@ class ChatClient:
 
     async def wait_for(self, predicate: Callable[[Message], bool], timeout: float = 10.0) -> Message:
         """The first received message matching `predicate`, waiting for it if needed."""
-        deadline = time.monotonic() + timeout
-        async with self._arrived:
-            while True:
-                for message in self.received:
-                    if predicate(message):
-                        return message
-                remaining = deadline - time.monotonic()
-                if remaining <= 0 or (self.closed and self._reader is not None and self._reader.done()):
-                    raise AssertionError(f"{self.name} never received the expected message; got {self.received}")
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._arrived.wait(), remaining)
+        try:
+            return await self.socket.wait_for(predicate, timeout)
+        except AssertionError as err:
+            raise AssertionError(f"{self.name}: {err}") from None
 
     @staticmethod
     def _is_chat_event(message: Message, name: str) -> bool:
@@ -171,10 +147,8 @@ class ChatClient:
 
     async def close(self) -> None:
         """Close the socket and the HTTP session."""
-        if self._ws is not None:
-            await self._ws.close()
-        if self._reader is not None:
-            await asyncio.gather(self._reader, return_exceptions=True)
+        if self._socket is not None:
+            await self._socket.close()
         if self._session is not None:
             await self._session.close()
 

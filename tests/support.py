@@ -7,7 +7,6 @@ own log file) so a test can stop, kill and restart it while the others keep runn
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import os
 import signal
@@ -15,10 +14,12 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Awaitable, Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
+
+from webpubsub_emulator.testing import eventually as eventually  # every suite waits with it
 
 from local.stack import ROOT, Addresses, Part, Ports, offline
 
@@ -26,18 +27,6 @@ T = TypeVar("T")
 
 START_TIMEOUT = 120.0  # generous: the machine is shared with other test runs
 STOP_TIMEOUT = 15.0
-
-
-async def eventually(check: Callable[[], Awaitable[T]], timeout: float = 10.0, interval: float = 0.05) -> T:
-    """Await `check` until it returns something truthy; fail with its last value after `timeout`."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = await check()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"condition not met within {timeout} s (last value: {value!r})")
-        await asyncio.sleep(interval)
 
 
 def wait_until(check: Callable[[], T], timeout: float = 10.0, interval: float = 0.05) -> T:

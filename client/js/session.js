@@ -15,7 +15,7 @@ import { toastMessage } from "./services/toast.js";
 import { activate, closeConversation, countArrivals, openConversation, pageShown, restoreView, setMuted, viewState } from "./model/conversations.js";
 import { isBlocked, setBlocked } from "./model/blocks.js";
 import { createModel, isMember, mergedMembers, nameOf, peerHasLeft, peerOf, privateChatId, removeMember, senderName, titleOf } from "./model/directory.js";
-import { applyEntry, applyGroupFrame, markReadUpTo } from "./model/group-frames.js";
+import { applyEntry, applyGroupFrame, markReadUpTo, messageEntry } from "./model/group-frames.js";
 import { mentionsMe } from "./model/mentions.js";
 import { createMessageStore, lastTime } from "./model/message-store.js";
 import { refusalText } from "./model/refusals.js";
@@ -452,14 +452,34 @@ export class Session {
     if (Number.isInteger(mine)) this.readHere(chatId, mine);
     for (const entry of page.entries) applyEntry(this.frameEnv, chatId, entry);
     this.store.flush();
+    if (Number.isInteger(mine)) this.readHere(chatId, mine); // now that the entries are here, the divider goes below them
     for (const [userId, seq] of Object.entries(reads)) if (Number.isInteger(seq)) markReadUpTo(this.store, chatId, userId, seq);
   }
 
-  /** We read up to `seq` (here or on another device): nothing up to it counts as unread. */
+  /**
+   * The page of a chat's history before what this browser has (the user scrolled up to it); how
+   * many entries it added (0: that was the start). The messages come as they are now (edits,
+   * deletes and reactions applied), so the changes in the page are not needed.
+   */
+  async loadOlder(chatId) {
+    const first = this.store.firstSeq(chatId);
+    if (first <= 1) return 0;
+    const page = await getMessages(chatId, { before: first });
+    const kept = (page.entries ?? []).map((entry) => messageEntry(this.frameEnv, chatId, entry)).filter(Boolean);
+    for (const entry of kept) if (entry.fromUserName === null) this.lookupUser(entry.fromUserId);
+    return this.store.prepend(chatId, kept);
+  }
+
+  /**
+   * We read up to `seq` (here or on another device): nothing up to it counts as unread, and the
+   * "New messages" divider goes no higher than the message it names.
+   */
   readHere(chatId, seq) {
     const conversation = this.model.conversations[chatId];
-    if (!conversation || seq <= (conversation.readSeq ?? 0)) return;
-    conversation.readSeq = seq;
+    if (!conversation) return;
+    conversation.readSeq = Math.max(conversation.readSeq ?? 0, seq);
+    const read = this.store.listOf(chatId).findLast((entry) => entry.seq && entry.seq <= seq);
+    if (read && read.time > conversation.readAt) conversation.readAt = read.time;
     if (seq >= this.store.lastSeq(chatId)) {
       conversation.unread = 0;
       conversation.mentions = 0;

@@ -1,14 +1,25 @@
-// The Function App: Flex Consumption, Linux, Python 3.11, system-assigned identity. It reaches
-// storage, Web PubSub and Application Insights with that identity only (roles.bicep). The one
-// exception is Web PubSub's pair of access keys, which the app never calls anything with: it
-// checks the `ce-signature` of events with them. They are read here, at deploy time, straight into
-// app settings, so they never pass through a parameter, an output, the command line or a log.
+// The Function App of the `flex` and `dedicated` hosting plans: Linux, Python 3.11, system-assigned
+// identity. `flex` runs on Flex Consumption (FC1), `dedicated` on a Basic B1 App Service plan, the
+// plan the Static Web Apps docs list for linking (deploy/readme.md, "Hosting plans"). It reaches
+// storage, Web PubSub and Application Insights with its identity only (roles.bicep). The one
+// exception is Web PubSub's pair of access keys, which the app never calls anything with: it checks
+// the `ce-signature` of events with them. They are read here, at deploy time, straight into app
+// settings, so they never pass through a parameter, an output, the command line or a log.
+// No WEBHOOK_AUDIENCE here: through the site no bearer token can arrive, so production accepts the
+// signature only; the bearer path is for a local backend that Web PubSub's dev hub reaches directly.
 // tests/deploy/test_settings_contract.py checks that the settings below are exactly those the code
 // reads (api/config.py) plus the platform's own.
 
 param name string
 param planName string
 param location string
+
+@description('flex: Flex Consumption (FC1); dedicated: App Service Basic B1, always on.')
+@allowed([
+  'flex'
+  'dedicated'
+])
+param hostingPlan string
 
 @description('Storage account for the Functions host (AzureWebJobsStorage) and for the app\'s tables.')
 param storageAccountName string
@@ -26,15 +37,6 @@ param pubsubHub string
 @description('Web PubSub instance whose access keys sign the events (WEBHOOK_PRIMARY_KEY, WEBHOOK_SECONDARY_KEY).')
 param pubsubName string
 
-@description('Expected `aud` of the token Web PubSub sends to a handler it calls directly (not through the site).')
-param webhookAudience string
-
-@description('Tenant whose Entra issuer and signing keys the event handler trusts.')
-param webhookTenantId string
-
-@description('Object id of Web PubSub\'s managed identity: the only caller the event handler accepts.')
-param webhookCallerId string
-
 @description('Secret that signs guest identities (see deploy/readme.md).')
 @secure()
 param guestSigningKey string
@@ -50,6 +52,8 @@ param instanceMemoryMB int = 2048
 @maxValue(1000)
 param maximumInstanceCount int = 40
 
+var isFlex = hostingPlan == 'flex'
+
 resource pubsub 'Microsoft.SignalRService/webPubSub@2024-03-01' existing = {
   name: pubsubName
 }
@@ -57,13 +61,36 @@ resource pubsub 'Microsoft.SignalRService/webPubSub@2024-03-01' existing = {
 resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
   name: planName
   location: location
-  kind: 'functionapp'
-  sku: {
+  kind: isFlex ? 'functionapp' : 'linux'
+  sku: isFlex ? {
     name: 'FC1'
     tier: 'FlexConsumption'
+  } : {
+    name: 'B1'
+    tier: 'Basic'
   }
   properties: {
     reserved: true
+  }
+}
+
+var flexConfig = {
+  deployment: {
+    storage: {
+      type: 'blobContainer'
+      value: deploymentContainerUrl
+      authentication: {
+        type: 'SystemAssignedIdentity'
+      }
+    }
+  }
+  scaleAndConcurrency: {
+    instanceMemoryMB: instanceMemoryMB
+    maximumInstanceCount: maximumInstanceCount
+  }
+  runtime: {
+    name: 'python'
+    version: '3.11'
   }
 }
 
@@ -80,50 +107,43 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
     siteConfig: {
       minTlsVersion: '1.2'
       ftpsState: 'Disabled'
+      linuxFxVersion: isFlex ? null : 'PYTHON|3.11'
+      alwaysOn: isFlex ? null : true
     }
-    functionAppConfig: {
-      deployment: {
-        storage: {
-          type: 'blobContainer'
-          value: deploymentContainerUrl
-          authentication: {
-            type: 'SystemAssignedIdentity'
-          }
-        }
-      }
-      scaleAndConcurrency: {
-        instanceMemoryMB: instanceMemoryMB
-        maximumInstanceCount: maximumInstanceCount
-      }
-      runtime: {
-        name: 'python'
-        version: '3.11'
-      }
-    }
+    functionAppConfig: isFlex ? flexConfig : null
   }
 }
 
-// Flex Consumption sets the worker runtime and version from functionAppConfig, so FUNCTIONS_* are not set here.
+// The settings both plans share. Flex Consumption sets the worker runtime and version from
+// functionAppConfig and refuses FUNCTIONS_WORKER_RUNTIME / FUNCTIONS_EXTENSION_VERSION; a Dedicated
+// plan needs them (dedicatedRuntime).
+var settings = {
+  AzureWebJobsStorage__accountName: storageAccountName
+  AzureWebJobsStorage__credential: 'managedidentity'
+  APPLICATIONINSIGHTS_CONNECTION_STRING: appInsightsConnectionString
+  APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'Authorization=AAD'
+  PUBSUB_ENDPOINT: pubsubEndpoint
+  PUBSUB_HUB: pubsubHub
+  STORAGE_ACCOUNT_NAME: storageAccountName
+  GUEST_SIGNING_KEY: guestSigningKey
+  // How long `make cleanup` (run with these settings) keeps messages; 0 keeps them for ever.
+  MESSAGE_RETENTION_DAYS: '365'
+  // The Functions host refuses a larger request body with 413 before the app sees it; Chatr needs far less.
+  FUNCTIONS_REQUEST_BODY_SIZE_LIMIT: '1048576'
+}
+
+var dedicatedRuntime = {
+  FUNCTIONS_EXTENSION_VERSION: '~4'
+  FUNCTIONS_WORKER_RUNTIME: 'python'
+}
+
 resource appSettings 'Microsoft.Web/sites/config@2024-04-01' = {
   parent: site
   name: 'appsettings'
-  properties: {
-    AzureWebJobsStorage__accountName: storageAccountName
-    AzureWebJobsStorage__credential: 'managedidentity'
-    APPLICATIONINSIGHTS_CONNECTION_STRING: appInsightsConnectionString
-    APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'Authorization=AAD'
-    PUBSUB_ENDPOINT: pubsubEndpoint
-    PUBSUB_HUB: pubsubHub
-    STORAGE_ACCOUNT_NAME: storageAccountName
-    GUEST_SIGNING_KEY: guestSigningKey
+  properties: union(settings, {
     WEBHOOK_PRIMARY_KEY: pubsub.listKeys().primaryKey
     WEBHOOK_SECONDARY_KEY: pubsub.listKeys().secondaryKey
-    WEBHOOK_AUDIENCE: webhookAudience
-    WEBHOOK_TENANT_ID: webhookTenantId
-    WEBHOOK_CALLER_ID: webhookCallerId
-    // The Functions host refuses a larger request body with 413 before the app sees it; Chatr needs far less.
-    FUNCTIONS_REQUEST_BODY_SIZE_LIMIT: '1048576'
-  }
+  }, isFlex ? {} : dedicatedRuntime)
 }
 
 output id string = site.id

@@ -17,6 +17,9 @@ param location string
 ])
 param sku string = 'Free_F1'
 
+@description('Units of Standard or Premium (1,000 connections each); Free always has one.')
+param units int = 1
+
 @description('The hub the app uses (PUBSUB_HUB).')
 param hubName string = 'chat'
 
@@ -41,7 +44,7 @@ resource pubsub 'Microsoft.SignalRService/webPubSub@2024-03-01' = {
   location: location
   sku: {
     name: sku
-    capacity: 1
+    capacity: (sku == 'Free_F1') ? 1 : units
   }
   identity: {
     type: 'SystemAssigned'

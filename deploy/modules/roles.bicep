@@ -2,7 +2,7 @@
 // Functions runtime use; optionally a developer gets what `make run` against these services needs.
 // principalType is given so that a just-created identity is not looked up before it has replicated.
 
-@description('Object id of the Function App\'s system-assigned identity.')
+@description('Object id of the Function App\'s system-assigned identity; empty on the managed plan (no Function App).')
 param functionPrincipalId string
 
 @description('Object id of a user who runs the local stack against these services; empty: none.')
@@ -32,7 +32,7 @@ resource appInsights 'Microsoft.Insights/components@2020-02-02' existing = {
 }
 
 // The app: chats and users tables (api/state.py).
-resource appTables 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+resource appTables 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (!empty(functionPrincipalId)) {
   scope: storage
   name: guid(storage.id, functionPrincipalId, role.storageTableDataContributor)
   properties: {
@@ -44,7 +44,7 @@ resource appTables 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
 
 // The Functions runtime: host storage (AzureWebJobsStorage, blobs only for HTTP triggers) and the
 // Flex Consumption deployment container.
-resource hostBlobs 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+resource hostBlobs 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (!empty(functionPrincipalId)) {
   scope: storage
   name: guid(storage.id, functionPrincipalId, role.storageBlobDataOwner)
   properties: {
@@ -55,7 +55,7 @@ resource hostBlobs 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
 }
 
 // The app: tokens for clients, groups, permissions, messages (api/pubsub.py).
-resource appPubSub 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+resource appPubSub 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (!empty(functionPrincipalId)) {
   scope: pubsub
   name: guid(pubsub.id, functionPrincipalId, role.webPubSubServiceOwner)
   properties: {
@@ -66,7 +66,7 @@ resource appPubSub 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
 }
 
 // The runtime: telemetry with Entra authentication (APPLICATIONINSIGHTS_AUTHENTICATION_STRING).
-resource telemetry 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+resource telemetry 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (!empty(functionPrincipalId)) {
   scope: appInsights
   name: guid(appInsights.id, functionPrincipalId, role.monitoringMetricsPublisher)
   properties: {

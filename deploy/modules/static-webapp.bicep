@@ -1,5 +1,6 @@
-// The Static Web App that serves client/ and proxies /api/* to the linked Function App.
-// Linked backends need the Standard plan. The site has no repository: `make deploy-client` uploads it.
+// The Static Web App that serves client/ and either proxies /api/* to the linked Function App
+// (Standard: linked backends need it) or runs the API itself as managed functions (Free is enough).
+// The site has no repository: `make deploy-client` uploads it.
 
 param name string
 
@@ -13,12 +14,18 @@ param name string
 ])
 param location string
 
+@allowed([
+  'Free'
+  'Standard'
+])
+param sku string = 'Standard'
+
 resource site 'Microsoft.Web/staticSites@2024-04-01' = {
   name: name
   location: location
   sku: {
-    name: 'Standard'
-    tier: 'Standard'
+    name: sku
+    tier: sku
   }
   properties: {
     allowConfigFileUpdates: true

@@ -1,6 +1,7 @@
 // The storage account: the app's `chats` and `users` tables, the Functions host's own storage and the
-// container Flex Consumption deploys the app package from. Shared keys are disabled: every client
-// (the app, the host, the deployment) uses Microsoft Entra ID and the roles in roles.bicep.
+// container Flex Consumption deploys the app package from. Shared keys are disabled unless the API
+// runs as the site's managed functions, which have no identity: then every client (the app, the
+// host, the deployment) uses Microsoft Entra ID and the roles in roles.bicep.
 
 @description('Globally unique, 3-24 lower-case letters and digits.')
 @minLength(3)
@@ -8,6 +9,9 @@
 param name string
 
 param location string
+
+@description('Only for the managed hosting plan, whose functions have no identity and use the account key.')
+param allowSharedKeyAccess bool = false
 
 @description('Blob container the Flex Consumption app package is uploaded to.')
 param deploymentContainerName string = 'app-package'
@@ -29,7 +33,7 @@ resource account 'Microsoft.Storage/storageAccounts@2023-05-01' = {
   properties: {
     accessTier: 'Hot'
     allowBlobPublicAccess: false
-    allowSharedKeyAccess: false
+    allowSharedKeyAccess: allowSharedKeyAccess
     defaultToOAuthAuthentication: true
     minimumTlsVersion: 'TLS1_2'
     supportsHttpsTrafficOnly: true

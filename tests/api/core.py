@@ -35,7 +35,7 @@ class Core:
 
     async def connect(self, user_id: str, name: str | None = None) -> str:
         """Sign in if need be, open a connection and let the service announce it (`connected`); its id."""
-        if await self.state.get_user(user_id) is None:
+        if await self.state.get_account(user_id) is None:
             await self.sign_in(user_id, name)
         connection_id = self.open(user_id)
         await self.system("connected", user_id, connection_id)

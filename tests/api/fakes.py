@@ -86,11 +86,6 @@ class FakeState(State):
 
     # ---- users -------------------------------------------------------------------------------
 
-    async def get_user(self, user_id: str) -> User | None:
-        self._reachable()
-        stored = self.profiles.get(user_id)
-        return replace(stored.user) if stored else None
-
     async def save_profile(self, user_id: str, name: str, provider: str) -> None:
         self._reachable()
         stored = self.profiles.get(user_id)
@@ -112,6 +107,7 @@ class FakeState(State):
             blocked=list(stored.blocked),
             revoked_before=stored.revoked_before,
             profile_etag=stored.etag,
+            profile_written=stored.written,
             limits=limits,
             limits_etag=etag,
             connections=connections,
@@ -213,10 +209,6 @@ class FakeState(State):
     async def delete_chat(self, chat_id: str) -> None:
         self._reachable()
         self.chats.pop(chat_id, None)
-
-    async def list_group_chats(self) -> dict[str, Chat]:
-        self._reachable()
-        return {cid: replace(c) for cid, c in sorted(self.chats.items())}
 
     async def chats_page(self, after: str | None, limit: int) -> tuple[list[tuple[Chat, list[Membership]]], str | None]:
         self._reachable()

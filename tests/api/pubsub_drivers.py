@@ -6,9 +6,7 @@ received, so tests/api/test_pubsub.py can make the same assertions about both.
 
 from __future__ import annotations
 
-import asyncio
 import itertools
-import json
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -16,17 +14,16 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import aiohttp
-from aiohttp import web
 from azure.messaging.webpubsubservice.aio import WebPubSubServiceClient
+from webpubsub_emulator import Settings
+from webpubsub_emulator.testing import Client, connect, start_emulator
 
 from api.config import PubSubSettings
 from api.pubsub import PubSub
 from local.stack import free_port
-from local.webpubsub import Settings, create_app
 from tests.api.fakes import FakePubSub
 from tests.support import eventually
 
-JSON_PROTOCOL = "json.webpubsub.azure.v1"
 HUB = "chat"
 
 
@@ -77,79 +74,49 @@ class FakeDriver:
 
 
 @dataclass
-class _Client:
-    ws: aiohttp.ClientWebSocketResponse
-    messages: list[dict[str, Any]] = field(default_factory=list)
-    acks: dict[int, dict[str, Any]] = field(default_factory=dict)
-    reader: asyncio.Task[None] | None = None
-
-
-@dataclass
 class EmulatorDriver:
     pubsub: PubSub
     service: WebPubSubServiceClient
     session: aiohttp.ClientSession
-    clients: dict[str, _Client] = field(default_factory=dict)
-    _acks: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+    clients: dict[str, Client] = field(default_factory=dict)
 
     async def open(self, user_id: str) -> str:
         token = await self.pubsub.client_token(user_id)
-        ws = await self.session.ws_connect(token["url"], protocols=[JSON_PROTOCOL])
-        connected = json.loads((await ws.receive(timeout=10)).data)
-        client = _Client(ws)
-        client.reader = asyncio.create_task(self._read(client))
-        self.clients[connected["connectionId"]] = client
-        return str(connected["connectionId"])
-
-    async def _read(self, client: _Client) -> None:
-        async for frame in client.ws:
-            message = json.loads(frame.data)
-            if message.get("type") == "ack":
-                client.acks[message["ackId"]] = message
-            elif message.get("type") == "message" and message.get("fromUserId") is None:
-                client.messages.append(message["data"])  # from the server: to it, to all, or to its group
+        client = await connect(token["url"], session=self.session)
+        self.clients[client.connection_id] = client
+        return client.connection_id
 
     async def close(self, connection_id: str) -> None:
-        await self.clients[connection_id].ws.close()
+        await self.clients[connection_id].close()
         await eventually(lambda: _gone(self.service, connection_id))
 
     async def may_publish(self, connection_id: str, group: str) -> bool:
-        client, ack_id = self.clients[connection_id], next(self._acks)
-        await client.ws.send_json(
-            {"type": "sendToGroup", "group": group, "dataType": "json", "data": {}, "ackId": ack_id}
-        )
-        ack = await eventually(lambda: _value(client.acks.get(ack_id)))
+        ack = await self.clients[connection_id].send_to_group(group, {})
         return bool(ack["success"])
 
     async def received(self, connection_id: str) -> list[Any]:
         """Everything sent before this call: a marker sent last arrives after all of it."""
         client, marker = self.clients[connection_id], {"marker": uuid.uuid4().hex}
         await self.service.send_to_connection(connection_id, marker, content_type="application/json")
-        await eventually(lambda: _value(marker in client.messages))
-        return [m for m in client.messages[: client.messages.index(marker)] if "marker" not in m]
+        await client.wait_for(lambda m: m.get("data") == marker)
+        # from the server: to this connection, to all, or to its group
+        data = [m["data"] for m in client.received if m.get("type") == "message" and m.get("fromUserId") is None]
+        return [m for m in data[: data.index(marker)] if not (isinstance(m, dict) and "marker" in m)]
 
     async def stop(self) -> None:
         for client in self.clients.values():
-            await client.ws.close()
-            if client.reader is not None:
-                await client.reader
+            await client.close()
 
 
 async def _gone(service: WebPubSubServiceClient, connection_id: str) -> bool:
     return not await service.connection_exists(connection_id)
 
 
-async def _value(value: Any) -> Any:
-    return value
-
-
 @asynccontextmanager
 async def emulator_driver() -> AsyncIterator[EmulatorDriver]:
     """The real PubSub against an in-process emulator, with WebSocket clients of its own."""
     settings = Settings(port=free_port())
-    runner = web.AppRunner(create_app(settings), access_log=None, handle_signals=False)
-    await runner.setup()
-    await web.TCPSite(runner, settings.host, settings.port).start()
+    emulator = await start_emulator(settings)
     pubsub = PubSub.from_settings(PubSubSettings(settings.connection_string, None, HUB))
     service = WebPubSubServiceClient.from_connection_string(settings.connection_string, hub=HUB)
     session = aiohttp.ClientSession()
@@ -161,4 +128,4 @@ async def emulator_driver() -> AsyncIterator[EmulatorDriver]:
         await session.close()
         await service.close()
         await pubsub.close()
-        await runner.cleanup()
+        await emulator.stop()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from api.config import MissingSetting, PubSubSettings
+from api.config import MissingSetting, PubSubSettings, message_retention_days
 
 KEY = "K" * 44
 
@@ -40,3 +40,13 @@ def test_missing_web_pubsub_settings_are_named(monkeypatch: pytest.MonkeyPatch) 
     monkeypatch.delenv("PUBSUB_ENDPOINT", raising=False)
     with pytest.raises(MissingSetting, match="PUBSUB_CONNECTION_STRING or PUBSUB_ENDPOINT"):
         PubSubSettings.from_env()
+
+
+def test_the_message_retention_is_a_year_unless_set_and_a_bad_value_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("MESSAGE_RETENTION_DAYS", raising=False)
+    assert message_retention_days() == 365
+    monkeypatch.setenv("MESSAGE_RETENTION_DAYS", "30")
+    assert message_retention_days() == 30
+    monkeypatch.setenv("MESSAGE_RETENTION_DAYS", "a month")
+    with pytest.raises(MissingSetting, match="MESSAGE_RETENTION_DAYS"):
+        message_retention_days()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import time
+from datetime import timedelta
 from typing import Any
 
 import azure.functions as func
@@ -16,9 +17,17 @@ import pytest
 
 from api import lists, logout, presence, tokens
 from api.identity import GUEST_LIFETIME_SECONDS
-from api.limits import CHATS_PAGE, GUEST_SIGNUPS, MAX_CONNECTIONS_PER_USER
+from api.limits import (
+    CHATS_PAGE,
+    GUEST_SIGNUPS,
+    LIVE_GUESTS,
+    MAX_CONNECTIONS_PER_USER,
+    MAX_LIVE_GUESTS_PER_ADDRESS,
+    RATES,
+)
 from api.models import Chat
-from api.state import State
+from api.state import SIGNUPS_PREFIX, State
+from api.tokens import PROFILE_SEEN_EVERY
 from local.harness import swa_principal
 from tests.api.core import Core
 
@@ -74,6 +83,48 @@ async def test_a_user_with_the_most_connections_gets_no_token_and_is_told_why(co
     assert response.status_code == 429 and f"at most {MAX_CONNECTIONS_PER_USER}" in body(response)["error"]
 
 
+async def test_a_burst_of_get_token_is_refused_with_retry_after_and_stores_nothing(core: Core) -> None:
+    """Issue 24: 1,149 of 1,149 getToken calls in a burst were answered, each a profile write."""
+    rate = RATES["tokens"]
+    await core.sign_in("ada", "Ada")  # the first visit makes the profile; visits from then on count
+    for _ in range(rate.burst):
+        assert (await tokens.get_token(get("getToken", ADA))).status_code == 200
+    stored = (core.state.profiles["ada"].etag, core.state.limits["ada"])
+    for _ in range(3):
+        response = await tokens.get_token(get("getToken", ADA))
+        assert response.status_code == 429 and int(response.headers["Retry-After"]) >= 1
+        assert "try again in" in body(response)["error"]
+    assert (core.state.profiles["ada"].etag, core.state.limits["ada"]) == stored
+
+
+async def test_a_get_token_that_changes_nothing_writes_no_profile(core: Core) -> None:
+    await core.online("ada", "Ada")
+    first = core.state.profiles["ada"]
+    for _ in range(3):  # reloads and reconnects of a user online
+        assert (await tokens.get_token(get("getToken", ADA))).status_code == 200
+    assert core.state.profiles["ada"] is first  # the same name and sign-in: nothing written
+    renamed = {"x-ms-client-principal": swa_principal("ada", "Ada Lovelace", "github")}
+    assert body(await tokens.get_token(get("getToken", renamed)))["user"]["userName"] == "Ada Lovelace"
+    assert core.state.profiles["ada"].user.name == "Ada Lovelace"
+
+
+async def test_a_user_who_comes_back_with_no_connection_open_is_written_so_a_cleanup_keeps_them(core: Core) -> None:
+    await core.sign_in("ada", "Ada")
+    listed = core.state.profiles["ada"].etag  # what a cleanup that lists Ada as gone would delete with
+    assert (await tokens.get_token(get("getToken", ADA))).status_code == 200
+    assert core.state.profiles["ada"].etag != listed
+
+
+async def test_a_profile_not_written_for_a_while_is_written_again_so_cleanup_sees_the_user_came_back(
+    core: Core,
+) -> None:
+    await core.online("ada", "Ada")
+    core.state.profiles["ada"].written -= PROFILE_SEEN_EVERY + timedelta(seconds=1)
+    old = core.state.profiles["ada"].etag
+    assert (await tokens.get_token(get("getToken", ADA))).status_code == 200
+    assert core.state.profiles["ada"].etag != old
+
+
 async def test_new_guests_from_one_public_address_are_limited_with_retry_after(core: Core) -> None:
     for i in range(GUEST_SIGNUPS.burst):
         await new_guest(f"Guest {i}", "8.8.4.4:1000")
@@ -82,6 +133,40 @@ async def test_new_guests_from_one_public_address_are_limited_with_retry_after(c
     assert "try again in" in body(response)["error"]
     await new_guest("From elsewhere", "8.8.8.8")
     await new_guest("From the local network", "10.0.0.7")  # no public address: not limited by address
+
+
+async def test_one_address_keeps_at_most_the_cap_of_live_guests_however_slowly_it_signs_up(
+    core: Core, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 24: the sign-up rate alone let one address make 2,880 guests a day."""
+    start = time.time()
+    made, refusal = 0, None
+    for attempt in range(24 * 60):  # one a minute for a day: twice the sign-up rate's pace
+        monkeypatch.setattr(time, "time", lambda moment=start + 60 * attempt: moment)
+        response = await tokens.get_token(get("getToken", {"X-Forwarded-For": "8.8.4.4"}, {"guestName": "Sybil"}))
+        if response.status_code == 200:
+            made += 1
+        else:
+            assert response.status_code == 429 and int(response.headers["Retry-After"]) >= 1
+            refusal = refusal or body(response)["error"]
+    assert refusal is not None and f"at most {MAX_LIVE_GUESTS_PER_ADDRESS}" in refusal
+    assert LIVE_GUESTS.burst < made <= MAX_LIVE_GUESTS_PER_ADDRESS
+    assert LIVE_GUESTS.burst + GUEST_LIFETIME_SECONDS / LIVE_GUESTS.every_seconds <= MAX_LIVE_GUESTS_PER_ADDRESS
+    await new_guest("From elsewhere", "8.8.8.8")
+
+
+async def test_an_operator_can_require_signing_in_and_new_guests_are_told_so(
+    core: Core, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    returning = await new_guest()
+    monkeypatch.setenv("CHATR_REQUIRE_SIGN_IN", "true")
+    response = await tokens.get_token(get("getToken", {"X-Forwarded-For": "8.8.4.4"}, {"guestName": "New"}))
+    assert response.status_code == 403 and "sign in" in body(response)["error"]
+    assert not [partition for partition in core.state.limits if partition.startswith(SIGNUPS_PREFIX)]  # nothing spent
+    assert (await tokens.get_token(get("getToken", ADA))).status_code == 200
+    assert (await tokens.get_token(get("getToken", {"X-Chatr-Guest": returning["guest"]}))).status_code == 200
+    monkeypatch.setenv("CHATR_REQUIRE_SIGN_IN", "false")
+    await new_guest("Welcome again")
 
 
 async def test_a_bad_guest_name_spends_no_sign_up(core: Core) -> None:
@@ -126,6 +211,45 @@ async def test_logout_revokes_a_guests_credentials_and_closes_their_connections(
         await ChatEvents(core.state, core.pubsub).handle(
             Event("connect", True, user_id, "c-new", {"claims": {"iat": [str(int(time.time()) - 1)]}})
         )
+
+
+@pytest.mark.parametrize("late", [0.0, 0.999, 1.0, 5.0])
+async def test_a_token_issued_while_the_logout_runs_can_neither_connect_nor_register(
+    core: Core, monkeypatch: pytest.MonkeyPatch, late: float
+) -> None:
+    """Issue 24's race: a getToken past its revocation check issues a token `late` seconds after the logout."""
+    from api.chat_events import ChatEvents
+    from api.events import Event, Refused
+
+    guest = await new_guest()
+    user_id = guest["user"]["userId"]
+    logged_out = time.time()
+    monkeypatch.setattr(time, "time", lambda: logged_out)
+    headers = {"X-Chatr-Guest": guest["guest"]}
+    await logout.logout(func.HttpRequest("POST", "http://localhost/api/logout", headers=headers, body=b""))
+    issued = int(logged_out + late)
+    monkeypatch.setattr(time, "time", lambda: logged_out + late)
+    events = ChatEvents(core.state, core.pubsub)
+    in_flight = core.open(user_id)  # its connect passed before the logout; the socket opens after it
+
+    with pytest.raises(Refused, match="signed out"):
+        await events.handle(Event("connect", True, user_id, "c-late", {"claims": {"iat": [str(issued)]}}))
+    await events.handle(Event("connected", True, user_id, in_flight, None))
+    account = await core.state.get_account(user_id)
+    assert account is not None and account.connections == []
+    assert core.pubsub.closed[in_flight] == "Logged out"  # the browser stops and shows the login page
+    reply = await webhook_reply(events, Event("userConnected", False, user_id, in_flight, {}))
+    assert reply == "You signed out: sign in again"
+    assert core.pubsub.broadcast_data("userOnline") == []
+
+
+async def webhook_reply(events: object, event: object) -> str:
+    """The refusal a user event gets (what the webhook turns into an error reply)."""
+    from api.validation import Invalid
+
+    with pytest.raises(Invalid) as refused:
+        await events.handle(event)  # type: ignore[attr-defined]
+    return str(refused.value)
 
 
 async def test_logout_of_a_signed_in_user_leaves_the_session_to_static_web_apps(core: Core) -> None:
@@ -217,3 +341,21 @@ async def test_a_private_chat_the_other_person_left_lists_only_you_so_writing_in
     chats = body(await lists.get_chats(get("chats", ADA)))["chats"]
     assert set(chats["private_ada_bob"]["members"]) == {"ada"}
     assert chats["private_ada_bob"]["name"] == "Chat with Bob"
+
+
+async def test_every_api_answer_says_nosniff(core: Core) -> None:
+    """Issue 24: JSON answers, errors and empty answers alike carry `X-Content-Type-Options: nosniff`."""
+    guest = await new_guest()
+    credential = {"x-chatr-guest": guest["guest"]}
+    answers = [
+        await tokens.get_token(get("getToken", ADA)),
+        await tokens.get_token(get("getToken")),  # 401
+        await tokens.get_token(get("getToken", params={"guestName": "\u200b"})),  # 400
+        await lists.get_users(get("users", ADA)),
+        await lists.get_chats(get("chats", ADA)),
+        await lists.get_users(get("users", ADA, {"id": "nobody"})),  # 404
+        await logout.logout(func.HttpRequest("POST", "http://localhost/api/logout", headers=credential, body=b"")),
+    ]
+    assert [a.status_code for a in answers] == [200, 401, 400, 200, 200, 404, 204]
+    for answer in answers:
+        assert answer.headers.get("X-Content-Type-Options") == "nosniff", answer.status_code

@@ -42,7 +42,3 @@ def test_the_refusal_says_what_and_when() -> None:
     assert (
         refusal.retry_after == 7 and str(refusal) == "You are doing that too often (creating chats): try again in 7 s"
     )
-
-
-def test_a_rate_describes_itself() -> None:
-    assert RATE.describe() == "3 at once, then 1 every 10 s"

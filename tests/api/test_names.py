@@ -103,3 +103,42 @@ def test_names_are_measured_after_normalising() -> None:
 def test_the_message_names_what_was_checked() -> None:
     with pytest.raises(Invalid, match="The chat name cannot be empty"):
         clean_name(" ", "chat name", CHAT_NAME_MAX)
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "\u0410\u043d\u043d\u0430",  # Cyrillic "Анна"
+        "\u0410\u043d\u043d\u0430 Smith",  # a word in each script
+        "\u0391\u03bb\u03ad\u03be\u03b7\u03c2",  # Greek
+        "\u0645\u062d\u0645\u062f",  # Arabic
+        "\u5c71\u7530\u3072\u3089\u304c\u306a \u30ab\u30bf\u30ab\u30ca",  # Japanese: Han, Hiragana, Katakana
+        "\u6771\u4eac Tokyo",
+        "Tokyo\u6771\u4eac",
+        "\ud55c\uad6d\uc5b4 \u97d3\u570b",  # Hangul and Han
+        "Ada 👩\u200d💻",
+        "Ad\u00e9\u1e63\u00edn\u00e0 \u1ecc\u0300",  # Yoruba: a grave accent no precomposed letter has
+        "R2-D2",
+    ],
+)
+def test_single_script_names_in_any_script_pass(name: str) -> None:
+    assert clean_name(name, "name", 50) == name
+
+
+@pytest.mark.parametrize(
+    ("name", "reason"),
+    [
+        ("\u0410da", "mixes scripts"),  # a Cyrillic capital A, then Latin "da"
+        ("Ad\u0430", "mixes scripts"),
+        ("Ada L\u043evelace", "mixes scripts"),  # one Cyrillic o in the second word
+        ("\u0391da", "mixes scripts"),  # Greek Alpha
+        ("Ada\U00016fe4", "mixes scripts"),  # a Khitan filler after Latin
+        ("Bob\u3007", "mixes scripts"),  # Latin and Han may mix, but not with Han's look-alike of "O"
+        ("Ada\u0337", "drawn through"),  # a combining short solidus overlay
+        ("Ad\u0338a", "drawn through"),
+        ("Ada\u0301\u0301", "same accent twice"),
+    ],
+)
+def test_look_alike_names_are_refused_with_a_clear_reason(name: str, reason: str) -> None:
+    with pytest.raises(Invalid, match=reason):
+        clean_name(name, "name", 50)

@@ -21,8 +21,7 @@ def conn(user_id: str, connection_id: str, *, announced: bool = False, idle: boo
 # ---- profiles and accounts -------------------------------------------------------------------------
 
 
-async def test_an_unknown_user_has_no_profile_and_no_account(state: State) -> None:
-    assert await state.get_user("nobody") is None
+async def test_an_unknown_user_has_no_account(state: State) -> None:
     assert await state.get_account("nobody") is None
 
 
@@ -256,12 +255,13 @@ async def test_chats_come_in_pages_in_id_order_each_with_its_members(state: Stat
     assert [c.id async for c, _ in state.all_chats()] == ["c-1", "c-2", "c-3"]
 
 
-async def test_every_group_chat_is_listed_without_its_members(state: State) -> None:
+async def test_every_group_chat_is_listed_with_its_owner_and_members(state: State) -> None:
     await state.create_chat(Chat("c-1", "First", "u1"))
     await state.create_chat(Chat("c-2", "Second", "u2"))
     await state.index_member(Membership("c-1", "u1", "Ada"))
-    chats = await state.list_group_chats()
-    assert sorted(chats) == ["c-1", "c-2"] and chats["c-2"].owner == "u2"
+    chats = {chat.id: (chat, members) async for chat, members in state.all_chats()}
+    assert sorted(chats) == ["c-1", "c-2"] and chats["c-2"][0].owner == "u2"
+    assert [m.user_id for m in chats["c-1"][1]] == ["u1"] and chats["c-2"][1] == []
 
 
 async def test_one_chat_comes_with_its_members_in_one_query(state: State) -> None:
@@ -399,7 +399,7 @@ async def test_a_user_whose_profile_changed_since_it_was_read_is_kept(state: Sta
     etag = (await state.idle_profiles(datetime.now(UTC) + timedelta(minutes=1)))["back"]
     await state.save_profile("back", "Back again", "guest")
     assert not await state.delete_user("back", etag)
-    assert await state.get_user("back") is not None
+    assert await state.get_account("back") is not None
 
 
 async def test_deleting_a_user_who_is_gone_already_is_no_error(state: State) -> None:
@@ -407,7 +407,7 @@ async def test_deleting_a_user_who_is_gone_already_is_no_error(state: State) -> 
     etag = (await state.idle_profiles(datetime.now(UTC) + timedelta(minutes=1)))["gone"]
     assert await state.delete_user("gone", etag)
     assert await state.delete_user("gone", etag)
-    assert await state.get_user("gone") is None
+    assert await state.get_account("gone") is None
 
 
 async def test_unreachable_storage_raises_storage_unavailable() -> None:

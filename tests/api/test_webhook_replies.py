@@ -151,3 +151,25 @@ async def test_a_request_that_succeeds_is_answered_with_its_id_and_result(core: 
     answer = json.loads(response.get_body())
     assert answer["chatEvent"] == "reply"
     assert (answer["data"]["requestId"], answer["data"]["result"]["seq"]) == ("r-7", 1)
+
+
+async def test_every_answer_of_the_event_handler_says_nosniff(core: Core) -> None:
+    """Issue 24: no /api answer may be sniffed into another type (the plain-text refusals included)."""
+    connection = await core.online("ada")
+    for _ in range(MAX_CONNECTIONS_PER_USER - 1):
+        await core.online("ada")
+    answers = [
+        await webhook.handle(request("createChat", "ada", connection, {"id": CHAT, "name": "Lobby"})),  # 204
+        await webhook.handle(request("leaveChat", "ada", connection, {"chatId": "nope"})),  # an error reply
+        await webhook.handle(request("connect", "ada", "next", {"claims": {}}, system=True)),  # a text refusal
+        await webhook.handle(request("createChat", "ada", connection, b"x" * (MAX_BODY_BYTES + 1))),  # 413
+        await webhook.handle(func.HttpRequest("GET", "http://localhost/api/eventHandler", headers={}, body=b"")),
+        await webhook.handle(
+            func.HttpRequest(
+                "OPTIONS", "http://localhost/api/eventHandler", headers={"WebHook-Request-Origin": "x"}, body=b""
+            )
+        ),
+    ]
+    assert [a.status_code for a in answers] == [204, 200, 429, 413, 405, answers[-1].status_code]
+    for answer in answers:
+        assert answer.headers.get("X-Content-Type-Options") == "nosniff", answer.status_code

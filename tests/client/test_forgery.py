@@ -28,7 +28,14 @@ def test_frames_that_claim_someone_elses_name_change_nothing_of_theirs_on_any_sc
     seq = raw.message_seq("The meeting is at 10")
     as_ada = {"fromUserId": ada.user_id, "fromUserName": ada.name, "userId": ada.user_id, "userName": ada.name}
     as_bob = {"fromUserId": bob.user_id, "fromUserName": bob.name, "userId": bob.user_id, "userName": bob.name}
-    entry = {"chatId": chat_id, "seq": seq + 1, "kind": "edit", "target": seq, "text": "Cancelled", "mentions": []}
+    entry: dict = {
+        "chatId": chat_id,
+        "seq": seq + 1,
+        "kind": "edit",
+        "target": seq,
+        "text": "Cancelled",
+        "mentions": [],
+    }
 
     raw.send_to_group(chat_id, {"entry": {**entry, "fromUserId": ada.user_id}})
     raw.send_to_group(chat_id, {"message": "the old shape", **as_ada})

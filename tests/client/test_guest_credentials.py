@@ -9,6 +9,7 @@ from playwright.sync_api import Request, expect
 
 from local.stack import LOCAL_GUEST_SIGNING_KEY
 from tests.client.users import ChatUser, unique
+from tests.support import start_stack, wait_ready
 
 HALF_A_DAY_AND_AN_HOUR = 13 * 3600
 
@@ -92,3 +93,21 @@ def test_logout_when_the_server_cannot_be_reached_still_logs_out_here(new_user) 
     ada.page.goto("/")  # nothing kept here signs anyone in again
     ada.page.wait_for_url("**/login.html")
     assert token_status(ada, copy) == 200  # only the server could have ended this copy: it did not hear of the logout
+
+
+def test_where_the_operator_requires_signing_in_the_login_page_says_guests_cannot_join(browser) -> None:
+    """Issue 24: CHATR_REQUIRE_SIGN_IN=true lets no new guest in, and the guest dialog tells why."""
+    stack = wait_ready(start_stack(env={"CHATR_REQUIRE_SIGN_IN": "true"}))
+    try:
+        context = browser.new_context(base_url=stack.swa_url)
+        page = context.new_page()
+        page.goto("/login.html")
+        page.get_by_role("button", name="Guest").click()
+        page.get_by_label("Enter your name").fill(unique("Eve"))
+        page.get_by_label("Enter your name").press("Enter")
+        expect(page.locator("#guestError")).to_contain_text("open to signed-in users only")
+        assert page.url.endswith("/login.html")
+        assert page.evaluate("localStorage.getItem('chatrGuest')") is None
+        context.close()
+    finally:
+        assert stack.stop() == 0, stack.output()

@@ -9,7 +9,7 @@ from playwright.sync_api import Route, expect
 
 from tests.chat_client import create_chat, join
 from tests.client.sockets import ScriptedClients
-from tests.client.users import unique, wait_in_page
+from tests.client.users import ChatUser, in_a_chat, unique, wait_in_page
 
 PAYLOAD = "<img src=x onerror=alert(1)>"
 
@@ -121,3 +121,53 @@ def test_two_guests_with_the_same_name_are_two_users(new_user) -> None:
     other = first.panel(room).locator(".msgRow", has_text="from the second Sam")
     expect(other).not_to_have_class(re.compile(r"\bchatRight\b"))
     assert first.user_id != second.user_id
+
+
+def _post(user: ChatUser, chat_name: str, text: str) -> None:
+    """Type a message and press Enter (what shows may differ from what was typed, so nothing is awaited here)."""
+    box = user.composer(chat_name)
+    box.fill(text)
+    box.press("Enter")
+    expect(box).to_have_value("")
+
+
+def test_a_message_of_two_thousand_closing_brackets_shows_its_link_and_all_its_text(new_user) -> None:
+    """Issue 24: `http://a.bc/` and 1,988 `)` once took every member's browser 35 ms to draw (quadratic trimming)."""
+    (ada, bob), room = in_a_chat(new_user, "Ada", "Bob")
+    text = "http://a.bc/" + ")" * 1988
+
+    ada.send(room, text)
+
+    for user in (ada, bob):
+        row = user.message_row(room, "http://a.bc/")
+        expect(row.locator(".msgText")).to_have_text(text)
+        expect(row.locator(".msgText a")).to_have_text("http://a.bc/")
+        expect(row.locator(".msgText a")).to_have_attribute("href", "http://a.bc/")
+
+
+def test_links_show_the_address_they_open_and_no_text_reorders_itself(new_user) -> None:
+    (ada, bob), room = in_a_chat(new_user, "Ada", "Bob")
+
+    _post(ada, room, "invoice https://files.example/\u202egpj.exe?moc.elgoog")
+    _post(ada, room, "log in at https://\u0430\u0440\u0440\u04cf\u0435.com")  # Cyrillic apple
+
+    invoice = bob.message_row(room, "invoice").locator(".msgText")
+    expect(invoice).to_have_text("invoice https://files.example/gpj.exe?moc.elgoog")
+    expect(invoice.locator("a")).to_have_attribute("href", "https://files.example/gpj.exe?moc.elgoog")
+    look_alike = bob.message_row(room, "log in at").locator(".msgText a")
+    expect(look_alike).to_have_text("https://xn--80ak6aa92e.com")
+    expect(look_alike).to_have_attribute("href", "https://xn--80ak6aa92e.com/")
+    assert "\u202e" not in bob.panel(room).inner_text()
+
+
+def test_stacked_combining_marks_never_draw_over_the_message_above(new_user) -> None:
+    (ada, bob), room = in_a_chat(new_user, "Ada", "Bob")
+    ada.send(room, "the row above")
+    above = bob.message_row(room, "the row above")
+    expect(above).to_be_visible()
+    before = above.screenshot(animations="disabled")
+
+    ada.send(room, "Z" + "\u0301" * 400 + " end")
+
+    expect(bob.message_row(room, "end")).to_be_visible()
+    assert above.screenshot(animations="disabled") == before

@@ -69,6 +69,59 @@ if args[:4] == ["functionapp", "deployment", "source", "config-zip"]:
     sys.exit(0)
 if args[:3] == ["staticwebapp", "secrets", "list"]:
     answer(state.get("swa_token", ""))
+if args[:3] == ["staticwebapp", "appsettings", "list"]:
+    answer(state.get("guest_key", ""))
+
+
+def option(name):
+    return args[args.index(name) + 1] if name in args else None
+
+
+def tsv(links, api):
+    return "\\n".join(f"{link['name']}\\t{link['backend']}" for link in links if link["api"] == api)
+
+
+def fail_if(counter):
+    if state.get(counter, 0) > 0:
+        state[counter] -= 1
+        save()
+        sys.stderr.write("ERROR: (InternalServerError) An error has occurred.\\n")
+        sys.exit(1)
+
+
+links = state.setdefault("links", [])
+url = option("--url") or ""
+if args[:1] == ["rest"] and url.endswith("/linkedBackends?api-version=2024-04-01") and option("--method") == "get":
+    answer(tsv(links, "linkedBackends"))
+if args[:1] == ["rest"] and "/linkedBackends/" in url and option("--method") == "delete":
+    name = url.split("/linkedBackends/")[1].split("?")[0]
+    state["links"] = [link for link in links if link["name"] != name]
+    save()
+    sys.exit(0)
+if args[:1] == ["rest"] and "/linkedBackends/" in url and option("--method") == "put":
+    fail_if("link_put_failures")
+    body = json.loads(option("--body"))["properties"]
+    state["links"] = [{"name": url.split("/linkedBackends/")[1].split("?")[0], "backend": body["backendResourceId"],
+                       "region": body["region"], "api": "linkedBackends"}]
+    save()
+    sys.exit(0)
+if args[:3] == ["staticwebapp", "functions", "show"]:
+    answer(tsv(links, "functions"))
+if args[:3] == ["staticwebapp", "functions", "unlink"]:
+    state["links"] = [link for link in links if link["api"] != "functions"]
+    save()
+    sys.exit(0)
+if args[:3] == ["staticwebapp", "functions", "link"]:
+    fail_if("functions_link_failures")
+    state["links"] = [{"name": "functions", "backend": option("--function-resource-id"), "api": "functions"}]
+    save()
+    sys.exit(0)
+if args[:1] == ["rest"] and url.endswith("/config/authsettingsV2?api-version=2024-04-01"):
+    answer(json.dumps(state.get("auth_settings")))
+if args[:2] == ["resource", "show"] and option("--query") == "properties.disableLocalAuth":
+    answer("true" if state.get("pubsub", {}).get("disableLocalAuth") else "false")
+if args[:2] == ["resource", "show"]:
+    answer(json.dumps(state.get("pubsub")))
 sys.stderr.write("fake az: unexpected call: " + " ".join(args) + "\\n")
 sys.exit(2)
 """
@@ -82,25 +135,49 @@ entry = {
     "token": os.environ.get("SWA_CLI_DEPLOYMENT_TOKEN"),
     "connection_string": os.environ.get("WebPubSubConnectionString"),
 }
+
+
+def listing(top):
+    found = (os.path.join(folder, name) for folder, _, names in os.walk(top) for name in names)
+    return sorted(os.path.relpath(path, top) for path in found)
+
+
+def option(name):
+    return args[args.index(name) + 1]
+
+
 if "--app-location" in args:
-    site = args[args.index("--app-location") + 1]
-    entry["files"] = sorted(
-        os.path.relpath(os.path.join(folder, name), site) for folder, _, names in os.walk(site) for name in names
-    )
+    entry["files"] = listing(option("--app-location"))
+if "--api-location" in args:
+    entry["api_files"] = listing(option("--api-location"))
+if "--swa-config-location" in args:
+    entry["config"] = json.load(open(os.path.join(option("--swa-config-location"), "staticwebapp.config.json")))
+if "--azure-facts" in args:  # the file is removed once the checks ran
+    entry["facts"] = json.load(open(option("--azure-facts")))
 with open(os.environ["FAKE_LOG"], "a") as log:
     log.write(json.dumps(entry) + "\\n")
 sys.exit(int(os.environ.get("FAKE_EXIT_" + os.path.basename(sys.argv[0]).replace("-", "_").upper(), "0")))
 """
 
+GROUP_ID = "/subscriptions/0000/resourceGroups/chatr-rg/providers"
 OUTPUTS = {
     "appUrl": "https://happy-sea-0123.azurestaticapps.net",
+    "hostingPlan": "dedicated",
     "resourceGroupName": "chatr-rg",
     "staticWebAppName": "chatr-swa",
+    "staticWebAppId": f"{GROUP_ID}/Microsoft.Web/staticSites/chatr-swa",
     "functionAppName": "chatr-func-abc123",
+    "functionAppId": f"{GROUP_ID}/Microsoft.Web/sites/chatr-func-abc123",
+    "functionAppLocation": "West Europe",
     "functionAppUrl": "https://chatr-func-abc123.azurewebsites.net",
+    "pubsubName": "chatr-wps-abc123",
+    "pubsubId": f"{GROUP_ID}/Microsoft.SignalRService/WebPubSub/chatr-wps-abc123",
     "pubsubEndpoint": "https://chatr-wps-abc123.webpubsub.azure.com",
     "pubsubHub": "chat",
 }
+# What the fake answers for a deployment that works: the link's App Service authentication, Web PubSub's keys on.
+LINKED_AUTH = {"platform": {"enabled": True}, "identityProviders": {"azureStaticWebApps": {"enabled": True}}}
+PUBSUB = {"sku": "Standard_S1", "capacity": 1, "disableLocalAuth": False}
 
 
 @dataclass
@@ -157,7 +234,15 @@ def install(folder: Path, *, with_az: bool = True) -> Tools:
         az_log=folder / "az.log",
         tool_log=folder / "tools.log",
     )
-    tools.set_state(logged_in=True, deployed=False, outputs=OUTPUTS, group_exists=True, swa_token="swa-secret")
+    tools.set_state(
+        logged_in=True,
+        deployed=False,
+        outputs=OUTPUTS,
+        group_exists=True,
+        swa_token="swa-secret",
+        auth_settings=LINKED_AUTH,
+        pubsub=PUBSUB,
+    )
     return tools
 
 
@@ -194,6 +279,7 @@ def environment(tools: Tools, sandbox: Path, home: Path) -> dict[str, str]:
         "AWPS_TUNNEL": f"{sys.executable} {tools.tunnel}",
         "VERIFY": str(tools.verify),
         "DEPLOY_RETRY_SECONDS": "0",
+        "LINK_RETRY_SECONDS": "0",
     }
 
 

@@ -19,6 +19,9 @@ FUNCTION_APP_MODULE = DEPLOY / "modules" / "function-app.bicep"
 PLATFORM_PREFIXES = ("AzureWebJobsStorage__", "APPLICATIONINSIGHTS_", "FUNCTIONS_")
 # Read-only variables App Service injects into every app (the code reads them; no template may set them).
 PLATFORM_INJECTED = frozenset({"WEBSITE_SITE_NAME", "WEBSITE_AUTH_ENABLED"})
+# Read by the code only where Web PubSub calls it directly (a local backend behind the dev hub's tunnel):
+# the deployed app never gets them, so it accepts no bearer token, only the access-key signature.
+DIRECT_HANDLER_ONLY = frozenset({"WEBHOOK_AUDIENCE", "WEBHOOK_TENANT_ID", "WEBHOOK_CALLER_ID"})
 # Key-based settings the code accepts instead of the identity-based ones the deployment sets.
 KEY_BASED_ALTERNATIVES = {
     "PUBSUB_CONNECTION_STRING": "PUBSUB_ENDPOINT",
@@ -57,8 +60,25 @@ def output_references(path: Path) -> set[tuple[str, str]]:
     return set(re.findall(r"\b([A-Za-z_]\w*)\.outputs\.([A-Za-z_]\w*)", path.read_text(encoding="utf-8")))
 
 
-def bicep_app_settings() -> dict[str, Any]:
-    """The Function App's app settings, as set by the `appsettings` config resource."""
+def evaluate(path: Path, node: Any, conditions: dict[str, bool]) -> Any:
+    """A value as far as the tests need: variables looked up, `union(...)` merged, `cond ? a : b` chosen by name."""
+    variables = template(path).get("variables", {})
+    if isinstance(node, str) and node in variables:
+        return evaluate(path, variables[node]["value"], conditions)
+    if isinstance(node, dict) and node.get("function", {}).get("type") == "union":
+        merged: dict[str, Any] = {}
+        for argument in node["function"]["parameters"].values():
+            merged.update(evaluate(path, argument, conditions))
+        return merged
+    if isinstance(node, dict) and node.get("operator", {}).get("type") == "conditional":
+        operands = node["operator"]["operands"]
+        chosen = operands["true_value"] if conditions[operands["condition"]] else operands["false_value"]
+        return evaluate(path, chosen, conditions)
+    return node
+
+
+def bicep_app_settings(plan: str = "flex") -> dict[str, Any]:
+    """The Function App's app settings on `plan` (flex or dedicated), as set by the `appsettings` config resource."""
     module = template(FUNCTION_APP_MODULE)
     configs = [
         r["config"]
@@ -66,7 +86,7 @@ def bicep_app_settings() -> dict[str, Any]:
         if r["type"] == "Microsoft.Web/sites/config" and r["config"].get("name") == "appsettings"
     ]
     assert len(configs) == 1, "function-app.bicep should set app settings in exactly one `appsettings` resource"
-    return dict(configs[0]["properties"])
+    return dict(evaluate(FUNCTION_APP_MODULE, configs[0]["properties"], {"isFlex": plan == "flex"}))
 
 
 def code_settings() -> set[str]:

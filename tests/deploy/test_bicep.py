@@ -10,11 +10,13 @@ from pathlib import Path
 
 import pytest
 
+from api.history import MESSAGES_TABLE
 from api.state import CHATS_TABLE, USERS_TABLE
 from tests.deploy.templates import (
     BICEP_FILES,
     DEPLOY,
     bicep_app_settings,
+    evaluate,
     module_file,
     output_references,
     resource,
@@ -33,7 +35,17 @@ ROLE = {
 
 
 def _modules(path: Path) -> dict[str, dict]:
-    return template(path).get("modules", {})
+    """A file's modules, each `config` looked through an `if (...)` condition."""
+    modules = {}
+    for symbol, module in template(path).get("modules", {}).items():
+        config = module["config"]
+        modules[symbol] = {**module, "config": config["config"] if "condition" in config else config}
+    return modules
+
+
+def _condition(path: Path, symbol: str) -> object:
+    """The `if (...)` of a module, None when it is always deployed."""
+    return template(path)["modules"][symbol]["config"].get("condition")
 
 
 @pytest.mark.parametrize("path", BICEP_FILES, ids=lambda p: p.name)
@@ -90,35 +102,90 @@ def test_parameters_have_the_documented_defaults() -> None:
     assert parameters["prefix"]["default"] == "chatr"
     assert parameters["location"]["default"] == "westeurope"
     assert parameters["resourceGroupName"]["default"] == "${prefix}-rg"
+    for path in (MAIN, APP):
+        assert template(path)["parameters"]["hostingPlan"]["default"] == "dedicated"
+        assert template(path)["parameters"]["pubsubSku"]["default"] == "Free_F1"
 
 
-def test_the_static_web_app_is_standard_because_linked_backends_need_it() -> None:
+@pytest.mark.parametrize("path", [MAIN, APP], ids=lambda p: p.name)
+def test_the_hosting_plan_and_the_web_pubsub_tier_are_choices(path: Path) -> None:
+    parameters = template(path)["parameters"]
+    assert _allowed(parameters["hostingPlan"]) == ["managed", "flex", "dedicated"]
+    assert _allowed(parameters["pubsubSku"]) == ["Free_F1", "Standard_S1", "Premium_P1"]
+    assert _allowed(parameters["pubsubUnits"]) == [1, 2, 5, 10, 20, 50, 100]
+
+
+def _allowed(parameter: dict) -> list:
+    (allowed,) = [d["argument"] for d in parameter["decorators"] if d["type"] == "allowed"]
+    return list(allowed)
+
+
+def test_the_static_web_app_is_standard_for_a_linked_backend_and_free_for_managed_functions() -> None:
     site = resource(MODULES / "static-webapp.bicep", "site")
-    assert site["sku"] == {"name": "Standard", "tier": "Standard"}
+    assert site["sku"] == {"name": "sku", "tier": "sku"}
+    sku = _modules(APP)["staticWebApp"]["config"]["params"]["sku"]["operator"]["operands"]
+    assert (sku["condition"], sku["true_value"], sku["false_value"]) == ("managed", "Free", "Standard")
 
 
-def test_the_function_app_is_linked_to_the_static_web_app() -> None:
-    link = template(MODULES / "link-backend.bicep")["resources"]["backend"]
-    assert link["type"] == "Microsoft.Web/staticSites/linkedBackends"
-    assert link["config"]["properties"]["backendResourceId"] == "functionAppId"
+def test_no_template_links_the_backend_because_deploy_link_sh_does_it_with_retries() -> None:
+    for path in BICEP_FILES:
+        types = {r["type"] for r in template(path).get("resources", {}).values()}
+        assert not {t for t in types if "linkedBackends" in t or "userProvidedFunctionApps" in t}, path.name
+    assert (DEPLOY / "link.sh").exists()
 
 
-def test_the_function_app_runs_python_3_11_on_linux_flex_consumption_with_its_own_identity() -> None:
+def test_the_managed_plan_has_no_function_app_and_its_settings_are_the_sites() -> None:
+    managed = {"operator": {"type": "not", "operands": {"bool_value": "managed"}}}
+    assert _condition(APP, "functionApp") == managed
+    assert _condition(APP, "siteSettings") == "managed"
+    settings = resource(MODULES / "site-settings.bicep", "appSettings")
+    assert template(MODULES / "site-settings.bicep")["resources"]["appSettings"]["type"] == (
+        "Microsoft.Web/staticSites/config"
+    )
+    assert settings["name"] == "appsettings"
+    assert {"PUBSUB_CONNECTION_STRING", "STORAGE_CONNECTION_STRING", "GUEST_SIGNING_KEY", "PUBSUB_HUB"} <= set(
+        settings["properties"]
+    )
+    assert not {"WEBHOOK_AUDIENCE", "WEBHOOK_TENANT_ID", "WEBHOOK_CALLER_ID"} & set(settings["properties"])
+
+
+@pytest.mark.parametrize(
+    ("plan", "sku"),
+    [("flex", {"name": "FC1", "tier": "FlexConsumption"}), ("dedicated", {"name": "B1", "tier": "Basic"})],
+)
+def test_the_function_app_runs_python_3_11_on_linux_on_its_plan_with_its_own_identity(plan: str, sku: dict) -> None:
     path = MODULES / "function-app.bicep"
-    plan, site = resource(path, "plan"), resource(path, "site")
-    assert plan["sku"] == {"name": "FC1", "tier": "FlexConsumption"}
-    assert plan["properties"]["reserved"] is True
+    conditions = {"isFlex": plan == "flex"}
+    plan_resource, site = resource(path, "plan"), resource(path, "site")
+    assert evaluate(path, plan_resource["sku"], conditions) == sku
+    assert plan_resource["properties"]["reserved"] is True
     assert site["kind"] == "functionapp,linux"
     assert site["identity"] == {"type": "SystemAssigned"}
-    assert site["properties"]["functionAppConfig"]["runtime"] == {"name": "python", "version": "3.11"}
-    deployment = site["properties"]["functionAppConfig"]["deployment"]["storage"]
-    assert deployment["authentication"] == {"type": "SystemAssignedIdentity"}
+    flex_config = evaluate(path, site["properties"]["functionAppConfig"], conditions)
+    site_config = site["properties"]["siteConfig"]
+    if plan == "flex":
+        assert flex_config["runtime"] == {"name": "python", "version": "3.11"}
+        assert flex_config["deployment"]["storage"]["authentication"] == {"type": "SystemAssignedIdentity"}
+    else:
+        assert flex_config is None
+        assert evaluate(path, site_config["linuxFxVersion"], conditions) == "PYTHON|3.11"
+        assert evaluate(path, site_config["alwaysOn"], conditions) is True
 
 
-def test_the_storage_account_declares_the_tables_the_code_uses_and_allows_no_keys() -> None:
+def test_the_storage_account_declares_the_tables_the_code_uses_and_allows_keys_only_for_managed_functions() -> None:
     path = MODULES / "storage.bicep"
-    assert set(template(path)["parameters"]["tableNames"]["default"]) == {CHATS_TABLE, USERS_TABLE}
-    assert resource(path, "account")["properties"]["allowSharedKeyAccess"] is False
+    assert set(template(path)["parameters"]["tableNames"]["default"]) == {CHATS_TABLE, USERS_TABLE, MESSAGES_TABLE}
+    assert resource(path, "account")["properties"]["allowSharedKeyAccess"] == "allowSharedKeyAccess"
+    assert template(path)["parameters"]["allowSharedKeyAccess"]["default"] is False
+    assert _modules(APP)["storage"]["config"]["params"]["allowSharedKeyAccess"] == "managed"
+
+
+def test_web_pubsub_has_the_units_asked_for_except_on_free() -> None:
+    pubsub = resource(MODULES / "pubsub.bicep", "pubsub")
+    capacity = pubsub["sku"]["capacity"]["operator"]["operands"]
+    assert capacity["condition"]["operator"]["operands"] == {"operand_1": "sku", "operand_2": "Free_F1"}
+    assert capacity["true_value"] == 1 and capacity["false_value"] == "units"
+    assert _modules(APP)["pubsub"]["config"]["params"]["units"] == "pubsubUnits"
 
 
 def test_web_pubsub_keeps_its_access_keys_to_sign_events_and_has_an_identity_for_the_dev_hub() -> None:
@@ -168,6 +235,7 @@ def test_the_function_app_gets_both_access_keys_read_at_deploy_time_from_the_web
     assert ("pubsub", "name") in output_references(APP)
     given = _modules(APP)["functionApp"]["config"]["params"]["pubsubName"]["operator"]["operands"]
     assert given["operand_1"] == "pubsub"
+    assert bicep_app_settings("dedicated")["WEBHOOK_PRIMARY_KEY"] == settings["WEBHOOK_PRIMARY_KEY"]
 
 
 @pytest.mark.parametrize("path", BICEP_FILES, ids=lambda p: p.name)
@@ -184,12 +252,18 @@ def test_the_event_handler_is_the_static_web_apps_api_event_handler() -> None:
     assert template(APP)["parameters"]["hubName"]["default"] == "chat"
 
 
-def test_the_app_trusts_the_audience_and_tenant_the_dev_hub_uses() -> None:
+def test_the_dev_hubs_audience_and_tenant_are_outputs_for_a_local_backend_not_settings_of_the_deployed_app() -> None:
     params = _modules(APP)
     assert params["pubsub"]["config"]["params"]["webhookAudience"] == "webhookAudience"
-    assert params["functionApp"]["config"]["params"]["webhookAudience"] == "webhookAudience"
-    tenant = params["functionApp"]["config"]["params"]["webhookTenantId"]
-    assert tenant["operator"]["operands"]["operand_2"] == "tenantId"
+    assert "webhookAudience" not in params["functionApp"]["config"]["params"]
+    for path in (MAIN, APP):
+        assert {"webhookAudience", "tenantId", "pubsubPrincipalId"} <= set(template(path)["outputs"])
+
+
+@pytest.mark.parametrize("path", [MAIN, APP], ids=lambda p: p.name)
+def test_the_outputs_name_what_the_link_and_the_checks_need(path: Path) -> None:
+    needed = {"hostingPlan", "staticWebAppId", "functionAppId", "functionAppLocation", "pubsubId"}
+    assert needed <= set(template(path)["outputs"])
 
 
 def test_the_outputs_name_the_function_apps_own_address_for_make_verify_deploy() -> None:

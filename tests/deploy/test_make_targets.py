@@ -6,6 +6,7 @@ can be found, so nothing here can reach Azure.
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import subprocess
@@ -95,7 +96,8 @@ def test_make_n_deploy_shows_infra_then_api_then_client_then_the_checks(project:
 def test_make_help_lists_every_azure_target(project: Project) -> None:
     plain = re.sub(r"\x1b\[[0-9;]*m", "", project.make("help").stdout)
     listed = {line.split()[0] for line in plain.splitlines() if line.strip()}
-    assert {"package", "deploy", "deploy-infra", "deploy-api", "deploy-client", "verify-deploy", "tunnel"} <= listed
+    targets = {"package", "deploy", "deploy-infra", "deploy-link", "deploy-api", "deploy-client", "verify-deploy"}
+    assert targets | {"tunnel"} <= listed
 
 
 # ---- each step stops early, with a message, when a prerequisite is missing ----------------------
@@ -128,7 +130,7 @@ def test_deploying_into_a_missing_group_says_so(project: Project) -> None:
     assert project.make("deploy-infra", AZURE_SCOPE="group").failed_with("resource group 'chatr-rg' does not exist")
 
 
-@pytest.mark.parametrize("target", ["deploy-api", "deploy-client", "verify-deploy"])
+@pytest.mark.parametrize("target", ["deploy-api", "deploy-client", "verify-deploy", "deploy-link"])
 def test_a_step_before_deploy_infra_says_to_run_it_first(project: Project, target: str) -> None:
     assert project.make(target).failed_with("run 'make deploy-infra' first")
 
@@ -171,6 +173,8 @@ def test_deploy_infra_deploys_main_bicep_at_subscription_scope(project: Project)
     assert parameters["prefix"] == "chatr"
     assert parameters["resourceGroupName"] == "chatr-rg"
     assert parameters["location"] == "westeurope"
+    assert parameters["hostingPlan"] == "dedicated"
+    assert (parameters["pubsubSku"], parameters["pubsubUnits"]) == ("Free_F1", 1)
     assert "guestSigningKey" not in parameters
     assert "https://happy-sea-0123.azurestaticapps.net" in run.stdout
 
@@ -189,6 +193,17 @@ def test_deploy_infra_keeps_the_guest_signing_key_of_the_running_app(deployed: P
     (create,) = [c for c in deployed.tools.az_calls() if "create" in c["argv"]]
     assert create["params"]["parameters"]["guestSigningKey"] == {"value": "existing-key"}
     assert not any("existing-key" in arg for arg in create["argv"])
+
+
+def test_deploy_infra_keeps_the_guest_signing_key_the_managed_plan_keeps_in_the_sites_settings(
+    deployed: Project,
+) -> None:
+    deployed.tools.set_state(outputs={**fakes.OUTPUTS, "hostingPlan": "managed", "functionAppName": ""}, guest_key="k")
+    assert deployed.make("deploy-infra", AZURE_HOSTING_PLAN="managed").code == 0
+    (create,) = [c for c in deployed.tools.az_calls() if "create" in c["argv"]]
+    assert create["params"]["parameters"]["guestSigningKey"] == {"value": "k"}
+    (read,) = [c["argv"] for c in deployed.tools.az_calls() if c["argv"][:3] == ["staticwebapp", "appsettings", "list"]]
+    assert read[read.index("--name") + 1] == "chatr-swa"
 
 
 def test_deploy_infra_into_an_existing_group_deploys_app_bicep(project: Project) -> None:
@@ -246,7 +261,167 @@ def test_deploy_client_uploads_the_client_and_its_config_with_a_token_kept_out_o
     assert not any("swa-secret" in arg for arg in swa["argv"])
     assert {"index.html", "login.html", "staticwebapp.config.json", "vendor/vue.esm-browser.js"} <= set(swa["files"])
     assert "vendor/.installed" not in swa["files"]
+    assert "--api-location" not in swa["argv"]
     assert "https://happy-sea-0123.azurestaticapps.net" in run.stdout
+
+
+def test_deploy_client_uploads_a_csp_that_connects_only_to_the_site_and_this_deployments_web_pubsub(
+    deployed: Project,
+) -> None:
+    assert deployed.make("deploy-client").code == 0
+    (swa,) = deployed.tools.tool_calls()
+    policy = swa["config"]["globalHeaders"]["Content-Security-Policy"]
+    (connect,) = [d.strip() for d in policy.split(";") if d.strip().startswith("connect-src")]
+    assert connect == "connect-src 'self' wss://chatr-wps-abc123.webpubsub.azure.com"
+    assert "localhost" not in policy and "127.0.0.1" not in policy
+
+
+def test_on_the_managed_plan_deploy_client_uploads_the_api_with_the_site_and_deploy_api_leaves_it(
+    deployed: Project,
+) -> None:
+    deployed.tools.set_state(outputs={**fakes.OUTPUTS, "hostingPlan": "managed", "functionAppName": ""})
+    run = deployed.make("deploy-api")
+    assert run.code == 0, run.stderr
+    assert "goes up with the site" in run.stdout
+    assert not [c for c in deployed.tools.az_calls() if "config-zip" in c["argv"]]
+    assert deployed.make("deploy-client").code == 0
+    (swa,) = deployed.tools.tool_calls()
+    argv = swa["argv"]
+    assert argv[argv.index("--api-language") + 1] == "python"
+    assert argv[argv.index("--api-version") + 1] == "3.11"
+    assert {"function_app.py", "host.json", "requirements.txt", "api/__init__.py"} <= set(swa["api_files"])
+    assert swa["config"]["platform"] == {"apiRuntime": "python:3.11"}
+
+
+# ---- the link (deploy/link.sh, run by deploy-infra and deploy-link) ------------------------------
+
+
+def _link_calls(project: Project) -> list[list[str]]:
+    return [
+        c["argv"]
+        for c in project.tools.az_calls()
+        if c["argv"][:1] == ["rest"] or c["argv"][:2] == ["staticwebapp", "functions"]
+    ]
+
+
+def _changes(project: Project) -> list[str]:
+    """What the link step changed: `put`, `delete`, `functions link`, `functions unlink`, in order."""
+    changes = []
+    for argv in _link_calls(project):
+        if argv[:1] == ["rest"] and argv[argv.index("--method") + 1] in {"put", "delete"}:
+            changes.append(argv[argv.index("--method") + 1])
+        elif argv[2] in {"link", "unlink"}:
+            changes.append(f"functions {argv[2]}")
+    return changes
+
+
+def _links(project: Project) -> list[dict]:
+    return list(json.loads(project.tools.state_file.read_text())["links"])
+
+
+APP_ID = fakes.OUTPUTS["functionAppId"]
+OTHER_APP = "/subscriptions/0000/resourceGroups/old/providers/Microsoft.Web/sites/old-func"
+
+
+def test_deploy_infra_links_the_function_app_to_the_site(project: Project) -> None:
+    run = project.make("deploy-infra")
+    assert run.code == 0, run.stderr
+    assert _changes(project) == ["put"]
+    (link,) = _links(project)
+    assert (link["backend"], link["region"], link["api"]) == (APP_ID, "West Europe", "linkedBackends")
+    assert "Linked: the site proxies /api/* to chatr-func-abc123" in run.stdout
+
+
+def test_a_correct_link_is_left_alone(deployed: Project) -> None:
+    deployed.tools.set_state(links=[{"name": "chatr-link", "backend": APP_ID.upper(), "api": "linkedBackends"}])
+    run = deployed.make("deploy-link")
+    assert run.code == 0, run.stderr
+    assert _changes(deployed) == []
+    assert "already linked to chatr-func-abc123: leaving the link as it is" in run.stdout
+
+
+@pytest.mark.parametrize(
+    ("api", "removed_with"), [("linkedBackends", "delete"), ("functions", "functions unlink")], ids=["backend", "byof"]
+)
+def test_a_link_to_another_backend_is_replaced(deployed: Project, api: str, removed_with: str) -> None:
+    deployed.tools.set_state(links=[{"name": "old", "backend": OTHER_APP, "api": api}])
+    run = deployed.make("deploy-link")
+    assert run.code == 0, run.stderr
+    assert _changes(deployed) == [removed_with, "put"]
+    assert [link["backend"] for link in _links(deployed)] == [APP_ID]
+    assert f"linked to another backend ({OTHER_APP}): removing that link" in run.stdout
+
+
+def test_a_link_refused_while_the_site_is_new_is_retried_with_pauses(deployed: Project) -> None:
+    deployed.tools.set_state(link_put_failures=3)
+    run = deployed.make("deploy-link")
+    assert run.code == 0, run.stderr
+    assert _changes(deployed) == ["put"] * 4
+    assert "Link refused (attempt 1 of 5): new sites refuse links for a while (Azure/azure-cli#30860)" in run.stdout
+
+
+def test_when_the_linked_backends_api_keeps_failing_the_functions_link_command_is_tried(deployed: Project) -> None:
+    deployed.tools.set_state(link_put_failures=5)
+    run = deployed.make("deploy-link")
+    assert run.code == 0, run.stderr
+    assert _changes(deployed) == ["put"] * 5 + ["functions link"]
+    (fallback,) = [a for a in _link_calls(deployed) if a[2:3] == ["link"]]
+    assert fallback[fallback.index("--function-resource-id") + 1] == APP_ID and "--force" in fallback
+    assert [link["backend"] for link in _links(deployed)] == [APP_ID]
+
+
+def test_when_every_way_to_link_fails_the_step_says_what_to_do(deployed: Project) -> None:
+    deployed.tools.set_state(link_put_failures=5, functions_link_failures=1)
+    run = deployed.make("deploy-link")
+    assert run.failed_with("could not link Function App chatr-func-abc123 to Static Web App chatr-swa")
+    assert "Run 'make deploy-link' again in a few minutes" in run.stderr
+    assert "APIs, Production, Link" in run.stderr and "make verify-deploy" in run.stderr
+
+
+def test_the_managed_plan_has_nothing_to_link(deployed: Project) -> None:
+    deployed.tools.set_state(outputs={**fakes.OUTPUTS, "hostingPlan": "managed"})
+    run = deployed.make("deploy-link")
+    assert run.code == 0, run.stderr
+    assert _link_calls(deployed) == []
+    assert "nothing to link" in run.stdout
+
+
+# ---- choices, and what a tenant's policy may have changed ----------------------------------------
+
+
+def test_deploy_infra_passes_the_hosting_plan_and_web_pubsub_tier_chosen(project: Project) -> None:
+    run = project.make(
+        "deploy-infra", AZURE_HOSTING_PLAN="flex", AZURE_PUBSUB_SKU="Standard_S1", AZURE_PUBSUB_UNITS="5"
+    )
+    assert run.code == 0, run.stderr
+    (create,) = [c for c in project.tools.az_calls() if "create" in c["argv"]]
+    parameters = {name: p["value"] for name, p in create["params"]["parameters"].items()}
+    assert (parameters["hostingPlan"], parameters["pubsubSku"], parameters["pubsubUnits"]) == ("flex", "Standard_S1", 5)
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "said"),
+    [
+        ("AZURE_HOSTING_PLAN", "consumption", "must be 'dedicated' (the default), 'flex' or 'managed'"),
+        ("AZURE_PUBSUB_SKU", "Standard", "must be Free_F1, Standard_S1 or Premium_P1"),
+        ("AZURE_PUBSUB_UNITS", "3", "must be 1, 2, 5, 10, 20, 50 or 100"),
+    ],
+)
+def test_a_choice_azure_would_refuse_is_named_before_deploying(
+    project: Project, variable: str, value: str, said: str
+) -> None:
+    assert project.make("deploy-infra", **{variable: value}).failed_with(said)
+    assert not project.tools.az_calls()
+
+
+def test_deploy_infra_stops_naming_the_policy_when_web_pubsubs_keys_were_turned_off(project: Project) -> None:
+    project.tools.set_state(pubsub={**fakes.PUBSUB, "disableLocalAuth": True})
+    run = project.make("deploy-infra")
+    assert run.failed_with('"Web PubSub should disable local authentication"')
+    assert "policy exemption" in run.stderr and "refuses every one (401)" in run.stderr
+    assert _link_calls(project) == []
+    (read,) = [c["argv"] for c in project.tools.az_calls() if c["argv"][:2] == ["resource", "show"]]
+    assert read[read.index("--ids") + 1] == fakes.OUTPUTS["pubsubId"]
 
 
 def test_tunnel_forwards_the_hubs_events_to_the_local_functions_adapter(project: Project) -> None:
@@ -288,6 +463,7 @@ def test_verify_deploy_checks_the_deployments_site_function_app_and_web_pubsub(d
     run = deployed.make("verify-deploy")
     assert run.code == 0, run.stderr
     (verify,) = deployed.tools.tool_calls()
+    facts_file = verify["argv"][verify["argv"].index("--azure-facts") + 1]
     assert verify["argv"] == [
         "--site",
         fakes.OUTPUTS["appUrl"],
@@ -295,7 +471,39 @@ def test_verify_deploy_checks_the_deployments_site_function_app_and_web_pubsub(d
         fakes.OUTPUTS["functionAppUrl"],
         "--pubsub-endpoint",
         fakes.OUTPUTS["pubsubEndpoint"],
+        "--azure-facts",
+        facts_file,
     ]
+    assert not Path(facts_file).exists()
+
+
+def test_verify_deploy_hands_the_checks_the_function_apps_authentication_settings_and_web_pubsubs_tier(
+    deployed: Project,
+) -> None:
+    off = {"platform": {"enabled": False}}
+    deployed.tools.set_state(auth_settings=off, pubsub={"sku": "Free_F1", "capacity": 1, "disableLocalAuth": True})
+    assert deployed.make("verify-deploy", VERIFY_RETRY_SECONDS="30").code == 0
+    (verify,) = deployed.tools.tool_calls()
+    assert verify["facts"] == {
+        "plan": "dedicated",
+        "authSettings": off,
+        "pubsub": {"sku": "Free_F1", "capacity": 1, "disableLocalAuth": True},
+    }
+    assert verify["argv"][-2:] == ["--retry-for", "30"]
+    (auth,) = [c["argv"] for c in deployed.tools.az_calls() if c["argv"][:1] == ["rest"]]
+    assert (
+        auth[auth.index("--url") + 1]
+        == f"{fakes.OUTPUTS['functionAppId']}/config/authsettingsV2?api-version=2024-04-01"
+    )
+
+
+def test_verify_deploy_of_the_managed_plan_has_no_function_app_to_ask(deployed: Project) -> None:
+    deployed.tools.set_state(outputs={**fakes.OUTPUTS, "hostingPlan": "managed", "functionAppUrl": ""})
+    assert deployed.make("verify-deploy").code == 0
+    (verify,) = deployed.tools.tool_calls()
+    assert verify["argv"][verify["argv"].index("--function-app") + 1] == ""
+    assert verify["facts"]["authSettings"] is None and verify["facts"]["plan"] == "managed"
+    assert not [c for c in deployed.tools.az_calls() if c["argv"][:1] == ["rest"]]
 
 
 def test_verify_deploy_against_make_runs_stack_needs_no_azure(project: Project) -> None:

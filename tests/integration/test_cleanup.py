@@ -54,9 +54,9 @@ async def test_a_user_offline_since_before_the_cutoff_goes_with_their_membership
     removed = await remove_unused(state, pubsub, NOW)
 
     assert removed.users >= 1  # counts cover the whole store, which other tests of this module share
-    assert await state.get_user(ada.user_id) is None
+    assert await state.get_account(ada.user_id) is None
     assert await state.chats_of(ada.user_id) == []
-    assert await state.get_user(bob.user_id) is not None  # online: kept
+    assert await state.get_account(bob.user_id) is not None  # online: kept
     assert [m.user_id for m in await state.members_of(room)] == [bob.user_id]
 
 
@@ -68,7 +68,7 @@ async def test_a_user_offline_only_since_after_the_cutoff_is_kept(clients, users
 
     await remove_unused(state, pubsub, NOW, now=cutoff)
 
-    assert await state.get_user(ada.user_id) is not None
+    assert await state.get_account(ada.user_id) is not None
 
 
 async def test_a_user_who_comes_back_while_the_cleanup_runs_is_kept(clients, users) -> None:
@@ -102,3 +102,20 @@ async def test_an_empty_old_chat_goes_and_connected_users_are_told(clients, user
     assert await state.get_chat(used) is not None
     assert await watcher.chat_event("chatDeleted", lambda d: d == empty) == empty
     assert used not in watcher.chat_events("chatDeleted")
+
+
+async def test_messages_older_than_the_retention_go_and_newer_ones_stay(clients, users) -> None:
+    state, pubsub = clients
+    ada = await users("Ada").connect()
+    room = await create_chat(ada)
+    await join(ada, room)
+    assert (await ada.publish(room, "old news"))["success"] is True
+    cutoff = datetime.now(UTC)
+    assert (await ada.publish(room, "fresh"))["success"] is True
+    keep = timedelta(days=1)
+
+    removed = await remove_unused(state, pubsub, timedelta(days=30), now=cutoff + keep, keep_messages=keep)
+
+    assert removed.messages >= 1
+    assert [e.text for e in await state.history.entries(room, 1, 2)] == ["fresh"]
+    assert (await ada.publish(room, "numbering goes on"))["seq"] == 3

@@ -109,6 +109,17 @@ def test_the_function_gets_the_sites_authorization_not_the_callers(site: str, fu
     assert function_app.last()["authorization"] == f"Bearer {SITE_TOKEN}"
 
 
+def test_the_function_sees_the_callers_real_address_not_one_the_caller_wrote(
+    site: str, function_app: FunctionApp
+) -> None:
+    """Issue 24: a rotated X-Forwarded-For made a new guest per forged address; the platform's edge sets it."""
+    for forged in ("203.0.113.9", "45.1.2.3, 198.51.100.7:443"):
+        assert _status(f"{site}/api/getToken?guestName=Eve", {"X-Forwarded-For": forged}) == 200
+        entries = [entry.strip() for entry in function_app.last()["x-forwarded-for"].split(",")]
+        assert entries[0].startswith("127.0.0.1"), entries
+        assert not any(entry in forged for entry in entries), entries
+
+
 def test_a_signed_in_users_principal_still_comes_from_the_sites_sign_in(site: str, function_app: FunctionApp) -> None:
     cookie = {"Cookie": f"StaticWebAppsAuthCookie={swa_principal('ada-id', 'Ada')}"}
     assert _status(f"{site}/api/users", {**cookie, "X-MS-CLIENT-PRINCIPAL": swa_principal("forged", "Mallory")}) == 200
@@ -148,9 +159,17 @@ def test_the_site_is_not_ready_while_the_swa_cli_behind_it_does_not_answer(tmp_p
 
 def test_the_edge_keeps_other_headers_and_sets_authorization_only_on_api_calls() -> None:
     headers = {"Cookie": "a=b", "Authorization": "Bearer mine", "x-ms-client-principal-idp": "x", "Connection": "close"}
-    page = forwarded_headers(headers, "/index.html", SITE_TOKEN)
-    assert dict(page) == {"Cookie": "a=b", "Authorization": "Bearer mine"}
-    assert forwarded_headers(headers, "/API/users", SITE_TOKEN)["Authorization"] == f"Bearer {SITE_TOKEN}"
+    page = forwarded_headers(headers, "/index.html", SITE_TOKEN, "127.0.0.1")
+    assert dict(page) == {"Cookie": "a=b", "Authorization": "Bearer mine", "X-Forwarded-For": "127.0.0.1"}
+    assert forwarded_headers(headers, "/API/users", SITE_TOKEN, None)["Authorization"] == f"Bearer {SITE_TOKEN}"
+
+
+def test_the_edge_writes_x_forwarded_for_from_the_peer_whatever_the_caller_wrote() -> None:
+    forged = {"X-Forwarded-For": "203.0.113.9", "x-forwarded-for": "45.1.2.3"}
+    assert forwarded_headers(forged, "/api/getToken", SITE_TOKEN, "192.0.2.1").getall("X-Forwarded-For") == [
+        "192.0.2.1"
+    ]
+    assert "X-Forwarded-For" not in forwarded_headers(forged, "/api/getToken", SITE_TOKEN, None)
 
 
 def test_the_adapter_keeps_principal_headers_only_on_requests_the_site_forwarded() -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 import os
 from typing import Any
 
@@ -13,7 +12,6 @@ from tests.chat_client import ChatClient, Message
 
 # `make soak` sets CHATR_SOAK=1: the same properties, many more examples.
 SOAK = os.environ.get("CHATR_SOAK") == "1"
-_ack_ids = itertools.count(10_000_000)
 
 Snapshot = dict[tuple[str, str, str], dict[str, Any]]
 
@@ -87,10 +85,10 @@ async def acknowledged(client: ChatClient, frame: dict[str, Any], timeout: float
     The emulator writes an event handler's reply before the ack, so whatever came between the
     frame and its ack is the answer to this frame.
     """
-    ack_id = next(_ack_ids)
+    ack_id = client.socket.next_ack_id()
     start = len(client.received)
     await client.send({**frame, "ackId": ack_id})
-    ack = await client.wait_for(lambda m: m.get("type") == "ack" and m.get("ackId") == ack_id, timeout=timeout)
+    ack = await client.socket.acked(ack_id, timeout=timeout)
     end = client.received.index(ack)
     errors = [
         m["data"]["data"]

@@ -8,13 +8,17 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import random
 
 import pytest
 
+from local.stack import free_port, functions_part, offline
 from tests.chat_client import ChatClient, create_chat, join, new_chat_id, said
+from tests.cloud_events import event_headers, post_event
 from tests.reliability.helpers import SOAK, acknowledged, membership_key, snapshot
 from tests.reliability.parts import Parts
+from tests.support import PartProcess
 
 pytestmark = pytest.mark.timeout(1800 if SOAK else 300)
 ROUNDS = 20 if SOAK else 3
@@ -184,3 +188,39 @@ async def test_a_user_closing_three_tabs_in_random_order_goes_offline_once_after
     again = await users("Tabs", user_id=first.user_id).connect()
     assert await _can_publish(again, chat_id)  # membership outlived every tab
     assert json.loads(await watcher.chat_event("userOnline", lambda d: first.user_id in d))["userId"] == first.user_id
+
+
+async def test_two_functions_adapters_numbering_one_chat_at_once_leave_no_gap_and_no_repeat(
+    stack: Parts, users, tmp_path
+) -> None:
+    """Two Function instances (two adapter processes on one store) take a chat's messages side by side."""
+    first = stack.functions.part
+    second = PartProcess(functions_part(free_port(), first.env), tmp_path / "functions-2.log", offline(os.environ))
+    second.start()
+    try:
+        crowd = await _crowd(users, 6, "Writer")
+        chat_id = await create_chat(crowd[0])
+        for client in crowd:
+            await join(client, chat_id)
+        adapters = [f"http://127.0.0.1:{first.port}", f"http://127.0.0.1:{second.part.port}"]
+
+        async def say(client: ChatClient, i: int) -> None:
+            body = {"chatId": chat_id, "id": f"{client.user_id}-{i}", "text": f"{client.name} {i}"}
+            headers = {
+                **event_headers("sendMessage", client.user_id, client.connection_id),
+                "Content-Type": "application/json",
+            }
+            status, reply = await post_event(adapters[i % 2], headers, json.dumps(body))
+            assert status == 200 and json.loads(reply)["chatEvent"] == "reply", (
+                reply,
+                second.log()[-3000:],
+                stack.functions.log()[-3000:],
+            )
+
+        await asyncio.gather(*(say(client, i) for client in crowd for i in range(15)))
+        status, page = await crowd[0].api(f"chats/{chat_id}/messages")
+        assert status == 200, page
+        assert [e["seq"] for e in page["entries"]] == list(range(1, 91))
+        assert sorted(e["text"] for e in page["entries"]) == sorted(f"{c.name} {i}" for c in crowd for i in range(15))
+    finally:
+        second.stop()

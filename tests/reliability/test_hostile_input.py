@@ -139,7 +139,7 @@ class Arena:
         """
         if self.hostile is None or self.hostile.closed:
             if self.hostile is not None:
-                self.closes.append(self.hostile._ws.close_code if self.hostile._ws else None)
+                self.closes.append(self.hostile.socket.ws.close_code)
             self.hostile = await self.users("Hostile").connect(announce=False)
             self.hostile_id = self.hostile.user_id
         return self.hostile
@@ -272,23 +272,22 @@ async def _frame_example(arena: Arena, frame: str | bytes) -> None:
     hostile = await arena.hostile_tab()
     before = _without_connections(await snapshot(arena.stack.storage_connection_string))
     start = len(hostile.received)
-    assert hostile._ws is not None
+    ws = hostile.socket.ws
     try:
         if isinstance(frame, bytes):
-            await hostile._ws.send_bytes(frame)
+            await ws.send_bytes(frame)
         else:
-            await hostile._ws.send_str(frame)
+            await ws.send_str(frame)
         ack, _ = await acknowledged(hostile, {"type": "sendToGroup", "group": "probe", "dataType": "text", "data": "?"})
         assert ack["error"]["name"] == "Forbidden", ack
     except (AssertionError, ConnectionError, RuntimeError):
         if not hostile.closed:
             raise
         await hostile.close()
-        assert hostile._ws is not None
         allowed = ALLOWED_CLOSE_CODES
         if len(frame) > MAX_FRAME:  # aiohttp cannot finish the close handshake while the rest of the frame arrives
             allowed = {*allowed, 1006}
-        assert hostile._ws.close_code in allowed, (frame[:300], hostile._ws.close_code, hostile.received)
+        assert ws.close_code in allowed, (frame[:300], ws.close_code, hostile.received)
         await arena.forgotten(hostile.connection_id)
     answers = hostile.received[start:]
     failed_acks = [

@@ -19,12 +19,13 @@ from urllib.parse import quote
 import aiohttp
 import jwt
 import pytest
+from webpubsub_emulator.testing import JSON_PROTOCOL
 
 from api import limits
 from api.config import StorageSettings
 from api.state import State
 from local.stack import LOCAL_GUEST_SIGNING_KEY
-from tests.chat_client import SUBPROTOCOL, ChatClient, create_chat, join, new_chat_id
+from tests.chat_client import ChatClient, create_chat, join, new_chat_id
 from tests.cloud_events import event_headers, post_event
 from tests.reliability.helpers import acknowledged, snapshot
 from tests.reliability.parts import Parts
@@ -122,7 +123,7 @@ async def test_the_same_signature_with_its_own_user_still_works(alive: Parts, us
 async def _open(url: str, session: aiohttp.ClientSession) -> aiohttp.ClientWebSocketResponse | int:
     """A socket, or the handshake's refusal status."""
     try:
-        return await session.ws_connect(url, protocols=(SUBPROTOCOL,))
+        return await session.ws_connect(url, protocols=(JSON_PROTOCOL,))
     except aiohttp.WSServerHandshakeError as err:
         return err.status
 

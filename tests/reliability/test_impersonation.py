@@ -13,9 +13,11 @@ import time
 import aiohttp
 import jwt
 import pytest
+from webpubsub_emulator.testing import JSON_PROTOCOL, handshake_status
 
+from api.config import PubSubSettings
 from local.stack import LOCAL_GUEST_SIGNING_KEY
-from tests.chat_client import SUBPROTOCOL, ChatClient, create_chat, join, new_chat_id, said
+from tests.chat_client import ChatClient, create_chat, join, new_chat_id, said
 from tests.cloud_events import event_headers, post_event, signature
 from tests.reliability.helpers import acknowledged, snapshot, without_limits
 from tests.reliability.parts import Parts
@@ -39,16 +41,6 @@ async def _private_pair(users) -> tuple[ChatClient, ChatClient, str]:
 def _traces_of(victim: ChatClient, mallory: ChatClient) -> list[dict]:
     """Everything the victim received that came from, or names, Mallory."""
     return [m for m in victim.received if mallory.user_id in json.dumps(m)]
-
-
-async def _handshake_status(url: str) -> int:
-    async with aiohttp.ClientSession() as session:
-        try:
-            ws = await session.ws_connect(url, protocols=(SUBPROTOCOL,))
-        except aiohttp.WSServerHandshakeError as err:
-            return err.status
-        await ws.close()
-        return 101
 
 
 # ---- tokens and credentials -----------------------------------------------------------------
@@ -130,8 +122,8 @@ async def test_a_tampered_web_pubsub_token_cannot_open_a_connection(users, stack
         "alg none": jwt.encode(as_victim, "", algorithm="none"),
     }
     for what, token in forgeries.items():
-        assert await _handshake_status(f"{body['baseUrl']}?access_token={token}") == 401, what
-    assert await _handshake_status(body["url"]) == 101
+        assert await handshake_status(f"{body['baseUrl']}?access_token={token}") == 401, what
+    assert await handshake_status(body["url"]) == 101
 
 
 async def test_a_client_token_does_not_open_the_service_rest_api(users, stack: Parts) -> None:
@@ -140,7 +132,7 @@ async def test_a_client_token_does_not_open_the_service_rest_api(users, stack: P
     await join(ada, chat_id)
     mallory = await users("Mallory").connect()
     _, body = await mallory.api("getToken")
-    base = f"{stack.pubsub_url}/api/hubs/chat"
+    base = f"{PubSubSettings(stack.pubsub_connection_string, None, 'chat').service_endpoint}/api/hubs/chat"
     group, conn = chat_id, mallory.connection_id
     calls = [
         ("PUT", f"{base}/groups/{group}/connections/{conn}"),
@@ -167,7 +159,7 @@ async def test_a_connection_cannot_be_taken_over_by_its_id(users, stack: Parts, 
     for token in ("", "forged-reconnection-token"):
         url = f"{ws_base}?awps_connection_id={victim.connection_id}&awps_reconnection_token={token}"
         async with aiohttp.ClientSession() as session:
-            ws = await session.ws_connect(url, protocols=(SUBPROTOCOL,))
+            ws = await session.ws_connect(url, protocols=(JSON_PROTOCOL,))
             closing = await ws.receive(timeout=30)
             assert closing.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED)
             assert ws.close_code == 1008

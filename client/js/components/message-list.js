@@ -3,7 +3,8 @@
 // with unread messages shows them below a "New messages" divider. Under this user's latest
 // message: who has seen it; at the bottom: who is typing. The messages' menus take one Tab stop,
 // and the arrow keys move between them. What is on screen is reported as read (throttled). What a
-// blocked person says is left out here, when drawn, so unblocking them shows it again.
+// blocked person says is left out here, when drawn, so unblocking them shows it again. Above the
+// oldest message this browser has, "Earlier messages" loads the page before it from the server.
 import MessageRow from "./message-row.js";
 import RovingFocus from "./roving-focus.js";
 import { shownEntries } from "../model/blocks.js";
@@ -27,7 +28,7 @@ export default {
   },
   emits: ["edit", "delete"],
   data() {
-    return { atBottom: true, unseen: 0 };
+    return { atBottom: true, unseen: 0, loadingOlder: false, startReached: false };
   },
   computed: {
     entries() {
@@ -41,6 +42,10 @@ export default {
     },
     rows() {
       return timelineRows(this.entries, { dividerAt: this.dividerAt, meId: this.meId });
+    },
+    /** The server may have older messages than the first one here (a chat's history starts at number 1). */
+    hasOlder() {
+      return !this.startReached && this.entries.length > 0 && this.session.store.firstSeq(this.chatId) > 1;
     },
     lastKey() {
       return this.entries.length ? this.entries[this.entries.length - 1].key : 0;
@@ -130,6 +135,22 @@ export default {
         this.reportRead();
       });
     },
+    /** Load the page before the oldest message here, keeping the view on what the user was reading. */
+    async loadOlder() {
+      const box = this.$refs.box;
+      const fromBottom = box.scrollHeight - box.scrollTop;
+      this.loadingOlder = true;
+      try {
+        this.startReached = (await this.session.loadOlder(this.chatId)) === 0; // older ones were removed (retention)
+      } catch (err) {
+        console.warn(`Could not load earlier messages: ${err.message}`);
+      } finally {
+        this.loadingOlder = false;
+      }
+      this.$nextTick(() => {
+        if (this.$refs.box) this.$refs.box.scrollTop = this.$refs.box.scrollHeight - fromBottom;
+      });
+    },
     jumpToLatest() {
       this.scrollToEnd();
       this.$refs.box.focus({ preventScroll: true });
@@ -154,6 +175,9 @@ export default {
       <div ref="box" class="messageList" role="log" tabindex="0" :aria-label="'Messages in ' + title" @scroll.passive="onScroll"
         @keydown="onListKeydown" @focusin="onListFocus">
         <p v-if="!entries.length" class="emptyChat">No messages yet. Say hello!</p>
+        <p v-if="hasOlder" class="earlierMessages">
+          <button type="button" class="button is-small is-rounded" :class="{ 'is-loading': loadingOlder }" @click="loadOlder">Earlier messages</button>
+        </p>
         <template v-for="row in rows" :key="row.key">
           <h3 v-if="row.type === 'day'" class="daySeparator"><span>{{ row.label }}</span></h3>
           <p v-else-if="row.type === 'divider'" class="newDivider"><span>New messages</span></p>

@@ -1,6 +1,7 @@
 // A message body as text: http(s):// and www. addresses as links opening in a new tab, and "@Name"
 // mentions (named as the server knows the people mentioned) marked, this user's more strongly.
-// Nothing is ever parsed as HTML.
+// Nothing is ever parsed as HTML, and bidi controls are dropped: typed text never reorders itself.
+import { withoutBidiControls } from "../model/links.js";
 import { textParts } from "../model/mentions.js";
 
 export default {
@@ -13,12 +14,12 @@ export default {
   },
   computed: {
     parts() {
-      return textParts(this.text, this.people, this.meId);
+      return textParts(withoutBidiControls(this.text), this.people, this.meId);
     },
   },
   template: `
     <template v-for="(part, index) in parts" :key="index">
-      <a v-if="part.href" :href="part.href" target="_blank" rel="noopener noreferrer">{{ part.text }}</a>
+      <a v-if="part.href" :href="part.href" :title="part.href" target="_blank" rel="noopener noreferrer">{{ part.text }}</a>
       <span v-else-if="part.mention" class="mention" :class="{ isMe: part.me }">{{ part.text }}</span>
       <template v-else>{{ part.text }}</template>
     </template>`,

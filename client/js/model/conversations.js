@@ -18,6 +18,7 @@ export function openConversation(model, chat, { focus = false, visible = true } 
       unread: 0,
       mentions: 0, // of the unread entries, how many mention this user
       readAt: 0, // time of the last entry read
+      readSeq: 0, // the number the server says this user has read up to (on any device)
       lastAt: 0, // time of the last entry that arrived
       dividerAt: null, // entries after this time sit below the "new messages" divider
       muted: false,

@@ -58,8 +58,9 @@ function namedReactions(env, chatId, reactions) {
   return Object.keys(named).length ? named : undefined;
 }
 
-/** A numbered message as the store keeps it, or null when malformed. */
-function messageEntry(env, chatId, entry) {
+/** A numbered message (as the server sends it) as the store keeps it, or null when it is not a well-formed message. */
+export function messageEntry(env, chatId, entry) {
+  if (!isObject(entry) || entry.kind !== "message" || !isSeq(entry.seq) || !isUserId(entry.fromUserId)) return null;
   const mentions = mentionIds(entry.mentions);
   if (!isId(entry.id) || mentions === null || (!entry.deleted && !fitsLimit(entry.text))) return null;
   const kept = {

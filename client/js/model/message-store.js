@@ -90,6 +90,7 @@ export function createMessageStore({
   timers = globalThis,
 }) {
   const incoming = new Map(); // chatId -> entries waiting for the next flush
+  const older = new Map(); // chatId -> how many older entries the user loaded (kept beyond `limit` while open)
   const marks = {}; // chatId -> {readerId: key of the newest entry they have read}
   const pendingSaves = new Map(); // chatId -> timer
   let flushScheduled = false;
@@ -110,7 +111,7 @@ export function createMessageStore({
   function save(chatId) {
     if (!(chatId in lists)) return;
     try {
-      const text = JSON.stringify([...lists[chatId]], (name, value) => (name === "key" ? undefined : value));
+      const text = JSON.stringify(lists[chatId].slice(-limit), (name, value) => (name === "key" ? undefined : value));
       storage.setItem(PREFIX + chatId, text);
     } catch (err) {
       console.warn(`Chat history for ${chatId} not saved: ${err.message}`);
@@ -200,6 +201,21 @@ export function createMessageStore({
       return last;
     },
 
+    /** Put older entries (a page the user scrolled up to, oldest first) before a chat's list; how many were new. */
+    prepend(chatId, entries) {
+      const list = store.listOf(chatId);
+      const fresh = entries.filter((entry) => !(entry.id !== undefined && locate(chatId, entry.fromUserId, entry.id))).map(withKey);
+      if (!fresh.length) return 0;
+      list.unshift(...fresh);
+      older.set(chatId, (older.get(chatId) ?? 0) + fresh.length);
+      return fresh.length;
+    },
+
+    /** The lowest number among a chat's entries (0: none numbered): where the page before starts. */
+    firstSeq(chatId) {
+      return store.listOf(chatId).find((entry) => entry.seq)?.seq ?? 0;
+    },
+
     /** The message `fromUserId` sent with `id` (waiting or listed), or null. */
     find(chatId, fromUserId, id) {
       const found = locate(chatId, fromUserId, id);
@@ -267,7 +283,8 @@ export function createMessageStore({
       for (const [chatId, entries] of arrived) {
         const list = store.listOf(chatId);
         for (const entry of entries.slice(-limit)) insertInOrder(list, entry);
-        if (list.length > limit) list.splice(0, list.length - limit);
+        const keep = limit + (older.get(chatId) ?? 0);
+        if (list.length > keep) list.splice(0, list.length - keep);
         scheduleSave(chatId);
         markSenders(chatId, entries);
       }
@@ -287,6 +304,7 @@ export function createMessageStore({
     /** Drop a chat's entries, in memory and stored (we left it, or it was deleted). */
     forget(chatId) {
       cancel(chatId);
+      older.delete(chatId);
       delete lists[chatId];
       delete marks[chatId];
       storage.removeItem(PREFIX + chatId);

@@ -246,3 +246,27 @@ test("forgetting a chat forgets its read marks", () => {
   made.forget("c");
   assert.deepEqual({ ...made.marksOf("c") }, {});
 });
+
+const numbered = (seq, text = `m${seq}`) => ({ kind: "message", seq, fromUserId: "u", fromUserName: "U", id: `id${seq}`, text, time: seq });
+
+test("numbered messages are listed in number order, whatever order they arrive in", () => {
+  const { made, schedule } = store();
+  for (const seq of [1, 4, 2]) made.add("a", numbered(seq));
+  schedule.run();
+  made.add("a", numbered(3));
+  schedule.run();
+  assert.deepEqual(made.listOf("a").map((e) => e.seq), [1, 2, 3, 4]);
+  assert.deepEqual([made.firstSeq("a"), made.lastSeq("a"), made.findSeq("a", 3).text], [1, 4, "m3"]);
+});
+
+test("older pages go before the list, are kept past the limit while open, and only the newest are saved", () => {
+  const { made, schedule, storage } = store({ limit: 2 });
+  made.add("a", numbered(3));
+  made.add("a", numbered(4));
+  schedule.run();
+  assert.equal(made.prepend("a", [numbered(1), numbered(2), numbered(3)]), 2);
+  made.add("a", numbered(5));
+  made.saveNow();
+  assert.deepEqual(made.listOf("a").map((e) => e.seq), [2, 3, 4, 5]); // the limit plus the two loaded
+  assert.deepEqual(JSON.parse(storage.getItem("chatr.history.a")).map((e) => e.seq), [4, 5]);
+});

@@ -1,6 +1,7 @@
 """A local Azure Web PubSub emulator: the client WebSocket protocols, the REST API and CloudEvents webhooks.
 
-Start it with `python -m local.webpubsub`; embed it with `create_app(Settings(...))`. See README.md.
+Start it with `webpubsub-emulator` (or `python -m webpubsub_emulator`); embed it with `create_app(Settings(...))`
+or `testing.start_emulator`. See README.md.
 """
 
 from .config import DEFAULT_KEY, EventHandler, HubSettings, Settings

@@ -8,10 +8,9 @@ import socket
 from collections.abc import AsyncIterator, Awaitable, Callable
 
 import pytest
-
-from local.webpubsub.messages import TEXT, Outbound, Payload
-from tests.local.webpubsub.conftest import Emulator
-from tests.support import eventually
+from helpers import Connect, StartEmulator
+from webpubsub_emulator.messages import TEXT, Outbound, Payload
+from webpubsub_emulator.testing import Emulator, eventually
 
 CHUNK = b"x" * 60_000
 
@@ -47,7 +46,10 @@ async def stall() -> AsyncIterator[Callable[[Emulator], Awaitable[str]]]:
 
 
 async def test_a_client_that_stops_reading_is_dropped_and_others_keep_receiving(
-    start_emulator, connect, stall, caplog: pytest.LogCaptureFixture
+    start_emulator: StartEmulator,
+    connect: Connect,
+    stall: Callable[[Emulator], Awaitable[str]],
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     emulator = await start_emulator(max_queue_bytes=256 * 1024)
     fast = await connect(emulator.client_url(groups=["g"]), protocol=None)
@@ -66,7 +68,7 @@ async def test_a_client_that_stops_reading_is_dropped_and_others_keep_receiving(
 
 
 async def test_a_group_message_is_serialised_once_for_all_receivers(
-    emulator: Emulator, connect, monkeypatch: pytest.MonkeyPatch
+    emulator: Emulator, connect: Connect, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     clients = [await connect(emulator.client_url(groups=["g"])) for _ in range(3)]
     frames = []

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import pytest
-
-from local.webpubsub.permissions import JOIN_LEAVE, SEND, Permissions, wildcard
+from webpubsub_emulator.permissions import JOIN_LEAVE, SEND, Permissions, wildcard
 
 
 @pytest.mark.parametrize(

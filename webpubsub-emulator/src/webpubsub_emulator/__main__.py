@@ -1,7 +1,7 @@
-"""`python -m local.webpubsub`: run the Web PubSub emulator until SIGINT/SIGTERM.
+"""`webpubsub-emulator` (or `python -m webpubsub_emulator`): run the Web PubSub emulator until SIGINT/SIGTERM.
 
-Example (what `make run` does):
-  python -m local.webpubsub --port 8080 --hub chat --event-handler http://127.0.0.1:7071/api/eventHandler \\
+Example (hub `chat` sends every user event and two system events to one handler):
+  webpubsub-emulator --port 8080 --hub chat --event-handler http://127.0.0.1:7071/api/eventHandler \\
       --user-events '*' --system-events connected,disconnected
 """
 
@@ -25,7 +25,7 @@ log = logging.getLogger("webpubsub")
 def parse_settings(argv: list[str] | None = None) -> Settings:
     """Settings from the command line (and the --config file); exits with a message on bad input."""
     parser = argparse.ArgumentParser(
-        prog="python -m local.webpubsub", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+        prog="webpubsub-emulator", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=8080, help="port to bind (default 8080)")

@@ -6,8 +6,7 @@ import time
 
 import jwt
 import pytest
-
-from local.webpubsub.tokens import (
+from webpubsub_emulator.tokens import (
     ReconnectionTokens,
     TokenError,
     claim_values,

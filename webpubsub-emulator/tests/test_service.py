@@ -5,29 +5,31 @@ from __future__ import annotations
 import asyncio
 
 from aiohttp import web
-
-from tests.local.webpubsub.conftest import RELIABLE, Recorded, Upstream
+from helpers import Connect, Recorded, StartEmulator, Upstream
+from webpubsub_emulator.testing import RELIABLE_PROTOCOL
 
 
 async def test_shutdown_closes_every_connection_with_a_disconnected_message_and_sends_the_webhooks(
-    start_emulator, upstream: Upstream, connect
+    start_emulator: StartEmulator, upstream: Upstream, connect: Connect
 ) -> None:
     emulator = await start_emulator(hubs=upstream.hubs())
     json_client = await connect(emulator.client_url(user_id="a"))
-    reliable_client = await connect(emulator.client_url(user_id="b"), protocol=RELIABLE)
+    reliable_client = await connect(emulator.client_url(user_id="b"), protocol=RELIABLE_PROTOCOL)
     raw_client = await connect(emulator.client_url(user_id="c"), protocol=None)
     await upstream.event("connected", count=3)
     await emulator.runner.cleanup()
     for client in (json_client, reliable_client):
-        code, messages = await client.closed()
+        code, messages = await client.until_closed()
         assert code == 1001
         assert messages == [{"type": "system", "event": "disconnected", "message": "The service is shutting down."}]
-    assert (await raw_client.closed())[0] == 1001
+    assert (await raw_client.until_closed())[0] == 1001
     disconnected = upstream.events("disconnected")
     assert sorted(r.headers["ce-userId"] for r in disconnected) == ["a", "b", "c"]
 
 
-async def test_shutdown_does_not_wait_forever_for_a_stuck_handler(start_emulator, upstream: Upstream, connect) -> None:
+async def test_shutdown_does_not_wait_forever_for_a_stuck_handler(
+    start_emulator: StartEmulator, upstream: Upstream, connect: Connect
+) -> None:
     release = asyncio.Event()
 
     async def stuck(record: Recorded) -> web.Response:

@@ -4,6 +4,9 @@ Grammar (the subset the service documents): identifiers `userId`, `connectionId`
 `eq ne gt ge lt le`, `and or not`, `in` (`'g1' in groups`, `userId in ('a', 'b')`); functions
 `tolower toupper trim length concat contains startswith endswith indexof substring`; string literals in
 single quotes (`''` escapes one), numbers, `true`, `false`, `null`.
+
+Errors read like the service's: the whole text is parsed before any name is looked up, and a syntax
+error names the position where the service's parser stops, the end of the token it could not use.
 """
 
 from __future__ import annotations
@@ -18,6 +21,14 @@ Evaluator = Callable[[Any], Any]
 
 class FilterError(ValueError):
     """The filter does not parse or uses something unknown; the REST answer is 400."""
+
+
+class _SyntaxError(Exception):
+    """The parser cannot use the token ending at `position`; `compile_filter` words it as the service does."""
+
+    def __init__(self, position: int) -> None:
+        super().__init__(position)
+        self.position = position
 
 
 class Filterable(Protocol):
@@ -90,37 +101,45 @@ _TOKEN = re.compile(
 )
 
 
-def _tokenize(text: str) -> list[tuple[str, Any]]:
-    tokens: list[tuple[str, Any]] = []
+Token = tuple[str, Any, int]  # kind, value, the position just after it
+
+
+def _tokenize(text: str) -> list[Token]:
+    tokens: list[Token] = []
     pos = 0
     text = text.rstrip()
     while pos < len(text):
         match = _TOKEN.match(text, pos)
         if not match:
-            raise FilterError(f"unexpected character at position {pos}: {text[pos : pos + 10]!r}")
+            raise _SyntaxError(pos + 1)
         pos = match.end()
         if (value := match.group("str")) is not None:
-            tokens.append(("value", value[1:-1].replace("''", "'")))
+            tokens.append(("value", value[1:-1].replace("''", "'"), pos))
         elif (value := match.group("num")) is not None:
-            tokens.append(("value", float(value) if "." in value else int(value)))
+            tokens.append(("value", float(value) if "." in value else int(value), pos))
         elif (value := match.group("name")) is not None:
-            tokens.append(("name", value))
+            tokens.append(("name", value, pos))
         else:
-            tokens.append((match.group("sym"), None))
+            tokens.append((match.group("sym"), None, pos))
+    tokens.append(("end", None, len(text)))
     return tokens
 
 
 class _Parser:
-    def __init__(self, tokens: list[tuple[str, Any]]) -> None:
+    def __init__(self, tokens: list[Token]) -> None:
         self.tokens = tokens
         self.pos = 0
+        self.unknown: FilterError | None = None  # the first unknown name, reported once the syntax is known good
 
-    def peek(self, offset: int = 0) -> tuple[str, Any]:
-        index = self.pos + offset
-        return self.tokens[index] if index < len(self.tokens) else ("end", None)
+    def peek(self) -> Token:
+        return self.tokens[min(self.pos, len(self.tokens) - 1)]
+
+    def fail(self) -> _SyntaxError:
+        """A syntax error at the token the parser is looking at."""
+        return _SyntaxError(self.peek()[2])
 
     def keyword(self, *words: str) -> str | None:
-        kind, value = self.peek()
+        kind, value, _ = self.peek()
         if kind == "name" and value.lower() in words:
             self.pos += 1
             word: str = value.lower()
@@ -129,7 +148,7 @@ class _Parser:
 
     def expect(self, kind: str) -> None:
         if self.peek()[0] != kind:
-            raise FilterError(f"expected {kind!r} but found {self.peek()[1] or self.peek()[0]!r}")
+            raise self.fail()
         self.pos += 1
 
     def or_(self) -> Evaluator:
@@ -164,7 +183,9 @@ class _Parser:
         return left
 
     def primary(self) -> Evaluator:
-        kind, value = self.peek()
+        kind, value, _ = self.peek()
+        if kind in ("end", ")", ","):
+            raise self.fail()
         self.pos += 1
         if kind == "value":
             return lambda c: value
@@ -186,21 +207,27 @@ class _Parser:
                 return lambda c: constant
             if name in _FIELDS:
                 return _FIELDS[name]
-            raise FilterError(f"unknown identifier {value!r}; use userId, connectionId, groups or protocol")
-        raise FilterError(f"unexpected {value if value is not None else kind!r}")
+            self.note(f"unknown identifier {value!r}; use userId, connectionId, groups or protocol")
+            return lambda c: None
+        raise self.fail()
+
+    def note(self, problem: str) -> None:
+        """Remember the first name problem; the syntax of the rest is checked before it is reported."""
+        self.unknown = self.unknown or FilterError(problem)
 
     def call(self, name: str) -> Evaluator:
-        if name not in _FUNCTIONS:
-            raise FilterError(f"unknown function {name!r}")
-        fn, arities = _FUNCTIONS[name]
         self.expect("(")
         args = [self.or_()]
         while self.peek()[0] == ",":
             self.pos += 1
             args.append(self.or_())
         self.expect(")")
+        if name not in _FUNCTIONS:
+            self.note(f"unknown function {name!r}")
+            return lambda c: None
+        fn, arities = _FUNCTIONS[name]
         if len(args) not in arities:
-            raise FilterError(f"{name} takes {' or '.join(map(str, arities))} arguments, not {len(args)}")
+            self.note(f"{name} takes {' or '.join(map(str, arities))} arguments, not {len(args)}")
         return lambda c: fn(*(a(c) for a in args))
 
 
@@ -211,9 +238,14 @@ def _contains(collection: Any, item: Any) -> bool:
 
 
 def compile_filter(text: str) -> Callable[[Filterable], bool]:
-    """A predicate on connections; raises FilterError on anything it cannot parse."""
-    parser = _Parser(_tokenize(text))
-    expression = parser.or_()
-    if parser.peek()[0] != "end":
-        raise FilterError(f"unexpected {parser.peek()[1] or parser.peek()[0]!r} after the expression")
+    """A predicate on connections; raises FilterError, worded as the service words it, on anything it cannot use."""
+    try:
+        parser = _Parser(_tokenize(text))
+        expression = parser.or_()
+        if parser.peek()[0] != "end":
+            raise parser.fail()
+    except _SyntaxError as err:
+        raise FilterError(f"Syntax error at position {err.position} in '{text}'.") from None
+    if parser.unknown is not None:
+        raise parser.unknown
     return lambda connection: expression(connection) is True

@@ -43,6 +43,14 @@ def bad_request(message: str) -> RestError:
     return RestError(400, "InvalidArgument", message)
 
 
+def parse_filter(text: str) -> Predicate:
+    """The compiled OData filter, or the 400 the service sends (its wording, which SDK tests compare)."""
+    try:
+        return compile_filter(text)
+    except FilterError as err:
+        raise bad_request(f"Invalid syntax for '{text}': {err} (Parameter 'filter')") from None
+
+
 @dataclass
 class Call:
     """One REST call: the request, the hub it addresses and the decoded path parameters."""
@@ -80,12 +88,7 @@ class Call:
     def predicate(self) -> Predicate | None:
         """The compiled OData `filter` query, or 400."""
         text = self.query("filter")
-        if not text:
-            return None
-        try:
-            return compile_filter(text)
-        except FilterError as err:
-            raise bad_request(f"invalid filter: {err}") from None
+        return parse_filter(text) if text else None
 
     async def payload(self) -> Payload:
         """The message body with its Content-Type; 400 for a body that does not match it."""
@@ -235,10 +238,9 @@ async def _bulk_groups(call: Call, apply: Callable[[Connection, str], None]) -> 
     if not isinstance(groups, list) or not groups or not all(names.valid_group(g) for g in groups):
         raise bad_request("'groups' must be a non-empty list of valid group names")
     text = body.get("filter")
-    try:
-        predicate = compile_filter(text) if text else None
-    except FilterError as err:
-        raise bad_request(f"invalid filter: {err}") from None
+    if text is not None and not isinstance(text, str):
+        raise bad_request("'filter' must be a string")
+    predicate = parse_filter(text) if text else None
     for connection in list(call.hub.connections.values()):
         if predicate is None or predicate(connection):
             for group in groups:

@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-
-from local.webpubsub.odata import FilterError, compile_filter
+from webpubsub_emulator.odata import FilterError, compile_filter
+from webpubsub_emulator.testing import JSON_PROTOCOL
 
 
 @dataclass
@@ -16,7 +16,7 @@ class Conn:
     id: str = "c1"
     user_id: str | None = "Ada"
     groups: set[str] = field(default_factory=lambda: {"g1", "g2"})
-    subprotocol: str | None = "json.webpubsub.azure.v1"
+    subprotocol: str | None = JSON_PROTOCOL
 
 
 @pytest.mark.parametrize(
@@ -47,7 +47,7 @@ class Conn:
         ("length(userId) ge 3 and length(userId) le 3", True),
         ("userId gt 3", False),
         ("userId ne null", True),
-        ("protocol eq 'json.webpubsub.azure.v1'", True),
+        (f"protocol eq '{JSON_PROTOCOL}'", True),
         ("'it''s' eq 'it''s'", True),
         ("true", True),
         ("USERID EQ 'Ada'", True),

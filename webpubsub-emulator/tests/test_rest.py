@@ -7,6 +7,7 @@ Sync SDK calls run in a thread: the emulator shares this test's event loop.
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from collections.abc import Callable
 from typing import Any
@@ -17,8 +18,8 @@ import pytest
 from azure.core.exceptions import ClientAuthenticationError, HttpResponseError, ResourceNotFoundError
 from azure.messaging.webpubsubservice import WebPubSubServiceClient
 from azure.messaging.webpubsubservice.aio import WebPubSubServiceClient as AsyncServiceClient
-
-from tests.local.webpubsub.conftest import Client, Emulator
+from helpers import Connect
+from webpubsub_emulator.testing import RELIABLE_PROTOCOL, Client, Emulator
 
 
 def run(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
@@ -30,7 +31,9 @@ def sdk(emulator: Emulator) -> WebPubSubServiceClient:
     return WebPubSubServiceClient.from_connection_string(emulator.connection_string, hub="chat")
 
 
-async def rest(emulator: Emulator, method: str, path_qs: str, *, token: bool = True, **kwargs: Any):
+async def rest(
+    emulator: Emulator, method: str, path_qs: str, *, token: bool = True, **kwargs: Any
+) -> tuple[int, bytes]:
     """A raw REST call signed like the SDK signs (audience = the full URL)."""
     url = f"{emulator.endpoint}{path_qs}"
     headers = kwargs.pop("headers", {})
@@ -42,13 +45,15 @@ async def rest(emulator: Emulator, method: str, path_qs: str, *, token: bool = T
 
 
 async def _ids(client: Client) -> str:
-    return client.connected["connectionId"]
+    return str(client.connected["connectionId"])
 
 
 # ---- sending --------------------------------------------------------------------------------------
 
 
-async def test_send_to_all_maps_content_types_to_data_types(emulator: Emulator, sdk, connect) -> None:
+async def test_send_to_all_maps_content_types_to_data_types(
+    emulator: Emulator, sdk: WebPubSubServiceClient, connect: Connect
+) -> None:
     client = await connect(emulator.client_url())
     await run(sdk.send_to_all, {"a": 1})
     await run(sdk.send_to_all, "plain", content_type="text/plain")
@@ -63,7 +68,9 @@ async def test_send_to_all_maps_content_types_to_data_types(emulator: Emulator, 
     ]
 
 
-async def test_send_to_all_skips_excluded_connections(emulator: Emulator, sdk, connect) -> None:
+async def test_send_to_all_skips_excluded_connections(
+    emulator: Emulator, sdk: WebPubSubServiceClient, connect: Connect
+) -> None:
     kept, skipped = await connect(emulator.client_url()), await connect(emulator.client_url())
     await run(sdk.send_to_all, "x", content_type="text/plain", excluded=[await _ids(skipped)])
     await run(sdk.send_to_all, "y", content_type="text/plain")
@@ -71,7 +78,9 @@ async def test_send_to_all_skips_excluded_connections(emulator: Emulator, sdk, c
     assert (await skipped.receive())["data"] == "y"
 
 
-async def test_send_to_all_applies_the_odata_filter(emulator: Emulator, sdk, connect) -> None:
+async def test_send_to_all_applies_the_odata_filter(
+    emulator: Emulator, sdk: WebPubSubServiceClient, connect: Connect
+) -> None:
     ada = await connect(emulator.client_url(user_id="ada", groups=["vip"]))
     bob = await connect(emulator.client_url(user_id="bob"))
     await run(sdk.send_to_all, "vip", content_type="text/plain", filter="'vip' in groups and userId ne 'bob'")
@@ -80,7 +89,9 @@ async def test_send_to_all_applies_the_odata_filter(emulator: Emulator, sdk, con
     assert (await bob.receive())["data"] == "all"
 
 
-async def test_send_to_user_reaches_every_connection_of_that_user_only(emulator: Emulator, sdk, connect) -> None:
+async def test_send_to_user_reaches_every_connection_of_that_user_only(
+    emulator: Emulator, sdk: WebPubSubServiceClient, connect: Connect
+) -> None:
     tab1, tab2 = await connect(emulator.client_url(user_id="ada")), await connect(emulator.client_url(user_id="ada"))
     other = await connect(emulator.client_url(user_id="bob"))
     await run(sdk.send_to_user, "ada", {"to": "ada"})
@@ -90,7 +101,9 @@ async def test_send_to_user_reaches_every_connection_of_that_user_only(emulator:
     assert (await other.receive())["data"] == {"to": "all"}
 
 
-async def test_send_to_group_arrives_as_a_group_message_without_sender(emulator: Emulator, sdk, connect) -> None:
+async def test_send_to_group_arrives_as_a_group_message_without_sender(
+    emulator: Emulator, sdk: WebPubSubServiceClient, connect: Connect
+) -> None:
     member = await connect(emulator.client_url(groups=["room"]))
     await run(sdk.send_to_group, "room", {"n": 1})
     assert await member.receive() == {
@@ -103,7 +116,9 @@ async def test_send_to_group_arrives_as_a_group_message_without_sender(emulator:
     }
 
 
-async def test_send_to_group_honours_excluded_and_filter(emulator: Emulator, sdk, connect) -> None:
+async def test_send_to_group_honours_excluded_and_filter(
+    emulator: Emulator, sdk: WebPubSubServiceClient, connect: Connect
+) -> None:
     a = await connect(emulator.client_url(user_id="a", groups=["room"]))
     b = await connect(emulator.client_url(user_id="b", groups=["room"]))
     c = await connect(emulator.client_url(user_id="c", groups=["room"]))
@@ -114,7 +129,9 @@ async def test_send_to_group_honours_excluded_and_filter(emulator: Emulator, sdk
     assert [(await x.receive())["data"] for x in (a, b, c)] == ["2", "2", "1"]
 
 
-async def test_send_to_connection_reaches_one_connection(emulator: Emulator, sdk, connect) -> None:
+async def test_send_to_connection_reaches_one_connection(
+    emulator: Emulator, sdk: WebPubSubServiceClient, connect: Connect
+) -> None:
     target, other = await connect(emulator.client_url()), await connect(emulator.client_url())
     await run(sdk.send_to_connection, await _ids(target), "only you", content_type="text/plain")
     await run(sdk.send_to_all, "everyone", content_type="text/plain")
@@ -122,11 +139,22 @@ async def test_send_to_connection_reaches_one_connection(emulator: Emulator, sdk
     assert (await other.receive())["data"] == "everyone"
 
 
-async def test_send_to_an_unknown_connection_is_accepted_and_dropped(sdk) -> None:
-    await run(sdk.send_to_connection, "no-such-connection", {"x": 1})
+async def test_send_to_an_unknown_connection_is_accepted_and_dropped(
+    emulator: Emulator, sdk: WebPubSubServiceClient, connect: Connect
+) -> None:
+    listeners = [await connect(emulator.client_url()), await connect(emulator.client_url(), RELIABLE_PROTOCOL)]
+    await run(sdk.send_to_connection, "no-such-connection", {"x": 1})  # 202, as the service answers
+    await run(sdk.send_to_all, "after", content_type="text/plain")
+    for listener in listeners:  # what arrives first is what was sent after: the message went nowhere
+        message = await listener.receive()
+        assert message["data"] == "after", message
+    assert emulator.service.hub("chat").get("no-such-connection") is None
+    assert len(emulator.service.hub("chat").connections) == len(listeners)
 
 
-async def test_group_names_with_slashes_and_spaces_route_correctly(emulator: Emulator, sdk, connect) -> None:
+async def test_group_names_with_slashes_and_spaces_route_correctly(
+    emulator: Emulator, sdk: WebPubSubServiceClient, connect: Connect
+) -> None:
     member = await connect(emulator.client_url(groups=["a/b c"]))
     await run(sdk.send_to_group, "a/b c", "ok", content_type="text/plain")
     assert (await member.receive())["group"] == "a/b c"
@@ -135,7 +163,9 @@ async def test_group_names_with_slashes_and_spaces_route_correctly(emulator: Emu
 # ---- groups and users ----------------------------------------------------------------------------------
 
 
-async def test_add_and_remove_connection_to_group(emulator: Emulator, sdk, connect) -> None:
+async def test_add_and_remove_connection_to_group(
+    emulator: Emulator, sdk: WebPubSubServiceClient, connect: Connect
+) -> None:
     client = await connect(emulator.client_url())
     conn_id = await _ids(client)
     await run(sdk.add_connection_to_group, "g", conn_id)
@@ -144,23 +174,25 @@ async def test_add_and_remove_connection_to_group(emulator: Emulator, sdk, conne
     assert await run(sdk.group_exists, "g") is False
 
 
-async def test_remove_connection_from_all_groups(emulator: Emulator, sdk, connect) -> None:
+async def test_remove_connection_from_all_groups(
+    emulator: Emulator, sdk: WebPubSubServiceClient, connect: Connect
+) -> None:
     client = await connect(emulator.client_url(groups=["g1", "g2"]))
     await run(sdk.remove_connection_from_all_groups, await _ids(client))
     assert emulator.connection(await _ids(client)).groups == set()
 
 
-async def test_adding_an_unknown_connection_to_a_group_is_not_found(sdk) -> None:
+async def test_adding_an_unknown_connection_to_a_group_is_not_found(sdk: WebPubSubServiceClient) -> None:
     with pytest.raises(ResourceNotFoundError):
         await run(sdk.add_connection_to_group, "g", "no-such-connection")
 
 
-async def test_removing_an_unknown_connection_from_a_group_succeeds(sdk) -> None:
+async def test_removing_an_unknown_connection_from_a_group_succeeds(sdk: WebPubSubServiceClient) -> None:
     await run(sdk.remove_connection_from_group, "g", "no-such-connection")
 
 
 async def test_user_group_membership_applies_to_current_and_future_connections(
-    emulator: Emulator, sdk, connect
+    emulator: Emulator, sdk: WebPubSubServiceClient, connect: Connect
 ) -> None:
     before = await connect(emulator.client_url(user_id="ada"))
     await run(sdk.add_user_to_group, "team", "ada")
@@ -170,7 +202,9 @@ async def test_user_group_membership_applies_to_current_and_future_connections(
     assert (await after.receive())["data"] == "hi team"
 
 
-async def test_removed_user_membership_no_longer_applies(emulator: Emulator, sdk, connect) -> None:
+async def test_removed_user_membership_no_longer_applies(
+    emulator: Emulator, sdk: WebPubSubServiceClient, connect: Connect
+) -> None:
     await run(sdk.add_user_to_group, "team", "ada")
     await run(sdk.add_user_to_group, "crew", "ada")
     current = await connect(emulator.client_url(user_id="ada"))
@@ -182,7 +216,9 @@ async def test_removed_user_membership_no_longer_applies(emulator: Emulator, sdk
     assert emulator.connection(await _ids(later)).groups == set()
 
 
-async def test_existence_checks_answer_true_and_false(emulator: Emulator, sdk, connect) -> None:
+async def test_existence_checks_answer_true_and_false(
+    emulator: Emulator, sdk: WebPubSubServiceClient, connect: Connect
+) -> None:
     client = await connect(emulator.client_url(user_id="ada", groups=["g"]))
     assert await run(sdk.connection_exists, await _ids(client)) is True
     assert await run(sdk.connection_exists, "nope") is False
@@ -192,34 +228,42 @@ async def test_existence_checks_answer_true_and_false(emulator: Emulator, sdk, c
     assert await run(sdk.group_exists, "h") is False
 
 
-async def test_list_connections_pages_through_every_member(emulator: Emulator, sdk, connect) -> None:
+async def test_list_connections_pages_through_every_member(
+    emulator: Emulator, sdk: WebPubSubServiceClient, connect: Connect
+) -> None:
     clients = [await connect(emulator.client_url(user_id=f"u{i}", groups=["g"])) for i in range(5)]
     expected = {await _ids(c) for c in clients}
 
-    def listing(**kwargs: Any) -> list[tuple[str, str]]:
+    def listing(**kwargs: Any) -> list[tuple[str, str | None]]:
         return [(m.connection_id, m.user_id) for m in sdk.list_connections(group="g", **kwargs)]
 
     paged = await run(listing, maxpagesize=2)
     assert {c for c, _ in paged} == expected and len(paged) == 5
     assert {u for _, u in paged} == {f"u{i}" for i in range(5)}
     assert len(await run(listing, top=3, maxpagesize=2)) == 3
-    assert await run(lambda: [len(p) for p in sdk.list_connections(group="g", maxpagesize=2).by_page()]) == [2, 2, 1]
+    assert await run(lambda: [len(list(p)) for p in sdk.list_connections(group="g", maxpagesize=2).by_page()]) == [
+        2,
+        2,
+        1,
+    ]
 
 
 # ---- closing ------------------------------------------------------------------------------------------
 
 
-async def test_close_connection_sends_the_reason_then_closes(emulator: Emulator, sdk, connect) -> None:
+async def test_close_connection_sends_the_reason_then_closes(
+    emulator: Emulator, sdk: WebPubSubServiceClient, connect: Connect
+) -> None:
     client = await connect(emulator.client_url())
     await run(sdk.close_connection, await _ids(client), reason="bye now")
-    code, messages = await client.closed()
+    code, messages = await client.until_closed()
     assert messages == [{"type": "system", "event": "disconnected", "message": "bye now"}]
     assert code == 1000
     assert await run(sdk.connection_exists, await _ids(client)) is False
 
 
 async def test_a_long_reason_is_cut_in_the_close_frame_at_a_character_boundary(
-    emulator: Emulator, sdk, connect
+    emulator: Emulator, sdk: WebPubSubServiceClient, connect: Connect
 ) -> None:
     reason = "Tschüs " + "ü" * 100  # 208 bytes of UTF-8; a close frame carries at most 123
     client = await connect(emulator.client_url())
@@ -228,28 +272,32 @@ async def test_a_long_reason_is_cut_in_the_close_frame_at_a_character_boundary(
     frame = await client.frame()
     assert frame.type == aiohttp.WSMsgType.CLOSE, frame  # an invalid UTF-8 reason would be a protocol error
     assert frame.data == 1000
-    assert reason.startswith(frame.extra)
+    assert isinstance(frame.extra, str) and reason.startswith(frame.extra)
     assert len(frame.extra.encode()) == 122  # 123 would end in half a "ü"
 
 
-async def test_close_all_user_and_group_connections_respect_excluded(emulator: Emulator, sdk, connect) -> None:
+async def test_close_all_user_and_group_connections_respect_excluded(
+    emulator: Emulator, sdk: WebPubSubServiceClient, connect: Connect
+) -> None:
     ada1 = await connect(emulator.client_url(user_id="ada"))
     ada2 = await connect(emulator.client_url(user_id="ada"))
     member = await connect(emulator.client_url(groups=["g"]))
     bystander = await connect(emulator.client_url())
     await run(sdk.close_user_connections, "ada", excluded=[await _ids(ada2)])
     await run(sdk.close_group_connections, "g")
-    assert (await ada1.closed())[0] == 1000
-    assert (await member.closed())[0] == 1000
+    assert (await ada1.until_closed())[0] == 1000
+    assert (await member.until_closed())[0] == 1000
     await run(sdk.close_all_connections, excluded=[await _ids(bystander)])
-    assert (await ada2.closed())[0] == 1000
+    assert (await ada2.until_closed())[0] == 1000
     assert await run(sdk.connection_exists, await _ids(bystander)) is True
 
 
 # ---- permissions ----------------------------------------------------------------------------------------
 
 
-async def test_granted_send_permission_for_one_group_is_enforced(emulator: Emulator, sdk, connect) -> None:
+async def test_granted_send_permission_for_one_group_is_enforced(
+    emulator: Emulator, sdk: WebPubSubServiceClient, connect: Connect
+) -> None:
     client = await connect(emulator.client_url(groups=["mine", "theirs"]))
     conn_id = await _ids(client)
     await run(sdk.grant_permission, "sendToGroup", conn_id, target_name="mine")
@@ -265,7 +313,9 @@ async def test_granted_send_permission_for_one_group_is_enforced(emulator: Emula
     assert (await client.ack(3))["error"]["name"] == "Forbidden"
 
 
-async def test_permission_without_target_covers_every_group(emulator: Emulator, sdk, connect) -> None:
+async def test_permission_without_target_covers_every_group(
+    emulator: Emulator, sdk: WebPubSubServiceClient, connect: Connect
+) -> None:
     client = await connect(emulator.client_url())
     conn_id = await _ids(client)
     await run(sdk.grant_permission, "joinLeaveGroup", conn_id)
@@ -275,7 +325,7 @@ async def test_permission_without_target_covers_every_group(emulator: Emulator, 
     assert (await client.ack(1))["success"] is True
 
 
-async def test_granting_to_an_unknown_connection_is_not_found(sdk) -> None:
+async def test_granting_to_an_unknown_connection_is_not_found(sdk: WebPubSubServiceClient) -> None:
     with pytest.raises(ResourceNotFoundError):
         await run(sdk.grant_permission, "sendToGroup", "no-such-connection", target_name="g")
     assert await run(sdk.has_permission, "sendToGroup", "no-such-connection", target_name="g") is False
@@ -285,7 +335,9 @@ async def test_granting_to_an_unknown_connection_is_not_found(sdk) -> None:
 # ---- tokens and auth ------------------------------------------------------------------------------------
 
 
-async def test_sdk_client_token_connects_with_its_user_roles_and_groups(emulator: Emulator, sdk, connect) -> None:
+async def test_sdk_client_token_connects_with_its_user_roles_and_groups(
+    emulator: Emulator, sdk: WebPubSubServiceClient, connect: Connect
+) -> None:
     access = await run(sdk.get_client_access_token, user_id="ada", roles=["webpubsub.sendToGroup"], groups=["g"])
     assert access["url"].startswith(emulator.endpoint.replace("http", "ws") + "/client/hubs/chat?access_token=")
     client = await connect(access["url"])
@@ -294,7 +346,7 @@ async def test_sdk_client_token_connects_with_its_user_roles_and_groups(emulator
     assert (await client.receive())["data"] == "me"
 
 
-async def test_generate_token_operation_issues_a_working_client_token(emulator: Emulator, connect) -> None:
+async def test_generate_token_operation_issues_a_working_client_token(emulator: Emulator, connect: Connect) -> None:
     status, body = await rest(
         emulator, "POST", "/api/hubs/chat/:generateToken?userId=ada&role=r1&group=g&api-version=2024-12-01"
     )
@@ -351,16 +403,51 @@ async def test_unknown_operations_are_404_and_wrong_methods_405(emulator: Emulat
     assert (await rest(emulator, "GET", "/api/hubs/chat/:send"))[0] == 405
 
 
-async def test_sdk_error_for_a_bad_argument_is_an_http_response_error(emulator: Emulator, sdk) -> None:
+async def test_sdk_error_for_a_bad_argument_is_an_http_response_error(
+    emulator: Emulator, sdk: WebPubSubServiceClient
+) -> None:
     with pytest.raises(HttpResponseError) as caught:
         await run(sdk.send_to_all, {"a": 1}, filter="userId eq")
     assert caught.value.status_code == 400
 
 
+# What the service answers (the JavaScript SDK's own tests for @azure/web-pubsub expect this wording).
+INVALID_FILTER = (
+    "Invalid syntax for 'invalid filter': Syntax error at position 14 in 'invalid filter'. (Parameter 'filter')"
+)
+
+
+@pytest.mark.parametrize("path", ["/api/hubs/chat/:send", "/api/hubs/chat/users/brian/:send"])
+async def test_a_bad_odata_filter_gets_the_services_400(emulator: Emulator, path: str) -> None:
+    status, body = await rest(emulator, "POST", f"{path}?filter=invalid%20filter", data=b"hello")
+    assert status == 400
+    assert json.loads(body)["message"] == INVALID_FILTER
+
+
+async def test_the_sdk_reports_the_services_filter_error(emulator: Emulator, sdk: WebPubSubServiceClient) -> None:
+    with pytest.raises(HttpResponseError) as caught:
+        await run(sdk.send_to_all, "hello", content_type="text/plain", filter="invalid filter")
+    assert caught.value.status_code == 400
+    response: Any = caught.value.response
+    assert response.json()["message"] == INVALID_FILTER
+    assert response.headers["x-ms-error-code"] == response.json()["code"]
+
+
+@pytest.mark.parametrize(
+    "text,position",
+    [("userId eq", 9), ("userId eq 'a' 'b'", 17), ("(userId eq 'a'", 14), ("userId eq 'a' and", 17)],
+)
+async def test_a_syntax_error_names_where_the_parser_stopped(emulator: Emulator, text: str, position: int) -> None:
+    status, body = await rest(emulator, "POST", "/api/hubs/chat/:send", params={"filter": text}, data=b"x")
+    assert status == 400
+    expected = f"Invalid syntax for '{text}': Syntax error at position {position} in '{text}'. (Parameter 'filter')"
+    assert json.loads(body)["message"] == expected
+
+
 # ---- bulk group operations (REST 2024-01-01+, not in the Python SDK 1.3.0) -----------------------------------
 
 
-async def test_add_to_groups_and_remove_from_groups_follow_the_filter(emulator: Emulator, connect) -> None:
+async def test_add_to_groups_and_remove_from_groups_follow_the_filter(emulator: Emulator, connect: Connect) -> None:
     ada = await connect(emulator.client_url(user_id="ada"))
     bob = await connect(emulator.client_url(user_id="bob"))
     body = {"groups": ["g1", "g2"], "filter": "userId eq 'ada'"}
@@ -376,10 +463,15 @@ async def test_bulk_group_operations_reject_a_missing_group_list(emulator: Emula
     assert (await rest(emulator, "POST", "/api/hubs/chat/:addToGroups", json={"filter": "true"}))[0] == 400
 
 
+async def test_bulk_group_operations_reject_a_filter_that_is_not_a_string(emulator: Emulator) -> None:
+    body = {"groups": ["g1"], "filter": 7}
+    assert (await rest(emulator, "POST", "/api/hubs/chat/:addToGroups", json=body))[0] == 400
+
+
 # ---- the async twin -------------------------------------------------------------------------------------------
 
 
-async def test_async_client_sends_groups_permissions_and_lists(emulator: Emulator, connect) -> None:
+async def test_async_client_sends_groups_permissions_and_lists(emulator: Emulator, connect: Connect) -> None:
     async with AsyncServiceClient.from_connection_string(emulator.connection_string, hub="chat") as aio:
         client = await connect(emulator.client_url(user_id="ada"))
         conn_id = await _ids(client)
@@ -404,5 +496,5 @@ async def test_async_client_sends_groups_permissions_and_lists(emulator: Emulato
         await aio.add_user_to_group("team", "ada")
         await aio.remove_user_from_group("team", "ada")
         await aio.close_connection(conn_id, reason="done")
-        assert (await client.closed())[0] == 1000
+        assert (await client.until_closed())[0] == 1000
         assert await aio.connection_exists(conn_id) is False

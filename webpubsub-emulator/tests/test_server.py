@@ -3,21 +3,22 @@
 from __future__ import annotations
 
 import time
+from typing import Any
 
 import aiohttp
 import jwt
 import pytest
-
-from local.webpubsub.config import HubSettings
-from local.webpubsub.messages import TEXT, Payload
-from tests.local.webpubsub.conftest import JSON, RELIABLE, Emulator, handshake_status
+from helpers import Connect, StartEmulator
+from webpubsub_emulator.config import HubSettings
+from webpubsub_emulator.messages import TEXT, Payload
+from webpubsub_emulator.testing import JSON_PROTOCOL, RELIABLE_PROTOCOL, Emulator, handshake_status
 
 
 def _ws(emulator: Emulator, path: str) -> str:
     return emulator.endpoint.replace("http://", "ws://") + path
 
 
-def _token(emulator: Emulator, **claims) -> str:
+def _token(emulator: Emulator, **claims: Any) -> str:
     payload = {"aud": f"{emulator.endpoint}/client/hubs/chat", "exp": int(time.time()) + 60, **claims}
     return jwt.encode(payload, emulator.settings.access_keys[0], algorithm="HS256")
 
@@ -56,7 +57,10 @@ async def test_audience_host_may_differ_and_hub_case_does_not_matter(emulator: E
 async def test_bearer_header_and_hub_query_form_are_accepted(emulator: Emulator, path: str) -> None:
     headers = {"Authorization": f"Bearer {_token(emulator)}"}
     url = _ws(emulator, path)
-    async with aiohttp.ClientSession() as session, session.ws_connect(url, protocols=[JSON], headers=headers) as ws:
+    async with (
+        aiohttp.ClientSession() as session,
+        session.ws_connect(url, protocols=[JSON_PROTOCOL], headers=headers) as ws,
+    ):
         connected = await ws.receive_json(timeout=5)
     assert connected["event"] == "connected"
 
@@ -75,7 +79,7 @@ async def test_invalid_group_claim_is_400(emulator: Emulator) -> None:
     assert await handshake_status(_ws(emulator, f"/client/hubs/chat?access_token={token}")) == 400
 
 
-async def test_anonymous_hub_accepts_clients_without_token(start_emulator) -> None:
+async def test_anonymous_hub_accepts_clients_without_token(start_emulator: StartEmulator) -> None:
     emulator = await start_emulator(hubs={"open": HubSettings(allow_anonymous=True)})
     assert await handshake_status(_ws(emulator, "/client/hubs/open")) == 101
     assert await handshake_status(_ws(emulator, "/client/hubs/chat")) == 401
@@ -83,10 +87,10 @@ async def test_anonymous_hub_accepts_clients_without_token(start_emulator) -> No
 
 async def test_first_supported_subprotocol_offered_is_chosen(emulator: Emulator) -> None:
     async with aiohttp.ClientSession() as session:
-        offered = ["protobuf.webpubsub.azure.v1", RELIABLE, JSON]
+        offered = ["protobuf.webpubsub.azure.v1", RELIABLE_PROTOCOL, JSON_PROTOCOL]
         async with session.ws_connect(emulator.client_url(), protocols=offered) as ws:
             connected = await ws.receive_json(timeout=5)
-            assert ws.protocol == RELIABLE
+            assert ws.protocol == RELIABLE_PROTOCOL
     assert connected["reconnectionToken"]
 
 
@@ -99,12 +103,14 @@ async def test_a_client_without_subprotocol_is_raw_and_gets_no_connected_message
         assert await ws.receive_str(timeout=5) == "hello"
 
 
-async def test_an_internal_error_costs_only_that_connection(emulator: Emulator, connect, monkeypatch) -> None:
-    from local.webpubsub import client_protocol, server
+async def test_an_internal_error_costs_only_that_connection(
+    emulator: Emulator, connect: Connect, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from webpubsub_emulator import client_protocol, server
 
     real = client_protocol.handle_frame
 
-    async def failing(service, connection, message):
+    async def failing(service: Any, connection: Any, message: Any) -> None:
         if "boom" in message.data:
             raise RuntimeError("a bug in the emulator")
         await real(service, connection, message)
@@ -113,16 +119,16 @@ async def test_an_internal_error_costs_only_that_connection(emulator: Emulator, 
     victim = await connect(emulator.client_url(user_id="victim"))
     bystander = await connect(emulator.client_url(user_id="bystander"))
     await victim.send({"type": "ping", "boom": True})
-    code, _ = await victim.closed()
+    code, _ = await victim.until_closed()
     assert code == 1011
     await bystander.send({"type": "ping"})
     assert (await bystander.receive())["type"] == "pong"
 
 
 @pytest.mark.parametrize("code", [1000, 1001, 4000])
-@pytest.mark.parametrize("protocol", [JSON, None])
+@pytest.mark.parametrize("protocol", [JSON_PROTOCOL, None])
 async def test_a_client_that_closes_gets_its_own_close_code_back(
-    emulator: Emulator, connect, code: int, protocol: str | None
+    emulator: Emulator, connect: Connect, code: int, protocol: str | None
 ) -> None:
     client = await connect(emulator.client_url(), protocol=protocol)
     await client.ws.close(code=code)

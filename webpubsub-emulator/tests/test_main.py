@@ -1,5 +1,5 @@
-"""`python -m local.webpubsub`: the command line the stack runner uses, the printed connection string,
-and a clean exit on SIGTERM that first tells every client and the event handler."""
+"""`python -m webpubsub_emulator`: the command line a stack runner uses, the printed connection string, and a
+clean exit on SIGTERM that first tells every client and the event handler."""
 
 from __future__ import annotations
 
@@ -12,21 +12,18 @@ from pathlib import Path
 import aiohttp
 import pytest
 from azure.messaging.webpubsubservice import WebPubSubServiceClient
-
-from local.stack import PUBSUB_KEY, ROOT, free_port
-from local.webpubsub.__main__ import parse_settings
-from local.webpubsub.config import DEFAULT_KEY, HubSettings
-from tests.local.webpubsub.conftest import Upstream
-from tests.support import eventually
+from helpers import KEY, Upstream
+from webpubsub_emulator.__main__ import parse_settings
+from webpubsub_emulator.config import DEFAULT_KEY, HubSettings
+from webpubsub_emulator.testing import JSON_PROTOCOL, eventually, free_port
 
 
 async def _start(*args: str) -> asyncio.subprocess.Process:
     return await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
-        "local.webpubsub",
+        "webpubsub_emulator",
         *args,
-        cwd=ROOT,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
     )
@@ -47,18 +44,18 @@ async def test_stack_command_line_serves_health_prints_the_connection_string_and
 ) -> None:
     port = free_port()
     process = await _start(
-        "--port", str(port), "--key", PUBSUB_KEY, "--hub", "chat", "--event-handler", upstream.url,
+        "--port", str(port), "--key", KEY, "--hub", "chat", "--event-handler", upstream.url,
         "--user-events", "*", "--system-events", "connected,disconnected",
     )  # fmt: skip
     try:
         line = (await asyncio.wait_for(_pipe(process.stdout).readline(), 30)).decode().strip()
-        assert line == f"Endpoint=http://127.0.0.1:{port};AccessKey={PUBSUB_KEY};Version=1.0;"
+        assert line == f"Endpoint=http://127.0.0.1:{port};AccessKey={KEY};Version=1.0;"
         sdk = WebPubSubServiceClient.from_connection_string(line, hub="chat")
         url = (await asyncio.to_thread(sdk.get_client_access_token, user_id="ada"))["url"]
         async with aiohttp.ClientSession() as session:
             async with session.head(f"http://127.0.0.1:{port}/api/health") as response:
                 assert response.status == 200
-            ws = await session.ws_connect(url, protocols=["json.webpubsub.azure.v1"])
+            ws = await session.ws_connect(url, protocols=[JSON_PROTOCOL])
             assert (await ws.receive_json(timeout=5))["userId"] == "ada"
             await upstream.event("connected")
             process.send_signal(signal.SIGTERM)
@@ -71,7 +68,7 @@ async def test_stack_command_line_serves_health_prints_the_connection_string_and
     assert len(upstream.events("disconnected")) == 1
     log = (await _pipe(process.stderr).read()).decode()
     assert "connection opened: hub=chat user=ada" in log and "connection closed: hub=chat user=ada" in log
-    assert PUBSUB_KEY not in log and url.split("access_token=")[1] not in log
+    assert KEY not in log and url.split("access_token=")[1] not in log
 
 
 async def test_busy_port_is_reported_with_exit_code_1() -> None:

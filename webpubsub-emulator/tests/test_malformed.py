@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import json
+from typing import Any
 
 import pytest
 from aiohttp import WSMsgType
-
-from local.webpubsub.messages import TEXT, Payload
-from tests.local.webpubsub.conftest import RELIABLE, Client, Emulator
+from helpers import Connect, StartEmulator, Upstream
+from webpubsub_emulator.messages import TEXT, Payload
+from webpubsub_emulator.testing import RELIABLE_PROTOCOL, Client, Emulator
 
 SEND = "webpubsub.sendToGroup"
 
@@ -39,12 +40,12 @@ async def _bystander_still_served(emulator: Emulator, bystander: Client) -> None
     ],
 )
 async def test_invalid_message_without_ack_id_closes_only_that_connection(
-    emulator: Emulator, connect, frame: str, code: int
+    emulator: Emulator, connect: Connect, frame: str, code: int
 ) -> None:
     bystander = await connect(emulator.client_url(groups=["g"]))
     client = await connect(emulator.client_url(roles=[SEND, "webpubsub.joinLeaveGroup"]))
     await client.ws.send_str(frame)
-    closed_with, messages = await client.closed()
+    closed_with, messages = await client.until_closed()
     assert closed_with == code
     assert messages[-1]["type"] == "system" and messages[-1]["event"] == "disconnected"
     assert messages[-1]["message"]
@@ -64,41 +65,43 @@ async def test_invalid_message_without_ack_id_closes_only_that_connection(
     ],
 )
 async def test_invalid_request_with_ack_id_closes_the_connection_too(
-    emulator: Emulator, connect, request_: dict
+    emulator: Emulator, connect: Connect, request_: dict[str, Any]
 ) -> None:
     """The ack error names the service documents (Forbidden, InternalServerError, Duplicate) have none for it."""
     client = await connect(emulator.client_url(roles=[SEND, "webpubsub.joinLeaveGroup"]))
     await client.send({**request_, "ackId": 3})
-    closed_with, messages = await client.closed()
+    closed_with, messages = await client.until_closed()
     assert closed_with == 1007
     assert [m["type"] for m in messages] == ["system"]  # no ack, only the reason
     assert messages[0]["event"] == "disconnected" and messages[0]["message"]
 
 
-async def test_binary_frame_on_a_json_subprotocol_is_closed_with_1003(emulator: Emulator, connect) -> None:
+async def test_binary_frame_on_a_json_subprotocol_is_closed_with_1003(emulator: Emulator, connect: Connect) -> None:
     bystander = await connect(emulator.client_url(groups=["g"]))
-    client = await connect(emulator.client_url(), protocol=RELIABLE)
+    client = await connect(emulator.client_url(), protocol=RELIABLE_PROTOCOL)
     await client.ws.send_bytes(b'{"type": "ping"}')
-    assert (await client.closed())[0] == 1003
+    assert (await client.until_closed())[0] == 1003
     await _bystander_still_served(emulator, bystander)
 
 
-async def test_frame_over_the_size_limit_is_closed_with_1009(emulator: Emulator, connect) -> None:
+async def test_frame_over_the_size_limit_is_closed_with_1009(emulator: Emulator, connect: Connect) -> None:
     bystander = await connect(emulator.client_url(groups=["g"]))
     client = await connect(emulator.client_url(roles=[SEND]))
     data = "x" * (emulator.settings.max_frame_bytes + 1)
     await client.ws.send_str(json.dumps({"type": "sendToGroup", "group": "g", "dataType": "text", "data": data}))
-    assert (await client.closed())[0] == 1009
+    assert (await client.until_closed())[0] == 1009
     await _bystander_still_served(emulator, bystander)
 
 
-async def test_text_frame_with_invalid_utf8_is_closed_with_1007(emulator: Emulator, connect) -> None:
+async def test_text_frame_with_invalid_utf8_is_closed_with_1007(emulator: Emulator, connect: Connect) -> None:
     client = await connect(emulator.client_url())
     await client.ws.send_frame(b'{"type":"ping","x":"\xff"}', WSMsgType.TEXT)
-    assert (await client.closed())[0] == 1007
+    assert (await client.until_closed())[0] == 1007
 
 
-async def test_malformed_raw_client_frames_are_just_messages(start_emulator, upstream, connect) -> None:
+async def test_malformed_raw_client_frames_are_just_messages(
+    start_emulator: StartEmulator, upstream: Upstream, connect: Connect
+) -> None:
     emulator = await start_emulator(hubs=upstream.hubs())
     client = await connect(emulator.client_url(), protocol=None)
     await client.ws.send_str("{not json at all")
@@ -106,7 +109,7 @@ async def test_malformed_raw_client_frames_are_just_messages(start_emulator, ups
     assert upstream.events("message")[0].body == b"{not json at all"
 
 
-async def test_sequence_ack_on_the_plain_json_subprotocol_is_ignored(emulator: Emulator, connect) -> None:
+async def test_sequence_ack_on_the_plain_json_subprotocol_is_ignored(emulator: Emulator, connect: Connect) -> None:
     client = await connect(emulator.client_url())
     await client.send({"type": "sequenceAck", "sequenceId": 99})
     await client.send({"type": "ping"})

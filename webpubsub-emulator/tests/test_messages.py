@@ -5,8 +5,7 @@ from __future__ import annotations
 import struct
 
 import pytest
-
-from local.webpubsub.messages import BINARY, JSON, TEXT, Outbound, Payload, PayloadError, ws_frame
+from webpubsub_emulator.messages import BINARY, JSON, TEXT, Outbound, Payload, PayloadError, ws_frame
 
 
 @pytest.mark.parametrize("size,header", [(0, 2), (125, 2), (126, 4), (65535, 4), (65536, 10)])

@@ -6,15 +6,15 @@ import base64
 
 import aiohttp
 import jwt
-
-from local.webpubsub.messages import TEXT, Payload
-from tests.local.webpubsub.conftest import Emulator
+from helpers import Connect
+from webpubsub_emulator.messages import TEXT, Payload
+from webpubsub_emulator.testing import Emulator
 
 JOIN = "webpubsub.joinLeaveGroup"
 SEND = "webpubsub.sendToGroup"
 
 
-async def test_connected_message_carries_connection_and_user_id(emulator: Emulator, connect) -> None:
+async def test_connected_message_carries_connection_and_user_id(emulator: Emulator, connect: Connect) -> None:
     client = await connect(emulator.client_url(user_id="ada"))
     assert client.connected["type"] == "system"
     assert client.connected["userId"] == "ada"
@@ -22,7 +22,7 @@ async def test_connected_message_carries_connection_and_user_id(emulator: Emulat
     assert "reconnectionToken" not in client.connected
 
 
-async def test_join_with_role_then_group_messages_arrive_with_sender(emulator: Emulator, connect) -> None:
+async def test_join_with_role_then_group_messages_arrive_with_sender(emulator: Emulator, connect: Connect) -> None:
     alice = await connect(emulator.client_url(user_id="alice", roles=[JOIN, SEND]))
     await alice.send({"type": "joinGroup", "group": "g", "ackId": 1})
     assert await alice.ack(1) == {"type": "ack", "ackId": 1, "success": True}
@@ -38,7 +38,7 @@ async def test_join_with_role_then_group_messages_arrive_with_sender(emulator: E
     }
 
 
-async def test_join_without_role_is_forbidden(emulator: Emulator, connect) -> None:
+async def test_join_without_role_is_forbidden(emulator: Emulator, connect: Connect) -> None:
     client = await connect(emulator.client_url())
     await client.send({"type": "joinGroup", "group": "g", "ackId": 7})
     ack = await client.ack(7)
@@ -48,7 +48,7 @@ async def test_join_without_role_is_forbidden(emulator: Emulator, connect) -> No
     assert client.connected["connectionId"] not in {c.id for c in emulator.service.hub("chat").members("g")}
 
 
-async def test_single_group_role_allows_only_that_group(emulator: Emulator, connect) -> None:
+async def test_single_group_role_allows_only_that_group(emulator: Emulator, connect: Connect) -> None:
     client = await connect(emulator.client_url(roles=[f"{JOIN}.room.1"]))
     await client.send({"type": "joinGroup", "group": "room.1", "ackId": 1})
     await client.send({"type": "joinGroup", "group": "room.2", "ackId": 2})
@@ -57,7 +57,7 @@ async def test_single_group_role_allows_only_that_group(emulator: Emulator, conn
 
 
 async def test_wildcard_roles_match_one_segment_with_star_and_many_with_double_star(
-    emulator: Emulator, connect
+    emulator: Emulator, connect: Connect
 ) -> None:
     one = await connect(emulator.client_url(roles=["webpubsub.sendToGroups.chat.*"]))
     many = await connect(emulator.client_url(roles=["webpubsub.sendToGroups.chat.**"]))
@@ -70,7 +70,7 @@ async def test_wildcard_roles_match_one_segment_with_star_and_many_with_double_s
     assert (await many.ack(2))["success"] is True
 
 
-async def test_role_claim_may_be_a_single_string_as_dotnet_writes_it(emulator: Emulator, connect) -> None:
+async def test_role_claim_may_be_a_single_string_as_dotnet_writes_it(emulator: Emulator, connect: Connect) -> None:
     claims = {"aud": f"{emulator.endpoint}/client/hubs/chat", "role": JOIN, "webpubsub.group": "solo"}
     token = jwt.encode(claims, emulator.settings.access_keys[0], algorithm="HS256")
     client = await connect(f"{emulator.endpoint}/client/hubs/chat?access_token={token}")
@@ -80,7 +80,7 @@ async def test_role_claim_may_be_a_single_string_as_dotnet_writes_it(emulator: E
     assert (await client.ack(1))["success"] is True
 
 
-async def test_leave_group_stops_delivery(emulator: Emulator, connect) -> None:
+async def test_leave_group_stops_delivery(emulator: Emulator, connect: Connect) -> None:
     member = await connect(emulator.client_url(roles=[JOIN, SEND], groups=["g"]))
     await member.send({"type": "leaveGroup", "group": "g", "ackId": 1})
     assert (await member.ack(1))["success"] is True
@@ -88,7 +88,7 @@ async def test_leave_group_stops_delivery(emulator: Emulator, connect) -> None:
     assert (await member.receive()) == {"type": "ack", "ackId": 2, "success": True}
 
 
-async def test_no_echo_skips_the_sender_only(emulator: Emulator, connect) -> None:
+async def test_no_echo_skips_the_sender_only(emulator: Emulator, connect: Connect) -> None:
     sender = await connect(emulator.client_url(roles=[SEND], groups=["g"]))
     other = await connect(emulator.client_url(groups=["g"]))
     await sender.send(
@@ -98,7 +98,7 @@ async def test_no_echo_skips_the_sender_only(emulator: Emulator, connect) -> Non
     assert await sender.receive() == {"type": "ack", "ackId": 1, "success": True}
 
 
-async def test_text_and_binary_data_types_round_trip(emulator: Emulator, connect) -> None:
+async def test_text_and_binary_data_types_round_trip(emulator: Emulator, connect: Connect) -> None:
     client = await connect(emulator.client_url(roles=[SEND], groups=["g"]))
     blob = base64.b64encode(b"\x00\xffbytes").decode()
     await client.send({"type": "sendToGroup", "group": "g", "dataType": "text", "data": "héllo"})
@@ -108,7 +108,7 @@ async def test_text_and_binary_data_types_round_trip(emulator: Emulator, connect
     assert (binary["dataType"], binary["data"]) == ("binary", blob)
 
 
-async def test_raw_clients_in_a_group_get_the_bare_data(emulator: Emulator, connect) -> None:
+async def test_raw_clients_in_a_group_get_the_bare_data(emulator: Emulator, connect: Connect) -> None:
     raw = await connect(emulator.client_url(groups=["g"]), protocol=None)
     sender = await connect(emulator.client_url(roles=[SEND]))
     await sender.send({"type": "sendToGroup", "group": "g", "dataType": "text", "data": "plain"})
@@ -120,7 +120,7 @@ async def test_raw_clients_in_a_group_get_the_bare_data(emulator: Emulator, conn
     assert (json_.type, json_.data) == (aiohttp.WSMsgType.TEXT, '{"k":[1]}')
 
 
-async def test_repeated_ack_id_is_a_duplicate_and_not_done_twice(emulator: Emulator, connect) -> None:
+async def test_repeated_ack_id_is_a_duplicate_and_not_done_twice(emulator: Emulator, connect: Connect) -> None:
     sender = await connect(emulator.client_url(roles=[SEND]))
     receiver = await connect(emulator.client_url(groups=["g"]))
     message = {"type": "sendToGroup", "group": "g", "dataType": "text", "data": "once", "ackId": 5}
@@ -136,7 +136,7 @@ async def test_repeated_ack_id_is_a_duplicate_and_not_done_twice(emulator: Emula
     assert (await receiver.receive())["data"] == "next"
 
 
-async def test_forbidden_ack_id_may_be_retried_once_allowed(emulator: Emulator, connect) -> None:
+async def test_forbidden_ack_id_may_be_retried_once_allowed(emulator: Emulator, connect: Connect) -> None:
     client = await connect(emulator.client_url())
     conn_id = client.connected["connectionId"]
     await client.send({"type": "joinGroup", "group": "g", "ackId": 1})
@@ -146,14 +146,14 @@ async def test_forbidden_ack_id_may_be_retried_once_allowed(emulator: Emulator, 
     assert (await client.ack(1))["success"] is True
 
 
-async def test_ping_gets_pong(emulator: Emulator, connect) -> None:
+async def test_ping_gets_pong(emulator: Emulator, connect: Connect) -> None:
     client = await connect(emulator.client_url())
     await client.send({"type": "ping"})
     assert await client.receive() == {"type": "pong"}
 
 
 async def test_forbidden_publish_without_ack_id_is_dropped_and_the_connection_stays(
-    emulator: Emulator, connect
+    emulator: Emulator, connect: Connect
 ) -> None:
     receiver = await connect(emulator.client_url(groups=["g"]))
     intruder = await connect(emulator.client_url())

@@ -8,16 +8,15 @@ import json
 
 import aiohttp
 from aiohttp import web
-
-from local.webpubsub.config import EventHandler, HubSettings
-from tests.local.webpubsub.conftest import JSON, KEY, RELIABLE, Recorded, Upstream, handshake_status, signature_of
-from tests.support import eventually
+from helpers import KEY, Connect, Recorded, StartEmulator, Upstream, signature_of
+from webpubsub_emulator.config import EventHandler, HubSettings
+from webpubsub_emulator.testing import JSON_PROTOCOL, RELIABLE_PROTOCOL, Emulator, eventually, handshake_status
 
 SECOND_KEY = "SecondTestAccessKey-0123456789abcdefghijklmn"
 
 
 async def test_handler_is_validated_once_with_the_abuse_protection_handshake(
-    start_emulator, upstream: Upstream, connect
+    start_emulator: StartEmulator, upstream: Upstream, connect: Connect
 ) -> None:
     emulator = await start_emulator(hubs=upstream.hubs())
     await connect(emulator.client_url())
@@ -29,7 +28,9 @@ async def test_handler_is_validated_once_with_the_abuse_protection_handshake(
     assert upstream.requests.index(validation) == 0
 
 
-async def test_handler_that_only_answers_get_is_validated_with_get(start_emulator, upstream: Upstream, connect) -> None:
+async def test_handler_that_only_answers_get_is_validated_with_get(
+    start_emulator: StartEmulator, upstream: Upstream, connect: Connect
+) -> None:
     upstream.replies["validate"] = lambda r: (
         web.Response(status=405) if r.method == "OPTIONS" else web.Response(headers={"WebHook-Allowed-Origin": "*"})
     )
@@ -40,7 +41,7 @@ async def test_handler_that_only_answers_get_is_validated_with_get(start_emulato
 
 
 async def test_handler_that_does_not_allow_the_origin_gets_no_events(
-    start_emulator, upstream: Upstream, connect
+    start_emulator: StartEmulator, upstream: Upstream, connect: Connect
 ) -> None:
     upstream.replies["validate"] = lambda r: web.Response(headers={"WebHook-Allowed-Origin": "elsewhere.example"})
     emulator = await start_emulator(hubs=upstream.hubs())
@@ -52,7 +53,7 @@ async def test_handler_that_does_not_allow_the_origin_gets_no_events(
 
 
 async def test_a_handshake_that_timed_out_is_tried_again_with_the_next_event(
-    start_emulator, upstream: Upstream, connect
+    start_emulator: StartEmulator, upstream: Upstream, connect: Connect
 ) -> None:
     release = asyncio.Event()
     handshakes = 0
@@ -77,7 +78,7 @@ async def test_a_handshake_that_timed_out_is_tried_again_with_the_next_event(
 
 
 async def test_a_refused_handshake_is_tried_again_with_the_next_event(
-    start_emulator, upstream: Upstream, connect
+    start_emulator: StartEmulator, upstream: Upstream, connect: Connect
 ) -> None:
     refusals = iter([web.Response(status=403)])
     upstream.replies["validate"] = lambda r: next(refusals, web.Response(headers={"WebHook-Allowed-Origin": "*"}))
@@ -91,7 +92,7 @@ async def test_a_refused_handshake_is_tried_again_with_the_next_event(
 
 
 async def test_connected_event_carries_every_cloudevents_header_and_a_verifiable_signature(
-    start_emulator, upstream: Upstream, connect
+    start_emulator: StartEmulator, upstream: Upstream, connect: Connect
 ) -> None:
     emulator = await start_emulator(hubs=upstream.hubs(), access_keys=(KEY, SECOND_KEY))
     client = await connect(emulator.client_url(user_id="ada"))
@@ -108,7 +109,7 @@ async def test_connected_event_carries_every_cloudevents_header_and_a_verifiable
     assert headers["ce-connectionId"] == conn_id
     assert headers["ce-hub"] == "chat"
     assert headers["ce-eventName"] == "connected"
-    assert headers["ce-subprotocol"] == JSON
+    assert headers["ce-subprotocol"] == JSON_PROTOCOL
     assert headers["WebHook-Request-Origin"] == "127.0.0.1"
     assert headers["Content-Type"] == "application/json"
     assert headers["ce-signature"].split(",") == [signature_of(KEY, conn_id), signature_of(SECOND_KEY, conn_id)]
@@ -116,7 +117,7 @@ async def test_connected_event_carries_every_cloudevents_header_and_a_verifiable
 
 
 async def test_disconnected_event_follows_a_client_close_with_its_reason(
-    start_emulator, upstream: Upstream, connect
+    start_emulator: StartEmulator, upstream: Upstream, connect: Connect
 ) -> None:
     emulator = await start_emulator(hubs=upstream.hubs())
     client = await connect(emulator.client_url())
@@ -127,7 +128,9 @@ async def test_disconnected_event_follows_a_client_close_with_its_reason(
     assert isinstance(event.json()["reason"], str)
 
 
-async def test_disconnected_waits_for_a_slow_connected_handler(start_emulator, upstream: Upstream, connect) -> None:
+async def test_disconnected_waits_for_a_slow_connected_handler(
+    start_emulator: StartEmulator, upstream: Upstream, connect: Connect
+) -> None:
     finished: list[str] = []
 
     async def slow_connected(record: Recorded) -> web.Response:
@@ -145,7 +148,7 @@ async def test_disconnected_waits_for_a_slow_connected_handler(start_emulator, u
 
 
 async def test_frames_are_not_held_back_by_a_slow_connected_handler(
-    start_emulator, upstream: Upstream, connect
+    start_emulator: StartEmulator, upstream: Upstream, connect: Connect
 ) -> None:
     release = asyncio.Event()
 
@@ -166,11 +169,11 @@ async def test_frames_are_not_held_back_by_a_slow_connected_handler(
 
 
 async def test_connect_event_describes_the_handshake_without_secrets(
-    start_emulator, upstream: Upstream, connect
+    start_emulator: StartEmulator, upstream: Upstream, connect: Connect
 ) -> None:
     emulator = await start_emulator(hubs=upstream.hubs(system="connect"))
     url = emulator.client_url(user_id="ada", roles=["r1"]) + "&room=blue"
-    await connect(url, protocol=RELIABLE, headers={"X-Custom": "yes"})
+    await connect(url, protocol=RELIABLE_PROTOCOL, headers={"X-Custom": "yes"})
     (event,) = upstream.events("connect")
     body = event.json()
     assert event.headers["ce-type"] == "azure.webpubsub.sys.connect"
@@ -179,13 +182,13 @@ async def test_connect_event_describes_the_handshake_without_secrets(
     assert body["claims"]["role"] == ["r1"]
     assert body["query"] == {"room": ["blue"]}
     assert body["headers"]["X-Custom"] == ["yes"]
-    assert body["subprotocols"] == [RELIABLE]
+    assert body["subprotocols"] == [RELIABLE_PROTOCOL]
     assert body["clientCertificates"] == []
     assert "access_token" not in json.dumps(body)
 
 
 async def test_connect_rejection_status_reaches_the_client_and_no_events_follow(
-    start_emulator, upstream: Upstream
+    start_emulator: StartEmulator, upstream: Upstream
 ) -> None:
     upstream.replies["connect"] = lambda r: web.Response(status=401, text="go away")
     emulator = await start_emulator(hubs=upstream.hubs(system="connect,connected,disconnected"))
@@ -194,21 +197,21 @@ async def test_connect_rejection_status_reaches_the_client_and_no_events_follow(
     assert [r.event for r in upstream.events()] == ["connect"]
 
 
-async def test_unreachable_connect_handler_is_500(start_emulator) -> None:
+async def test_unreachable_connect_handler_is_500(start_emulator: StartEmulator) -> None:
     handler = EventHandler("http://127.0.0.1:9/nowhere", None, frozenset({"connect"}))
     emulator = await start_emulator(hubs={"chat": HubSettings((handler,))})
     assert await handshake_status(emulator.client_url()) == 500
 
 
 async def test_connect_reply_sets_user_groups_roles_and_subprotocol(
-    start_emulator, upstream: Upstream, connect
+    start_emulator: StartEmulator, upstream: Upstream, connect: Connect
 ) -> None:
-    decided = {"userId": "decided", "groups": ["g"], "roles": ["webpubsub.sendToGroup"], "subprotocol": JSON}
+    decided = {"userId": "decided", "groups": ["g"], "roles": ["webpubsub.sendToGroup"], "subprotocol": JSON_PROTOCOL}
     upstream.replies["connect"] = lambda r: web.json_response(decided)
     emulator = await start_emulator(hubs=upstream.hubs(system="connect"))
     async with aiohttp.ClientSession() as session:
-        ws = await session.ws_connect(emulator.client_url(), protocols=["custom.v1", JSON])
-        assert ws.protocol == JSON
+        ws = await session.ws_connect(emulator.client_url(), protocols=["custom.v1", JSON_PROTOCOL])
+        assert ws.protocol == JSON_PROTOCOL
         assert (await ws.receive_json())["userId"] == "decided"
         await ws.send_json({"type": "sendToGroup", "group": "g", "dataType": "text", "data": "hi"})
         assert (await ws.receive_json(timeout=5))["fromUserId"] == "decided"
@@ -216,7 +219,7 @@ async def test_connect_reply_sets_user_groups_roles_and_subprotocol(
 
 
 async def test_connection_state_from_connect_comes_back_on_later_events(
-    start_emulator, upstream: Upstream, connect
+    start_emulator: StartEmulator, upstream: Upstream, connect: Connect
 ) -> None:
     upstream.replies["connect"] = lambda r: web.Response(status=204, headers={"ce-connectionState": "c2F0ZQ=="})
     upstream.replies["change"] = lambda r: web.Response(status=204, headers={"ce-connectionState": "bmV3"})
@@ -232,7 +235,9 @@ async def test_connection_state_from_connect_comes_back_on_later_events(
     assert after.headers["ce-connectionState"] == "bmV3"
 
 
-async def test_cookies_set_by_the_handler_are_sent_back(start_emulator, upstream: Upstream, connect) -> None:
+async def test_cookies_set_by_the_handler_are_sent_back(
+    start_emulator: StartEmulator, upstream: Upstream, connect: Connect
+) -> None:
     def with_cookie(record: Recorded) -> web.Response:
         response = web.Response(status=204)
         response.set_cookie("session", "abc123")
@@ -250,7 +255,9 @@ async def test_cookies_set_by_the_handler_are_sent_back(start_emulator, upstream
 # ---- user events ------------------------------------------------------------------------------------
 
 
-async def test_user_event_bodies_keep_their_content_type(start_emulator, upstream: Upstream, connect) -> None:
+async def test_user_event_bodies_keep_their_content_type(
+    start_emulator: StartEmulator, upstream: Upstream, connect: Connect
+) -> None:
     emulator = await start_emulator(hubs=upstream.hubs())
     client = await connect(emulator.client_url())
     await client.send({"type": "event", "event": "e", "dataType": "json", "data": {"a": [1]}, "ackId": 1})
@@ -268,7 +275,7 @@ async def test_user_event_bodies_keep_their_content_type(start_emulator, upstrea
 
 
 async def test_user_event_reply_goes_back_to_the_client_before_the_ack(
-    start_emulator, upstream: Upstream, connect
+    start_emulator: StartEmulator, upstream: Upstream, connect: Connect
 ) -> None:
     upstream.replies["json"] = lambda r: web.json_response({"echo": r.json()})
     upstream.replies["text"] = lambda r: web.Response(text="plain reply", content_type="text/plain")
@@ -290,7 +297,9 @@ async def test_user_event_reply_goes_back_to_the_client_before_the_ack(
     assert await client.receive() == {"type": "ack", "ackId": 3, "success": True}
 
 
-async def test_failed_user_event_with_ack_id_is_an_error_ack(start_emulator, upstream: Upstream, connect) -> None:
+async def test_failed_user_event_with_ack_id_is_an_error_ack(
+    start_emulator: StartEmulator, upstream: Upstream, connect: Connect
+) -> None:
     upstream.replies["bad"] = lambda r: web.Response(status=500)
     emulator = await start_emulator(hubs=upstream.hubs())
     client = await connect(emulator.client_url())
@@ -304,19 +313,21 @@ async def test_failed_user_event_with_ack_id_is_an_error_ack(start_emulator, ups
 
 
 async def test_failed_user_event_without_ack_id_drops_the_connection(
-    start_emulator, upstream: Upstream, connect
+    start_emulator: StartEmulator, upstream: Upstream, connect: Connect
 ) -> None:
     upstream.replies["bad"] = lambda r: web.Response(status=400)
     emulator = await start_emulator(hubs=upstream.hubs())
     client = await connect(emulator.client_url())
     await client.send({"type": "event", "event": "bad", "dataType": "text", "data": ""})
-    code, messages = await client.closed()
+    code, messages = await client.until_closed()
     assert code == 1011
     assert messages[-1]["type"] == "system" and messages[-1]["event"] == "disconnected"
     await upstream.event("disconnected")
 
 
-async def test_slow_user_event_handler_times_out(start_emulator, upstream: Upstream, connect) -> None:
+async def test_slow_user_event_handler_times_out(
+    start_emulator: StartEmulator, upstream: Upstream, connect: Connect
+) -> None:
     release = asyncio.Event()
 
     async def stuck(record: Recorded) -> web.Response:
@@ -331,7 +342,9 @@ async def test_slow_user_event_handler_times_out(start_emulator, upstream: Upstr
     release.set()
 
 
-async def test_user_event_without_a_matching_handler_fails(start_emulator, upstream: Upstream, connect) -> None:
+async def test_user_event_without_a_matching_handler_fails(
+    start_emulator: StartEmulator, upstream: Upstream, connect: Connect
+) -> None:
     emulator = await start_emulator(hubs=upstream.hubs(user_events="onlythis"))
     client = await connect(emulator.client_url())
     await client.send({"type": "event", "event": "other", "dataType": "text", "data": "", "ackId": 1})
@@ -340,7 +353,7 @@ async def test_user_event_without_a_matching_handler_fails(start_emulator, upstr
 
 
 async def test_events_of_one_connection_reach_the_handler_one_at_a_time_in_order(
-    start_emulator, upstream: Upstream, connect
+    start_emulator: StartEmulator, upstream: Upstream, connect: Connect
 ) -> None:
     in_flight, most, order = 0, 0, []
 
@@ -364,7 +377,9 @@ async def test_events_of_one_connection_reach_the_handler_one_at_a_time_in_order
     assert most == 1
 
 
-async def test_url_template_gets_hub_and_event(start_emulator, upstream: Upstream, connect) -> None:
+async def test_url_template_gets_hub_and_event(
+    start_emulator: StartEmulator, upstream: Upstream, connect: Connect
+) -> None:
     template = upstream.url.replace("/api/eventHandler", "/api/{hub}/{event}")
     emulator = await start_emulator(hubs={"chat": HubSettings((EventHandler(template, "*", frozenset()),))})
     client = await connect(emulator.client_url())
@@ -377,7 +392,7 @@ async def test_url_template_gets_hub_and_event(start_emulator, upstream: Upstrea
 
 
 async def test_raw_frames_become_the_message_event_and_replies_come_back_raw(
-    start_emulator, upstream: Upstream, connect
+    start_emulator: StartEmulator, upstream: Upstream, connect: Connect
 ) -> None:
     upstream.replies["message"] = lambda r: web.Response(body=r.body[::-1], content_type=r.headers["Content-Type"])
     emulator = await start_emulator(hubs=upstream.hubs())
@@ -391,10 +406,10 @@ async def test_raw_frames_become_the_message_event_and_replies_come_back_raw(
     assert types == ["text/plain", "application/octet-stream"]
 
 
-async def test_raw_client_without_a_handler_is_dropped(emulator, connect) -> None:
+async def test_raw_client_without_a_handler_is_dropped(emulator: Emulator, connect: Connect) -> None:
     client = await connect(emulator.client_url(), protocol=None)
     await client.ws.send_str("anyone?")
-    code, _ = await client.closed()
+    code, _ = await client.until_closed()
     assert code == 1011
 
     async def gone() -> bool:
