@@ -48,6 +48,7 @@ from typing import Any
 
 import aiohttp
 import psutil
+from webpubsub_emulator.testing import JSON_PROTOCOL
 
 from api.config import StorageSettings
 from api.limits import RATES
@@ -57,7 +58,7 @@ from api.state import State
 from bench import costs, wsclient
 from bench.event_cost import Tallies, per_kind
 from bench.report import Row, Section, at_least, at_most, median, percentile, progress
-from bench.servers import JSON_PROTOCOL, client_url, raise_fd_limit, start_stack
+from bench.servers import client_url, raise_fd_limit, start_stack
 from local.harness import gather_bounded, swa_principal
 from local.stack import Addresses, Ports
 
@@ -691,7 +692,8 @@ async def run(quick: bool) -> Section:
             f"latency: {RATE_PER_CHAT:g} messages/s in each chat by both paths at the same moments, "
             f"{sizes.latency_seconds:g} s twice per size (values: the median of the two); receivers, senders "
             "and the publisher are bare sockets in this process, GC paused while measuring",
-            f"senders stay within their rate limit ({SEND_RATE.describe()}); the busy chat and the spread "
+            f"senders stay within their rate limit ({SEND_RATE.burst} at once, then 1 every "
+            f"{SEND_RATE.every_seconds:g} s); the busy chat and the spread "
             f"run {sizes.busy_seconds:g} s each, every sender sending as soon as answered",
         ],
     )
