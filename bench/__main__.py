@@ -22,6 +22,7 @@ BENCHMARKS = {
     "event_cost": "Event cost",
     "presence_storm": "Presence storm",
     "flood": "Flood",
+    "messages": "Messages through the backend",
     "client_load": "Client (Chromium)",
     "memory_soak": "Memory soak",
 }

@@ -53,14 +53,27 @@ class Cost:
         return self.tables + self.functions + self.pubsub
 
 
-def per_thousand(table_ops: float, rest_kinds: dict[str, float], handler_seconds: float, scenario: Scenario) -> Cost:
-    """The price of 1,000 events that each make `table_ops` requests, these REST calls, and run this long."""
+def per_thousand(
+    table_ops: float, rest_kinds: dict[str, float], handler_seconds: float, scenario: Scenario, replies: int = 0
+) -> Cost:
+    """The price of 1,000 events that each make `table_ops` requests, these REST calls, and run this long.
+
+    `replies`: messages the service sends back to the sender with the handler's answer (a `reply` frame).
+    """
     deliveries = sum(n * scenario.online for kind, n in rest_kinds.items() if kind in BROADCAST_KINDS)
     deliveries += sum(n * scenario.members for kind, n in rest_kinds.items() if kind in GROUP_KINDS)
-    messages = 1 + deliveries  # the event posted to the handler, then what reaches clients
+    messages = 1 + deliveries + replies  # the event posted to the handler, then what reaches clients
     tables = 1000 * table_ops * TABLE_TRANSACTION_PER_10K / 10_000
     functions = 1000 * (
         FUNCTIONS_PER_MILLION_EXECUTIONS / 1e6 + handler_seconds * FUNCTIONS_INSTANCE_GB * FUNCTIONS_PER_GB_SECOND
     )
     pubsub = 1000 * messages * PUBSUB_PER_MILLION_MESSAGES / 1e6
     return Cost(tables, functions, pubsub, messages)
+
+
+def direct_group_send(scenario: Scenario) -> Cost:
+    """The price of 1,000 frames a browser sends straight to a chat's group: one message per connection there.
+
+    No webhook, no function, no table: what a message cost before it went through the backend.
+    """
+    return Cost(0.0, 0.0, 1000 * scenario.members * PUBSUB_PER_MILLION_MESSAGES / 1e6, scenario.members)

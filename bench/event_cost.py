@@ -83,7 +83,8 @@ class Tallies:
         self._session: aiohttp.ClientSession | None = None
 
     async def poll_once(self) -> None:
-        assert self._session is not None
+        if self._session is None:
+            self._session = aiohttp.ClientSession()
         async with self._session.get(f"{self.url}/bench/tallies", params={"after": str(self._next)}) as response:
             body = await response.json()
         self._next = body["next"]
@@ -318,14 +319,14 @@ def _counts(tallies: list[dict[str, Any]], event: str) -> dict[str, Any]:
         "rest_kinds": {k: v / len(mine) for k, v in kinds["rest"].items()},
         "handler_ms_p50": percentile([(t["ended"] - t["started"]) * 1000 for t in alone], 0.5),
         "table_time_ms_p50": percentile([sum(t["table_ms"]) for t in alone], 0.5),
-        "table_ms_p50": _per_kind(alone, "table"),
-        "rest_ms_p50": _per_kind(alone, "rest"),
+        "table_ms_p50": per_kind(alone, "table"),
+        "rest_ms_p50": per_kind(alone, "rest"),
         "errors": [t["error"] for t in mine if t["error"] or t["status"] >= 300][:5],
         "error_count": sum(1 for t in mine if t["error"] or t["status"] >= 300),
     }
 
 
-def _per_kind(tallies: list[dict[str, Any]], what: str) -> dict[str, float]:
+def per_kind(tallies: list[dict[str, Any]], what: str) -> dict[str, float]:
     """p50 duration (ms) of each kind of request these invocations made."""
     durations: dict[str, list[float]] = defaultdict(list)
     for tally in tallies:
