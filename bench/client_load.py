@@ -27,9 +27,9 @@ from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
 from typing import Any
 
-import aiohttp
+from azure.messaging.webpubsubservice.aio import WebPubSubServiceClient
 from playwright.async_api import Browser, async_playwright
-from webpubsub_emulator.testing import JSON_PROTOCOL, event_frame, group_frame
+from webpubsub_emulator.testing import JSON_PROTOCOL, event_frame
 
 from api.config import StorageSettings
 from api.models import Chat, Membership
@@ -198,38 +198,32 @@ async def loads(browser: Browser, empty: Site, seeded: Site, count: int) -> dict
 
 
 class Publisher:
-    """A scripted chat member that posts to the busy chat."""
+    """What the backend sends the busy chat's group for each message a member says, as the server sends it.
+
+    Only the server publishes to a chat, so this stands in for it: numbered entries through the
+    service's REST API (the browser believes them only from there), at whatever rate the run asks.
+    """
 
     def __init__(self, site: Site) -> None:
         self.site = site
         self.user_id = f"publisher-{uuid.uuid4().hex[:8]}"
-        self.socket: wsclient.Socket | None = None
-        self.acked = asyncio.Event()
+        self.service = WebPubSubServiceClient.from_connection_string(site.pubsub_connection_string, hub="chat")
 
-    def on_frame(self, payload: bytes) -> None:
-        if payload.startswith(b'{"type":"ack"'):
-            self.acked.set()
-
-    async def start(self, http: aiohttp.ClientSession) -> None:
+    async def start(self) -> None:
         await self.site.state.save_profile(self.user_id, "Publisher", "github")
         await join(self.site.state, self.site.busy_chat, self.user_id, "Publisher")
-        # Signed in through the site, as the browsers are: the SWA CLI's cookie, not a header of our own.
-        cookie = swa_principal(self.user_id, "Publisher", roles=SIGNED_IN)
-        headers = {"Cookie": f"StaticWebAppsAuthCookie={cookie}"}
-        async with http.get(f"{self.site.swa_url}/api/getToken", headers=headers) as response:
-            token = await response.json()
-        self.socket = await wsclient.connect(token["url"], (JSON_PROTOCOL,), self.on_frame, first_frame=True)
-        data = {"userName": "Publisher", "userProvider": "github"}
-        self.socket.send_text(json.dumps(event_frame("userConnected", data, ack_id=1)))
-        await asyncio.wait_for(self.acked.wait(), 60)  # acked after the handler let it publish to its chats
 
-    def post(self, number: int) -> None:
+    async def close(self) -> None:
+        await self.service.close()
+
+    async def post(self, number: int) -> None:
         text = f"Message {number}: the quick brown fox jumps over the lazy dog"
         if number % 10 == 0:
             text += " https://example.com/docs?page=" + str(number)
-        data = {"message": text, "fromUserId": self.user_id, "fromUserName": "Publisher"}
-        assert self.socket is not None
-        self.socket.send_text(json.dumps(group_frame(self.site.busy_chat, data)))
+        chat = self.site.busy_chat
+        entry = {"chatId": chat, "seq": number + 1, "kind": "message", "fromUserId": self.user_id, "id": f"m{number}"}
+        entry.update(text=text, mentions=[], time=int(time.time() * 1000), changed=0)
+        await self.service.send_to_group(chat, {"entry": entry}, content_type="application/json")
 
 
 async def message_storm(browser: Browser, site: Site, sizes: Sizes, background: bool) -> dict[str, Any]:
@@ -246,9 +240,9 @@ async def message_storm(browser: Browser, site: Site, sizes: Sizes, background: 
         await page.locator(f'.chatItem[data-chat-id="{front}"] .chatLink').click()
         await page.wait_for_selector(f'.chatItem[data-chat-id="{front}"] .chatLink[aria-current=true]')
         await page.wait_for_selector(f'.conversation[data-chat-id="{front}"] .composerInput')
-        async with aiohttp.ClientSession() as http:
-            publisher = Publisher(site)
-            await publisher.start(http)
+        publisher = Publisher(site)
+        try:
+            await publisher.start()
             await page.evaluate("() => { window.__bench.longtasks = []; window.__bench.gaps = []; }")
             started = time.monotonic()
             next_at = started
@@ -257,7 +251,7 @@ async def message_storm(browser: Browser, site: Site, sizes: Sizes, background: 
                 delay = next_at - time.monotonic()
                 if delay > 0:
                     await asyncio.sleep(delay)
-                publisher.post(number)
+                await publisher.post(number)
             sent = time.monotonic() - started
             if background:  # every message counted in the busy chat's badge
                 badge = f'.chatItem[data-chat-id="{site.busy_chat}"] .unread[data-unread="{sizes.messages}"]'
@@ -269,8 +263,8 @@ async def message_storm(browser: Browser, site: Site, sizes: Sizes, background: 
                     timeout=120_000,
                 )
             shown = time.monotonic() - started
-            if publisher.socket is not None:
-                await publisher.socket.close()
+        finally:
+            await publisher.close()
         metrics = await page.evaluate(
             """(frame) => {
               const b = window.__bench;

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
-from webpubsub_emulator.testing import JSON_PROTOCOL, event_frame, group_frame
+from webpubsub_emulator.testing import JSON_PROTOCOL, event_frame
 
 from bench import wsclient
 from bench.report import Row, Section, progress
@@ -85,10 +85,8 @@ class User:
         self.socket.send_text(json.dumps(event_frame(name, data, ack_id=ack_id)))
 
     def post(self, chat_id: str, text: str) -> None:
-        """A chat message, sent as the browser sends it: straight to the chat's group."""
-        assert self.socket is not None
-        data = {"message": text, "fromUserId": self.user_id, "fromUserName": self.name}
-        self.socket.send_text(json.dumps(group_frame(chat_id, data)))
+        """A chat message, sent as the browser sends it: an event the server numbers, keeps and sends to the chat."""
+        self.send_event("sendMessage", {"chatId": chat_id, "id": uuid.uuid4().hex, "text": text})
 
     def announce(self) -> None:
         self.send_event("userConnected", {"userName": self.name, "userProvider": "github"})
@@ -98,7 +96,7 @@ class User:
             self.acked.add(json.loads(payload)["ackId"])
             return
         if b'"from":"group"' in payload:
-            if b'"fromUserId":null' not in payload:  # a post, not a server notice
+            if b'"entry":' in payload:  # a post the server numbered, not a notice
                 self.group_messages += 1
             elif self.user_id.encode() in payload:
                 frame = json.loads(payload)
