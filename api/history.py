@@ -172,8 +172,9 @@ class History:
         self._appending: dict[str, tuple[asyncio.Lock, int]] = {}  # chat id -> its lock, and how many wait on it
 
     @contextlib.asynccontextmanager
-    async def _turn(self, chat_id: str) -> AsyncIterator[None]:
-        """One append at a time per chat in this worker: they would only race each other for the same number."""
+    async def turn(self, chat_id: str) -> AsyncIterator[None]:
+        """Hold a chat for one append and its sending: appends in this worker would only race each other for the
+        same number, and sending in turn keeps the chat's entries in number order on the way out."""
         lock, waiting = self._appending.get(chat_id, (asyncio.Lock(), 0))
         self._appending[chat_id] = (lock, waiting + 1)
         try:
@@ -200,21 +201,11 @@ class History:
         mentions: list[str],
         reply_to: int | None = None,
     ) -> Appended:
-        """Number and store a new message; the one stored before when this sender's client id was used already."""
-        dedupe = {"PartitionKey": chat_id, "RowKey": f"{CLIENT_ID_PREFIX}{sender}|{client_id}"}
-        async with self._turn(chat_id):
-            return await self._add_message(chat_id, sender, client_id, text, mentions, reply_to, dedupe)
+        """Number and store a new message; the one stored before when this sender's client id was used already.
 
-    async def _add_message(
-        self,
-        chat_id: str,
-        sender: str,
-        client_id: str,
-        text: str,
-        mentions: list[str],
-        reply_to: int | None,
-        dedupe: dict[str, str],
-    ) -> Appended:
+        Call it in the chat's `turn`.
+        """
+        dedupe = {"PartitionKey": chat_id, "RowKey": f"{CLIENT_ID_PREFIX}{sender}|{client_id}"}
         for _ in range(_MAX_TRIES):
             last, etag = await self._head(chat_id)
             entry = Entry(last + 1, "message", sender, now_ms(), client_id, text, mentions, reply_to=reply_to)
@@ -241,14 +232,8 @@ class History:
         """Number and store a change (`edit`, `delete`, `reaction`) of message `target`, and update that message.
 
         `apply(message, change)` checks the change is allowed (raises NotFound) and changes the message.
-        Returns the change and the message as it is now.
+        Returns the change and the message as it is now. Call it in the chat's `turn`.
         """
-        async with self._turn(chat_id):
-            return await self._change(chat_id, sender, kind, target, apply, fields)
-
-    async def _change(
-        self, chat_id: str, sender: str, kind: str, target: int, apply: Callable[[Entry, Entry], None], fields: Any
-    ) -> tuple[Entry, Entry]:
         for _ in range(_MAX_TRIES):
             last, etag = await self._head(chat_id)
             message = await self._get_entry(chat_id, target)

@@ -195,9 +195,11 @@ class Messages:
     async def send(self, caller: Caller, message: NewMessage) -> dict[str, Any]:
         """Number, keep and forward a message; a resend of one already kept is forwarded again, not kept twice."""
         await self._member(caller, message.chat_id)
-        stored = await self.history.add_message(
-            message.chat_id, caller.id, message.client_id, message.text, message.mentions, message.reply_to
-        )
+        async with self.history.turn(message.chat_id):  # sent before the next is numbered: in order on the wire
+            stored = await self.history.add_message(
+                message.chat_id, caller.id, message.client_id, message.text, message.mentions, message.reply_to
+            )
+            await self._publish(message.chat_id, stored.entry)
         log.info(
             "event=sendMessage user=%s chat=%s seq=%d%s",
             caller.id,
@@ -205,18 +207,18 @@ class Messages:
             stored.entry.seq,
             " (resend)" if stored.again else "",
         )
-        await self._publish(message.chat_id, stored.entry)
         return {"seq": stored.entry.seq, "time": stored.entry.time}
 
     async def _change(self, caller: Caller, change: Change, kind: str, **fields: Any) -> dict[str, Any]:
         await self._member(caller, change.chat_id)
         apply = {"edit": _edit, "delete": _delete, "reaction": _react}[kind]
-        try:
-            entry, _ = await self.history.change(change.chat_id, caller.id, kind, change.target, apply, **fields)
-        except NotFound as err:
-            raise Invalid(str(err)) from None
+        async with self.history.turn(change.chat_id):
+            try:
+                entry, _ = await self.history.change(change.chat_id, caller.id, kind, change.target, apply, **fields)
+            except NotFound as err:
+                raise Invalid(str(err)) from None
+            await self._publish(change.chat_id, entry)
         log.info("event=%s user=%s chat=%s seq=%d target=%d", kind, caller.id, change.chat_id, entry.seq, change.target)
-        await self._publish(change.chat_id, entry)
         return {"seq": entry.seq}
 
     async def edit(self, caller: Caller, change: Change) -> dict[str, Any]:

@@ -439,6 +439,7 @@ class FakeHistory(History):
         self.heads: defaultdict[str, int] = defaultdict(int)  # chat id -> its last number
         self.client_ids: dict[tuple[str, str, str], int] = {}  # (chat, sender, client id) -> number
         self.reads: defaultdict[str, dict[str, int]] = defaultdict(dict)
+        self._appending = {}  # History.turn's locks: one append at a time per chat, as in the real worker
 
     def _reachable(self) -> None:
         if self._state.unavailable:

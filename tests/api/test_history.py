@@ -10,7 +10,7 @@ import asyncio
 import pytest
 
 from api.config import StorageSettings
-from api.history import Entry, NotFound
+from api.history import Appended, Entry, NotFound
 from api.messages import _delete, _edit, _react
 from api.state import State
 
@@ -102,11 +102,12 @@ async def test_two_workers_numbering_one_chat_at_once_leave_no_gap_and_no_repeat
     one, two = await State.open(settings), await State.open(settings)
     chat = "3f1c2a4e-0000-4000-8000-00000000c0de"
     try:
-        sends = [
-            worker.history.add_message(chat, sender, f"{sender}-{i}", f"{sender} {i}", [])
-            for i in range(25)
-            for worker, sender in ((one, "ada"), (two, "bob"))
-        ]
+
+        async def send(worker: State, sender: str, i: int) -> Appended:
+            async with worker.history.turn(chat):
+                return await worker.history.add_message(chat, sender, f"{sender}-{i}", f"{sender} {i}", [])
+
+        sends = [send(worker, sender, i) for i in range(25) for worker, sender in ((one, "ada"), (two, "bob"))]
         results = await asyncio.gather(*sends)
         seqs = sorted(r.entry.seq for r in results)
         assert seqs == list(range(1, 51))
