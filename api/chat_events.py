@@ -165,7 +165,7 @@ class ChatEvents:
                 quota.check_remembered(event.user_id, route.rate)
             except RateLimited as err:
                 raise await quota.held(err) from None
-        caller = await self._caller(event.user_id, event.connection_id)
+        caller = await self._caller(event.user_id, event.connection_id, getattr(parsed, "chat_id", None))
         if route.rate and route.stored_rate:
             account = caller.account
             account.limits = await quota.spend(
@@ -176,10 +176,13 @@ class ChatEvents:
         result = await route.act(caller, parsed)
         return reply(event.name, request_id(event.data), result) if route.answers else result
 
-    async def _caller(self, user_id: str, connection_id: str) -> Caller:
-        """The sender, once their connection is confirmed: registered, or confirmed with Web PubSub now."""
+    async def _caller(self, user_id: str, connection_id: str, chat_id: str | None = None) -> Caller:
+        """The sender, once their connection is confirmed: registered, or confirmed with Web PubSub now.
+
+        For what is said in a chat, the sender's membership of it comes in the same read.
+        """
         presence.check_unconfirmed(user_id, connection_id)
-        account = await presence.account_of(self.state, user_id)
+        account = await presence.account_of(self.state, user_id, chat_id)
         connection = account.connection(connection_id)
         if connection is None:
             connection = await presence.register(self.state, self.pubsub, account, connection_id)

@@ -6,10 +6,10 @@ the chat's group (`{"entry": ...}`), so every member sees the same numbered hist
 device can catch up from it. Typing is forwarded the same way and never kept; read positions are
 kept per member. Browsers cannot publish to a chat's group themselves.
 
-Costs per message (table operations): the sender's account (one range query, as every event), their
-membership (one point read), their rate-limit row (one write), and one transaction that moves the
-chat's head and stores the message (plus one read of the head when this worker did not make the
-last append there). One service call sends it to the group: one delivered message per connection in
+Costs per message (table operations): the sender's account and their membership of the chat (one
+query of their partition, as every event), their rate-limit row (one write), and one transaction that
+moves the chat's head and stores the message (plus one read of the head when this worker did not
+make the last append there). One service call sends it to the group: one delivered message per connection in
 the chat. A change adds one point read (the message it changes).
 """
 
@@ -185,7 +185,8 @@ class Messages:
 
     async def _member(self, caller: Caller, chat: str) -> None:
         """Only a chat's members say anything there; others learn nothing, not even whether it exists."""
-        membership = await self.state.get_membership(chat, caller.id)
+        memberships = caller.account.memberships
+        membership = memberships[chat] if chat in memberships else await self.state.get_membership(chat, caller.id)
         if membership is None or membership.left:
             raise Invalid("You are not in that chat")
 

@@ -66,6 +66,8 @@ class Account:
     limits: Limits = field(default_factory=Limits)
     limits_etag: str | None = None  # None: the user's limits were never stored
     connections: list[Connection] = field(default_factory=list)
+    # the membership rows read with the account (the chat an event is about), by chat id; None: the user is not in it
+    memberships: dict[str, Membership | None] = field(default_factory=dict)
     told: Presence = field(default_factory=lambda: Presence(False, False))  # what everyone was last told
     told_etag: str | None = None  # None: never told anything
 

@@ -60,9 +60,9 @@ def check_unconfirmed(user_id: str, connection_id: str) -> None:
         del _unconfirmed[(user_id, connection_id)]
 
 
-async def account_of(state: State, user_id: str) -> Account:
-    """The user's account; Invalid for a user the server never issued a token."""
-    account = await state.get_account(user_id)
+async def account_of(state: State, user_id: str, chat_id: str | None = None) -> Account:
+    """The user's account (with their membership of `chat_id`); Invalid for a user the server never issued a token."""
+    account = await state.get_account(user_id, chat_id)
     if account is None:
         raise Invalid(UNKNOWN_USER)
     return account

@@ -191,14 +191,23 @@ class State:
         async with _Guard("save profile"):
             await self._users.upsert_entity(entity, mode=UpdateMode.MERGE)
 
-    async def get_account(self, user_id: str) -> Account | None:
-        """Profile, limits and open connections in one range query; None when the user has no profile."""
+    async def get_account(self, user_id: str, chat_id: str | None = None) -> Account | None:
+        """Profile, limits and open connections in one range query; None when the user has no profile.
+
+        With `chat_id`, the same query also reads the user's membership of that chat (`Account.memberships`),
+        so an event about a chat knows whether its sender is in it at no extra operation.
+        """
         query = f"PartitionKey eq {_quote(user_id)} and RowKey ge '{CONNECTION_PREFIX}' and RowKey le '{PROFILE}'"
-        profile, limits, told, connections = None, None, None, []
+        if chat_id is not None:
+            query = f"PartitionKey eq {_quote(user_id)} and ((RowKey ge '{CONNECTION_PREFIX}' and RowKey le "
+            query += f"'{PROFILE}') or RowKey eq {_quote(MEMBERSHIP_PREFIX + chat_id)})"
+        profile, limits, told, connections, membership = None, None, None, [], None
         async with _Guard("get account"):
             async for entity in self._users.query_entities(query):
                 row = entity["RowKey"]
-                if row == PROFILE:
+                if row.startswith(MEMBERSHIP_PREFIX):
+                    membership = _membership(entity)
+                elif row == PROFILE:
                     profile = entity
                 elif row == LIMITS:
                     limits = entity
@@ -217,6 +226,8 @@ class State:
             connections=connections,
         )
         account.user.online, account.user.idle = account.presence.online, account.presence.idle
+        if chat_id is not None:
+            account.memberships[chat_id] = membership
         if limits is not None:
             account.limits, account.limits_etag = _limits(limits), _etag(limits)
         if told is not None:

@@ -95,7 +95,7 @@ class FakeState(State):
             User(user_id, name, provider), self._etag(), datetime.now(UTC), blocked, revoked
         )
 
-    async def get_account(self, user_id: str) -> Account | None:
+    async def get_account(self, user_id: str, chat_id: str | None = None) -> Account | None:
         self._reachable()
         stored = self.profiles.get(user_id)
         if stored is None:
@@ -113,6 +113,9 @@ class FakeState(State):
             connections=connections,
         )
         account.user.online, account.user.idle = account.presence.online, account.presence.idle
+        if chat_id is not None:
+            stored_membership = self.memberships.get((user_id, chat_id))
+            account.memberships[chat_id] = _stored(stored_membership) if stored_membership else None
         if user_id in self.told:
             _, account.told, account.told_etag = self.told[user_id]
         return account

@@ -419,3 +419,15 @@ async def test_unreachable_storage_raises_storage_unavailable() -> None:
             await store.chats_page(None, 1)
     finally:
         await store.close()
+
+
+async def test_an_account_read_for_a_chat_says_in_the_same_query_whether_its_user_is_in_it(state: State) -> None:
+    await state.save_profile("ada", "Ada", "github")
+    await state.add_member(Membership("room", "ada", "Ada"))
+    account = await state.get_account("ada", "room")
+    assert account is not None and account.user.name == "Ada"
+    member = account.memberships["room"]
+    assert member is not None and (member.chat_id, member.user_id) == ("room", "ada")
+    elsewhere = await state.get_account("ada", "elsewhere")
+    assert elsewhere is not None and elsewhere.memberships == {"elsewhere": None}
+    assert (await state.get_account("ada")).memberships == {}  # type: ignore[union-attr]
