@@ -5,7 +5,7 @@ every sign-in, so without a cleanup the `users` table only grows. This removes:
 - users offline since before the cutoff (their profile was last written then), with their
   memberships; a user who comes back meanwhile changes their profile's ETag and is kept;
 - group chats created before the cutoff that have no members left (they no longer count against
-  their owner's cap); connected browsers are told (`chatDeleted`), as when an owner deletes a chat.
+  their owner's cap) and from search; the owner's browsers are told (`chatDeleted`).
 
 It reads the same settings as the Functions app (STORAGE_*, PUBSUB_*). Locally, `make cleanup`
 points it at the stack `make run` started.
@@ -51,9 +51,10 @@ async def remove_unused(state: State, pubsub: PubSub, older_than: timedelta, now
     chats = 0
     for chat in empty:
         await state.delete_chat(chat.id)
+        await state.unindex_chat_name(chat)
         if chat.owner is not None:
             await quota.disown(state, chat.owner)
-        await pubsub.broadcast("chatDeleted", chat.id)
+            await pubsub.send_to_user(chat.owner, "chatDeleted", chat.id)  # nobody else is in it
         chats += 1
         log.info("cleanup: chat=%s removed, empty and created before %s", chat.id, cutoff.isoformat())
     return Removed(users, chats)

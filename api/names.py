@@ -108,3 +108,10 @@ def clean_name(value: object, what: str, max_length: int) -> str:
     if not any(unicodedata.category(ch)[0] in "LN" for ch in name):
         raise Invalid(f"The {what} needs at least one letter or digit")
     return name
+
+
+def folded(name: str) -> str:
+    """How a name is searched: NFKD without combining marks, case-folded, spaces collapsed ("Ádá" is "ada")."""
+    decomposed = unicodedata.normalize("NFKD", name)
+    bare = "".join(ch for ch in decomposed if not unicodedata.category(ch).startswith("M"))
+    return " ".join(bare.casefold().split())

@@ -124,5 +124,6 @@ _WHAT = {
     "idle": "idle changes",
     "blocks": "blocking or unblocking",
     "connections": "new connections",
+    "search": "searching",
     "signups": "new guests from your network",
 }

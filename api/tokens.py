@@ -8,6 +8,7 @@ told so (429) before their browser tries to open another.
 from __future__ import annotations
 
 import logging
+from datetime import UTC, datetime
 
 import azure.functions as func
 
@@ -15,6 +16,7 @@ from . import quota
 from .client_address import client_address
 from .identity import SIGNED_OUT, Identity, claims_identity, identify, issue_guest, refreshed, revoked
 from .limits import GUEST_SIGNUPS, MAX_CONNECTIONS_PER_USER, RateLimited
+from .models import User
 from .presence import TOO_MANY
 from .responses import error_response, json_response, too_many
 from .runtime import guarded, pubsub, state
@@ -44,6 +46,10 @@ async def get_token(req: func.HttpRequest) -> func.HttpResponse:
     # written at every visit: its time is when the user was last seen (make cleanup), its new ETag keeps
     # a cleanup that listed them before from removing them
     await store.save_profile(identity.user_id, identity.name, identity.provider)
+    # findable by name (under their new name only, after a change), and among this hour's visitors
+    user = User(identity.user_id, identity.name, identity.provider)
+    await store.index_user_name(user, account.user.name if account is not None else None)
+    await store.touch_recent(user, datetime.now(UTC))
     if credential is None and (fresh := refreshed(identity)) is not None:
         identity, credential = fresh
     if account is not None and len(await pubsub().user_connections(identity.user_id)) >= MAX_CONNECTIONS_PER_USER:

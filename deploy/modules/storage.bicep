@@ -1,4 +1,4 @@
-// The storage account: the app's `chats` and `users` tables, the Functions host's own storage and the
+// The storage account: the app's `chats`, `users` and `names` tables, the Functions host's own storage and the
 // container Flex Consumption deploys the app package from. Shared keys are disabled: every client
 // (the app, the host, the deployment) uses Microsoft Entra ID and the roles in roles.bicep.
 
@@ -16,6 +16,7 @@ param deploymentContainerName string = 'app-package'
 param tableNames array = [
   'chats'
   'users'
+  'names'
 ]
 
 resource account 'Microsoft.Storage/storageAccounts@2023-05-01' = {

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from api.state import CHATS_TABLE, USERS_TABLE
+from api.state import CHATS_TABLE, NAMES_TABLE, USERS_TABLE
 from tests.deploy.templates import (
     BICEP_FILES,
     DEPLOY,
@@ -117,7 +117,7 @@ def test_the_function_app_runs_python_3_11_on_linux_flex_consumption_with_its_ow
 
 def test_the_storage_account_declares_the_tables_the_code_uses_and_allows_no_keys() -> None:
     path = MODULES / "storage.bicep"
-    assert set(template(path)["parameters"]["tableNames"]["default"]) == {CHATS_TABLE, USERS_TABLE}
+    assert set(template(path)["parameters"]["tableNames"]["default"]) == {CHATS_TABLE, USERS_TABLE, NAMES_TABLE}
     assert resource(path, "account")["properties"]["allowSharedKeyAccess"] is False
 
 
