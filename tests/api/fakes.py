@@ -337,14 +337,16 @@ class FakeState(State):
         self.chat_names.pop(f"{name_key(chat.name)}|{chat.id}", None)
 
     async def search_users(self, prefix: str, after: str | None, limit: int) -> tuple[list[User], str | None]:
-        keys, cursor = self._search(self.user_names, prefix, after, limit)
+        keys, cursor = self._matching(self.user_names, prefix, after, limit)
         return [replace(self.user_names[k]) for k in keys], cursor
 
     async def search_chats(self, prefix: str, after: str | None, limit: int) -> tuple[list[Chat], str | None]:
-        keys, cursor = self._search(self.chat_names, prefix, after, limit)
+        keys, cursor = self._matching(self.chat_names, prefix, after, limit)
         return [replace(self.chat_names[k], timestamp=None) for k in keys], cursor
 
-    def _search(self, rows: dict[str, Any], prefix: str, after: str | None, limit: int) -> tuple[list[str], str | None]:
+    def _matching(
+        self, rows: dict[str, Any], prefix: str, after: str | None, limit: int
+    ) -> tuple[list[str], str | None]:
         self._reachable()
         key = name_key(prefix)
         keys = [k for k in sorted(rows) if key and k.startswith(key) and (after is None or k > after)]
