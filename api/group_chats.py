@@ -69,7 +69,7 @@ class GroupChats:
             await contacts.part(self.state, self.pubsub, caller.account, members)
 
     async def delete(self, caller: Caller, chat_id: str) -> None:
-        """The owner deletes a chat: its members (and the owner's tabs) are told, then everyone is removed from it."""
+        """The owner deletes a chat: everyone is removed from it, then its members (and the owner) are told."""
         chat = await self.state.get_chat(chat_id)
         if chat is None:
             raise Invalid("That chat does not exist")
@@ -79,12 +79,11 @@ class GroupChats:
         await self.state.unindex_chat_name(chat)
         await quota.disown(self.state, caller.id)
         members = await self.state.members_of(chat_id)
-        await self.pubsub.send_to_group(chat_id, "chatDeleted", chat_id)
-        if caller.id not in {m.user_id for m in members}:
-            await self.pubsub.send_to_user(caller.id, "chatDeleted", chat_id)
         accounts = await asyncio.gather(*(self._remove(m) for m in members))
         log.info("event=deleteChat user=%s chat=%s members=%d", caller.id, chat_id, len(members))
         ids = [m.user_id for m in members]
+        told = {*ids, caller.id}  # once they are out of it: nobody posts to it after hearing it is gone
+        await asyncio.gather(*(self.pubsub.send_to_user(u, "chatDeleted", chat_id) for u in sorted(told)))
         if len(ids) <= SMALL_GROUP:
             for account in accounts:
                 if account is not None:

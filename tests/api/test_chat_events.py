@@ -586,7 +586,7 @@ async def test_the_owner_deletes_a_chat_for_everyone_and_only_its_members_are_to
     assert await core.state.get_chat(CHAT) is None
     assert await core.state.members_of(CHAT) == [] and core.state.memberships == {}
     assert not core.pubsub.in_chat(owner, CHAT) and not core.pubsub.in_chat(member, CHAT)
-    assert core.pubsub.group_data(CHAT, "chatDeleted") == [CHAT]
+    assert core.pubsub.sent_to("ada", "chatDeleted") == core.pubsub.sent_to("bob", "chatDeleted") == [CHAT]
     assert core.pubsub.heard(owner, "chatDeleted") == core.pubsub.heard(member, "chatDeleted") == [CHAT]
     assert core.pubsub.heard(bystander, "chatDeleted") == []
     found, _ = await core.state.search_chats("Lobby", None, 10)
@@ -601,14 +601,14 @@ async def test_only_the_owner_can_delete_a_chat(core: Core) -> None:
     with pytest.raises(Invalid, match="Only the chat's owner"):
         await core.send("deleteChat", "mallory", mallory, CHAT)
     assert await core.state.get_chat(CHAT) is not None
-    assert len(await core.state.members_of(CHAT)) == 2 and core.pubsub.group_data(CHAT, "chatDeleted") == []
+    assert len(await core.state.members_of(CHAT)) == 2 and core.pubsub.sent_to("ada", "chatDeleted") == []
 
 
 async def test_deleting_a_chat_that_does_not_exist_is_refused(core: Core) -> None:
     connection = await core.online("ada")
     with pytest.raises(Invalid, match="does not exist"):
         await core.send("deleteChat", "ada", connection, CHAT)
-    assert core.pubsub.group_data(CHAT, "chatDeleted") == []
+    assert core.pubsub.sent_to("ada", "chatDeleted") == []
 
 
 async def test_a_private_chat_cannot_be_deleted(core: Core) -> None:

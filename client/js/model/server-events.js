@@ -91,6 +91,19 @@ export const SERVER_EVENTS = {
   },
 };
 
+/**
+ * A frame as the app handles it. The server tells a user's watchers their presence, and a chat's
+ * members that it was deleted, by sending to a group; Web PubSub delivers that as a group message
+ * with no sender (`fromUserId` is stamped by the service on everything a client publishes, and
+ * notices carry `notice`, not `chatEvent`). Such a frame is the server's event; anything else is
+ * unchanged.
+ */
+export function asServerFrame(frame) {
+  const fromServer = frame?.type === "message" && frame.from === "group" && frame.fromUserId == null;
+  if (!fromServer || typeof frame.data?.chatEvent !== "string") return frame;
+  return { type: "message", from: "server", dataType: frame.dataType, data: frame.data };
+}
+
 /** Apply one server event; false when it is not one Chatr knows (it is then ignored). */
 export function applyServerEvent(model, event, ctx) {
   const name = event?.chatEvent;
