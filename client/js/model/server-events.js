@@ -39,6 +39,21 @@ export const SERVER_EVENTS = {
     delete model.users[userId];
   },
 
+  /**
+   * The server linked or unlinked this user's presence with others (a chat joined, left, opened in
+   * private, blocked or deleted): people gained who are online join the list, people lost leave it.
+   */
+  contacts(model, data) {
+    const change = parseInner(data);
+    for (const [userId, user] of Object.entries(change?.added ?? {})) {
+      if (user?.userId !== userId || !isText(user.userName) || !user.online) continue;
+      model.users[userId] = { userId, userName: user.userName, userProvider: user.userProvider, idle: Boolean(user.idle) };
+    }
+    for (const userId of Array.isArray(change?.removed) ? change.removed : []) {
+      if (userId !== model.me?.userId) delete model.users[userId];
+    }
+  },
+
   userIsIdle(model, userId) {
     if (model.users[userId]) model.users[userId].idle = true;
   },
