@@ -70,6 +70,8 @@ USER_NAMES = "user|"
 CHAT_NAMES = "chat|"
 RECENT_PREFIX = "recent|"
 _KEY_UNSAFE = set("/\\#?|%")
+_LATEST = 10**13  # milliseconds since the epoch, subtracted from it: recent visits sort newest first
+_RECENT_READ = 3  # rows read per recent visitor wanted (one who came back has several)
 
 
 class StorageUnavailable(RuntimeError):
@@ -598,27 +600,33 @@ class State:
         return rows, None
 
     async def touch_recent(self, user: User, now: datetime) -> None:
-        """Note that a user visited in this hour (one row per user and hour; older hours are never read)."""
+        """Note a visit: a row per visit in the hour's partition, newest first (older hours are never read)."""
         entity = {
             "PartitionKey": RECENT_PREFIX + now.strftime("%Y%m%d%H"),
-            "RowKey": user.id,
-            "userName": user.name,
-            "userProvider": user.provider,
+            "RowKey": f"{_LATEST - int(now.timestamp() * 1000):013d}|{user.id}",
+            "userId": user.id,
         }
         async with _Guard("note recent visit"):
             await self._names.upsert_entity(entity, mode=UpdateMode.REPLACE)
 
     async def recent_users(self, now: datetime, limit: int) -> list[str]:
-        """Up to `limit` ids of people who visited this hour or the one before: at most two bounded queries."""
+        """The ids of up to `limit` people who visited last, this hour or the one before: at most two bounded queries.
+
+        A person who came back often has several rows: a few more than `limit` are read to skip them.
+        """
         ids: list[str] = []
         for hour in (now, now - timedelta(hours=1)):
             query = f"PartitionKey eq '{RECENT_PREFIX}{hour.strftime('%Y%m%d%H')}'"
+            read = 0
             async with _Guard("list recent visitors"):
-                async for entity in self._names.query_entities(query, results_per_page=limit, select=["RowKey"]):
-                    if entity["RowKey"] not in ids:
-                        ids.append(entity["RowKey"])
-                    if len(ids) == limit:
-                        return ids
+                async for entity in self._names.query_entities(query, results_per_page=_RECENT_READ * limit):
+                    if entity["userId"] not in ids:
+                        ids.append(entity["userId"])
+                    read += 1
+                    if len(ids) == limit or read == _RECENT_READ * limit:
+                        break
+            if len(ids) == limit:
+                break
         return ids
 
 

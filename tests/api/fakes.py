@@ -54,7 +54,7 @@ class FakeState(State):
         self.memberships: dict[tuple[str, str], Membership] = {}  # (user id, chat id), like the users table's keys
         self.user_names: dict[str, User] = {}  # row key (folded name|user id) -> the user as indexed
         self.chat_names: dict[str, Chat] = {}  # row key (folded name|chat id) -> the chat as indexed
-        self.recent: dict[str, dict[str, User]] = {}  # UTC hour -> user id -> who visited then
+        self.recent: dict[str, list[tuple[datetime, str]]] = {}  # UTC hour -> (when, user id) of each visit
         self.unavailable = False  # set to make every call fail as Table Storage would when unreachable
         self._etags = itertools.count(1)
 
@@ -354,13 +354,14 @@ class FakeState(State):
 
     async def touch_recent(self, user: User, now: datetime) -> None:
         self._reachable()
-        self.recent.setdefault(now.strftime("%Y%m%d%H"), {})[user.id] = replace(user)
+        self.recent.setdefault(now.strftime("%Y%m%d%H"), []).append((now, user.id))
 
     async def recent_users(self, now: datetime, limit: int) -> list[str]:
         self._reachable()
         ids: list[str] = []
         for hour in (now, now - timedelta(hours=1)):
-            ids += [u for u in sorted(self.recent.get(hour.strftime("%Y%m%d%H"), {})) if u not in ids]
+            newest_first = sorted(self.recent.get(hour.strftime("%Y%m%d%H"), []), reverse=True)
+            ids += [u for u in dict.fromkeys(u for _, u in newest_first) if u not in ids]
         return ids[:limit]
 
 

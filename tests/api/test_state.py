@@ -463,11 +463,14 @@ async def test_presence_of_is_what_was_last_told_and_leaves_out_who_was_never_to
     assert list(found) == ["u1"] and (found["u1"].name, found["u1"].online, found["u1"].idle) == ("Ada", True, True)
 
 
-async def test_recent_visitors_are_this_hours_and_the_last_ones_once_each_at_most_a_page(state: State) -> None:
+async def test_recent_visitors_are_the_latest_of_this_hour_then_the_last_once_each_at_most_a_page(
+    state: State,
+) -> None:
     now = datetime(2026, 12, 7, 20, 30, tzinfo=UTC)
     await state.touch_recent(User("u1", "Ada", "github"), now - timedelta(hours=1))
     await state.touch_recent(User("u2", "Bob", "github"), now - timedelta(hours=2))
-    for user_id in ("u3", "u1"):
-        await state.touch_recent(User(user_id, user_id, "github"), now)
-    assert await state.recent_users(now, 10) == ["u1", "u3"]
-    assert await state.recent_users(now, 1) == ["u1"]
+    for minute, user_id in enumerate(("u3", "u1", "u4", "u1")):
+        await state.touch_recent(User(user_id, user_id, "github"), now + timedelta(minutes=minute))
+    assert await state.recent_users(now, 10) == ["u1", "u4", "u3"]
+    assert await state.recent_users(now, 2) == ["u1", "u4"]
+    assert await state.recent_users(now + timedelta(hours=1), 10) == ["u1", "u4", "u3"]
