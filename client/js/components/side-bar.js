@@ -51,6 +51,10 @@ export default {
       const mine = (chat) => isMember(this.model, chat.id) || Boolean(this.model.conversations[chat.id]);
       return groupChats(this.model).filter((chat) => mine(chat) && matches(chat.name, this.filter));
     },
+    /** Browse lists the group chats you are not in (yours are listed above it). */
+    browsable() {
+      return this.browsed.items.filter((chat) => !this.model.conversations[chat.id]);
+    },
     searching() {
       return this.filter.trim() !== "";
     },
@@ -186,9 +190,9 @@ export default {
             @delete="$emit('delete-chat', $event)" />
           <p v-else class="emptyNote">{{ filter ? "None of your group chats matches." : "You are in no group chat yet. Create one, browse or search!" }}</p>
           <template v-if="browsing">
-            <chat-list v-if="browsed.items.length" :chats="browsed.items" label="Browse chats"
+            <chat-list v-if="browsable.length" :chats="browsable" label="Browse chats"
               @open="openFound(browsed.items, $event)" @delete="$emit('delete-chat', $event)" />
-            <p v-else-if="!browsed.loading" class="emptyNote">No group chats yet.</p>
+            <p v-else-if="!browsed.loading" class="emptyNote">No other group chats yet.</p>
             <button v-if="browsed.next" type="button" class="button is-small is-ghost" :disabled="browsed.loading"
               @click="moreBrowsed">More chats</button>
           </template>
