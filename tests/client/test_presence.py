@@ -1,4 +1,4 @@
-"""Who is online: contacts live, recent visitors at load; login by both kinds, idle and return, logout, route protection."""
+"""Who is online: contacts live, recent visitors at load; both kinds of login, idle and back, logout, route guard."""
 
 from __future__ import annotations
 
