@@ -20,13 +20,13 @@ from . import presence, quota
 from .identity import signed_in
 from .limits import CHATS_PAGE, SEARCH_PAGE, RateLimited
 from .models import Account, Chat, Membership
-from .names import USER_NAME_MAX
+from .names import CHAT_NAME_MAX
 from .responses import error_response, json_response, too_many
 from .runtime import guarded, pubsub, state
 from .state import State
 from .validation import Invalid, group_chat_id, is_private, is_user_id
 
-SEARCH_MAX = USER_NAME_MAX
+SEARCH_MAX = CHAT_NAME_MAX  # the longest name anything is called
 Finder = Callable[[State, Account, str, str | None], Awaitable[dict[str, object]]]
 
 NOT_SIGNED_IN = "Sign in, or join as a guest, first"

@@ -222,7 +222,7 @@ async def test_searching_too_often_is_refused_with_retry_after(core: Core, clock
     ("params", "reason"),
     [
         ({"search": " "}, "Search for"),
-        ({"search": "x" * 51}, "Search for"),
+        ({"search": "x" * 101}, "Search for"),
         ({"search": "a", "after": "a/b"}, "cursor"),
     ],
 )

@@ -154,7 +154,7 @@ export default {
       <div class="filterBox" role="search">
         <div class="control has-icons-left">
           <input v-model="filter" class="input is-small" type="search" placeholder="Search people and chats"
-            aria-label="Search people and chats" maxlength="50" @keydown.escape="clearSearch" />
+            aria-label="Search people and chats" maxlength="100" @keydown.escape="clearSearch" />
           <span class="icon is-small is-left"><i class="fas fa-magnifying-glass" aria-hidden="true"></i></span>
         </div>
       </div>
