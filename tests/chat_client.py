@@ -216,6 +216,11 @@ async def acquainted(first: ChatClient, *others: ChatClient) -> str:
     await join(first, chat_id)
     for other in others:
         await join(other, chat_id)
-        await other.chat_event("contacts", lambda d: first.user_id in d["added"])
-        await first.chat_event("contacts", lambda d, o=other: o.user_id in d["added"])
+        await other.chat_event("contacts", gained(first.user_id))
+        await first.chat_event("contacts", gained(other.user_id))
     return chat_id
+
+
+def gained(user_id: str) -> Callable[[Any], bool]:
+    """Matches a `contacts` event that adds this user."""
+    return lambda data: user_id in data["added"]
