@@ -37,7 +37,11 @@ def test_a_private_chat_opens_on_both_sides_and_a_third_user_cannot_see_it(new_u
     expect(eve.chat_entry(ada.name)).to_have_count(0)
     expect(eve.chat_entry(bob.name)).to_have_count(0)
     expect(eve.page.get_by_text("just between us")).to_have_count(0)
-    expect(eve.chat_link(lobby)).to_be_visible()
+    eve.search(lobby)
+    expect(eve.found_chat(lobby)).to_be_visible()  # a group chat is there to find; a private one is not
+    eve.search(bob.name)
+    expect(eve.found_person(bob.name)).to_be_visible()
+    expect(eve.found_chat(f"Chat with {bob.name}")).to_have_count(0)
 
     ada.chat_with(bob.name)
     expect(ada.page.get_by_role("list", name="Direct messages").locator(".chatItem")).to_have_count(1)
