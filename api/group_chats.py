@@ -51,6 +51,9 @@ class GroupChats:
         await self.pubsub.admit(caller.connection_ids, chat_id)
         if added:
             log.info("event=joinChat user=%s chat=%s", caller.id, chat_id)
+            chat = await self.state.get_chat(chat_id)
+            if chat is not None:  # the user's other tabs learn the chat before they hear they joined it
+                await self.pubsub.send_to_user(caller.id, "chatJoined", json_string(chat.announcement()))
             await self.pubsub.notice(chat_id, "joined", caller.id, user.name)
             members = await contacts.small_group_members(self.state, chat_id)
             if members is not None:

@@ -439,6 +439,18 @@ async def test_a_created_chat_is_stored_owned_by_the_sender_and_announced_to_the
     assert core.state.limits["ada"][0].owned_chats == 1
 
 
+async def test_joining_tells_the_users_tabs_which_chat_before_the_joined_notice(core: Core) -> None:
+    await with_chat(core, "ada")
+    tab, other_tab = await core.online("bob"), await core.online("bob")
+    await core.send("joinChat", "bob", tab, CHAT)
+    assert core.pubsub.sent_to("bob", "chatJoined") == [{"id": CHAT, "name": "Lobby", "members": {}, "owner": "ada"}]
+    inbox = core.pubsub.inboxes[other_tab]
+    told = next(i for i, m in enumerate(inbox) if m.get("chatEvent") == "chatJoined")
+    assert told < next(i for i, m in enumerate(inbox) if m.get("notice") == "joined")
+    await core.send("joinChat", "bob", other_tab, CHAT)  # already in it: nothing new to tell
+    assert len(core.pubsub.sent_to("bob", "chatJoined")) == 1
+
+
 async def test_a_chat_with_a_taken_id_is_refused_and_the_first_is_kept(core: Core) -> None:
     await with_chat(core, "ada")
     mallory = await core.online("mallory")

@@ -69,6 +69,13 @@ export const SERVER_EVENTS = {
     if (ctx.createdHere(chat.id)) ctx.join(model.chats[chat.id]);
   },
 
+  /** We joined a group chat (in this tab or another): known here from now on, so every tab follows the join. */
+  chatJoined(model, data) {
+    const chat = parseInner(data);
+    if (!isText(chat?.id) || !isText(chat.name) || model.chats[chat.id]) return;
+    model.chats[chat.id] = { id: chat.id, name: chat.name, owner: chat.owner ?? null, private: false, members: {} };
+  },
+
   chatDeleted(model, chatId, ctx) {
     const chat = model.chats[chatId];
     delete model.chats[chatId];

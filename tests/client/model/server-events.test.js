@@ -189,3 +189,13 @@ test("a group message with no sender carrying a chatEvent is the server's; a mem
   assert.equal(asServerFrame(notice), notice);
   assert.equal(asServerFrame(null), null);
 });
+
+test("a chat this user joined in another tab becomes known here; one known already is kept as it is", () => {
+  const { model, calls, apply } = setUp();
+  apply("chatJoined", JSON.stringify({ id: "c1", name: "<b>Room</b>", members: {}, owner: "ada" }));
+  assert.deepEqual(model.chats.c1, { id: "c1", name: "<b>Room</b>", owner: "ada", private: false, members: {} });
+  model.chats.c1.members = { me: { userId: "me" } };
+  apply("chatJoined", { id: "c1", name: "Renamed", owner: "ada" });
+  assert.equal(model.chats.c1.name, "<b>Room</b>");
+  assert.deepEqual(calls, []);
+});
