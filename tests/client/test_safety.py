@@ -112,7 +112,7 @@ def test_two_guests_with_the_same_name_are_two_users(new_user) -> None:
     second = new_user().login_guest(name)
     room = unique("Room")
 
-    expect(first.page.get_by_role("button", name=f"Chat privately with {name}")).to_be_visible()
+    expect(second.page.get_by_role("button", name=f"Chat privately with {name}")).to_be_visible()  # the first, recent
     first.create_chat(room)
     second.join_chat(room)
     second.send(room, "from the second Sam")
