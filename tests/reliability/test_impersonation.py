@@ -15,7 +15,7 @@ import jwt
 import pytest
 
 from local.stack import LOCAL_GUEST_SIGNING_KEY
-from tests.chat_client import SUBPROTOCOL, ChatClient, create_chat, join, new_chat_id
+from tests.chat_client import SUBPROTOCOL, ChatClient, acquainted, create_chat, gained, join, new_chat_id
 from tests.cloud_events import event_headers, post_event, signature
 from tests.reliability.helpers import acknowledged, snapshot, without_limits
 from tests.reliability.parts import Parts
@@ -64,6 +64,9 @@ async def test_asking_get_token_for_another_user_id_returns_your_own_identity(us
         assert body["user"]["userId"] == mallory.user_id
     await mallory.connect()
     assert mallory.connection_id
+    await acquainted(victim, mallory)  # the victim hears Mallory's presence, as Mallory
+    await mallory.close()
+    mallory = await users("Mallory", user_id=mallory.user_id).connect()
     online = await victim.chat_event("userOnline", lambda d: mallory.user_id in d)
     assert json.loads(online)["userId"] == mallory.user_id
 
@@ -299,6 +302,8 @@ async def test_events_naming_another_user_act_on_the_sender_only(users, barrier)
     mallory = await users("Mallory").connect()
     await join(mallory, chat_id)
     watcher = await users("Watcher").connect()
+    await join(watcher, chat_id)  # a contact of both
+    await watcher.chat_event("contacts", gained(mallory.user_id))
     await mallory.event("userEnterIdle", ada.user_id)
     assert await watcher.chat_event("userIsIdle") == mallory.user_id
     await mallory.event("leaveChat", {"chatId": chat_id, "userName": "Ada", "userId": ada.user_id})
