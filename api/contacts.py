@@ -80,8 +80,11 @@ async def part(state: State, pubsub: PubSub, account: Account, others: list[str]
     Only the ones that are no longer contacts at all are unlinked: someone still in another shared
     chat stays.
     """
+    others = [o for o in dict.fromkeys(others) if o != account.id]
+    if not others:
+        return
     still = set(await contacts_of(state, account.id))
-    gone = [o for o in dict.fromkeys(others) if o != account.id and o not in still]
+    gone = [o for o in others if o not in still]
     if not gone:
         return
     await pubsub.unwatch([c.id for c in account.connections], gone)
