@@ -321,7 +321,7 @@ async def test_events_naming_another_user_act_on_the_sender_only(users, barrier)
     await barrier(ada, watcher)
     assert ada.user_id not in watcher.chat_events("userIsIdle")
     listed = {"chats": await ada.chats()}
-    assert set(listed["chats"][chat_id]["members"]) == {ada.user_id}
+    assert set(listed["chats"][chat_id]["members"]) == {ada.user_id, watcher.user_id}  # Mallory left, not Ada
     assert (await ada.publish(chat_id, "I am still here"))["success"] is True
     _, online_users = await watcher.api("users")
     assert online_users["users"][ada.user_id]["idle"] is False
