@@ -15,7 +15,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-from . import messages, presence, quota
+from . import contacts, messages, presence, quota
 from .events import Caller, Event, Refused, Reply
 from .group_chats import GroupChats
 from .identity import SIGNED_OUT
@@ -237,7 +237,8 @@ class ChatEvents:
     # ---- user events -------------------------------------------------------------------------
 
     async def user_connected(self, caller: Caller, _: None) -> Reply:
-        """The browser is ready: put it in every chat its user is in (a reload reopens them), then announce the user.
+        """The browser is ready: put it in every chat its user is in (a reload reopens them) and in the watch
+        groups of its user and their contacts, then announce the user to their watchers.
 
         Restoring here rather than in `connected` means the browser hears `userOnline` only once it can
         publish to its chats, whichever of the two events the service delivered first. A connection
@@ -247,6 +248,7 @@ class ChatEvents:
             return presence.shown_to(caller.account)
         memberships = await self.state.chats_of(caller.id)
         await asyncio.gather(*(self.pubsub.admit([caller.connection.id], m.chat_id) for m in memberships))
+        await contacts.watch_contacts(self.state, self.pubsub, caller.id, caller.connection.id, memberships)
         return await presence.announce(self.state, self.pubsub, caller.account, caller.connection)
 
     def _idle(self, idle: bool) -> Callable[[Caller, None], Awaitable[Reply]]:

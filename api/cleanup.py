@@ -5,8 +5,8 @@ every sign-in, so without a cleanup the `users` table only grows. This removes:
 - users offline since before the cutoff (their profile was last written then), with their
   memberships; a user who comes back meanwhile changes their profile's ETag and is kept;
 - group chats created before the cutoff that have no members left (they no longer count against
-  their owner's cap), with their history; connected browsers are told (`chatDeleted`), as when an
-  owner deletes a chat;
+  their owner's cap) and from search, with their history; the owner's browsers are told
+  (`chatDeleted`);
 - messages (and changes to them) older than the retention period, MESSAGE_RETENTION_DAYS (365 by
   default; 0 keeps them for ever). A chat's numbering goes on: its history then starts later than 1.
 
@@ -63,9 +63,10 @@ async def remove_unused(
     for chat in empty:
         await state.delete_chat(chat.id)
         await state.history.delete_chat(chat.id)
+        await state.unindex_chat_name(chat)
         if chat.owner is not None:
             await quota.disown(state, chat.owner)
-        await pubsub.broadcast("chatDeleted", chat.id)
+            await pubsub.send_to_user(chat.owner, "chatDeleted", chat.id)  # nobody else is in it
         chats += 1
         log.info("cleanup: chat=%s removed, empty and created before %s", chat.id, cutoff.isoformat())
     messages = 0

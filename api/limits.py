@@ -15,7 +15,10 @@ MAX_CONNECTIONS_PER_USER = 10  # open sockets (tabs, windows, devices) of one us
 MAX_OWNED_CHATS = 20  # group chats one user owns at a time
 MAX_BLOCKED = 200  # users one user can block
 CHATS_PAGE = 100  # group chats per page of GET /api/chats
-USERS_PAGE = 1000  # users per page of GET /api/users (about 100 KB)
+SMALL_GROUP = 50  # a group chat with at most this many members makes its members contacts
+MAX_CONTACTS = 200  # people whose presence one user hears
+RECENT_PEOPLE = 20  # recent visitors GET /api/users adds to the contacts (the small-team feel)
+SEARCH_PAGE = 20  # people or chats per page of a search
 
 
 @dataclass(frozen=True)
@@ -27,7 +30,7 @@ class Rate:
 
 
 RATES = {
-    "chats": Rate(10, 6),  # createChat, deleteChat: each is a broadcast to everyone online
+    "chats": Rate(10, 6),  # createChat, deleteChat
     "membership": Rate(30, 1),  # joinChat, leaveChat
     "private": Rate(5, 12),  # createPrivateChat: invitations pushed to another user
     "idle": Rate(10, 6),  # userEnterIdle, userExitIdle
@@ -38,6 +41,7 @@ RATES = {
     "typing": Rate(10, 1),  # typing: forwarded, never kept (browsers send one every 3 s while typing)
     "reads": Rate(10, 1),  # markRead: kept per member (browsers send one every few seconds while reading)
     "tokens": Rate(20, 3),  # GET /api/getToken of a known user: one per page load or reconnect
+    "search": Rate(20, 1),  # GET /api/users?search=, GET /api/chats?search=
 }
 EVENT_RATES = {
     "createChat": "chats",

@@ -158,3 +158,10 @@ def clean_name(value: object, what: str, max_length: int) -> str:
     if (reason := _look_alike(name, what)) is not None:
         raise Invalid(reason)
     return name
+
+
+def folded(name: str) -> str:
+    """How a name is searched: NFKD without combining marks, case-folded, spaces collapsed ("Ádá" is "ada")."""
+    decomposed = unicodedata.normalize("NFKD", name)
+    bare = "".join(ch for ch in decomposed if not unicodedata.category(ch).startswith("M"))
+    return " ".join(bare.casefold().split())

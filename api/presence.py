@@ -7,9 +7,11 @@ vouches for a connection id and nothing else, cannot register a connection for a
 
 Each connection is a row of its own (no row shared by all of a user's connections). A user is
 online while one of their connections has announced itself (`userConnected`), and idle when all of
-those are idle. Everyone hears `userOnline`, `userOffline`, `userIsIdle` and `userNotIdle` only
-when that view changes; a connection that announces itself while its user is already online gets
-its own `userOnline` back, and nobody else hears it.
+those are idle. Their watch group (their own connections and their contacts', api/contacts.py)
+hears `userOnline`, `userOffline`, `userIsIdle` and `userNotIdle` only when that view changes, in
+one send whatever the number of people online; a connection that announces itself while its user
+is already online gets its own `userOnline` back, and nobody else hears it. Anyone else asks when
+they need it (`GET /api/users`, a search, a profile).
 
 Web PubSub sends `disconnected` for every closed connection, but an event the backend could not
 take is not sent again. Every connection also joins the hidden presence group at connect, and
@@ -21,14 +23,16 @@ from __future__ import annotations
 
 import logging
 import time
+from datetime import datetime
 
 from . import quota
+from .contacts import contacts_of
 from .events import Reply
 from .identity import SIGNED_OUT, revoking
-from .limits import MAX_CONNECTIONS_PER_USER, LimitReached, RateLimited
+from .limits import MAX_CONNECTIONS_PER_USER, RECENT_PEOPLE, LimitReached, RateLimited
 from .logout import LOGGED_OUT
 from .models import Account, Connection, Presence, User
-from .pubsub import PRESENCE_GROUP, PubSub, PubSubUnavailable, json_string
+from .pubsub import PRESENCE_GROUP, PubSub, PubSubUnavailable, json_string, watch_group
 from .state import State, StorageUnavailable
 from .validation import Invalid
 
@@ -100,7 +104,7 @@ async def register(state: State, pubsub: PubSub, account: Account, connection_id
 
 
 async def announce(state: State, pubsub: PubSub, account: Account, connection: Connection) -> Reply:
-    """The connection's browser is ready: everyone hears `userOnline` if the user was not shown online yet.
+    """The connection's browser is ready: the user's watchers hear `userOnline` if the user was not shown online yet.
 
     Returns `userOnline` for this connection alone when nobody else needed to hear it.
     """
@@ -112,12 +116,12 @@ async def announce(state: State, pubsub: PubSub, account: Account, connection: C
 
 
 def shown_to(account: Account) -> dict[str, object]:
-    """`userOnline` for one connection alone: its user as everyone sees them now."""
+    """`userOnline` for one connection alone: its user as their contacts see them now."""
     return {"chatEvent": "userOnline", "data": json_string(_shown(account, account.presence.idle).to_wire())}
 
 
 async def unregister(state: State, pubsub: PubSub, user_id: str, connection_id: str) -> None:
-    """A connection closed: everyone hears `userOffline` once its user has no announced connection left."""
+    """A connection closed: the user's watchers hear `userOffline` once they have no announced connection left."""
     account = await state.get_account(user_id)
     closed = account.connection(connection_id) if account else None
     if account is None or closed is None:
@@ -129,7 +133,7 @@ async def unregister(state: State, pubsub: PubSub, user_id: str, connection_id: 
 
 
 async def set_idle(state: State, pubsub: PubSub, account: Account, connection: Connection, idle: bool) -> None:
-    """One connection went idle or came back; everyone hears it only when the user's idle state changed."""
+    """One connection went idle or came back; the user's watchers hear it only when the user's idle state changed."""
     if not await state.update_connection(account.id, connection.id, idle=idle):
         raise Invalid("This connection has closed")
     connection.idle = idle
@@ -137,7 +141,7 @@ async def set_idle(state: State, pubsub: PubSub, account: Account, connection: C
 
 
 async def _settle(state: State, pubsub: PubSub, account: Account) -> bool:
-    """Tell everyone what changed in how the user looks, once: True when `userOnline` went to everyone.
+    """Tell the user's watchers what changed in how the user looks, once: True when `userOnline` went to them.
 
     Every change to a user's connections ends here, with a write of what everyone is told that is
     guarded by the ETag read before the change. Of two changes at the same moment one write fails,
@@ -153,26 +157,34 @@ async def _settle(state: State, pubsub: PubSub, account: Account) -> bool:
 
 
 async def _announce_change(pubsub: PubSub, account: Account, before: Presence, after: Presence) -> None:
+    """One send to the user's watch group: what one change costs does not depend on how many are online."""
+    watchers = watch_group(account.id)
     if after.online and not before.online:
         log.info("presence: user=%s online", account.id)
-        await pubsub.broadcast("userOnline", json_string(_shown(account, after.idle).to_wire()))
+        await pubsub.send_to_group(watchers, "userOnline", json_string(_shown(account, after.idle).to_wire()))
     elif before.online and not after.online:
         log.info("presence: user=%s offline", account.id)
-        await pubsub.broadcast("userOffline", account.id)
+        await pubsub.send_to_group(watchers, "userOffline", account.id)
     elif after.online and after.idle != before.idle:
-        await pubsub.broadcast("userIsIdle" if after.idle else "userNotIdle", account.id)
+        await pubsub.send_to_group(watchers, "userIsIdle" if after.idle else "userNotIdle", account.id)
 
 
 def _shown(account: Account, idle: bool) -> User:
     return User(account.id, account.user.name, account.user.provider, idle=idle, online=True)
 
 
-async def online_users(
-    state: State, pubsub: PubSub, after: str | None, limit: int
-) -> tuple[dict[str, User], str | None]:
-    """A page of online users, first repairing presence when the last repair is old enough."""
+async def people(state: State, pubsub: PubSub, user_id: str, now: datetime) -> dict[str, User]:
+    """Who a user sees without searching: their contacts and the recent visitors who are online, they first.
+
+    First repairs presence when the last repair is old enough. Costs one query of the user's
+    chats, one bounded query per group chat of theirs, at most two of the recent visitors and one
+    point read per person (at most MAX_CONTACTS + RECENT_PEOPLE + 1), whoever else exists.
+    """
     await _repair_if_due(state, pubsub)
-    return await state.list_online(after, limit)
+    contacts = await contacts_of(state, user_id)
+    recent = await state.recent_users(now, RECENT_PEOPLE)
+    found = await state.presence_of([user_id, *contacts, *recent])
+    return {uid: user for uid, user in found.items() if user.online}
 
 
 async def _repair_if_due(state: State, pubsub: PubSub) -> None:

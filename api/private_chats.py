@@ -7,12 +7,17 @@ is rate-limited. Blocking someone ends even that: it takes them out of your priv
 and from then on they can neither open it again, nor start a new one with you, nor bring you back
 into one you left (they are told so without being told why). Their messages elsewhere are hidden by
 your browser, which learns your block list from `getToken` and from `blockList`.
+
+Opening a private chat makes its two members contacts (each hears the other's presence); leaving it,
+or being taken out of it by a block, stops that for the one who is out, unless they share another
+chat (api/contacts.py).
 """
 
 from __future__ import annotations
 
 import logging
 
+from . import contacts
 from .events import Caller
 from .limits import MAX_BLOCKED, LimitReached
 from .models import Account, Chat, Membership
@@ -64,6 +69,7 @@ class PrivateChats:
         if added:
             log.info("event=createPrivateChat user=%s chat=%s", caller.id, room)
             await self.pubsub.notice(room, "wantsToChat", caller.id, me.name)
+        await contacts.befriend(self.state, self.pubsub, caller.account, [target_id])
 
     async def reopen(self, caller: Caller, room: str) -> None:
         """A member's new connection joins a private chat they are in (by invitation only)."""
@@ -80,6 +86,9 @@ class PrivateChats:
         await self.pubsub.evict(caller.connection_ids, room)
         log.info("event=leaveChat user=%s chat=%s", caller.id, room)
         await self.pubsub.notice(room, "left", caller.id, caller.account.user.name)
+        await contacts.part(
+            self.state, self.pubsub, caller.account, [contacts.private_peer(room, caller.id)], both=False
+        )
 
     async def block(self, caller: Caller, target_id: str) -> None:
         """Block a user: they leave your private chat with them and cannot reach you in one again."""
@@ -90,6 +99,7 @@ class PrivateChats:
         room = private_chat_id(caller.id, target_id)
         if await self.state.leave_private(room, target_id):
             await self.pubsub.evict([c.id for c in other.connections], room)
+            await contacts.part(self.state, self.pubsub, other, [caller.id], both=False)
         log.info("event=blockUser user=%s blocked=%s", caller.id, target_id)
         await self.pubsub.send_to_user(caller.id, "blockList", {"blocked": blocked})
 

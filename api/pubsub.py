@@ -1,4 +1,4 @@
-"""Web PubSub: the service client Chatr uses (tokens, broadcasts, groups, permissions) and webhook checks."""
+"""Web PubSub: the service client Chatr uses (tokens, sends to users, groups and chats) and webhook checks."""
 
 from __future__ import annotations
 
@@ -23,13 +23,19 @@ T = TypeVar("T")
 TOKEN_MINUTES = 10  # the browser asks for a fresh token before every (re)connect; an open socket is not affected
 # No chat id can contain a dot, so no chat can ever share these groups. Clients cannot join or publish to
 # groups themselves: only the token puts a connection in them, when it connects.
-PRESENCE_GROUP = "chatr.presence"
+PRESENCE_GROUP = "chatr.presence"  # every connection: never sent to, only listed to repair presence
 USER_GROUP_PREFIX = "chatr.user."
+WATCH_GROUP_PREFIX = "chatr.watch."
 
 
 def user_group(user_id: str) -> str:
     """The group every connection of one user joins at connect: listing it tells which connections are theirs."""
     return USER_GROUP_PREFIX + user_id
+
+
+def watch_group(user_id: str) -> str:
+    """The group that hears one user's presence: their contacts' connections and their own, put there by the server."""
+    return WATCH_GROUP_PREFIX + user_id
 
 
 def token_groups(user_id: str) -> list[str]:
@@ -105,11 +111,11 @@ class PubSub:
         )
         return {"baseUrl": token["baseUrl"], "token": token["token"], "url": token["url"]}
 
-    async def broadcast(self, chat_event: str, data: Any) -> None:
-        """A server event to every connection."""
+    async def send_to_group(self, group: str, chat_event: str, data: Any) -> None:
+        """A server event to every connection in one group (a chat's members, or a user's watchers): one REST call."""
         await self._call(
-            f"broadcast {chat_event}",
-            self._client.send_to_all(_chat_event(chat_event, data), content_type="application/json"),
+            f"send {chat_event} to a group",
+            self._client.send_to_group(group, _chat_event(chat_event, data), content_type="application/json"),
         )
 
     async def send_to_user(self, user_id: str, chat_event: str, data: Any) -> None:
@@ -143,6 +149,30 @@ class PubSub:
             await self._client.remove_connection_from_group(chat_id, connection_id)
 
         await self._each_connection("evict", connection_ids, chat_id, step)
+
+    async def watch(self, connection_ids: list[str], user_ids: list[str]) -> None:
+        """Put connections in the watch groups of these users: they hear those users' presence from now on."""
+        await self._each_pair("watch", connection_ids, user_ids, self._client.add_connection_to_group)
+
+    async def unwatch(self, connection_ids: list[str], user_ids: list[str]) -> None:
+        """Take connections out of these users' watch groups: they no longer hear those users' presence."""
+        await self._each_pair("unwatch", connection_ids, user_ids, self._client.remove_connection_from_group)
+
+    async def _each_pair(
+        self,
+        what: str,
+        connection_ids: list[str],
+        user_ids: list[str],
+        call: Callable[[str, str], Awaitable[None]],
+    ) -> None:
+        def step_for(group: str) -> Callable[[str], Awaitable[None]]:
+            async def step(connection_id: str) -> None:
+                await call(group, connection_id)
+
+            return step
+
+        groups = [watch_group(u) for u in user_ids]
+        await asyncio.gather(*(self._each_connection(what, connection_ids, g, step_for(g)) for g in groups))
 
     async def _each_connection(
         self, what: str, connection_ids: list[str], chat_id: str, step: Callable[[str], Awaitable[None]]

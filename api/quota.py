@@ -148,6 +148,7 @@ _WHAT = {
     "blocks": "blocking or unblocking",
     "connections": "new connections",
     "tokens": "asking for connection tokens",
+    "search": "searching",
     "signups": "new guests from your network",
     "messages": "sending, editing or deleting messages",
     "reactions": "reactions",

@@ -1,6 +1,6 @@
 """Chats, users, connections and memberships in Azure Table Storage.
 
-Layout (two tables; no row is shared by many writers, and none grows without bound):
+Layout (and `messages`, api/history.py; no row is shared by many writers, and none grows without bound):
 - `users`, PartitionKey = user id:
   - `conn|<connectionId>`: one row per open connection (name and provider as the server vouched for
     them when it opened, whether its browser announced itself, whether it is idle);
@@ -14,14 +14,24 @@ Layout (two tables; no row is shared by many writers, and none grows without bou
   Rows whose PartitionKey is `signups|<address>` hold the guest sign-up bucket of a client address.
 - `chats`, PartitionKey = chat id: `chat` (name, owner, created) and one `member|<userId>` row per
   member, so a chat's members are one partition away and a page of chats is one query in key order.
+- `names`, what finds people and chats without listing everyone:
+  - PartitionKey `user|<first character of the folded name>`, RowKey `<folded name>|<userId>`: one
+    row per user (name, provider), written when their profile is saved; a prefix search is one
+    range query inside one partition;
+  - PartitionKey `chat|<first character>`, RowKey `<folded name>|<chatId>`: one row per group chat;
+  - PartitionKey `recent|<UTC hour>`, RowKey user id: who visited in that hour (the people a
+    newcomer sees without searching).
+  Folded = NFKD without combining marks, case-folded (api/names.py `folded`); characters a key
+  cannot hold, and `|` and `%`, are written `%XX`.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from azure.core import MatchConditions
@@ -40,11 +50,13 @@ from .config import StorageSettings
 from .history import MESSAGES_TABLE, History
 from .limits import Bucket, Limits
 from .models import Account, Chat, Connection, Membership, Presence, User
+from .names import folded
 
 log = logging.getLogger(__name__)
 
 CHATS_TABLE = "chats"
 USERS_TABLE = "users"
+NAMES_TABLE = "names"
 CHAT_ROW = "chat"
 PROFILE = "profile"
 LIMITS = "limits"
@@ -55,6 +67,12 @@ MEMBER_PREFIX = "member|"
 SIGNUPS_PREFIX = "signups|"
 _CONNECTION_END = "conn}"  # the first key after every "conn|..." key
 _MEMBERSHIP_END = "chat}"
+USER_NAMES = "user|"
+CHAT_NAMES = "chat|"
+RECENT_PREFIX = "recent|"
+_KEY_UNSAFE = set("/\\#?|%")
+_LATEST = 10**13  # milliseconds since the epoch, subtracted from it: recent visits sort newest first
+_RECENT_READ = 3  # rows read per recent visitor wanted (one who came back has several)
 
 
 class StorageUnavailable(RuntimeError):
@@ -145,6 +163,7 @@ class State:
         self._chats: TableClient = service.get_table_client(CHATS_TABLE)
         self._users: TableClient = service.get_table_client(USERS_TABLE)
         self.history = History(service.get_table_client(MESSAGES_TABLE))
+        self._names: TableClient = service.get_table_client(NAMES_TABLE)
 
     @classmethod
     def from_settings(cls, settings: StorageSettings) -> State:
@@ -173,6 +192,7 @@ class State:
         await self._chats.close()
         await self._users.close()
         await self.history.close()
+        await self._names.close()
         await self._service.close()
         if self._credential is not None:
             await self._credential.close()
@@ -180,7 +200,7 @@ class State:
     async def ensure_tables(self) -> None:
         """Create the tables where they are missing (Azurite starts empty; in Azure the Bicep declares them)."""
         async with _Guard("create tables"):
-            for name in (CHATS_TABLE, USERS_TABLE, MESSAGES_TABLE):
+            for name in (CHATS_TABLE, USERS_TABLE, MESSAGES_TABLE, NAMES_TABLE):
                 await self._service.create_table_if_not_exists(name)
 
     # ---- users -------------------------------------------------------------------------------
@@ -497,6 +517,136 @@ class State:
                     await self._chats.delete_entity(entity["chatId"], MEMBER_PREFIX + user_id)
                 await self._users.delete_entity(user_id, entity["RowKey"])
         return True
+
+    # ---- contacts, search and recent visitors (the `names` table) ----------------------------
+
+    async def first_members(self, chat_id: str, most: int) -> list[str]:
+        """The ids of at most `most` members of a group chat: one bounded query, however big the chat."""
+        query = f"PartitionKey eq {_quote(chat_id)} and RowKey gt '{MEMBER_PREFIX}'"
+        ids: list[str] = []
+        async with _Guard("first members"):
+            async for entity in self._chats.query_entities(query, results_per_page=most, select=["RowKey"]):
+                ids.append(entity["RowKey"][len(MEMBER_PREFIX) :])
+                if len(ids) == most:
+                    break
+        return ids
+
+    async def presence_of(self, user_ids: list[str]) -> dict[str, User]:
+        """What was last told of each user (name, provider, online, idle): a point read each; unknown ids left out."""
+
+        async def one(user_id: str) -> User | None:
+            entity = await _get(self._users, user_id, PRESENCE, "get presence")
+            if entity is None:
+                return None
+            user = _user(entity)
+            user.online, user.idle = bool(entity.get("shown", False)), bool(entity.get("idle", False))
+            return user
+
+        found = await asyncio.gather(*(one(u) for u in dict.fromkeys(user_ids)))
+        return {u.id: u for u in found if u is not None}
+
+    async def index_user_name(self, user: User, old_name: str | None) -> None:
+        """Make a user findable by name (and no longer by `old_name`, when it was another)."""
+        entity = {
+            **_name_keys(USER_NAMES, user.name, user.id),
+            "userId": user.id,
+            "userName": user.name,
+            "userProvider": user.provider,
+        }
+        async with _Guard("index user name"):
+            await self._names.upsert_entity(entity, mode=UpdateMode.REPLACE)
+            if old_name is not None and name_key(old_name) != name_key(user.name):
+                old = _name_keys(USER_NAMES, old_name, user.id)
+                await self._names.delete_entity(old["PartitionKey"], old["RowKey"])
+
+    async def index_chat_name(self, chat: Chat) -> None:
+        """Make a group chat findable by name."""
+        entity = {
+            **_name_keys(CHAT_NAMES, chat.name, chat.id),
+            "chatId": chat.id,
+            "name": chat.name,
+            "owner": chat.owner,
+        }
+        async with _Guard("index chat name"):
+            await self._names.upsert_entity(entity, mode=UpdateMode.REPLACE)
+
+    async def unindex_chat_name(self, chat: Chat) -> None:
+        """A deleted chat is no longer found (a row that is not there is no error)."""
+        keys = _name_keys(CHAT_NAMES, chat.name, chat.id)
+        async with _Guard("unindex chat name"):
+            await self._names.delete_entity(keys["PartitionKey"], keys["RowKey"])
+
+    async def search_users(self, prefix: str, after: str | None, limit: int) -> tuple[list[User], str | None]:
+        """Users whose folded name starts with the folded `prefix`, in name order, a page at a time."""
+        rows, cursor = await self._search(USER_NAMES, prefix, after, limit)
+        return [User(r["userId"], r.get("userName", ""), r.get("userProvider", "")) for r in rows], cursor
+
+    async def search_chats(self, prefix: str, after: str | None, limit: int) -> tuple[list[Chat], str | None]:
+        """Group chats whose folded name starts with the folded `prefix`, in name order, a page at a time."""
+        rows, cursor = await self._search(CHAT_NAMES, prefix, after, limit)
+        return [Chat(r["chatId"], r.get("name", ""), r.get("owner")) for r in rows], cursor
+
+    async def _search(
+        self, kind: str, prefix: str, after: str | None, limit: int
+    ) -> tuple[list[TableEntity], str | None]:
+        key = name_key(prefix)
+        if not key:
+            return [], None
+        partition = kind + key[0]
+        low = f"RowKey gt {_quote(after)}" if after is not None and after >= key else f"RowKey ge {_quote(key)}"
+        query = f"PartitionKey eq {_quote(partition)} and {low} and RowKey lt {_quote(_after_prefix(key))}"
+        rows: list[TableEntity] = []
+        async with _Guard("search names"):
+            async for entity in self._names.query_entities(query, results_per_page=limit + 1):
+                if len(rows) == limit:
+                    return rows, rows[-1]["RowKey"]
+                rows.append(entity)
+        return rows, None
+
+    async def touch_recent(self, user: User, now: datetime) -> None:
+        """Note a visit: a row per visit in the hour's partition, newest first (older hours are never read)."""
+        entity = {
+            "PartitionKey": RECENT_PREFIX + now.strftime("%Y%m%d%H"),
+            "RowKey": f"{_LATEST - int(now.timestamp() * 1000):013d}|{user.id}",
+            "userId": user.id,
+        }
+        async with _Guard("note recent visit"):
+            await self._names.upsert_entity(entity, mode=UpdateMode.REPLACE)
+
+    async def recent_users(self, now: datetime, limit: int) -> list[str]:
+        """The ids of up to `limit` people who visited last, this hour or the one before: at most two bounded queries.
+
+        A person who came back often has several rows: a few more than `limit` are read to skip them.
+        """
+        ids: list[str] = []
+        for hour in (now, now - timedelta(hours=1)):
+            query = f"PartitionKey eq '{RECENT_PREFIX}{hour.strftime('%Y%m%d%H')}'"
+            read = 0
+            async with _Guard("list recent visitors"):
+                async for entity in self._names.query_entities(query, results_per_page=_RECENT_READ * limit):
+                    if entity["userId"] not in ids:
+                        ids.append(entity["userId"])
+                    read += 1
+                    if len(ids) == limit or read == _RECENT_READ * limit:
+                        break
+            if len(ids) == limit:
+                break
+        return ids
+
+
+def name_key(name: str) -> str:
+    """A name as the `names` table sorts it: folded, with what a key cannot hold (and `|`, `%`) written `%XX`."""
+    return "".join(f"%{ord(ch):02X}" if ch in _KEY_UNSAFE or not ch.isprintable() else ch for ch in folded(name))
+
+
+def _name_keys(kind: str, name: str, owner_id: str) -> dict[str, str]:
+    key = name_key(name) or "%20"  # a name always has a letter or digit; this only guards the key
+    return {"PartitionKey": kind + key[0], "RowKey": f"{key}|{owner_id}"}
+
+
+def _after_prefix(key: str) -> str:
+    """The first key after every key that starts with `key`."""
+    return key[:-1] + chr(ord(key[-1]) + 1)
 
 
 def _membership_entity(membership: Membership) -> dict[str, Any]:

@@ -19,7 +19,7 @@ from .client_address import client_address
 from .config import sign_in_required
 from .identity import SIGNED_OUT, Identity, claims_identity, identify, issue_guest, refreshed, revoked
 from .limits import GUEST_SIGNUPS, LIVE_GUESTS, MAX_CONNECTIONS_PER_USER, RateLimited
-from .models import Account
+from .models import Account, User
 from .presence import TOO_MANY
 from .responses import error_response, json_response, too_many
 from .runtime import guarded, pubsub, state
@@ -63,6 +63,10 @@ async def get_token(req: func.HttpRequest) -> func.HttpResponse:
             return too_many(str(err), err.retry_after)
     if _profile_outdated(account, identity):
         await store.save_profile(identity.user_id, identity.name, identity.provider)
+        # findable by name (under their new name only, after a change), and among this hour's visitors
+        user = User(identity.user_id, identity.name, identity.provider)
+        await store.index_user_name(user, account.user.name if account is not None else None)
+        await store.touch_recent(user, datetime.now(UTC))
     if credential is None and (fresh := refreshed(identity)) is not None:
         identity, credential = fresh
     if account is not None and len(await pubsub().user_connections(identity.user_id)) >= MAX_CONNECTIONS_PER_USER:

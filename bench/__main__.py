@@ -21,6 +21,7 @@ BENCHMARKS = {
     "capacity": "Capacity",
     "event_cost": "Event cost",
     "presence_storm": "Presence storm",
+    "presence_cost": "Presence cost",
     "flood": "Flood",
     "messages": "Messages through the backend",
     "client_load": "Client (Chromium)",

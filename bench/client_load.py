@@ -1,14 +1,16 @@
-"""Client (Chromium): loading the app with 1,000 users online and 200 chats, and 5,000 messages arriving at 200/s.
+"""Client (Chromium): loading the app with 10,000 users stored (1,000 online) and 200 chats, and 5,000 messages.
 
 Two complete local stacks (Azurite in memory, the emulator, the Functions adapter, the SWA CLI)
-run side by side: one empty, one seeded directly through `api.state.State` with 1,000 online users
-and 200 group chats of 5 members each. Playwright drives Chromium (`local.browser`), signed in as a
-new GitHub user each time the way the browser tests do (the SWA CLI's auth cookie).
+run side by side: one empty, one seeded directly through `api.state.State` with 10,000 users
+stored (findable by name), 1,000 of them online, and 200 group chats of 5 members each.
+Playwright drives Chromium (`local.browser`), signed in as a new GitHub user each time the way the
+browser tests do (the SWA CLI's auth cookie); on the seeded stack that user is in 10 of the chats.
 
-* Load: navigation start until the app is ready, i.e. the Online Users list shows everyone (and
-  the user themself) and Group Chats shows every chat, taken at the first animation frame after
-  that DOM change. Loads alternate between the two stacks (empty, seeded, empty, ...), each in a
-  fresh browser context; the table shows medians and the median of the paired ratios.
+* Load: navigation start until the app is ready, i.e. the Online Users list shows the user's
+  contacts (the other members of their chats, all online) and the user themself, and Group Chats
+  shows their chats, taken at the first animation frame after that DOM change. Loads alternate
+  between the two stacks (empty, seeded, empty, ...), each in a fresh browser context; the table
+  shows medians and the median of the paired ratios.
 * Messages: on the seeded stack a user with the chat open receives 5,000 messages sent at 200/s by
   a scripted member; then another user has a different chat open while they arrive, so they only
   count in the busy chat's unread badge in the sidebar. An init script records long tasks
@@ -32,7 +34,7 @@ from playwright.async_api import Browser, async_playwright
 from webpubsub_emulator.testing import JSON_PROTOCOL, event_frame
 
 from api.config import StorageSettings
-from api.models import Chat, Membership
+from api.models import Chat, Membership, User
 from api.state import State
 from bench import wsclient
 from bench.report import Row, Section, at_most, median, progress
@@ -49,7 +51,8 @@ SEED_CONCURRENCY = 32
 
 @dataclass(frozen=True)
 class Sizes:
-    users: int
+    stored: int  # users stored, online or not
+    users: int  # of which online
     chats: int
     members: int
     loads: int  # per stack
@@ -57,8 +60,9 @@ class Sizes:
     rate: float
 
 
-FULL = Sizes(users=1000, chats=200, members=5, loads=5, messages=5000, rate=200.0)
-QUICK = Sizes(users=20, chats=5, members=2, loads=1, messages=200, rate=200.0)
+FULL = Sizes(stored=10000, users=1000, chats=200, members=5, loads=5, messages=5000, rate=200.0)
+QUICK = Sizes(stored=50, users=20, chats=5, members=2, loads=1, messages=200, rate=200.0)
+LOADER_CHATS = 10  # the chats a loading user is in (at most all of them)
 
 INIT_SCRIPT = """
 (() => {
@@ -104,6 +108,11 @@ class Site(Addresses):
     busy_chat: str = ""
     quiet_chat: str = ""
     online: list[wsclient.Socket] = field(default_factory=list)
+    members: dict[str, set[str]] = field(default_factory=dict)  # chat id -> its seeded members
+
+    def wanted(self, chat_ids: list[str]) -> tuple[int, int]:
+        """What the app lists once ready for a user in these chats: themself and the members (online), the chats."""
+        return 1 + len(set().union(*(self.members[c] for c in chat_ids))), len(chat_ids)
 
 
 async def start_site(name: str, exits: AsyncExitStack) -> Site:
@@ -139,9 +148,14 @@ async def seed(site: Site, sizes: Sizes) -> None:
     chats = [Chat(str(uuid.uuid4()), f"Chat number {i}", users[i % len(users)][0]) for i in range(sizes.chats)]
     jobs: list[Any] = [site.state.create_chat(c) for c in chats]
     for index, chat in enumerate(chats):
+        site.members[chat.id] = set()
         for k in range(sizes.members):
             uid, name = users[(index * sizes.members + k) % len(users)]
+            site.members[chat.id].add(uid)
             jobs.append(join(site.state, chat.id, uid, name))
+    offline = [User(f"stored-{i:05d}", f"Stored {i:05d}", "github") for i in range(sizes.stored - sizes.users)]
+    jobs += [site.state.save_profile(u.id, u.name, u.provider) for u in offline]
+    jobs += [site.state.index_user_name(u, None) for u in offline]
     await gather_bounded(jobs, SEED_CONCURRENCY)
     site.users, site.chats, site.busy_chat, site.quiet_chat = sizes.users, sizes.chats, chats[0].id, chats[1].id
 
@@ -161,7 +175,10 @@ async def _page(browser: Browser, site: Site, user_id: str, name: str, want_user
 async def load_once(browser: Browser, site: Site) -> dict[str, float]:
     """One cold load of the app in a fresh context; milliseconds since navigation start."""
     user_id = f"loader-{uuid.uuid4().hex[:10]}"
-    context, page = await _page(browser, site, user_id, "Loader", site.users + 1, site.chats)
+    mine = list(site.members)[:LOADER_CHATS]
+    await site.state.save_profile(user_id, "Loader", "github")
+    await gather_bounded([join(site.state, c, user_id, "Loader") for c in mine], SEED_CONCURRENCY)
+    context, page = await _page(browser, site, user_id, "Loader", *site.wanted(mine))
     try:
         result = await page.evaluate(
             """() => {
@@ -233,7 +250,8 @@ async def message_storm(browser: Browser, site: Site, sizes: Sizes, background: 
     await join(site.state, site.busy_chat, reader, "Reader")
     if background:
         await join(site.state, site.quiet_chat, reader, "Reader")
-    context, page = await _page(browser, site, reader, "Reader", site.users + 1, site.chats)
+    mine = [site.busy_chat, site.quiet_chat] if background else [site.busy_chat]
+    context, page = await _page(browser, site, reader, "Reader", *site.wanted(mine))
     try:
         await page.wait_for_selector(f'.chatItem.isJoined[data-chat-id="{site.busy_chat}"]')  # lists loaded, member
         front = site.quiet_chat if background else site.busy_chat
@@ -319,7 +337,8 @@ async def run(quick: bool) -> Section:
     sizes = QUICK if quick else FULL
     section = Section(
         "client_load",
-        f"Client (Chromium): {sizes.users:,} users and {sizes.chats} chats; {sizes.messages:,} messages at "
+        f"Client (Chromium): {sizes.stored:,} users stored ({sizes.users:,} online) and {sizes.chats} chats; "
+        f"{sizes.messages:,} messages at "
         f"{sizes.rate:g}/s",
         notes=[
             f"load: {sizes.loads} alternating cold loads per stack after one warm-up each, median and median of "
@@ -348,7 +367,7 @@ async def run(quick: bool) -> Section:
     section.raw = {"sizes": sizes.__dict__, "loads": timings, "messages": storm, "background_messages": behind}
     section.add(
         Row(
-            f"app ready, {sizes.users:,} users + {sizes.chats} chats vs empty",
+            f"app ready, {sizes.stored:,} users + {sizes.chats} chats stored vs empty",
             median(seeded_ready),
             "ms",
             median(empty_ready),

@@ -35,7 +35,7 @@ class ChatClient:
             return response.status, await response.json(content_type=None)
 
     async def chats(self) -> dict[str, Any]:
-        """Every chat GET /api/chats lists for this user, page after page (`next`)."""
+        """Every group chat (Browse, page after page through `next`), then this user's own chats (`?mine=1`)."""
         status, body = await self.api("chats")
         assert status == 200, body
         chats = dict(body["chats"])
@@ -43,7 +43,15 @@ class ChatClient:
             status, body = await self.api(f"chats?after={quote(body['next'], safe='')}")
             assert status == 200, body
             chats.update(body["chats"])
-        return chats
+        status, body = await self.api("chats?mine=1")
+        assert status == 200, body
+        return chats | body["chats"]
+
+    async def search(self, what: str, prefix: str) -> list[Any]:
+        """The first page of a search for people (`users`) or group chats (`chats`) by a prefix of their name."""
+        status, body = await self.api(f"{what}?search={quote(prefix, safe='')}")
+        assert status == 200, body
+        return list(body[what])
 
     async def _http(self) -> aiohttp.ClientSession:
         if self._session is None:
@@ -57,7 +65,7 @@ class ChatClient:
         self._socket = await connect(token["url"], session=await self._http())
         if announce:
             await self.event("userConnected", {"userName": self.name, "userProvider": "github"})
-            await self.wait_for(lambda m: self._is_chat_event(m, "userOnline") and self.user_id in m["data"]["data"])
+            await self.wait_for(lambda m: self.is_chat_event(m, "userOnline") and self.user_id in m["data"]["data"])
         return self
 
     @property
@@ -107,24 +115,28 @@ class ChatClient:
             raise AssertionError(f"{self.name}: {err}") from None
 
     @staticmethod
-    def _is_chat_event(message: Message, name: str) -> bool:
+    def is_chat_event(message: Message, name: str) -> bool:
+        """A server event: to this connection or user, or to a group it is in (no sender), as browsers take it."""
         data = message.get("data")
-        return message.get("from") == "server" and isinstance(data, dict) and data.get("chatEvent") == name
+        to_group = message.get("from") == "group" and message.get("fromUserId") is None
+        return (
+            (message.get("from") == "server" or to_group) and isinstance(data, dict) and data.get("chatEvent") == name
+        )
 
     def chat_events(self, name: str) -> list[Any]:
         """The `data` of every server chatEvent of this name received so far."""
-        return [m["data"]["data"] for m in self.received if self._is_chat_event(m, name)]
+        return [m["data"]["data"] for m in self.received if self.is_chat_event(m, name)]
 
     async def chat_event(self, name: str, match: Callable[[Any], bool] = lambda _: True) -> Any:
         """Wait for a server chatEvent of this name whose data matches."""
-        message = await self.wait_for(lambda m: self._is_chat_event(m, name) and match(m["data"]["data"]))
+        message = await self.wait_for(lambda m: self.is_chat_event(m, name) and match(m["data"]["data"]))
         return message["data"]["data"]
 
     async def error_reply(self, event: str) -> str:
         """Wait for the next server error reply to one of our events (each reply is returned once)."""
         message = await self.wait_for(
             lambda m: (
-                self._is_chat_event(m, "error") and m["data"]["data"]["event"] == event and id(m) not in self._taken
+                self.is_chat_event(m, "error") and m["data"]["data"]["event"] == event and id(m) not in self._taken
             )
         )
         self._taken.add(id(message))
@@ -185,3 +197,20 @@ def said(message: Message) -> str | None:
     data = message.get("data") if message.get("from") == "group" else None
     entry = data.get("entry") if isinstance(data, dict) else None
     return entry.get("text") if isinstance(entry, dict) and entry.get("kind") == "message" else None
+
+
+async def acquainted(first: ChatClient, *others: ChatClient) -> str:
+    """Make people contacts: `first` creates a chat and everyone joins it; each hears the others' presence once
+    the server has told them whom they gained (`contacts`). Returns the chat's id."""
+    chat_id = await create_chat(first)
+    await join(first, chat_id)
+    for other in others:
+        await join(other, chat_id)
+        await other.chat_event("contacts", gained(first.user_id))
+        await first.chat_event("contacts", gained(other.user_id))
+    return chat_id
+
+
+def gained(user_id: str) -> Callable[[Any], bool]:
+    """Matches a `contacts` event that adds this user."""
+    return lambda data: user_id in data["added"]

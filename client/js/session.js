@@ -2,7 +2,7 @@
 // every action the UI offers. Components read `session.model` and call these methods; what each
 // server event and group frame does is decided in model/, which needs no browser.
 import { reactive, shallowReactive, watch } from "../vendor/vue.esm-browser.js";
-import { getChat, getChats, getMessages, getToken, getUser, getUsers } from "./services/api.js";
+import { browseChats, getChat, getMessages, getMyChats, getToken, getUser, getUsers, search } from "./services/api.js";
 import { createAttention } from "./services/attention.js";
 import { guestCredential, logout, saveGuestCredential, signedInPrincipal } from "./services/identity.js";
 import { ChatSender } from "./services/chat-sender.js";
@@ -203,16 +203,18 @@ export class Session {
   }
 
   /**
-   * Load users and chats. Events that arrive while the lists are on their way are applied at once
-   * and again, quietly, on top of the lists, so the lists cannot undo them. Every refresh keeps its
-   * own buffer, so refreshes that overlap (a retry, a refused delete, a reconnect) never share one.
+   * Load the people this user sees (their contacts and recent visitors) and the chats they are in;
+   * everyone else is found by search. Events that arrive while the lists are on their way are
+   * applied at once and again, quietly, on top of the lists, so the lists cannot undo them. Every
+   * refresh keeps its own buffer, so refreshes that overlap (a retry, a refused delete, a reconnect)
+   * never share one.
    */
   async refreshLists() {
     const missed = [];
     this.snapshots.add(missed);
     let users, chats;
     try {
-      [users, chats] = await Promise.all([getUsers(), getChats()]);
+      [users, chats] = await Promise.all([getUsers(), getMyChats()]);
     } catch (err) {
       toastMessage(`Could not load users and chats: ${err.message}`, "danger");
       setTimeout(() => this.socket.isOpen && this.refreshLists(), LIST_RETRY_MS);
@@ -258,9 +260,8 @@ export class Session {
       const old = before[chatId];
       const name = old ? titleOf(model, old) : chatId;
       this.close(chatId);
-      if (old && !old.private && !model.chats[chatId]) toastMessage(`💥 Chat “${name}” was deleted by its owner`, "danger");
-      else if (old?.private) toastMessage(`You are no longer in the private chat with ${name}`, "warning");
-      else toastMessage(`You are no longer in “${name}”: you left it in another window`, "warning");
+      if (old?.private) toastMessage(`You are no longer in the private chat with ${name}`, "warning");
+      else this.sayWhyGone(chatId, name);
     }
     const saved = this.saved.activeId;
     this.saved = {};
@@ -269,6 +270,45 @@ export class Session {
       activate(model, saved, { visible: this.reading() });
       this.restoring = false;
     }
+  }
+
+  /**
+   * A group chat we are no longer in (the lists list only ours): deleted by its owner, or left in
+   * another window; the server's answer about it says which.
+   */
+  async sayWhyGone(chatId, name) {
+    try {
+      await getChat(chatId);
+    } catch (err) {
+      if (err.status === 404) toastMessage(`💥 Chat “${name}” was deleted by its owner`, "danger");
+      else toastMessage(`You are no longer in “${name}”`, "warning");
+      return;
+    }
+    toastMessage(`You are no longer in “${name}”: you left it in another window`, "warning");
+  }
+
+  /**
+   * One page of people ("users") or group chats ("chats") whose name starts with `prefix`: `{items, next}`.
+   * Throws the server's refusal (a search too often says when to try again).
+   */
+  async find(what, prefix, after = null) {
+    const page = await search(what, prefix, after);
+    const items = Array.isArray(page?.[what]) ? page[what] : [];
+    return { items, next: typeof page?.next === "string" && page.next ? page.next : null };
+  }
+
+  /** One page of every group chat (Browse): `{items, next}`, the chats as the server lists them. */
+  async browse(after = null) {
+    const page = await browseChats(after);
+    const items = Object.values(page?.chats ?? {}).map((chat) => ({ ...chat, private: false, members: chat.members ?? {} }));
+    return { items, next: typeof page?.next === "string" && page.next ? page.next : null };
+  }
+
+  /** Open a group chat found by search or Browse: known here from then on, and joined unless we are in it. */
+  openFound(chat) {
+    const known = this.model.chats[chat.id];
+    if (!known) this.model.chats[chat.id] = { id: chat.id, name: chat.name, owner: chat.owner ?? null, private: false, members: chat.members ?? {} };
+    this.openChat(chat.id);
   }
 
   /** The one place socket frames land; a malformed frame is logged and skipped, never fatal. */

@@ -1,7 +1,7 @@
-// The storage account: the app's `chats` and `users` tables, the Functions host's own storage and the
-// container Flex Consumption deploys the app package from. Shared keys are disabled unless the API
-// runs as the site's managed functions, which have no identity: then every client (the app, the
-// host, the deployment) uses Microsoft Entra ID and the roles in roles.bicep.
+// The storage account: the app's `chats`, `users`, `messages` and `names` tables, the Functions host's
+// own storage and the container Flex Consumption deploys the app package from. Shared keys are
+// disabled unless the API runs as the site's managed functions, which have no identity: then every
+// client (the app, the host, the deployment) uses Microsoft Entra ID and the roles in roles.bicep.
 
 @description('Globally unique, 3-24 lower-case letters and digits.')
 @minLength(3)
@@ -21,6 +21,7 @@ param tableNames array = [
   'chats'
   'users'
   'messages'
+  'names'
 ]
 
 resource account 'Microsoft.Storage/storageAccounts@2023-05-01' = {

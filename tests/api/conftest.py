@@ -17,7 +17,7 @@ from api import presence, quota, webhook_identity
 from api.chat_events import ChatEvents
 from api.config import StorageSettings
 from api.history import MESSAGES_TABLE
-from api.state import CHATS_TABLE, USERS_TABLE, State
+from api.state import CHATS_TABLE, NAMES_TABLE, USERS_TABLE, State
 from api.webhook_identity import ManagedIdentityValidator
 from tests.api import entra
 from tests.api.entra import KID, SIGNING_KEY, TENANT
@@ -26,7 +26,7 @@ from tests.api.fakes import FakePubSub, FakeState
 
 async def _empty_tables(connection_string: str) -> None:
     async with TableServiceClient.from_connection_string(connection_string) as service:
-        for table in (CHATS_TABLE, USERS_TABLE, MESSAGES_TABLE):
+        for table in (CHATS_TABLE, USERS_TABLE, MESSAGES_TABLE, NAMES_TABLE):
             client = service.get_table_client(table)
             async with client:
                 async for entity in client.list_entities(select=["PartitionKey", "RowKey"]):

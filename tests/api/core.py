@@ -8,6 +8,7 @@ from typing import Any
 
 from api.chat_events import ChatEvents
 from api.events import Event, Reply
+from api.models import User
 from tests.api.fakes import FakePubSub, FakeState
 
 
@@ -24,8 +25,9 @@ class Core:
         return ChatEvents(self.state, self.pubsub)
 
     async def sign_in(self, user_id: str, name: str | None = None, provider: str = "github") -> None:
-        """What getToken leaves behind: the profile the server vouches for."""
+        """What getToken leaves behind: the profile the server vouches for, findable by name."""
         await self.state.save_profile(user_id, name or user_id.title(), provider)
+        await self.state.index_user_name(User(user_id, name or user_id.title(), provider), None)
 
     def open(self, user_id: str) -> str:
         """A client of `user_id` opens a socket with a token from getToken; the service has not told us yet."""

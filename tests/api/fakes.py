@@ -20,14 +20,14 @@ import json
 from collections import defaultdict
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
 from api.history import Appended, Entry, History, HistoryUnavailable, NotFound, now_ms
 from api.limits import Limits
 from api.models import Account, Chat, Connection, Membership, Presence, User
-from api.pubsub import PubSub, PubSubUnavailable, token_groups, user_group
-from api.state import State, StorageUnavailable
+from api.pubsub import WATCH_GROUP_PREFIX, PubSub, PubSubUnavailable, token_groups, user_group, watch_group
+from api.state import State, StorageUnavailable, name_key
 
 K = TypeVar("K")
 V = TypeVar("V")
@@ -53,6 +53,9 @@ class FakeState(State):
         self.chats: dict[str, Chat] = {}
         self.members: dict[tuple[str, str], Membership] = {}  # (chat id, user id): the chats table's member rows
         self.memberships: dict[tuple[str, str], Membership] = {}  # (user id, chat id), like the users table's keys
+        self.user_names: dict[str, User] = {}  # row key (folded name|user id) -> the user as indexed
+        self.chat_names: dict[str, Chat] = {}  # row key (folded name|chat id) -> the chat as indexed
+        self.recent: dict[str, list[tuple[datetime, str]]] = {}  # UTC hour -> (when, user id) of each visit
         self.unavailable = False  # set to make every call fail as Table Storage would when unreachable
         self._etags = itertools.count(1)
         self.history = FakeHistory(self)
@@ -301,6 +304,63 @@ class FakeState(State):
             del self.memberships[key]
         return True
 
+    # ---- contacts, search and recent visitors ------------------------------------------------
+
+    async def first_members(self, chat_id: str, most: int) -> list[str]:
+        self._reachable()
+        return [uid for (cid, uid) in sorted(self.members) if cid == chat_id][:most]
+
+    async def presence_of(self, user_ids: list[str]) -> dict[str, User]:
+        self._reachable()
+        found = {}
+        for user_id in dict.fromkeys(user_ids):
+            if user_id in self.told:
+                user, told, _ = self.told[user_id]
+                found[user_id] = replace(user, online=told.online, idle=told.idle)
+        return found
+
+    async def index_user_name(self, user: User, old_name: str | None) -> None:
+        self._reachable()
+        if old_name is not None:
+            self.user_names.pop(f"{name_key(old_name)}|{user.id}", None)
+        self.user_names[f"{name_key(user.name)}|{user.id}"] = replace(user)
+
+    async def index_chat_name(self, chat: Chat) -> None:
+        self._reachable()
+        self.chat_names[f"{name_key(chat.name)}|{chat.id}"] = replace(chat)
+
+    async def unindex_chat_name(self, chat: Chat) -> None:
+        self._reachable()
+        self.chat_names.pop(f"{name_key(chat.name)}|{chat.id}", None)
+
+    async def search_users(self, prefix: str, after: str | None, limit: int) -> tuple[list[User], str | None]:
+        keys, cursor = self._matching(self.user_names, prefix, after, limit)
+        return [replace(self.user_names[k]) for k in keys], cursor
+
+    async def search_chats(self, prefix: str, after: str | None, limit: int) -> tuple[list[Chat], str | None]:
+        keys, cursor = self._matching(self.chat_names, prefix, after, limit)
+        return [replace(self.chat_names[k], timestamp=None) for k in keys], cursor
+
+    def _matching(
+        self, rows: dict[str, Any], prefix: str, after: str | None, limit: int
+    ) -> tuple[list[str], str | None]:
+        self._reachable()
+        key = name_key(prefix)
+        keys = [k for k in sorted(rows) if key and k.startswith(key) and (after is None or k > after)]
+        return keys[:limit], (keys[limit - 1] if len(keys) > limit else None)
+
+    async def touch_recent(self, user: User, now: datetime) -> None:
+        self._reachable()
+        self.recent.setdefault(now.strftime("%Y%m%d%H"), []).append((now, user.id))
+
+    async def recent_users(self, now: datetime, limit: int) -> list[str]:
+        self._reachable()
+        ids: list[str] = []
+        for hour in (now, now - timedelta(hours=1)):
+            newest_first = sorted(self.recent.get(hour.strftime("%Y%m%d%H"), []), reverse=True)
+            ids += [u for u in dict.fromkeys(u for _, u in newest_first) if u not in ids]
+        return ids[:limit]
+
 
 def _stored(membership: Membership) -> Membership:
     """What a membership row keeps: the peer only for a private chat."""
@@ -317,7 +377,7 @@ class FakePubSub(PubSub):
         self.inboxes: defaultdict[str, list[Any]] = defaultdict(list)  # connection id -> messages it received
         self.groups: defaultdict[str, set[str]] = defaultdict(set)
         self.to_chats: list[tuple[str, Any]] = []  # (chat id, frame): what the server sent to chats' groups
-        self.broadcasts: list[tuple[str, Any]] = []  # (chatEvent, data)
+        self.to_groups: list[tuple[str, str, Any]] = []  # (group, chatEvent, data)
         self.to_users: list[tuple[str, str, Any]] = []  # (user id, chatEvent, data)
         self.notices: list[tuple[str, str, str, str]] = []  # (chat id, notice, user id, user name)
         self.closed: dict[str, str] = {}  # connection id -> the reason the server closed it with
@@ -344,9 +404,22 @@ class FakePubSub(PubSub):
 
     # ---- what tests read ---------------------------------------------------------------------
 
-    def broadcast_data(self, chat_event: str) -> list[Any]:
-        """The data of every broadcast of one chatEvent, JSON strings decoded."""
-        return [_decoded(d) for e, d in self.broadcasts if e == chat_event]
+    def group_data(self, group: str, chat_event: str) -> list[Any]:
+        """The data of every server event of one chatEvent sent to one group, JSON strings decoded."""
+        return [_decoded(d) for g, e, d in self.to_groups if g == group and e == chat_event]
+
+    def presence_told(self, chat_event: str) -> list[Any]:
+        """The data of every presence event of one chatEvent, to whichever user's watchers, JSON strings decoded."""
+        return [_decoded(d) for g, e, d in self.to_groups if g.startswith(WATCH_GROUP_PREFIX) and e == chat_event]
+
+    def watched_data(self, user_id: str, chat_event: str) -> list[Any]:
+        """What one user's watchers were told of them (presence), JSON strings decoded."""
+        return self.group_data(watch_group(user_id), chat_event)
+
+    def heard(self, connection_id: str, chat_event: str) -> list[Any]:
+        """The data of every server event of one chatEvent one connection received, JSON strings decoded."""
+        inbox = self.inboxes[connection_id]
+        return [_decoded(m["data"]) for m in inbox if isinstance(m, dict) and m.get("chatEvent") == chat_event]
 
     def sent_to(self, user_id: str, chat_event: str) -> list[Any]:
         """The data of every message of one chatEvent sent to one user, JSON strings decoded."""
@@ -375,10 +448,10 @@ class FakePubSub(PubSub):
         for connection_id in connection_ids & self.open_connections.keys():
             self.inboxes[connection_id].append(message)
 
-    async def broadcast(self, chat_event: str, data: Any) -> None:
-        self._reachable(f"broadcast {chat_event}")
-        self.broadcasts.append((chat_event, data))
-        self._deliver(set(self.open_connections), {"chatEvent": chat_event, "data": data})
+    async def send_to_group(self, group: str, chat_event: str, data: Any) -> None:
+        self._reachable(f"send {chat_event} to a group")
+        self.to_groups.append((group, chat_event, data))
+        self._deliver(set(self.groups[group]), {"chatEvent": chat_event, "data": data})
 
     async def send_to_user(self, user_id: str, chat_event: str, data: Any) -> None:
         self._reachable(f"send {chat_event}")
@@ -405,6 +478,16 @@ class FakePubSub(PubSub):
         self._reachable("evict")
         for connection_id in connection_ids:
             self.groups[chat_id].discard(connection_id)
+
+    async def watch(self, connection_ids: list[str], user_ids: list[str]) -> None:
+        self._reachable("watch")
+        for user_id in user_ids:
+            self.groups[watch_group(user_id)].update(set(connection_ids) & self.open_connections.keys())
+
+    async def unwatch(self, connection_ids: list[str], user_ids: list[str]) -> None:
+        self._reachable("unwatch")
+        for user_id in user_ids:
+            self.groups[watch_group(user_id)].difference_update(connection_ids)
 
     async def group_connections(self, group: str) -> set[str]:
         self._reachable("list connections")

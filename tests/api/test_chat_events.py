@@ -50,7 +50,7 @@ async def test_an_unknown_user_event_is_refused(core: Core) -> None:
 
 async def test_an_unknown_system_event_is_ignored(core: Core) -> None:
     await core.system("somethingNew", "ada", "c1")
-    assert core.state.profiles == {} and core.pubsub.broadcasts == []
+    assert core.state.profiles == {} and core.pubsub.to_groups == []
 
 
 @pytest.mark.parametrize("user_id", [None, "", "not/a user"])
@@ -95,7 +95,7 @@ async def test_an_event_naming_another_user_than_its_connections_is_refused_and_
             await core.send(event, "ada", mallory, data)
     assert list(core.state.chats) == [CHAT] and await core.state.get_membership(CHAT, "ada") is not None
     assert mallory not in await connections_of(core, "ada")
-    assert core.pubsub.broadcast_data("userIsIdle") == []
+    assert core.pubsub.presence_told("userIsIdle") == []
 
 
 async def test_a_replayed_signature_naming_another_user_is_refused_again_without_asking_anyone(core: Core) -> None:
@@ -115,7 +115,7 @@ async def test_a_connection_whose_first_event_beats_connected_is_confirmed_then(
     await core.send("userConnected", "ada", connection, {})
     await core.system("connected", "ada", connection)
     assert await connections_of(core, "ada") == [connection]
-    assert len(core.pubsub.broadcast_data("userOnline")) == 1
+    assert len(core.pubsub.presence_told("userOnline")) == 1
 
 
 async def test_a_ready_browser_is_announced_when_connected_registers_it_while_its_first_event_runs(
@@ -132,7 +132,7 @@ async def test_a_ready_browser_is_announced_when_connected_registers_it_while_it
 
     monkeypatch.setattr(core.pubsub, "user_connections", connected_finishes_meanwhile)
     assert await core.send("userConnected", "ada", connection, {}) is None
-    assert core.pubsub.broadcast_data("userOnline")[0]["userId"] == "ada"
+    assert core.pubsub.presence_told("userOnline")[0]["userId"] == "ada"
 
 
 async def test_a_connection_of_a_user_the_server_never_issued_a_token_counts_for_nothing(core: Core) -> None:
@@ -145,7 +145,7 @@ async def test_a_ready_browser_whose_user_is_unknown_is_refused_and_not_announce
     core.pubsub.connect("c1", "stranger")
     with pytest.raises(Invalid, match="Unknown user"):
         await core.send("userConnected", "stranger", "c1", {})
-    assert core.pubsub.broadcasts == []
+    assert core.pubsub.to_groups == []
 
 
 # ---- connect: the cap, and signed-out tokens -----------------------------------------------------------
@@ -212,7 +212,7 @@ async def test_opening_connections_too_often_closes_the_next_one_with_a_retry_hi
 async def test_a_ready_browser_announces_its_user_with_the_name_the_server_knows(core: Core) -> None:
     await core.sign_in("ada", "Ada", "aad")
     await core.online("ada")
-    assert core.pubsub.broadcast_data("userOnline") == [
+    assert core.pubsub.presence_told("userOnline") == [
         {"userId": "ada", "userName": "Ada", "userProvider": "aad", "idle": False}
     ]
 
@@ -230,31 +230,31 @@ async def test_a_second_tab_hears_userOnline_alone_and_nobody_else_hears_it_agai
     reply = await core.send("userConnected", "ada", second, {})
     assert reply is not None and reply["chatEvent"] == "userOnline"
     assert json.loads(str(reply["data"]))["userId"] == "ada"
-    assert len(core.pubsub.broadcast_data("userOnline")) == 1
+    assert len(core.pubsub.presence_told("userOnline")) == 1
 
 
 async def test_a_repeated_userConnected_only_hears_userOnline_again(core: Core) -> None:
     connection = await core.online("ada")
     reply = await core.send("userConnected", "ada", connection, {})
     assert reply is not None and reply["chatEvent"] == "userOnline"
-    assert len(core.pubsub.broadcast_data("userOnline")) == 1
+    assert len(core.pubsub.presence_told("userOnline")) == 1
 
 
 async def test_a_new_tab_wakes_an_idle_user_for_everyone(core: Core) -> None:
     first = await core.online("ada")
     await core.send("userEnterIdle", "ada", first)
     await core.online("ada")
-    assert core.pubsub.broadcast_data("userNotIdle") == ["ada"]
+    assert core.pubsub.presence_told("userNotIdle") == ["ada"]
 
 
 async def test_a_user_goes_offline_once_when_their_last_connection_closes(core: Core) -> None:
     first = await core.online("ada")
     second = await core.online("ada")
     await core.close("ada", first)
-    assert core.pubsub.broadcast_data("userOffline") == []
+    assert core.pubsub.presence_told("userOffline") == []
     await core.close("ada", second)
     await core.system("disconnected", "ada", second)
-    assert core.pubsub.broadcast_data("userOffline") == ["ada"]
+    assert core.pubsub.presence_told("userOffline") == ["ada"]
 
 
 async def test_tabs_closing_at_the_same_moment_tell_everyone_once(core: Core) -> None:
@@ -262,7 +262,7 @@ async def test_tabs_closing_at_the_same_moment_tell_everyone_once(core: Core) ->
     for tab in tabs:
         core.pubsub.disconnect(tab)
     await asyncio.gather(*(core.system("disconnected", "ada", tab) for tab in tabs))
-    assert core.pubsub.broadcast_data("userOffline") == ["ada"]
+    assert core.pubsub.presence_told("userOffline") == ["ada"]
     assert (await core.state.list_online(None, 10))[0] == {}
 
 
@@ -270,7 +270,7 @@ async def test_tabs_announcing_at_the_same_moment_tell_everyone_once(core: Core)
     await core.sign_in("ada")
     tabs = [await core.connect("ada") for _ in range(3)]
     replies = await asyncio.gather(*(core.send("userConnected", "ada", tab, {}) for tab in tabs))
-    assert len(core.pubsub.broadcast_data("userOnline")) == 1
+    assert len(core.pubsub.presence_told("userOnline")) == 1
     assert sum(reply is not None for reply in replies) == 2  # the other two hear it alone
 
 
@@ -281,7 +281,7 @@ async def test_a_tab_opening_while_the_last_one_closes_leaves_the_user_online(co
     await asyncio.gather(core.system("disconnected", "ada", old), core.send("userConnected", "ada", new, {}))
     users, _ = await core.state.list_online(None, 10)
     assert list(users) == ["ada"]
-    told = [e for e, _ in core.pubsub.broadcasts if e in ("userOnline", "userOffline")]
+    told = [e for _, e, _ in core.pubsub.to_groups if e in ("userOnline", "userOffline")]
     assert told[-1] == "userOnline"
 
 
@@ -289,14 +289,14 @@ async def test_a_connection_that_never_announced_itself_goes_without_a_word(core
     await core.sign_in("ada")
     connection = await core.connect("ada")
     await core.close("ada", connection)
-    assert core.pubsub.broadcasts == [] and core.state.connections == {}
+    assert core.pubsub.to_groups == [] and core.state.connections == {}
 
 
 async def test_a_disconnect_of_a_connection_never_counted_changes_nothing(core: Core) -> None:
     connection = await core.online("ada")
     await core.system("disconnected", "ada", "old-connection")
     assert await connections_of(core, "ada") == [connection]
-    assert core.pubsub.broadcast_data("userOffline") == []
+    assert core.pubsub.presence_told("userOffline") == []
 
 
 async def test_idle_is_stored_and_announced_once(core: Core) -> None:
@@ -305,7 +305,7 @@ async def test_idle_is_stored_and_announced_once(core: Core) -> None:
     await core.send("userEnterIdle", "ada", connection, "ada")
     account = await core.state.get_account("ada")
     assert account is not None and account.presence.idle
-    assert core.pubsub.broadcast_data("userIsIdle") == ["ada"]
+    assert core.pubsub.presence_told("userIsIdle") == ["ada"]
 
 
 async def test_coming_back_from_idle_is_stored_and_announced(core: Core) -> None:
@@ -314,37 +314,37 @@ async def test_coming_back_from_idle_is_stored_and_announced(core: Core) -> None
     await core.send("userExitIdle", "ada", connection)
     account = await core.state.get_account("ada")
     assert account is not None and not account.presence.idle
-    assert core.pubsub.broadcast_data("userNotIdle") == ["ada"]
+    assert core.pubsub.presence_told("userNotIdle") == ["ada"]
 
 
 async def test_a_user_is_idle_only_when_every_tab_is(core: Core) -> None:
     first, second = await core.online("ada"), await core.online("ada")
     await core.send("userEnterIdle", "ada", first)
-    assert core.pubsub.broadcast_data("userIsIdle") == []
+    assert core.pubsub.presence_told("userIsIdle") == []
     await core.send("userEnterIdle", "ada", second)
-    assert core.pubsub.broadcast_data("userIsIdle") == ["ada"]
+    assert core.pubsub.presence_told("userIsIdle") == ["ada"]
     await core.send("userExitIdle", "ada", first)
-    assert core.pubsub.broadcast_data("userNotIdle") == ["ada"]
+    assert core.pubsub.presence_told("userNotIdle") == ["ada"]
 
 
 async def test_closing_the_last_active_tab_makes_the_user_idle_for_everyone(core: Core) -> None:
     idle_tab, active_tab = await core.online("ada"), await core.online("ada")
     await core.send("userEnterIdle", "ada", idle_tab)
     await core.close("ada", active_tab)
-    assert core.pubsub.broadcast_data("userIsIdle") == ["ada"]
+    assert core.pubsub.presence_told("userIsIdle") == ["ada"]
 
 
 async def test_idle_acts_on_the_sender_whatever_id_the_body_names(core: Core) -> None:
     await core.online("bob")
     connection = await core.online("ada")
     await core.send("userEnterIdle", "ada", connection, "bob")
-    assert core.pubsub.broadcast_data("userIsIdle") == ["ada"]
+    assert core.pubsub.presence_told("userIsIdle") == ["ada"]
 
 
 async def test_idle_of_a_user_the_server_does_not_know_is_refused(core: Core) -> None:
     with pytest.raises(Invalid, match="Unknown user"):
         await core.send("userEnterIdle", "stranger", "c1")
-    assert core.pubsub.broadcasts == []
+    assert core.pubsub.to_groups == []
 
 
 # ---- rate limits and caps ----------------------------------------------------------------------------
@@ -359,7 +359,7 @@ async def test_creating_chats_too_often_is_refused_with_the_seconds_to_wait(core
     with pytest.raises(RateLimited, match="try again in 6 s") as refused:
         await core.send("createChat", "ada", connection, {"id": "c-late", "name": "Late"})
     assert refused.value.retry_after == 6 and "c-late" not in core.state.chats
-    assert len(core.pubsub.broadcast_data("chatCreated")) == RATES["chats"].burst
+    assert len(core.pubsub.sent_to("ada", "chatCreated")) == RATES["chats"].burst
     clock.advance(6)
     await core.send("createChat", "ada", connection, {"id": "c-late", "name": "Late"})
     assert "c-late" in core.state.chats
@@ -428,13 +428,27 @@ async def test_a_chat_id_already_taken_does_not_count_as_owned(core: Core) -> No
 # ---- group chats -------------------------------------------------------------------------------
 
 
-async def test_a_created_chat_is_stored_owned_by_the_sender_and_announced(core: Core) -> None:
+async def test_a_created_chat_is_stored_owned_by_the_sender_and_announced_to_the_sender_alone(core: Core) -> None:
     connection = await core.online("ada")
+    bystander = await core.online("bob")
     await core.send("createChat", "ada", connection, {"id": CHAT, "name": "  Lobby  ", "owner": "mallory"})
     chat = await core.state.get_chat(CHAT)
     assert chat is not None and (chat.name, chat.owner) == ("Lobby", "ada")
-    assert core.pubsub.broadcast_data("chatCreated") == [{"id": CHAT, "name": "Lobby", "members": {}, "owner": "ada"}]
+    assert core.pubsub.sent_to("ada", "chatCreated") == [{"id": CHAT, "name": "Lobby", "members": {}, "owner": "ada"}]
+    assert core.pubsub.heard(connection, "chatCreated") and not core.pubsub.heard(bystander, "chatCreated")
     assert core.state.limits["ada"][0].owned_chats == 1
+
+
+async def test_joining_tells_the_users_tabs_which_chat_before_the_joined_notice(core: Core) -> None:
+    await with_chat(core, "ada")
+    tab, other_tab = await core.online("bob"), await core.online("bob")
+    await core.send("joinChat", "bob", tab, CHAT)
+    assert core.pubsub.sent_to("bob", "chatJoined") == [{"id": CHAT, "name": "Lobby", "members": {}, "owner": "ada"}]
+    inbox = core.pubsub.inboxes[other_tab]
+    told = next(i for i, m in enumerate(inbox) if m.get("chatEvent") == "chatJoined")
+    assert told < next(i for i, m in enumerate(inbox) if m.get("notice") == "joined")
+    await core.send("joinChat", "bob", other_tab, CHAT)  # already in it: nothing new to tell
+    assert len(core.pubsub.sent_to("bob", "chatJoined")) == 1
 
 
 async def test_a_chat_with_a_taken_id_is_refused_and_the_first_is_kept(core: Core) -> None:
@@ -444,7 +458,7 @@ async def test_a_chat_with_a_taken_id_is_refused_and_the_first_is_kept(core: Cor
         await core.send("createChat", "mallory", mallory, {"id": CHAT, "name": "Hijacked"})
     chat = await core.state.get_chat(CHAT)
     assert chat is not None and (chat.name, chat.owner) == ("Lobby", "ada")
-    assert len(core.pubsub.broadcast_data("chatCreated")) == 1
+    assert len(core.pubsub.sent_to("ada", "chatCreated")) == 1 and core.pubsub.sent_to("mallory", "chatCreated") == []
 
 
 @pytest.mark.parametrize(
@@ -480,7 +494,7 @@ async def test_a_chat_with_bad_input_is_refused_and_nothing_is_created(core: Cor
     connection = await core.online("ada")
     with pytest.raises(Invalid, match=reason):
         await core.send("createChat", "ada", connection, data)
-    assert core.state.chats == {} and core.pubsub.broadcast_data("chatCreated") == []
+    assert core.state.chats == {} and core.pubsub.sent_to("ada", "chatCreated") == []
 
 
 async def test_joining_adds_the_member_lets_all_their_connections_publish_and_tells_the_chat(core: Core) -> None:
@@ -575,15 +589,20 @@ async def test_leaving_with_bad_input_is_refused(core: Core, data: object, reaso
     assert await core.state.get_membership(CHAT, "ada") is not None
 
 
-async def test_the_owner_deletes_a_chat_for_everyone(core: Core) -> None:
+async def test_the_owner_deletes_a_chat_for_everyone_and_only_its_members_are_told(core: Core) -> None:
     owner = await with_chat(core, "ada")
     member = await core.online("bob")
+    bystander = await core.online("carol")
     await core.send("joinChat", "bob", member, CHAT)
     await core.send("deleteChat", "ada", owner, CHAT)
     assert await core.state.get_chat(CHAT) is None
     assert await core.state.members_of(CHAT) == [] and core.state.memberships == {}
     assert not core.pubsub.in_chat(owner, CHAT) and not core.pubsub.in_chat(member, CHAT)
-    assert core.pubsub.broadcast_data("chatDeleted") == [CHAT]
+    assert core.pubsub.sent_to("ada", "chatDeleted") == core.pubsub.sent_to("bob", "chatDeleted") == [CHAT]
+    assert core.pubsub.heard(owner, "chatDeleted") == core.pubsub.heard(member, "chatDeleted") == [CHAT]
+    assert core.pubsub.heard(bystander, "chatDeleted") == []
+    found, _ = await core.state.search_chats("Lobby", None, 10)
+    assert found == []
     assert core.state.limits["ada"][0].owned_chats == 0
 
 
@@ -594,14 +613,14 @@ async def test_only_the_owner_can_delete_a_chat(core: Core) -> None:
     with pytest.raises(Invalid, match="Only the chat's owner"):
         await core.send("deleteChat", "mallory", mallory, CHAT)
     assert await core.state.get_chat(CHAT) is not None
-    assert len(await core.state.members_of(CHAT)) == 2 and core.pubsub.broadcast_data("chatDeleted") == []
+    assert len(await core.state.members_of(CHAT)) == 2 and core.pubsub.sent_to("ada", "chatDeleted") == []
 
 
 async def test_deleting_a_chat_that_does_not_exist_is_refused(core: Core) -> None:
     connection = await core.online("ada")
     with pytest.raises(Invalid, match="does not exist"):
         await core.send("deleteChat", "ada", connection, CHAT)
-    assert core.pubsub.broadcast_data("chatDeleted") == []
+    assert core.pubsub.sent_to("ada", "chatDeleted") == []
 
 
 async def test_a_private_chat_cannot_be_deleted(core: Core) -> None:

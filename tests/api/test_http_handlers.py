@@ -24,6 +24,7 @@ from api.limits import (
     MAX_CONNECTIONS_PER_USER,
     MAX_LIVE_GUESTS_PER_ADDRESS,
     RATES,
+    SEARCH_PAGE,
 )
 from api.models import Chat
 from api.state import SIGNUPS_PREFIX, State
@@ -240,7 +241,7 @@ async def test_a_token_issued_while_the_logout_runs_can_neither_connect_nor_regi
     assert core.pubsub.closed[in_flight] == "Logged out"  # the browser stops and shows the login page
     reply = await webhook_reply(events, Event("userConnected", False, user_id, in_flight, {}))
     assert reply == "You signed out: sign in again"
-    assert core.pubsub.broadcast_data("userOnline") == []
+    assert core.pubsub.presence_told("userOnline") == []
 
 
 async def webhook_reply(events: object, event: object) -> str:
@@ -278,13 +279,93 @@ async def test_anyones_public_profile_is_there_by_id_online_or_not(core: Core) -
         assert (await lists.get_users(get("users", ADA, {"id": unknown}))).status_code == 404
 
 
-async def test_online_users_come_in_pages(core: Core) -> None:
-    for user in ("ada", "bob", "carol"):
-        await core.online(user)
-    first = body(await lists.get_users(get("users", ADA, {"limit": "2"})))
-    assert list(first["users"]) == ["ada", "bob"] and first["next"] == "bob"
-    rest = body(await lists.get_users(get("users", ADA, {"after": first["next"]})))
-    assert list(rest["users"]) == ["carol"] and rest["next"] is None
+async def test_the_people_list_is_your_contacts_and_this_hours_visitors_who_are_online(core: Core) -> None:
+    ada, grace = await core.online("ada"), await core.online("grace")
+    await core.online("alan")  # online, but neither a contact nor a visitor this hour (no getToken)
+    await core.send("createPrivateChat", "ada", ada, {"targetUserId": "grace"})
+    await core.sign_in("vera", "Vera")
+    await tokens.get_token(get("getToken", {"x-ms-client-principal": swa_principal("vera", "Vera", "github")}))
+    vera = await core.online("vera")
+    await core.send("userEnterIdle", "grace", grace)
+    answer = body(await lists.get_users(get("users", ADA)))
+    assert set(answer["users"]) == {"ada", "grace", "vera"} and answer["next"] is None
+    assert answer["users"]["grace"]["idle"] is True
+    await core.close("vera", vera)
+    assert set(body(await lists.get_users(get("users", ADA)))["users"]) == {"ada", "grace"}
+
+
+async def search(core: Core, what: str, prefix: str, after: str | None = None) -> Any:
+    params = {"search": prefix} | ({"after": after} if after else {})
+    handler = lists.get_users if what == "users" else lists.get_chats
+    response = await handler(get(what, ADA, params))
+    assert response.status_code == 200, response.get_body()
+    return body(response)
+
+
+async def test_people_are_found_by_a_prefix_of_their_name_whatever_its_accents_and_case(core: Core) -> None:
+    await core.online("ada")
+    await core.sign_in("zoe", "Zoë Ádámsdóttir")
+    await core.online("anna", "ANNA")
+    await core.sign_in("bob", "Bob")
+    for prefix in ("zoe", "ZOË", "zoe ad", "Zoé ÁDÁMS"):
+        assert [u["userId"] for u in (await search(core, "users", prefix))["users"]] == ["zoe"]
+    found = (await search(core, "users", "an"))["users"]
+    assert found == [{"userId": "anna", "userName": "ANNA", "userProvider": "github", "idle": False, "online": True}]
+    assert (await search(core, "users", "zoe"))["users"][0]["online"] is False
+
+
+async def test_a_search_comes_a_page_at_a_time(core: Core) -> None:
+    await core.online("ada")
+    for i in range(SEARCH_PAGE + 3):
+        await core.sign_in(f"sam-{i:02d}", f"Sam {i:02d}")
+    first = await search(core, "users", "sam")
+    assert [u["userName"] for u in first["users"]] == [f"Sam {i:02d}" for i in range(SEARCH_PAGE)]
+    rest = await search(core, "users", "sam", first["next"])
+    assert [u["userName"] for u in rest["users"]] == [f"Sam {i:02d}" for i in range(SEARCH_PAGE, SEARCH_PAGE + 3)]
+    assert rest["next"] is None
+
+
+async def test_a_search_never_offers_you_or_anyone_you_block(core: Core) -> None:
+    ada = await core.online("ada", "Adam")
+    await core.sign_in("adele", "Adele")
+    await core.sign_in("adrian", "Adrian")
+    await core.send("blockUser", "ada", ada, "adrian")
+    assert [u["userId"] for u in (await search(core, "users", "ad"))["users"]] == ["adele"]
+
+
+async def test_searching_too_often_is_refused_with_retry_after(core: Core, clock: Any) -> None:
+    await core.online("ada")
+    for _ in range(RATES["search"].burst):
+        await search(core, "users", "a")
+    response = await lists.get_chats(get("chats", ADA, {"search": "a"}))
+    assert response.status_code == 429 and response.headers["Retry-After"] == "1"
+    clock.advance(RATES["search"].every_seconds)
+    assert (await lists.get_users(get("users", ADA, {"search": "a"}))).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("params", "reason"),
+    [
+        ({"search": " "}, "Search for"),
+        ({"search": "x" * 101}, "Search for"),
+        ({"search": "a", "after": "a/b"}, "cursor"),
+    ],
+)
+async def test_a_bad_search_is_refused(core: Core, params: dict[str, str], reason: str) -> None:
+    await core.online("ada")
+    response = await lists.get_users(get("users", ADA, params))
+    assert response.status_code == 400 and reason in body(response)["error"]
+
+
+async def test_a_new_chat_is_found_by_search_and_in_browse_and_gone_once_deleted(core: Core) -> None:
+    bob = await core.online("bob")
+    await core.online("ada")
+    await core.send("createChat", "bob", bob, {"id": "c-1", "name": "Élan Vital"})
+    found = await search(core, "chats", "elan")
+    assert found == {"chats": [{"id": "c-1", "name": "Élan Vital", "owner": "bob"}], "next": None}
+    assert list(body(await lists.get_chats(get("chats", ADA)))["chats"]) == ["c-1"]
+    await core.send("deleteChat", "bob", bob, "c-1")
+    assert (await search(core, "chats", "elan"))["chats"] == []
 
 
 @pytest.mark.parametrize(
@@ -292,11 +373,11 @@ async def test_online_users_come_in_pages(core: Core) -> None:
 )
 async def test_a_bad_page_request_is_refused(core: Core, params: dict[str, str], reason: str) -> None:
     await core.online("ada")
-    response = await lists.get_users(get("users", ADA, params))
+    response = await lists.get_chats(get("chats", ADA, params))
     assert response.status_code == 400 and reason in body(response)["error"]
 
 
-async def test_chats_come_in_pages_and_every_chat_of_yours_with_the_first(core: Core) -> None:
+async def test_browse_pages_through_group_chats_and_yours_come_on_their_own(core: Core) -> None:
     ada = await core.online("ada")
     await core.online("bob")
     await core.send("createPrivateChat", "ada", ada, {"targetUserId": "bob"})
@@ -305,12 +386,14 @@ async def test_chats_come_in_pages_and_every_chat_of_yours_with_the_first(core: 
     await core.send("createChat", "ada", ada, {"id": "z-mine", "name": "Mine, far down"})
     await core.send("joinChat", "ada", ada, "z-mine")
     first = body(await lists.get_chats(get("chats", ADA)))
-    assert len(first["chats"]) == CHATS_PAGE + 2 and first["next"] == f"c-{CHATS_PAGE - 1:03d}"
-    assert first["chats"]["z-mine"]["members"]["ada"]["userName"] == "Ada"  # a client reopens it from page 1
-    assert first["chats"]["private_ada_bob"]["name"] == "Chat with Bob"
-    assert set(first["chats"]["private_ada_bob"]["members"]) == {"ada", "bob"}
+    assert len(first["chats"]) == CHATS_PAGE and first["next"] == f"c-{CHATS_PAGE - 1:03d}"
     rest = body(await lists.get_chats(get("chats", ADA, {"after": first["next"]})))
     assert list(rest["chats"]) == [f"c-{CHATS_PAGE:03d}", "z-mine"] and rest["next"] is None
+    mine = body(await lists.get_chats(get("chats", ADA, {"mine": "1"})))
+    assert set(mine["chats"]) == {"z-mine", "private_ada_bob"} and mine["next"] is None
+    assert mine["chats"]["z-mine"]["members"]["ada"]["userName"] == "Ada"
+    assert mine["chats"]["private_ada_bob"]["name"] == "Chat with Bob"
+    assert set(mine["chats"]["private_ada_bob"]["members"]) == {"ada", "bob"}
 
 
 async def test_one_group_chat_comes_with_its_members_by_id(core: Core) -> None:
@@ -338,7 +421,7 @@ async def test_a_private_chat_the_other_person_left_lists_only_you_so_writing_in
     bob = await core.online("bob")
     await core.send("createPrivateChat", "ada", ada, {"targetUserId": "bob"})
     await core.send("leaveChat", "bob", bob, {"chatId": "private_ada_bob"})
-    chats = body(await lists.get_chats(get("chats", ADA)))["chats"]
+    chats = body(await lists.get_chats(get("chats", ADA, {"mine": "1"})))["chats"]
     assert set(chats["private_ada_bob"]["members"]) == {"ada"}
     assert chats["private_ada_bob"]["name"] == "Chat with Bob"
 

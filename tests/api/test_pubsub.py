@@ -17,6 +17,7 @@ from api.pubsub import (
     signature_matches,
     signing_keys,
     user_group,
+    watch_group,
 )
 from local.stack import free_port, pubsub_connection_string
 from tests.api.pubsub_drivers import Driver, FakeDriver, emulator_driver
@@ -145,11 +146,23 @@ async def test_a_connection_closed_by_the_server_is_gone_for_good(driver: Driver
     assert await driver.pubsub.user_connections("ada") == set()
 
 
-async def test_a_broadcast_reaches_every_connection(driver: Driver) -> None:
-    ada, bob = await driver.open("ada"), await driver.open("bob")
-    await driver.pubsub.broadcast("userOffline", "carol")
-    expected = [{"chatEvent": "userOffline", "data": "carol"}]
-    assert await driver.received(ada) == expected and await driver.received(bob) == expected
+async def test_a_users_presence_reaches_the_connections_watching_them_and_nobody_else(driver: Driver) -> None:
+    ada, grace, alan = await driver.open("ada"), await driver.open("grace"), await driver.open("alan")
+    await driver.pubsub.watch([ada, grace], ["ada"])
+    await driver.pubsub.send_to_group(watch_group("ada"), "userIsIdle", "ada")
+    expected = [{"chatEvent": "userIsIdle", "data": "ada"}]
+    assert await driver.received(ada) == expected and await driver.received(grace) == expected
+    assert await driver.received(alan) == []
+    assert not await driver.may_publish(grace, watch_group("ada"))
+
+
+async def test_an_unwatched_connection_hears_that_user_no_more_and_closed_ones_are_skipped(driver: Driver) -> None:
+    gone, grace = await driver.open("gone"), await driver.open("grace")
+    await driver.close(gone)
+    await driver.pubsub.watch([gone, grace], ["ada", "bob"])
+    await driver.pubsub.unwatch([grace, gone], ["ada"])
+    assert await driver.pubsub.group_connections(watch_group("ada")) == set()
+    assert await driver.pubsub.group_connections(watch_group("bob")) == {grace}
 
 
 async def test_a_message_to_a_user_reaches_each_of_their_connections_and_nobody_else(driver: Driver) -> None:
@@ -176,7 +189,7 @@ async def test_a_client_token_is_a_url_that_carries_it(driver: Driver) -> None:
 async def test_an_unreachable_service_raises_pubsub_unavailable() -> None:
     pubsub = PubSub.from_settings(PubSubSettings(pubsub_connection_string(free_port()), None, "chat"))
     try:
-        with pytest.raises(PubSubUnavailable, match="broadcast"):
-            await pubsub.broadcast("userOffline", "ada")
+        with pytest.raises(PubSubUnavailable, match="userOffline"):
+            await pubsub.send_to_group(watch_group("ada"), "userOffline", "ada")
     finally:
         await pubsub.close()

@@ -431,3 +431,58 @@ async def test_an_account_read_for_a_chat_says_in_the_same_query_whether_its_use
     elsewhere = await state.get_account("ada", "elsewhere")
     assert elsewhere is not None and elsewhere.memberships == {"elsewhere": None}
     assert (await state.get_account("ada")).memberships == {}  # type: ignore[union-attr]
+
+
+# ---- contacts, search and recent visitors ------------------------------------------------------------
+
+
+async def test_people_are_found_by_a_folded_prefix_a_page_at_a_time_and_only_by_their_current_name(
+    state: State,
+) -> None:
+    for user_id, name in [("u1", "Zoë Ádams"), ("u2", "zoe brown"), ("u3", "Zed #1/?"), ("u4", "Ana")]:
+        await state.index_user_name(User(user_id, name, "guest"), None)
+    first, cursor = await state.search_users("ZOE", None, 1)
+    rest, last = await state.search_users("zoe", cursor, 1)
+    assert [u.id for u in first] == ["u1"] and [u.id for u in rest] == ["u2"] and last is None
+    assert [(u.name, u.provider) for u in first] == [("Zoë Ádams", "guest")]
+    assert [u.id for u in (await state.search_users("zed #1/", None, 10))[0]] == ["u3"]
+    assert (await state.search_users("zoe|u", None, 10))[0] == []  # the id part of a key is never matched
+    await state.index_user_name(User("u1", "Ursula", "guest"), "Zoë Ádams")
+    assert [u.id for u in (await state.search_users("zo", None, 10))[0]] == ["u2"]
+    assert [u.name for u in (await state.search_users("urs", None, 10))[0]] == ["Ursula"]
+
+
+async def test_chats_are_found_by_name_until_they_are_unindexed(state: State) -> None:
+    chat = Chat("c-1", "Élan Vital", "u1")
+    await state.index_chat_name(chat)
+    found, _ = await state.search_chats("elan v", None, 10)
+    assert [(c.id, c.name, c.owner) for c in found] == [("c-1", "Élan Vital", "u1")]
+    await state.unindex_chat_name(chat)
+    assert (await state.search_chats("elan", None, 10))[0] == []
+
+
+async def test_first_members_reads_no_more_than_asked(state: State) -> None:
+    await state.create_chat(Chat("c-1", "Big", "u1"))
+    for i in range(5):
+        await state.index_member(Membership("c-1", f"u{i}", f"User {i}"))
+    assert await state.first_members("c-1", 3) == ["u0", "u1", "u2"]
+    assert await state.first_members("c-9", 3) == []
+
+
+async def test_presence_of_is_what_was_last_told_and_leaves_out_who_was_never_told(state: State) -> None:
+    await state.save_presence(User("u1", "Ada", "github"), Presence(True, True), None)
+    found = await state.presence_of(["u1", "u2", "u1"])
+    assert list(found) == ["u1"] and (found["u1"].name, found["u1"].online, found["u1"].idle) == ("Ada", True, True)
+
+
+async def test_recent_visitors_are_the_latest_of_this_hour_then_the_last_once_each_at_most_a_page(
+    state: State,
+) -> None:
+    now = datetime(2026, 12, 7, 20, 30, tzinfo=UTC)
+    await state.touch_recent(User("u1", "Ada", "github"), now - timedelta(hours=1))
+    await state.touch_recent(User("u2", "Bob", "github"), now - timedelta(hours=2))
+    for minute, user_id in enumerate(("u3", "u1", "u4", "u1")):
+        await state.touch_recent(User(user_id, user_id, "github"), now + timedelta(minutes=minute))
+    assert await state.recent_users(now, 10) == ["u1", "u4", "u3"]
+    assert await state.recent_users(now, 2) == ["u1", "u4"]
+    assert await state.recent_users(now + timedelta(hours=1), 10) == ["u1", "u4", "u3"]

@@ -10,7 +10,7 @@ from tests.bench.support import rows, run_quick, sane
 def test_quick_run_times_the_load_and_watches_the_main_thread_while_messages_arrive(tmp_path: Path) -> None:
     section, table = run_quick("client_load", tmp_path, timeout=400)
     figures = rows(section)
-    load = figures["app ready, 20 users + 5 chats vs empty"]
+    load = figures["app ready, 50 users + 5 chats stored vs empty"]
     assert sane(load["value"]) and sane(load["baseline"]) and sane(load["ratio"])
     assert load["target"] == "<= 1.5x empty"
     arrivals = {

@@ -18,7 +18,7 @@ def test_quick_run_times_and_counts_every_event(tmp_path: Path) -> None:
         assert sane(figures[f"{event}: p99, 20 vs 1 chat"]["value"])
         assert sane(figures[f"{event}: events/s, 20 vs 1 chat"]["value"])
         ops = figures[f"{event}: table operations per event"]
-        assert sane(ops["value"]) and ops["value"] <= 4 and ops["met"] is True
+        assert sane(ops["value"]) and ops["met"] is True
         assert figures[f"{event}: REST calls per event"]["value"] >= 1  # every event tells somebody
     assert figures["events refused or failed"]["value"] == 0
     counts = section["raw"]["counts"]["20"]

@@ -118,7 +118,7 @@ def test_reactions_mentions_edits_and_the_message_menu_have_no_serious_accessibi
 def test_blocking_and_the_blocked_users_list_have_no_serious_accessibility_problems(new_user, scheme) -> None:
     ada = checked(new_user(color_scheme=scheme)).login_guest(unique("Ada"))
     bob = new_user().login_github(unique("Bob"))
-    ada.user_entry(bob.name).click()
+    ada.chat_with(bob.name)
     ada.page.get_by_role("list", name="Online users").get_by_role("button", name=f"Actions for {bob.name}").click()
     assert_no_serious_violations(ada.page, "a person's menu in Online Users")
     ada.page.get_by_role("menuitem", name=f"Block {bob.name}").click()

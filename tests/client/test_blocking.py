@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from playwright.sync_api import Locator, expect
 
-from tests.client.users import ChatUser, in_a_chat, notes, notified_reader, set_visibility, unique
+from tests.client.users import ChatUser, chat_between, in_a_chat, notes, notified_reader, set_visibility, unique
 
 HISTORY_HOLDS = """(text) => Object.keys(localStorage)
   .some((key) => key.startsWith('chatr.history.') && localStorage[key].includes(text))"""
@@ -106,11 +106,11 @@ def test_unblocking_shows_their_messages_again(new_user) -> None:
 
 
 def test_someone_blocked_cannot_open_a_private_chat_with_the_blocker(new_user) -> None:
-    ada = new_user().login_guest(unique("Ada"))
     bob = new_user().login_guest(unique("Bob"))
+    ada = new_user().login_guest(unique("Ada"))  # Bob came just before her: listed as a recent visitor
     block_from_the_list(ada, bob.name)
 
-    bob.user_entry(ada.name).click()
+    bob.chat_with(ada.name)
 
     expect(bob.toast("That user cannot be reached in a private chat")).to_be_visible()  # it does not say why
     expect(bob.page.get_by_role("list", name="Direct messages")).to_have_count(0)
@@ -127,7 +127,7 @@ def test_a_private_chat_the_blocker_had_with_them_closes_when_they_try_to_reopen
     expect(ada.chat_entry(bob.name)).to_be_visible()
     block_from_the_list(ada, bob.name)
 
-    bob.user_entry(ada.name).click()
+    bob.chat_with(ada.name)  # out of the chat, he no longer hears her presence: he finds her by search
 
     expect(bob.toast("That user cannot be reached in a private chat")).to_be_visible()
     expect(bob.chat_entry(ada.name)).to_have_count(0)  # no chat left half open
@@ -137,7 +137,7 @@ def test_a_private_chat_the_blocker_had_with_them_closes_when_they_try_to_reopen
 def test_blocking_from_a_private_chats_menu_puts_unblock_where_the_composer_was(new_user) -> None:
     ada = new_user().login_guest(unique("Ada"))
     bob = new_user().login_guest(unique("Bob"))
-    ada.user_entry(bob.name).click()
+    ada.chat_with(bob.name)
     expect(ada.chat_entry(bob.name)).to_have_attribute("aria-current", "true")
 
     ada.panel(bob.name).get_by_role("button", name=f"Options for {bob.name}").click()
@@ -156,8 +156,8 @@ def test_blocking_from_a_private_chats_menu_puts_unblock_where_the_composer_was(
 
 
 def test_blocking_works_with_the_keyboard_alone(new_user) -> None:
-    ada = new_user().login_guest(unique("Ada"))
     bob = new_user().login_guest(unique("Bob"))
+    ada = new_user().login_guest(unique("Ada"))  # Bob is a recent visitor in her list
     ada.user_entry(bob.name).focus()
 
     ada.page.keyboard.press("Tab")  # from a person to their menu
@@ -180,6 +180,7 @@ def test_blocking_works_with_the_keyboard_alone(new_user) -> None:
 def test_blocked_users_lists_someone_offline_by_name_and_unblocks_them(new_user) -> None:
     ada = new_user().login_guest(unique("Ada"))
     bob = new_user().login_github(unique("Bob"))
+    chat_between(ada, bob)  # she hears his presence
     block_from_the_list(ada, bob.name)
     bob.logout()
     expect(ada.user_entry(bob.name)).to_have_count(0)  # offline: no longer in Online Users

@@ -1,4 +1,4 @@
-"""Who is online: login by both kinds, idle and return, logout, and the login/route protection."""
+"""Who is online: contacts live, recent visitors at load; both kinds of login, idle and back, logout, route guard."""
 
 from __future__ import annotations
 
@@ -7,12 +7,16 @@ import urllib.request
 
 from playwright.sync_api import expect
 
-from tests.client.users import unique
+from tests.client.users import chat_between, unique
 
 
-def test_a_guest_and_a_github_user_see_each_other_online(new_user) -> None:
+def test_a_newcomer_sees_recent_visitors_and_people_who_share_a_chat_see_each_other_online(new_user) -> None:
     ada = new_user().login_guest(unique("Ada"))
     bob = new_user().login_github(unique("Bob"))
+    expect(bob.user_entry(ada.name)).to_be_visible()  # Ada came just before him: a recent visitor
+    expect(ada.user_entry(bob.name)).to_have_count(0)  # nobody is told of a newcomer they share no chat with
+
+    chat_between(ada, bob)
 
     expect(ada.user_entry(bob.name)).to_be_visible()
     expect(ada.user_entry(bob.name).locator("i.fa-github-alt")).to_be_attached()
@@ -26,6 +30,7 @@ def test_a_guest_and_a_github_user_see_each_other_online(new_user) -> None:
 def test_idle_and_return_are_seen_by_the_other_user_in_the_list_without_toasts(new_user) -> None:
     watcher = new_user().login_guest(unique("Watcher"))
     sleeper = new_user(idle_seconds=2).login_guest(unique("Sleeper"))
+    chat_between(watcher, sleeper)
     entry = watcher.user_entry(sleeper.name)
 
     expect(entry.locator("i.fa-bed")).to_be_visible()
@@ -33,24 +38,22 @@ def test_idle_and_return_are_seen_by_the_other_user_in_the_list_without_toasts(n
     expect(entry).to_have_accessible_name(f"Chat privately with {sleeper.name} Guest away")
     expect(sleeper.page.locator(".whoAmI")).to_contain_text("away")
 
-    late = new_user().login_guest(unique("Late"))
+    late = new_user().login_guest(unique("Late"))  # a recent visitor's idle state comes with the list
     expect(late.user_entry(sleeper.name).locator("i.fa-bed")).to_be_visible()
 
     # Back, and kept busy from then on, so the 2 s limit cannot make them idle again meanwhile.
     sleeper.page.evaluate("setInterval(() => document.dispatchEvent(new MouseEvent('mousemove')), 300)")
     expect(entry.locator("i.fa-bed")).to_have_count(0)
     expect(entry).not_to_have_class(re.compile(r"\buserAway\b"))
-    expect(late.user_entry(sleeper.name).locator("i.fa-bed")).to_have_count(0)
     expect(watcher.page.locator(".chatrToast")).to_have_count(0)  # idle and back are not worth a toast to everyone
 
 
 def test_logout_of_either_kind_takes_the_user_offline_and_clears_this_browser(new_user) -> None:
     stays = new_user().login_guest(unique("Stays"))
     leaves = new_user().login_github(unique("Leaves"))
+    room = chat_between(stays, leaves)
     expect(stays.user_entry(leaves.name)).to_be_visible()
 
-    room = unique("Room")
-    stays.create_chat(room)
     stays.send(room, "kept in this browser until logout")
 
     stored = "Object.keys(localStorage).filter((k) => k === 'chatrGuest' || k.startsWith('chatr.history.'))"

@@ -16,7 +16,7 @@ def test_a_private_chat_opens_on_both_sides_and_a_third_user_cannot_see_it(new_u
     lobby = unique("Lobby")
     bob.create_chat(lobby)
 
-    ada.user_entry(bob.name).click()
+    ada.chat_with(bob.name)
 
     # a private chat is listed under Direct messages by the other person's name
     expect(ada.chat_entry(bob.name)).to_have_attribute("aria-current", "true")
@@ -37,9 +37,13 @@ def test_a_private_chat_opens_on_both_sides_and_a_third_user_cannot_see_it(new_u
     expect(eve.chat_entry(ada.name)).to_have_count(0)
     expect(eve.chat_entry(bob.name)).to_have_count(0)
     expect(eve.page.get_by_text("just between us")).to_have_count(0)
-    expect(eve.chat_link(lobby)).to_be_visible()
+    eve.search(lobby)
+    expect(eve.found_chat(lobby)).to_be_visible()  # a group chat is there to find; a private one is not
+    eve.search(bob.name)
+    expect(eve.found_person(bob.name)).to_be_visible()
+    expect(eve.found_chat(f"Chat with {bob.name}")).to_have_count(0)
 
-    ada.user_entry(bob.name).click()
+    ada.chat_with(bob.name)
     expect(ada.page.get_by_role("list", name="Direct messages").locator(".chatItem")).to_have_count(1)
     assert ada.console_errors == [] and bob.console_errors == [] and eve.console_errors == []
 
@@ -49,10 +53,10 @@ def test_a_user_whose_id_is_part_of_an_open_private_chat_still_gets_their_own(ne
     ada = new_user().login_github(unique("Ada"))
     bob = new_user().login_github(unique("Bob"), user_id=carol_id + "0")  # Carol's id is a prefix of Bob's
     carol = new_user().login_github(unique("Carol"), user_id=carol_id)
-    ada.user_entry(bob.name).click()
+    ada.chat_with(bob.name)
     expect(ada.chat_entry(bob.name)).to_have_attribute("aria-current", "true")
 
-    ada.user_entry(carol.name).click()
+    ada.chat_with(carol.name)
 
     expect(ada.chat_entry(carol.name)).to_have_attribute("aria-current", "true")
     expect(carol.toast(f"💬 Incoming: Chat with {ada.name}")).to_be_visible()
@@ -63,7 +67,7 @@ def ada_and_bob_who_left_their_private_chat(new_user) -> tuple[ChatUser, ChatUse
     """Ada opened a private chat with Bob, who left it; Ada's screen has seen him go."""
     ada = new_user().login_guest(unique("Ada"))
     bob = new_user().login_guest(unique("Bob"))
-    ada.user_entry(bob.name).click()
+    ada.chat_with(bob.name)
     expect(bob.chat_entry(ada.name)).to_be_visible()
     bob.open_chat(ada.name)
     bob.leave(ada.name)

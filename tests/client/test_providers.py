@@ -39,7 +39,7 @@ def test_a_private_chat_shows_the_other_persons_sign_in_in_its_header_and_in_dir
     ada = new_user().login_guest(unique("Ada"))
     bob = new_user().login_github(unique("Bob"))
 
-    ada.user_entry(bob.name).click()
+    ada.chat_with(bob.name)
 
     expect(ada.panel(bob.name).locator(".conversationName").get_by_role("img", name="GitHub")).to_be_visible()
     expect(ada.chat_entry(bob.name).get_by_role("img", name="GitHub")).to_be_visible()

@@ -42,6 +42,7 @@ def test_the_client_reconnects_after_the_server_drops_its_socket(new_user, stack
 def test_overlapping_list_refreshes_each_keep_the_events_that_arrived_while_they_loaded(new_user, stack) -> None:
     ada = new_user().login_guest(unique("Ada"))
     marker = unique("Marker")
+    ada_id = ada.user_id
     held: list[tuple[Route, dict[str, Any]]] = []
 
     def hold_the_first(route: Route) -> None:
@@ -51,17 +52,17 @@ def test_overlapping_list_refreshes_each_keep_the_events_that_arrived_while_they
             return
         body = route.fetch().json()
         chat_id = marker.replace(" ", "")
-        body["chats"][chat_id] = {"id": chat_id, "name": marker, "members": {}, "owner": None}
+        me = {"userId": ada_id, "userName": ada.name, "userProvider": "guest"}
+        body["chats"][chat_id] = {"id": chat_id, "name": marker, "members": {ada_id: me}, "owner": None}
         held.append((route, body))
 
-    ada.page.route("**/api/chats", hold_the_first)
+    ada.page.route("**/api/chats?mine=1", hold_the_first)
     service = WebPubSubServiceClient.from_connection_string(stack.pubsub_connection_string, hub="chat")
     service.close_user_connections(ada.user_id, reason="first drop")
     expect(ada.page.get_by_text("Reconnecting…")).to_be_hidden(timeout=20_000)
     bob = new_user().login_guest(unique("Bob"))
-    during = unique("During")
-    bob.create_chat(during)  # announced while the first refresh is still loading
-    expect(ada.chat_link(during)).to_be_visible()
+    bob.chat_with(ada.name)  # Ada is invited to a private chat while the first refresh is still loading
+    expect(ada.chat_entry(bob.name)).to_be_visible()
     with ada.page.expect_request_finished(lambda request: "/api/chats" in request.url, timeout=30_000):
         service.close_user_connections(ada.user_id, reason="second drop")  # a second refresh starts, and ends first
     assert len(held) == 1
@@ -70,7 +71,7 @@ def test_overlapping_list_refreshes_each_keep_the_events_that_arrived_while_they
     route.fulfill(status=200, content_type="application/json", body=json.dumps(body))
 
     expect(ada.chat_link(marker)).to_be_visible()  # the late answer is in...
-    expect(ada.chat_link(during)).to_be_visible()  # ...and what it missed is applied on top of it
+    expect(ada.chat_entry(bob.name)).to_be_visible()  # ...and what it missed is applied on top of it
     assert ada.console_errors == []
 
 

@@ -33,7 +33,7 @@ def test_in_a_private_chat_it_just_says_seen(new_user) -> None:
     ada = new_user().login_guest(unique("Ada"))
     bob = new_user().login_guest(unique("Bob"))
     bob.create_chat(unique("Busy"))
-    ada.user_entry(bob.name).click()
+    ada.chat_with(bob.name)
     expect(ada.chat_entry(bob.name)).to_have_attribute("aria-current", "true")
 
     ada.send(bob.name, "Lunch?")

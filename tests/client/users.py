@@ -100,11 +100,32 @@ class ChatUser:
         return self.page.locator("button.userItem.userSelf")
 
     def user_entry(self, name: str) -> Locator:
-        return self.page.get_by_role("button", name=f"Chat privately with {name}")
+        """Someone in Online Users (a contact, or a recent visitor)."""
+        people = self.page.get_by_role("list", name="Online users")
+        return people.get_by_role("button", name=f"Chat privately with {name}")
 
     def chat_link(self, name: str) -> Locator:
-        """A group chat in the sidebar's Group Chats, joined or not."""
+        """A group chat in the sidebar's Group Chats: one this user is in (or joining)."""
         return self.page.get_by_role("list", name="Group chats").locator(".chatLink").filter(has=self._named(name))
+
+    def search(self, text: str) -> None:
+        """Type into the sidebar's search box (the server is asked once typing pauses)."""
+        self.page.get_by_label("Search people and chats").fill(text)
+
+    def found_person(self, name: str) -> Locator:
+        """Someone the search found (search for them first)."""
+        found = self.page.get_by_role("list", name="People found")
+        return found.get_by_role("button", name=f"Chat privately with {name}")
+
+    def found_chat(self, name: str) -> Locator:
+        """A group chat the search found (search for it first)."""
+        return self.page.get_by_role("list", name="Chats found").locator(".chatLink").filter(has=self._named(name))
+
+    def chat_with(self, name: str) -> None:
+        """Open a private chat with anyone, found by name in the search (which then clears)."""
+        self.search(name)
+        self.found_person(name).click()
+        expect(self.page.get_by_label("Search people and chats")).to_have_value("")
 
     def chat_entry(self, name: str) -> Locator:
         """A chat this user is in, in the sidebar: a group chat by its name, a private chat by the other person's."""
@@ -162,7 +183,9 @@ class ChatUser:
         self.wait_joined(name)
 
     def join_chat(self, name: str) -> None:
-        self.chat_link(name).click()
+        """Find a group chat by name in the search and join it (the search then clears)."""
+        self.search(name)
+        self.found_chat(name).click()
         self.wait_joined(name)
 
     def open_chat(self, name: str) -> None:

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from api.history import MESSAGES_TABLE
-from api.state import CHATS_TABLE, USERS_TABLE
+from api.state import CHATS_TABLE, NAMES_TABLE, USERS_TABLE
 from tests.deploy.templates import (
     BICEP_FILES,
     DEPLOY,
@@ -174,7 +174,12 @@ def test_the_function_app_runs_python_3_11_on_linux_on_its_plan_with_its_own_ide
 
 def test_the_storage_account_declares_the_tables_the_code_uses_and_allows_keys_only_for_managed_functions() -> None:
     path = MODULES / "storage.bicep"
-    assert set(template(path)["parameters"]["tableNames"]["default"]) == {CHATS_TABLE, USERS_TABLE, MESSAGES_TABLE}
+    assert set(template(path)["parameters"]["tableNames"]["default"]) == {
+        CHATS_TABLE,
+        USERS_TABLE,
+        MESSAGES_TABLE,
+        NAMES_TABLE,
+    }
     assert resource(path, "account")["properties"]["allowSharedKeyAccess"] == "allowSharedKeyAccess"
     assert template(path)["parameters"]["allowSharedKeyAccess"]["default"] is False
     assert _modules(APP)["storage"]["config"]["params"]["allowSharedKeyAccess"] == "managed"

@@ -5,29 +5,73 @@ from __future__ import annotations
 import asyncio
 import json
 
-from tests.chat_client import create_chat, join, new_chat_id, said
+from tests.chat_client import ChatClient, acquainted, create_chat, join, new_chat_id, said
 
 # ---- presence -------------------------------------------------------------------------------
 
+PRESENCE = ("userOnline", "userOffline", "userIsIdle", "userNotIdle")
 
-async def test_a_user_who_connects_is_announced_to_everyone_with_the_server_known_name(users) -> None:
-    watcher = await users("Watcher").connect()
-    ada = users("Ada")
-    await ada.connect()
-    online = json.loads(await watcher.chat_event("userOnline", lambda d: ada.user_id in d))
-    assert online == {"userId": ada.user_id, "userName": "Ada", "userProvider": "github", "idle": False}
+
+def about(client: ChatClient, user_id: str) -> list[str]:
+    """The presence events a client's socket received about one user, in order."""
+    return [
+        m["data"]["chatEvent"]
+        for m in client.received
+        if any(client.is_chat_event(m, e) for e in PRESENCE) and user_id in str(m["data"].get("data"))
+    ]
+
+
+async def test_presence_goes_to_contacts_only_and_anyone_else_finds_it_by_search(users, barrier) -> None:
+    ada, grace = await users("Ada Lovelace").connect(), await users("Grace").connect()
+    alan = await users("Alan").connect()
+    await acquainted(ada, grace)
+    await ada.close()
+    await grace.chat_event("userOffline", lambda d: d == ada.user_id)
+    ada = await users("Ada Lovelace", user_id=ada.user_id).connect()
+    online = json.loads(await grace.chat_event("userOnline", lambda d: ada.user_id in d))
+    assert online == {"userId": ada.user_id, "userName": "Ada Lovelace", "userProvider": "github", "idle": False}
+    await ada.event("userEnterIdle", ada.user_id)
+    await grace.chat_event("userIsIdle", lambda d: d == ada.user_id)
+    found = [u for u in await alan.search("users", "ADA lov") if u["userId"] == ada.user_id]
+    assert found == [{**online, "idle": True, "online": True}]
+    await ada.close()
+    await grace.wait_for(lambda _: about(grace, ada.user_id).count("userOffline") == 2)
+    await barrier(alan, grace)
+    assert about(grace, ada.user_id) == ["userOffline", "userOnline", "userIsIdle", "userOffline"]
+    assert about(alan, ada.user_id) == []
+    assert [u["online"] for u in await alan.search("users", "ada lov") if u["userId"] == ada.user_id] == [False]
+
+
+async def test_joining_a_chat_makes_contacts_at_once_and_leaving_the_last_shared_one_stops_it(users, barrier) -> None:
+    ada, grace = await users("Ada").connect(), await users("Grace").connect()
+    chat_id = await acquainted(ada, grace)
+    await grace.event("userEnterIdle", grace.user_id)
+    await ada.event("userEnterIdle", ada.user_id)
+    await ada.chat_event("userIsIdle", lambda d: d == grace.user_id)
+    await grace.chat_event("userIsIdle", lambda d: d == ada.user_id)
+    await grace.event("leaveChat", {"chatId": chat_id})
+    await grace.chat_event("contacts", lambda d: d["removed"] == [ada.user_id])
+    await ada.chat_event("contacts", lambda d: d["removed"] == [grace.user_id])
+    await ada.event("userExitIdle", ada.user_id)
+    await grace.event("userExitIdle", grace.user_id)
+    await barrier(ada, grace)
+    assert about(grace, ada.user_id) == ["userIsIdle"] and about(ada, grace.user_id) == ["userIsIdle"]
 
 
 async def test_user_connected_body_cannot_change_the_name(users) -> None:
     watcher = await users().connect()
     mallory = users("Mallory")
     await mallory.connect(announce=False)
+    chat_id = await create_chat(watcher)
+    await join(watcher, chat_id)
+    await join(mallory, chat_id)
+    await watcher.chat_event("contacts", lambda d: mallory.user_id in d["added"])
     await mallory.event("userConnected", {"userName": "Admin", "userProvider": "aad"})
     online = json.loads(await watcher.chat_event("userOnline", lambda d: mallory.user_id in d))
     assert (online["userName"], online["userProvider"]) == ("Mallory", "github")
 
 
-async def test_online_users_are_listed_by_the_api(users) -> None:
+async def test_your_own_people_list_has_you(users) -> None:
     ada = await users("Ada").connect()
     status, body = await ada.api("users")
     assert status == 200
@@ -43,6 +87,7 @@ async def test_closing_one_of_two_tabs_keeps_the_user_online(users, barrier) -> 
     watcher = await users().connect()
     tab1 = await users("Ada").connect()
     tab2 = await users("Ada", user_id=tab1.user_id).connect()
+    await acquainted(watcher, tab1)
     await tab1.close()
     _status, body = await watcher.api("users")
     assert tab1.user_id in body["users"]
@@ -59,6 +104,7 @@ async def test_closing_one_of_two_tabs_keeps_the_user_online(users, barrier) -> 
 async def test_a_reload_whose_old_disconnect_arrives_late_keeps_the_user_online(users, barrier) -> None:
     watcher = await users().connect()
     old = await users("Ada").connect()
+    await acquainted(watcher, old)
     new = await users("Ada", user_id=old.user_id).connect()
     await old.close()
     await barrier(watcher, new)
@@ -67,17 +113,18 @@ async def test_a_reload_whose_old_disconnect_arrives_late_keeps_the_user_online(
     assert old.user_id in body["users"]
 
 
-async def test_idle_is_broadcast_once_and_stored_for_late_joiners(users, barrier) -> None:
+async def test_idle_is_told_once_and_stored_for_late_joiners(users, barrier) -> None:
     watcher = await users().connect()
     ada = await users("Ada").connect()
+    await acquainted(watcher, ada)
     await ada.event("userEnterIdle", ada.user_id)
     await watcher.chat_event("userIsIdle", lambda d: d == ada.user_id)
     await ada.event("userEnterIdle", ada.user_id)
     await barrier(watcher)
     assert watcher.chat_events("userIsIdle").count(ada.user_id) == 1
     late = await users().connect()
-    _, body = await late.api("users")
-    assert body["users"][ada.user_id]["idle"] is True
+    _, body = await late.api(f"users?id={ada.user_id}")
+    assert body["user"]["idle"] is True
     await ada.event("userExitIdle", ada.user_id)
     await watcher.chat_event("userNotIdle", lambda d: d == ada.user_id)
 
@@ -85,6 +132,7 @@ async def test_idle_is_broadcast_once_and_stored_for_late_joiners(users, barrier
 async def test_idle_events_act_on_the_sender_whatever_id_the_body_names(users) -> None:
     victim = await users("Victim").connect()
     mallory = await users("Mallory").connect()
+    await acquainted(victim, mallory)
     await mallory.event("userEnterIdle", victim.user_id)
     assert await victim.chat_event("userIsIdle") == mallory.user_id
 
@@ -92,15 +140,19 @@ async def test_idle_events_act_on_the_sender_whatever_id_the_body_names(users) -
 # ---- group chats ----------------------------------------------------------------------------
 
 
-async def test_created_chat_is_announced_stored_and_owned_by_the_sender(users) -> None:
+async def test_a_created_chat_is_told_to_its_creator_alone_yet_found_by_search_and_in_browse(users, barrier) -> None:
     ada = await users("Ada").connect()
     other = await users().connect()
     chat_id = new_chat_id()
-    await ada.event("createChat", {"name": "  Lobby  ", "id": chat_id})
-    created = json.loads(await other.chat_event("chatCreated", lambda d: chat_id in d))
-    assert created == {"id": chat_id, "name": "Lobby", "members": {}, "owner": ada.user_id}
+    await ada.event("createChat", {"name": "  Lobby Ñandú  ", "id": chat_id})
+    created = json.loads(await ada.chat_event("chatCreated", lambda d: chat_id in d))
+    assert created == {"id": chat_id, "name": "Lobby Ñandú", "members": {}, "owner": ada.user_id}
+    await barrier(other)
+    assert other.chat_events("chatCreated") == []
+    found = [c for c in await other.search("chats", "lobby nan") if c["id"] == chat_id]
+    assert found == [{"id": chat_id, "name": "Lobby Ñandú", "owner": ada.user_id}]
     body = {"chats": await other.chats()}
-    assert body["chats"][chat_id]["name"] == "Lobby" and body["chats"][chat_id]["owner"] == ada.user_id
+    assert body["chats"][chat_id]["name"] == "Lobby Ñandú" and body["chats"][chat_id]["owner"] == ada.user_id
 
 
 async def test_creating_a_chat_with_a_taken_id_changes_nothing(users, barrier) -> None:
@@ -258,14 +310,18 @@ async def test_only_the_owner_can_delete_a_chat(users, barrier) -> None:
     assert chat_id in body["chats"]
 
 
-async def test_deleting_removes_every_member_and_tells_everyone(users) -> None:
+async def test_deleting_removes_every_member_and_tells_them_and_nobody_else(users, barrier) -> None:
     ada = await users("Ada").connect()
     bob = await users("Bob").connect()
+    eve = await users("Eve").connect()
     chat_id = await create_chat(ada)
     await join(ada, chat_id)
     await join(bob, chat_id)
     await ada.event("deleteChat", chat_id)
     await bob.chat_event("chatDeleted", lambda d: d == chat_id)
+    await ada.chat_event("chatDeleted", lambda d: d == chat_id)
+    await barrier(eve)
+    assert eve.chat_events("chatDeleted") == []
     ack = await bob.publish(chat_id, "anyone?")
     assert ack["success"] is False
     body = {"chats": await bob.chats()}

@@ -97,7 +97,7 @@ async def test_the_service_signs_with_both_keys_so_a_regenerated_primary_drops_n
         await ada.connect()  # waits for its own userOnline: userConnected was accepted and acted on
         chat_id = str(uuid.uuid4())
         await ada.event("createChat", {"name": "After rotation", "id": chat_id})
-        await ada.wait_for(lambda m: ada._is_chat_event(m, "chatCreated") and chat_id in m["data"]["data"])
+        await ada.wait_for(lambda m: ada.is_chat_event(m, "chatCreated") and chat_id in m["data"]["data"])
     finally:
         await ada.close()
         parts.stop()

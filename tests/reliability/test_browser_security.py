@@ -93,17 +93,19 @@ def assert_nothing_ran(*users: ChatUser) -> None:
 def test_markup_in_user_names_is_shown_as_text_everywhere_and_never_runs(person) -> None:
     ada = person().login_guest(unique("Ada"))
     attackers = [person().login_guest(f"{payload} {unique('')[1:]}") for payload in NAME_PAYLOADS]
-    for attacker in attackers:  # the online list, the private chat's name, notices and the sender of a message
-        expect(ada.user_entry(attacker.name)).to_be_visible()
-        expect(ada.page.locator(".userName", has_text=attacker.name)).to_have_text(attacker.name)
     room = unique("Room")
     ada.create_chat(room)
-    for attacker in attackers:
+    for attacker in attackers:  # the online list, search, the private chat's name, notices and a message's sender
         attacker.join_chat(room)
         notice = ada.panel(room).locator(".chatNotice", has_text=f"{attacker.name} has joined the chat")
         expect(notice).to_be_visible()
         attacker.send(room, f"hello from {attacker.name}")
         expect(ada.messages(room).filter(has_text=f"hello from {attacker.name}")).to_be_visible()
+        expect(ada.user_entry(attacker.name)).to_be_visible()  # a contact now
+        expect(ada.user_entry(attacker.name).locator(".userName")).to_have_text(attacker.name)
+    ada.search(attackers[0].name)
+    expect(ada.found_person(attackers[0].name).locator(".userName")).to_have_text(attackers[0].name)
+    ada.page.get_by_label("Search people and chats").fill("")
     first = attackers[0]
     first.user_entry(ada.name).click()
     expect(ada.chat_entry(first.name)).to_be_visible()
@@ -119,7 +121,8 @@ def test_markup_in_chat_names_and_messages_is_shown_as_text_and_never_runs(perso
     for payload in CHAT_NAME_PAYLOADS:
         name = f"{payload} {unique('')[1:]}"
         ada.create_chat(name)
-        expect(bob.chat_link(name).locator(".chatName")).to_have_text(name)
+        bob.search(name)
+        expect(bob.found_chat(name).locator(".chatName")).to_have_text(name)
         bob.join_chat(name)
         expect(bob.page.locator(".conversationName")).to_have_text(name)
     room = f"{CHAT_NAME_PAYLOADS[0]} {unique('')[1:]}"

@@ -167,6 +167,8 @@ async def test_a_user_closing_three_tabs_in_random_order_goes_offline_once_after
     await asyncio.gather(*(t.connect() for t in tabs))
     chat_id = await create_chat(tabs[0])
     await join(tabs[0], chat_id)
+    await join(watcher, chat_id)  # the watcher shares a chat with them: they are contacts
+    await watcher.chat_event("contacts", lambda d: first.user_id in d["added"])
     rng.shuffle(tabs)
     # close in random order, some of them at the very same moment
     cut = rng.randint(0, 2)

@@ -17,7 +17,7 @@ from webpubsub_emulator.testing import JSON_PROTOCOL, handshake_status
 
 from api.config import PubSubSettings
 from local.stack import LOCAL_GUEST_SIGNING_KEY
-from tests.chat_client import ChatClient, create_chat, join, new_chat_id, said
+from tests.chat_client import ChatClient, acquainted, create_chat, gained, join, new_chat_id, said
 from tests.cloud_events import event_headers, post_event, signature
 from tests.reliability.helpers import acknowledged, snapshot, without_limits
 from tests.reliability.parts import Parts
@@ -56,6 +56,9 @@ async def test_asking_get_token_for_another_user_id_returns_your_own_identity(us
         assert body["user"]["userId"] == mallory.user_id
     await mallory.connect()
     assert mallory.connection_id
+    await acquainted(victim, mallory)  # the victim hears Mallory's presence, as Mallory
+    await mallory.close()
+    mallory = await users("Mallory", user_id=mallory.user_id).connect()
     online = await victim.chat_event("userOnline", lambda d: mallory.user_id in d)
     assert json.loads(online)["userId"] == mallory.user_id
 
@@ -290,6 +293,8 @@ async def test_events_naming_another_user_act_on_the_sender_only(users, barrier)
     mallory = await users("Mallory").connect()
     await join(mallory, chat_id)
     watcher = await users("Watcher").connect()
+    await join(watcher, chat_id)  # a contact of both
+    await watcher.chat_event("contacts", gained(mallory.user_id))
     await mallory.event("userEnterIdle", ada.user_id)
     assert await watcher.chat_event("userIsIdle") == mallory.user_id
     await mallory.event("leaveChat", {"chatId": chat_id, "userName": "Ada", "userId": ada.user_id})
@@ -307,7 +312,7 @@ async def test_events_naming_another_user_act_on_the_sender_only(users, barrier)
     await barrier(ada, watcher)
     assert ada.user_id not in watcher.chat_events("userIsIdle")
     listed = {"chats": await ada.chats()}
-    assert set(listed["chats"][chat_id]["members"]) == {ada.user_id}
+    assert set(listed["chats"][chat_id]["members"]) == {ada.user_id, watcher.user_id}  # Mallory left, not Ada
     assert (await ada.publish(chat_id, "I am still here"))["success"] is True
     _, online_users = await watcher.api("users")
     assert online_users["users"][ada.user_id]["idle"] is False

@@ -1,8 +1,12 @@
 // The "New Chat" dialog: a name, Create or Cancel. A name over the limit says so (it is never cut),
-// and a name another chat already has is pointed out, with a way to open that chat instead.
+// and a name another chat already has (one of yours, or one the server finds once typing pauses) is
+// pointed out, with a way to open that chat instead.
 import ModalDialog from "./modal-dialog.js";
 import { CHAT_NAME_MAX, limitStatus } from "../model/limits.js";
 import { chatNamed } from "../model/directory.js";
+
+/** How long typing must pause before the server is asked for a chat of that name. */
+const LOOKUP_PAUSE_MS = 400;
 
 export default {
   name: "NewChatDialog",
@@ -10,7 +14,21 @@ export default {
   inject: ["session"],
   emits: ["close", "created"],
   data() {
-    return { name: this.session.status.unsentChatName }; // a chat the server did not create keeps its name
+    // a chat the server did not create keeps its name
+    return { name: this.session.status.unsentChatName, found: null, timer: null };
+  },
+  watch: {
+    trimmed: {
+      immediate: true,
+      handler(name) {
+        clearTimeout(this.timer);
+        this.found = null;
+        if (name && !this.limit.over) this.timer = setTimeout(() => this.lookUp(name), LOOKUP_PAUSE_MS);
+      },
+    },
+  },
+  beforeUnmount() {
+    clearTimeout(this.timer);
   },
   computed: {
     trimmed() {
@@ -20,7 +38,7 @@ export default {
       return limitStatus(this.trimmed, CHAT_NAME_MAX, "name");
     },
     existing() {
-      return chatNamed(this.session.model, this.trimmed);
+      return chatNamed(this.session.model, this.trimmed) ?? this.found;
     },
     canCreate() {
       return this.trimmed !== "" && !this.limit.over && this.session.online;
@@ -32,8 +50,18 @@ export default {
       this.session.createChat(this.trimmed);
       this.$emit("created");
     },
+    /** Ask the server for a group chat with this name (anyone's); a refused search just finds nothing. */
+    async lookUp(name) {
+      try {
+        const { items } = await this.session.find("chats", name);
+        const chats = Object.fromEntries(items.map((chat) => [chat.id, { ...chat, private: false }]));
+        if (name === this.trimmed) this.found = chatNamed({ chats }, name);
+      } catch (err) {
+        console.warn(`Could not look for chats named ${name}: ${err.message}`);
+      }
+    },
     openExisting() {
-      this.session.openChat(this.existing.id);
+      this.session.openFound(this.existing);
       this.$emit("close");
     },
   },

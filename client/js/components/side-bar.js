@@ -1,13 +1,18 @@
-// The sidebar: who you are, the people you block, the notification bell and Logout; then Group
-// Chats (New Chat, a filter once there are more than a handful), Direct messages (your private
-// chats) and Online Users.
+// The sidebar: who you are, the people you block, the notification bell and Logout; then a search
+// box, Group Chats (yours; New Chat, Browse chats), Direct messages (your private chats) and Online
+// Users (your contacts and recent visitors). The search box narrows those lists at once and, after a
+// short pause, asks the server for anyone and any group chat by name (a page at a time, More for the
+// next); picking a result opens it and clears the search.
 import ChatList from "./chat-list.js";
 import ProviderIcon from "./provider-icon.js";
 import UserList from "./user-list.js";
-import { byName, groupChats, matches, sortedUsers, titleOf } from "../model/directory.js";
+import { byName, groupChats, isMember, matches, sortedUsers, titleOf } from "../model/directory.js";
 
-/** The filter box shows once the lists hold more than this many entries. */
-const FILTER_FROM = 8;
+/** How long typing must pause before the server is asked. */
+const SEARCH_PAUSE_MS = 300;
+
+/** An empty page of results. */
+const nothing = () => ({ items: [], next: null, loading: false });
 
 const BELL = {
   on: { icon: "fas fa-bell", label: "Notifications on: click to turn them off" },
@@ -21,7 +26,19 @@ export default {
   inject: ["session"],
   emits: ["new-chat", "delete-chat", "block-user", "blocked-users"],
   data() {
-    return { filter: "" };
+    return { filter: "", people: nothing(), found: nothing(), browsing: false, browsed: nothing(), searchError: "", timer: null };
+  },
+  watch: {
+    filter() {
+      clearTimeout(this.timer);
+      this.people = nothing();
+      this.found = nothing();
+      this.searchError = "";
+      if (this.filter.trim()) this.timer = setTimeout(() => this.searchBoth(), SEARCH_PAUSE_MS);
+    },
+  },
+  beforeUnmount() {
+    clearTimeout(this.timer);
   },
   computed: {
     model() {
@@ -31,7 +48,15 @@ export default {
       return this.model.me;
     },
     groupChats() {
-      return groupChats(this.model).filter((chat) => matches(chat.name, this.filter));
+      const mine = (chat) => isMember(this.model, chat.id) || Boolean(this.model.conversations[chat.id]);
+      return groupChats(this.model).filter((chat) => mine(chat) && matches(chat.name, this.filter));
+    },
+    /** Browse lists the group chats you are not in (yours are listed above it). */
+    browsable() {
+      return this.browsed.items.filter((chat) => !this.model.conversations[chat.id]);
+    },
+    searching() {
+      return this.filter.trim() !== "";
     },
     directChats() {
       return Object.keys(this.model.conversations)
@@ -45,10 +70,6 @@ export default {
     users() {
       return sortedUsers(this.model).filter((user) => matches(user.userName, this.filter));
     },
-    showFilter() {
-      const total = Object.keys(this.model.chats).length + Object.keys(this.model.users).length;
-      return total > FILTER_FROM || this.filter !== "";
-    },
     bell() {
       return BELL[this.session.attention.state.bell] ?? null;
     },
@@ -59,6 +80,50 @@ export default {
   methods: {
     open(chatId) {
       this.session.openChat(chatId);
+    },
+    /** Ask the server for people and chats named like the search, afresh. */
+    searchBoth() {
+      const prefix = this.filter.trim();
+      this.more("people", "users", prefix, null);
+      this.more("found", "chats", prefix, null);
+    },
+    /** The next page of one kind of result (people or chats), unless the search changed meanwhile. */
+    async more(key, what, prefix = this.filter.trim(), after = this[key].next) {
+      this[key].loading = true;
+      try {
+        const page = await this.session.find(what, prefix, after);
+        if (prefix !== this.filter.trim()) return;
+        this[key] = { items: [...(after === null ? [] : this[key].items), ...page.items], next: page.next, loading: false };
+      } catch (err) {
+        if (prefix !== this.filter.trim()) return;
+        this[key].loading = false;
+        this.searchError = err.status === 429 ? err.detail : `Search failed: ${err.detail ?? err.message}`;
+      }
+    },
+    /** Open or close Browse chats; opening it loads its first page. */
+    toggleBrowse() {
+      this.browsing = !this.browsing;
+      this.browsed = nothing();
+      if (this.browsing) this.moreBrowsed();
+    },
+    async moreBrowsed() {
+      this.browsed.loading = true;
+      try {
+        const page = await this.session.browse(this.browsed.next);
+        this.browsed = { items: [...this.browsed.items, ...page.items].sort(byName), next: page.next, loading: false };
+      } catch (err) {
+        this.browsed.loading = false;
+        this.searchError = `Could not load the chats: ${err.detail ?? err.message}`;
+      }
+    },
+    /** A chat found by search or Browse: open (or join) it, and clear the search. */
+    openFound(items, chatId) {
+      const chat = items.find((c) => c.id === chatId);
+      if (chat) this.session.openFound(chat);
+      this.filter = "";
+    },
+    clearSearch() {
+      this.filter = "";
     },
   },
   template: `
@@ -86,17 +151,36 @@ export default {
         <span class="whoAmIName">{{ me.userName }}</span>
         <span v-if="model.idle" class="tag awayTag ml-2">away</span>
       </p>
-      <div v-if="showFilter" class="filterBox">
+      <div class="filterBox" role="search">
         <div class="control has-icons-left">
-          <input v-model="filter" class="input is-small" type="search" placeholder="Filter chats and people"
-            aria-label="Filter chats and people" />
+          <input v-model="filter" class="input is-small" type="search" placeholder="Search people and chats"
+            aria-label="Search people and chats" maxlength="100" @keydown.escape="clearSearch" />
           <span class="icon is-small is-left"><i class="fas fa-magnifying-glass" aria-hidden="true"></i></span>
         </div>
       </div>
       <nav class="sidebarLists" aria-label="Chats">
+        <section v-if="searching" aria-labelledby="foundTitle" class="searchResults">
+          <div class="sectionHeader"><h2 id="foundTitle" class="sectionTitle">Found</h2></div>
+          <p v-if="searchError" class="emptyNote" role="alert">{{ searchError }}</p>
+          <user-list v-if="people.items.length" :users="people.items" label="People found"
+            @block="$emit('block-user', $event)" @picked="clearSearch" />
+          <button v-if="people.next" type="button" class="button is-small is-ghost" :disabled="people.loading"
+            @click="more('people', 'users')">More people</button>
+          <chat-list v-if="found.items.length" :chats="found.items" label="Chats found" @open="openFound(found.items, $event)"
+            @delete="$emit('delete-chat', $event)" />
+          <button v-if="found.next" type="button" class="button is-small is-ghost" :disabled="found.loading"
+            @click="more('found', 'chats')">More chats</button>
+          <p v-if="!people.items.length && !found.items.length && !people.loading && !found.loading && !searchError" class="emptyNote">
+            Nobody and no chat found yet.
+          </p>
+        </section>
         <section aria-labelledby="groupChatsTitle">
           <div class="sectionHeader">
             <h2 id="groupChatsTitle" class="sectionTitle">Group Chats</h2>
+            <button type="button" class="button is-small browseButton" :aria-pressed="String(browsing)"
+              aria-label="Browse chats" title="Browse every group chat" @click="toggleBrowse">
+              <span class="icon"><i class="fas fa-list" aria-hidden="true"></i></span><span>Browse</span>
+            </button>
             <button type="button" class="button is-small newChatButton" :disabled="!online"
               aria-label="New Chat" title="New chat" @click="$emit('new-chat')">
               <span class="icon"><i class="fas fa-plus" aria-hidden="true"></i></span><span>New</span>
@@ -104,12 +188,19 @@ export default {
           </div>
           <chat-list v-if="groupChats.length" :chats="groupChats" label="Group chats" @open="open"
             @delete="$emit('delete-chat', $event)" />
-          <p v-else class="emptyNote">{{ filter ? "No group chat matches." : "No group chats yet. Create one!" }}</p>
+          <p v-else class="emptyNote">{{ filter ? "None of your group chats matches." : "You are in no group chat yet. Create one, browse or search!" }}</p>
+          <template v-if="browsing">
+            <chat-list v-if="browsable.length" :chats="browsable" label="Browse chats"
+              @open="openFound(browsed.items, $event)" @delete="$emit('delete-chat', $event)" />
+            <p v-else-if="!browsed.loading" class="emptyNote">No other group chats yet.</p>
+            <button v-if="browsed.next" type="button" class="button is-small is-ghost" :disabled="browsed.loading"
+              @click="moreBrowsed">More chats</button>
+          </template>
         </section>
         <section aria-labelledby="directTitle">
           <div class="sectionHeader"><h2 id="directTitle" class="sectionTitle">Direct messages</h2></div>
           <chat-list v-if="directChats.length" :chats="directChats" label="Direct messages" @open="open" />
-          <p v-else class="emptyNote">{{ filter ? "No private chat matches." : "Pick someone in Online Users to chat privately." }}</p>
+          <p v-else class="emptyNote">{{ filter ? "No private chat matches." : "Pick someone in Online Users, or search for anyone, to chat privately." }}</p>
         </section>
         <section aria-labelledby="onlineUsersTitle">
           <div class="sectionHeader">
@@ -117,6 +208,7 @@ export default {
             <span class="sectionCount">{{ users.length }}<span class="is-sr-only"> online</span></span>
           </div>
           <user-list :users="users" @block="$emit('block-user', $event)" />
+          <p class="emptyNote">People you share a chat with, and recent visitors. Search to find anyone else.</p>
         </section>
       </nav>
       <footer class="credit">

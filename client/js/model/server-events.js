@@ -39,6 +39,21 @@ export const SERVER_EVENTS = {
     delete model.users[userId];
   },
 
+  /**
+   * The server linked or unlinked this user's presence with others (a chat joined, left, opened in
+   * private, blocked or deleted): people gained who are online join the list, people lost leave it.
+   */
+  contacts(model, data) {
+    const change = parseInner(data);
+    for (const [userId, user] of Object.entries(change?.added ?? {})) {
+      if (user?.userId !== userId || !isText(user.userName) || !user.online) continue;
+      model.users[userId] = { userId, userName: user.userName, userProvider: user.userProvider, idle: Boolean(user.idle) };
+    }
+    for (const userId of Array.isArray(change?.removed) ? change.removed : []) {
+      if (userId !== model.me?.userId) delete model.users[userId];
+    }
+  },
+
   userIsIdle(model, userId) {
     if (model.users[userId]) model.users[userId].idle = true;
   },
@@ -52,6 +67,13 @@ export const SERVER_EVENTS = {
     if (!isText(chat?.id) || !isText(chat.name)) return;
     model.chats[chat.id] = { id: chat.id, name: chat.name, owner: chat.owner ?? null, private: false, members: {} };
     if (ctx.createdHere(chat.id)) ctx.join(model.chats[chat.id]);
+  },
+
+  /** We joined a group chat (in this tab or another): known here from now on, so every tab follows the join. */
+  chatJoined(model, data) {
+    const chat = parseInner(data);
+    if (!isText(chat?.id) || !isText(chat.name) || model.chats[chat.id]) return;
+    model.chats[chat.id] = { id: chat.id, name: chat.name, owner: chat.owner ?? null, private: false, members: {} };
   },
 
   chatDeleted(model, chatId, ctx) {
@@ -90,6 +112,19 @@ export const SERVER_EVENTS = {
     if (!ctx.quiet) ctx.serverError(data && typeof data === "object" ? data : {});
   },
 };
+
+/**
+ * A frame as the app handles it. The server tells a user's watchers their presence, and a chat's
+ * members that it was deleted, by sending to a group; Web PubSub delivers that as a group message
+ * with no sender (`fromUserId` is stamped by the service on everything a client publishes, and
+ * notices carry `notice`, not `chatEvent`). Such a frame is the server's event; anything else is
+ * unchanged.
+ */
+export function asServerFrame(frame) {
+  const fromServer = frame?.type === "message" && frame.from === "group" && frame.fromUserId == null;
+  if (!fromServer || typeof frame.data?.chatEvent !== "string") return frame;
+  return { type: "message", from: "server", dataType: frame.dataType, data: frame.data };
+}
 
 /** Apply one server event; false when it is not one Chatr knows (it is then ignored). */
 export function applyServerEvent(model, event, ctx) {

@@ -31,27 +31,6 @@ async function callJson(path, { method = "GET", credential = guestCredential() }
   return body;
 }
 
-/**
- * Every page of a paged list, merged into one object keyed by id. `fetchPage(after)` answers one
- * page (`after` is null for the first); pages are followed through `next` until it is null. The
- * first page of the chats may list again a chat of a later page: the later page's copy wins.
- */
-export async function allPages(fetchPage, key) {
-  const merged = {};
-  const seen = new Set();
-  let after = null;
-  do {
-    const page = await fetchPage(after);
-    Object.assign(merged, page?.[key] ?? {});
-    after = typeof page?.next === "string" && page.next !== "" ? page.next : null;
-    if (after !== null && seen.has(after)) throw new Error(`the ${key} list pages in a loop (next=${after})`);
-    if (after !== null) seen.add(after);
-  } while (after !== null);
-  return merged;
-}
-
-const pageOf = (path) => (after) => callJson(after === null ? path : `${path}?after=${encodeURIComponent(after)}`);
-
 /** A fresh Web PubSub client URL plus who the server says we are: `{url, user}` (and `guest`, a renewed credential). */
 export function getToken() {
   return callJson("/api/getToken");
@@ -67,14 +46,28 @@ export function revokeGuest(credential) {
   return callJson("/api/logout", { method: "POST", credential });
 }
 
-/** Users online now, keyed by user id (every page). */
-export function getUsers() {
-  return allPages(pageOf("/api/users"), "users");
+/** The people this user sees without searching (their contacts and recent visitors who are online), keyed by user id. */
+export async function getUsers() {
+  return (await callJson("/api/users")).users ?? {};
 }
 
-/** Group chats plus our own private chats, keyed by chat id (every page). */
-export function getChats() {
-  return allPages(pageOf("/api/chats"), "chats");
+/** Every chat this user is in (group chats with their members, private chats), keyed by chat id. */
+export async function getMyChats() {
+  return (await callJson("/api/chats?mine=1")).chats ?? {};
+}
+
+/** One page of every group chat (Browse): `{chats: {chatId: chat}, next}`; `after` is the previous page's `next`. */
+export function browseChats(after = null) {
+  return callJson(after === null ? "/api/chats" : `/api/chats?after=${encodeURIComponent(after)}`);
+}
+
+/**
+ * One page of people (`what` = "users") or group chats ("chats") whose name starts with `prefix`
+ * (case and accents ignored): `{users|chats: [...], next}`.
+ */
+export function search(what, prefix, after = null) {
+  const page = after === null ? "" : `&after=${encodeURIComponent(after)}`;
+  return callJson(`/api/${what}?search=${encodeURIComponent(prefix)}${page}`);
 }
 
 /** One group chat with its members, `{id, name, members, owner, timestamp}`; an ApiError 404 when there is no such chat. */

@@ -1,5 +1,6 @@
 // The one WebSocket to Web PubSub: connects, reconnects with backoff, and hands every frame to one listener.
 import { afterClose } from "../model/refusals.js";
+import { asServerFrame } from "../model/server-events.js";
 
 const SUBPROTOCOL = "json.webpubsub.azure.v1";
 const FIRST_RETRY_MS = 1000;
@@ -191,7 +192,7 @@ export class ChatSocket {
 function parseFrame(text) {
   try {
     const frame = JSON.parse(text);
-    return frame && typeof frame === "object" ? frame : null;
+    return frame && typeof frame === "object" ? asServerFrame(frame) : null;
   } catch {
     return null;
   }

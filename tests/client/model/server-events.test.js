@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 
 import { createModel } from "../../../client/js/model/directory.js";
 import { openConversation } from "../../../client/js/model/conversations.js";
-import { applyServerEvent } from "../../../client/js/model/server-events.js";
+import { applyServerEvent, asServerFrame } from "../../../client/js/model/server-events.js";
 
 function setUp({ quiet = false, created = [] } = {}) {
   const model = createModel();
@@ -158,4 +158,44 @@ test("unknown events and malformed payloads change nothing", () => {
   apply("chatCreated", { id: "x" });
   assert.deepEqual([model.users, model.chats, calls], [{}, {}, []]);
   assert.throws(() => apply("userOnline", "{not json"), SyntaxError);
+});
+
+test("contacts gained who are online join the people list, contacts lost leave it (never this user)", () => {
+  const { model, calls, apply } = setUp();
+  model.users.me = { userId: "me" };
+  model.users.alan = { userId: "alan" };
+  apply("contacts", {
+    added: {
+      ada: { userId: "ada", userName: "<b>Ada</b>", userProvider: "github", idle: true, online: true },
+      bob: { userId: "bob", userName: "Bob", userProvider: "guest", idle: false, online: false },
+      eve: { userId: "mallory", userName: "Eve", online: true },
+    },
+    removed: [],
+  });
+  assert.deepEqual(model.users.ada, { userId: "ada", userName: "<b>Ada</b>", userProvider: "github", idle: true });
+  assert.deepEqual(Object.keys(model.users).sort(), ["ada", "alan", "me"]);
+  apply("contacts", { added: {}, removed: ["alan", "me"] });
+  assert.deepEqual(Object.keys(model.users).sort(), ["ada", "me"]);
+  apply("contacts", { added: "nonsense", removed: "nonsense" });
+  assert.deepEqual(calls, []);
+});
+
+test("a group message with no sender carrying a chatEvent is the server's; a member's frame or a notice is not", () => {
+  const presence = { type: "message", from: "group", group: "chatr.watch.ada", fromUserId: null, dataType: "json", data: { chatEvent: "userIsIdle", data: "ada" } };
+  assert.deepEqual(asServerFrame(presence), { type: "message", from: "server", dataType: "json", data: presence.data });
+  const forged = { ...presence, group: "room", fromUserId: "mallory" };
+  assert.equal(asServerFrame(forged), forged);
+  const notice = { type: "message", from: "group", group: "room", fromUserId: null, data: { notice: "joined", userId: "ada" } };
+  assert.equal(asServerFrame(notice), notice);
+  assert.equal(asServerFrame(null), null);
+});
+
+test("a chat this user joined in another tab becomes known here; one known already is kept as it is", () => {
+  const { model, calls, apply } = setUp();
+  apply("chatJoined", JSON.stringify({ id: "c1", name: "<b>Room</b>", members: {}, owner: "ada" }));
+  assert.deepEqual(model.chats.c1, { id: "c1", name: "<b>Room</b>", owner: "ada", private: false, members: {} });
+  model.chats.c1.members = { me: { userId: "me" } };
+  apply("chatJoined", { id: "c1", name: "Renamed", owner: "ada" });
+  assert.equal(model.chats.c1.name, "<b>Room</b>");
+  assert.deepEqual(calls, []);
 });

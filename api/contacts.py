@@ -1,0 +1,98 @@
+"""Contacts: the people whose presence a user hears, so that what one change costs does not grow with everyone online.
+
+A user's contacts are the people they share a chat with: the other member of each private chat
+they are in (not one they left), and every member of each group chat they are in that has at most
+SMALL_GROUP members (in a bigger group, its members are found by search, not watched), at most
+MAX_CONTACTS in all. Each user has a watch group (`chatr.watch.<userId>`); the server puts in it
+their own connections and their contacts' connections, and a change of their presence is one send
+to it. A connection joins its watch groups when it announces itself (`userConnected`), and joins or
+leaves them as chats are joined, left, opened in private, blocked or deleted; each side is then
+told whom it gained or lost (`contacts`). A group chat that grows past SMALL_GROUP keeps the links
+it made until its members' next visit.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from .limits import MAX_CONTACTS, SMALL_GROUP
+from .models import Account, Membership
+from .pubsub import PubSub
+from .state import State
+from .validation import is_private
+
+log = logging.getLogger(__name__)
+
+
+def private_peer(chat_id: str, user_id: str) -> str:
+    """The other member of a private chat: their id is in the chat id."""
+    low, high = chat_id.removeprefix("private_").split("_")
+    return high if low == user_id else low
+
+
+async def contacts_of(state: State, user_id: str, mine: list[Membership] | None = None) -> list[str]:
+    """The user's contacts: one range query of their chats (unless given), and one bounded query per group chat."""
+    if mine is None:
+        mine = await state.chats_of(user_id)
+    found = dict.fromkeys(private_peer(m.chat_id, user_id) for m in mine if is_private(m.chat_id))
+    groups = [m.chat_id for m in mine if not is_private(m.chat_id)]
+    for members in await asyncio.gather(*(state.first_members(c, SMALL_GROUP + 1) for c in groups)):
+        if len(members) <= SMALL_GROUP:
+            found.update(dict.fromkeys(m for m in members if m != user_id))
+    return list(found)[:MAX_CONTACTS]
+
+
+async def small_group_members(state: State, chat_id: str) -> list[str] | None:
+    """Every member of a group chat small enough for its members to be contacts; None for a bigger one."""
+    members = await state.first_members(chat_id, SMALL_GROUP + 1)
+    return members if len(members) <= SMALL_GROUP else None
+
+
+async def watch_contacts(
+    state: State, pubsub: PubSub, user_id: str, connection_id: str, mine: list[Membership]
+) -> None:
+    """A connection that announces itself hears its own user's presence and every contact's (`mine`: their chats)."""
+    contacts = await contacts_of(state, user_id, mine)
+    await pubsub.watch([connection_id], [user_id, *contacts])
+
+
+async def befriend(state: State, pubsub: PubSub, account: Account, others: list[str]) -> None:
+    """`account` and `others` now share a chat: each side's connections hear the other's presence, told it now."""
+    others = [o for o in dict.fromkeys(others) if o != account.id]
+    if not others:
+        return
+    accounts = [a for a in await asyncio.gather(*(state.get_account(o) for o in others)) if a is not None]
+    await pubsub.watch([c.id for c in account.connections], [a.id for a in accounts])
+    await asyncio.gather(*(pubsub.watch([c.id for c in a.connections], [account.id]) for a in accounts))
+    if account.connections:
+        added = {a.id: a.user.profile() for a in accounts}
+        await pubsub.send_to_user(account.id, "contacts", {"added": added, "removed": []})
+    mine = {account.id: account.user.profile()}
+    told = [a for a in accounts if a.connections]
+    await asyncio.gather(*(pubsub.send_to_user(a.id, "contacts", {"added": mine, "removed": []}) for a in told))
+    log.info("contacts: user=%s linked with %d users", account.id, len(accounts))
+
+
+async def part(state: State, pubsub: PubSub, account: Account, others: list[str], *, both: bool = True) -> None:
+    """`account` no longer shares a chat with some of `others`: those stop hearing each other (with `both`, both ways).
+
+    Only the ones that are no longer contacts at all are unlinked: someone still in another shared
+    chat stays.
+    """
+    others = [o for o in dict.fromkeys(others) if o != account.id]
+    if not others:
+        return
+    still = set(await contacts_of(state, account.id))
+    gone = [o for o in others if o not in still]
+    if not gone:
+        return
+    await pubsub.unwatch([c.id for c in account.connections], gone)
+    if account.connections:
+        await pubsub.send_to_user(account.id, "contacts", {"added": {}, "removed": gone})
+    if both:
+        accounts = [a for a in await asyncio.gather(*(state.get_account(o) for o in gone)) if a is not None]
+        await asyncio.gather(*(pubsub.unwatch([c.id for c in a.connections], [account.id]) for a in accounts))
+        removed = {"added": {}, "removed": [account.id]}
+        await asyncio.gather(*(pubsub.send_to_user(a.id, "contacts", removed) for a in accounts if a.connections))
+    log.info("contacts: user=%s unlinked from %d users", account.id, len(gone))
