@@ -190,6 +190,15 @@ test("a group message with no sender carrying a chatEvent is the server's; a mem
   assert.equal(asServerFrame(null), null);
 });
 
+test("the server's numbered entries, typing and read marks to a chat's group stay group frames", () => {
+  const frames = [
+    { entry: { chatId: "room", seq: 1, kind: "message", fromUserId: "ada", text: "hi" } },
+    { typing: { chatId: "room", userId: "ada", ttl: 5 } },
+    { read: { chatId: "room", userId: "ada", seq: 1 } },
+  ].map((data) => ({ type: "message", from: "group", group: "room", fromUserId: null, dataType: "json", data }));
+  for (const frame of frames) assert.equal(asServerFrame(frame), frame);
+});
+
 test("a chat this user joined in another tab becomes known here; one known already is kept as it is", () => {
   const { model, calls, apply } = setUp();
   apply("chatJoined", JSON.stringify({ id: "c1", name: "<b>Room</b>", members: {}, owner: "ada" }));
