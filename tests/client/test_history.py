@@ -74,7 +74,7 @@ def test_a_message_past_the_rate_is_refused_with_when_to_try_again_and_stays_in_
     ada.create_chat(room)
     box = ada.composer(room)
     refused = ada.toast("Message not sent")
-    for i in range(100):  # faster than the server allows for long (20 at once, then 2 a second)
+    for i in range(100):  # faster than the server allows for long (30 at once, then 2 a second)
         text = f"message {i}"
         box.fill(text)
         box.press("Enter")
