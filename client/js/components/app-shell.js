@@ -5,6 +5,7 @@ import BlockedUsersDialog from "./blocked-users-dialog.js";
 import ConfirmDialog from "./confirm-dialog.js";
 import Conversation from "./conversation.js";
 import NewChatDialog from "./new-chat-dialog.js";
+import RetryCountdown from "./retry-countdown.js";
 import SideBar from "./side-bar.js";
 import { titleCount } from "../model/conversations.js";
 import { pageTitle } from "../services/attention.js";
@@ -15,7 +16,7 @@ const TITLE_EVERY_MS = 500;
 
 export default {
   name: "AppShell",
-  components: { BlockedUsersDialog, ConfirmDialog, Conversation, NewChatDialog, SideBar },
+  components: { BlockedUsersDialog, ConfirmDialog, Conversation, NewChatDialog, RetryCountdown, SideBar },
   inject: ["session"],
   data() {
     return { newChatOpen: false, deleting: null, blocking: null, blockedUsersOpen: false };
@@ -32,11 +33,6 @@ export default {
     },
     activeId() {
       return this.model.conversations[this.model.activeId] ? this.model.activeId : null;
-    },
-    reconnectDetail() {
-      const { attempt, reason } = this.status.connection;
-      const detail = [attempt && `Attempt ${attempt}`, reason && `(${reason})`].filter(Boolean).join(" ");
-      return detail && `${detail}.`;
     },
     /** The server refuses another connection now (the user has the most open): it is tried again rarely, or on Retry. */
     refused() {
@@ -109,7 +105,7 @@ export default {
       <div v-if="refused" class="box has-text-centered loadingBox">
         <h1 class="brand mb-4"><img src="/img/logo.svg" alt="" class="logo" /> Chatr</h1>
         <p class="mb-3"><strong>Not connected.</strong> {{ refusal }}</p>
-        <p class="mb-4">Trying again in {{ status.connection.retryInSeconds }} s.</p>
+        <p class="mb-4"><retry-countdown :at="status.connection.retryAt" /></p>
         <button class="button is-link" type="button" @click="session.retry()">Retry now</button>
       </div>
       <div v-else class="box has-text-centered loadingBox">
@@ -121,7 +117,7 @@ export default {
           <span class="tag" :class="online ? 'is-success' : 'is-light'">ONLINE <span v-if="online">&nbsp;✓</span></span>
         </div>
         <p v-if="status.connection.reason" class="help is-danger">
-          {{ status.connection.reason }}<br />Trying again in {{ status.connection.retryInSeconds }} s.
+          {{ status.connection.reason }}<br /><retry-countdown :at="status.connection.retryAt" />
         </p>
       </div>
     </div>
@@ -136,7 +132,10 @@ export default {
           <strong>Not connected.</strong> {{ refusal }} Sending is paused until the connection is back.
           <button class="button is-small is-warning is-light ml-2" type="button" @click="session.retry()">Retry now</button>
         </template>
-        <template v-else><strong>{{ status.connection.attempt ? "Reconnecting…" : "Connecting…" }}</strong> {{ reconnectDetail }} Sending is paused until the connection is back.</template>
+        <template v-else-if="status.connection.retryAt"><strong>Connection lost.</strong> <retry-countdown :at="status.connection.retryAt" />
+          Sending is paused until it is back.</template>
+        <template v-else-if="status.connection.attempt"><strong>Connection lost.</strong> Reconnecting… Sending is paused until it is back.</template>
+        <template v-else><strong>Connecting…</strong> Sending is paused until the connection is up.</template>
       </div>
       <side-bar @new-chat="newChatOpen = true" @delete-chat="deleting = $event" @block-user="blocking = $event"
         @blocked-users="blockedUsersOpen = true" />
