@@ -37,7 +37,7 @@ function nextFrame(flush) {
 }
 
 const pageVisible = () => document.visibilityState === "visible";
-const WIDE = matchMedia("(min-width: 769px)"); // the sidebar and the open chat side by side
+const WIDE = matchMedia("(min-width: 768px)"); // the sidebar and the open chat side by side
 
 export class Session {
   constructor() {

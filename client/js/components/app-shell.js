@@ -1,5 +1,6 @@
 // The app shell: it fills the window and never scrolls as a page. The sidebar and the open chat sit
-// side by side; on a phone they are two screens, with a back button in the chat's header. The
+// side by side (from 768 px wide, a tablet held upright); on a phone they are two screens, with a
+// back button in the chat's header. The
 // dialogs that ask before something drastic (deleting a chat, blocking someone) live here.
 import BlockedUsersDialog from "./blocked-users-dialog.js";
 import ConfirmDialog from "./confirm-dialog.js";
@@ -10,7 +11,7 @@ import SideBar from "./side-bar.js";
 import { titleCount } from "../model/conversations.js";
 import { pageTitle } from "../services/attention.js";
 
-const WIDE = "(min-width: 769px)";
+const WIDE = "(min-width: 768px)";
 /** Setting the title is slow (the browser process hears of each one): a busy chat changes it at most this often. */
 const TITLE_EVERY_MS = 500;
 
@@ -123,6 +124,7 @@ export default {
     </div>
 
     <div v-else class="shell" :class="{ showChat: status.screen === 'chat' && activeId }">
+      <h1 class="is-sr-only">Chatr</h1>
       <a href="#composer" class="skipLink" @click.prevent="skipToComposer">
         {{ activeId ? "Skip to the message box" : "Skip to the chats" }}
       </a>
