@@ -53,7 +53,7 @@ def test_a_chat_left_on_another_device_closes_when_written_to_and_keeps_what_was
     expect(phone.toast(told)).to_be_visible()
     expect(phone.chat_entry(room)).to_have_count(0)
     expect(phone.page.get_by_text("does not have permission")).to_have_count(0)
-    phone.dismiss_toast(told)  # on a phone it lies over the top of the chat list
+    phone.dismiss_toast(told)
     phone.join_chat(room)
     expect(phone.composer(room)).to_have_value("sent from the phone")  # nothing typed is lost
     expect(witness.messages(room)).to_have_count(0)
@@ -68,6 +68,8 @@ def test_a_second_tab_marks_only_what_came_after_reading_elsewhere_as_new_and_sh
     for number in range(1, 13):
         writer.send(room, f"Message {number:02}{filler}")
     expect(reader.messages(room).filter(has_text="Message 12")).to_be_in_viewport()
+    seen = writer.panel(room).locator(".msgRow", has_text="Message 12").locator("+ .seenBy")
+    expect(seen).to_have_text(f"Seen by {reader.name}")  # the server has the first tab's read position
     reader.create_chat(unique("Elsewhere"))  # the first tab reads something else from now on
 
     second = reader.another_tab()
