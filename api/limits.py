@@ -36,7 +36,7 @@ RATES = {
     "idle": Rate(10, 6),  # userEnterIdle, userExitIdle
     "blocks": Rate(10, 3),  # blockUser, unblockUser
     "connections": Rate(20, 3),  # sockets registered (opened) by one user
-    "messages": Rate(20, 0.5),  # sendMessage, editMessage, deleteMessage: each kept and sent to the chat
+    "messages": Rate(30, 0.5),  # sendMessage, editMessage, deleteMessage: each kept and sent to the chat
     "reactions": Rate(20, 0.5),  # react
     "typing": Rate(10, 1),  # typing: forwarded, never kept (browsers send one every 3 s while typing)
     "reads": Rate(10, 1),  # markRead: kept per member (browsers send one every few seconds while reading)

@@ -37,7 +37,7 @@ function nextFrame(flush) {
 }
 
 const pageVisible = () => document.visibilityState === "visible";
-const WIDE = matchMedia("(min-width: 769px)"); // the sidebar and the open chat side by side
+const WIDE = matchMedia("(min-width: 768px)"); // the sidebar and the open chat side by side
 
 export class Session {
   constructor() {
@@ -45,7 +45,7 @@ export class Session {
     this.status = reactive({
       ready: false,
       fatalError: "",
-      connection: { state: "connecting", attempt: 0, retryInSeconds: 0, reason: "" },
+      connection: { state: "connecting", attempt: 0, retryAt: 0, reason: "" },
       confirmed: false, // the server announced this connection (userOnline): it is back in its chats' groups
       screen: "list", // on a phone: the chat list or the open chat
       unsentChatName: "", // the name of a chat the server did not create: the New Chat dialog offers it again

@@ -4,7 +4,7 @@ login page, the app with a busy chat open, and the New Chat dialog, in light and
 from __future__ import annotations
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, expect
 
 from local.stack import ROOT
 from tests.client.users import ChatUser, unique
@@ -132,3 +132,73 @@ def test_blocking_and_the_blocked_users_list_have_no_serious_accessibility_probl
     ada.page.get_by_role("button", name="Blocked users").click()
     expect(ada.page.get_by_role("dialog", name="Blocked users").get_by_role("listitem")).to_have_count(1)
     assert_no_serious_violations(ada.page, "Blocked users")
+
+
+# How a focused element's ring looks: its outline, and the outline's contrast with the surface around it.
+FOCUS_RING = """(element) => {
+  const channels = (colour) => colour.match(/[\\d.]+/g).map(Number);
+  const opaque = (colour) => { const c = channels(colour); return c.length < 4 || c[3] > 0; };
+  const luminance = (colour) => {
+    const linear = (v) => (v / 255 <= 0.03928 ? v / 255 / 12.92 : ((v / 255 + 0.055) / 1.055) ** 2.4);
+    const [r, g, b] = channels(colour).map(linear);
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+  };
+  let surface = element.parentElement;
+  while (surface && !opaque(getComputedStyle(surface).backgroundColor)) surface = surface.parentElement;
+  const style = getComputedStyle(element);
+  const around = getComputedStyle(surface ?? document.body).backgroundColor;
+  const [light, dark] = [luminance(style.outlineColor), luminance(around)].sort((a, b) => b - a);
+  return { visible: element.matches(":focus-visible"), style: style.outlineStyle, width: parseFloat(style.outlineWidth),
+    contrast: (light + 0.05) / (dark + 0.05) };
+}"""
+
+
+def assert_focus_ring(page: Page, button: Locator, where: str) -> None:
+    """Focused from the keyboard, the button shows a solid 2 px ring, 3:1 against what is around it (WCAG 1.4.11)."""
+    page.keyboard.press("Shift")  # the last input was the keyboard, so focusing shows the ring
+    button.focus()
+    ring = button.evaluate(FOCUS_RING)
+    shown = ring["visible"] and ring["style"] == "solid" and ring["width"] >= 2
+    assert shown and ring["contrast"] >= 3, f"{where}: {ring}"
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_text_buttons_show_the_apps_focus_ring_over_bulmas(new_user, scheme) -> None:
+    """Issue 22, bug 6: Bulma's `.button:focus-visible { outline: none }` hid the ring on New, Create, Cancel, Login."""
+    visitor = new_user(color_scheme=scheme)
+    visitor.page.goto("/login.html")
+    visitor.page.get_by_role("button", name="Guest").click()
+    visitor.name = unique("Ada")
+    visitor.page.get_by_label("Enter your name").fill(visitor.name)
+    assert_focus_ring(visitor.page, visitor.page.get_by_role("button", name="Login"), "Login")
+    assert_focus_ring(visitor.page, visitor.page.get_by_role("button", name="Cancel"), "Cancel on the login page")
+    visitor.page.get_by_label("Enter your name").press("Enter")
+    visitor.page.wait_for_url("**/index.html")
+    ada = visitor.wait_ready()
+
+    assert_focus_ring(ada.page, ada.page.get_by_role("button", name="New Chat"), "New")
+    ada.page.get_by_role("button", name="New Chat").click()
+    ada.page.get_by_label("Chat name").fill(unique("Room"))
+    dialog = ada.page.get_by_role("dialog", name="New Chat")
+    assert_focus_ring(ada.page, dialog.get_by_role("button", name="Create"), "Create")
+    assert_focus_ring(ada.page, dialog.get_by_role("button", name="Cancel"), "Cancel")
+
+
+HEADING_ONE = """async () =>
+  (await axe.run(document, { runOnly: ["page-has-heading-one"] })).violations.map((v) => v.help)"""
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_on_a_phone_both_screens_have_a_heading_one_and_the_list_has_no_credit_footer(new_user, scheme) -> None:
+    """Issue 22, bug 10: the h1 lived only in the sidebar, hidden behind an open chat; the credit took room."""
+    phone = checked(new_user(viewport=(390, 844), color_scheme=scheme)).login_guest(unique("Phone"))
+    expect(phone.page.locator(".credit")).to_be_hidden()
+    assert phone.page.evaluate(HEADING_ONE) == [], "the chat list"
+    room = unique("Room")
+    phone.create_chat(room)
+    expect(phone.page.get_by_role("complementary", name="Chats and people")).to_be_hidden()
+    assert phone.page.evaluate(HEADING_ONE) == [], "an open chat"
+    assert_no_serious_violations(phone.page, "an open chat on a phone")
+    phone.page.set_viewport_size({"width": 1280, "height": 720})
+    expect(phone.page.locator(".credit")).to_be_visible()  # a laptop has the room for it
+    assert phone.page.evaluate(HEADING_ONE) == [], "a laptop"

@@ -250,7 +250,7 @@ async def _delete_all(owner: ChatClient) -> None:
     mine = [chat["id"] for chat in map(json.loads, owner.chat_events("chatCreated")) if chat["owner"] == owner.user_id]
     for chat_id in mine:
         await owner.event("deleteChat", chat_id)
-    await owner.wait_for(lambda _: set(mine) <= set(owner.chat_events("chatDeleted")))
+    await owner.wait_for(lambda _: set(mine) <= set(owner.chat_events("chatDeleted")), 60)  # 5 deletions, under load
 
 
 def test_browse_lists_more_group_chats_than_a_page_holds_a_page_at_a_time(new_user, scripted: ScriptedClients) -> None:

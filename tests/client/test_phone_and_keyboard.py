@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
+
 from playwright.sync_api import expect
 
-from tests.client.users import unique
+from tests.client.users import chat_between, unique
 
 PHONE = (390, 844)
 
@@ -117,3 +119,41 @@ def test_the_chat_menu_and_the_delete_question_work_with_the_keyboard(new_user) 
     ada.page.keyboard.press("Escape")
     expect(question).to_have_count(0)
     expect(ada.chat_entry(room)).to_be_visible()  # nothing deleted
+
+
+# Elements inside the log that Tab stops at (the log itself aside).
+TAB_STOPS = """(log) => [...log.querySelectorAll("a[href], button, [tabindex]")]
+  .filter((element) => element.tabIndex >= 0 && !element.disabled).length"""
+
+
+def test_the_message_log_is_one_tab_stop_and_the_arrow_keys_reach_its_links_and_reactions(new_user) -> None:
+    """Issue 22, bug 9: every reaction chip and every link in the log was its own Tab stop."""
+    ada = new_user().login_guest(unique("Ada"))
+    bob = new_user().login_guest(unique("Bob"))
+    room = chat_between(ada, bob)
+    bob.send(room, "see www.example.org and www.example.com")
+    ada.react(room, "see www.example.org", "heart")
+    bob.react(room, "see www.example.org", "party")
+    ada.send(room, "thanks")
+    row = ada.message_row(room, "see www.example.org")
+    chips = ada.chips(room, "see www.example.org")
+    expect(chips).to_have_count(2)
+    assert ada.panel(room).get_by_role("log").evaluate(TAB_STOPS) == 1
+
+    ada.composer(room).focus()
+    ada.page.keyboard.press("Shift+Tab")  # the one stop: the menu used last (Ada reacted through it)
+    expect(row.get_by_role("button", name=re.compile("^Actions for"))).to_be_focused()
+    for part in (chips.nth(1), chips.nth(0), row.get_by_role("link", name="www.example.com")):
+        ada.page.keyboard.press("ArrowLeft")
+        expect(part).to_be_focused()
+    ada.page.keyboard.press("ArrowLeft")
+    first_link = row.get_by_role("link", name="www.example.org")
+    expect(first_link).to_be_focused()
+    ada.page.keyboard.press("ArrowLeft")
+    expect(first_link).to_be_focused()  # the first part stays
+    ada.page.keyboard.press("ArrowRight")
+    expect(row.get_by_role("link", name="www.example.com")).to_be_focused()
+    ada.page.keyboard.press("ArrowDown")  # from a part, down to the next message
+    expect(ada.message_row(room, "thanks").get_by_role("button", name=re.compile("^Actions for"))).to_be_focused()
+    assert ada.panel(room).get_by_role("log").evaluate(TAB_STOPS) == 1
+    assert ada.console_errors == []

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 from typing import Any
+from urllib.parse import urlsplit
 
 from azure.messaging.webpubsubservice import WebPubSubServiceClient
-from playwright.sync_api import Route, WebSocketRoute, expect
+from playwright.sync_api import Request, Route, WebSocketRoute, expect
 
 from tests.client.users import chat_between, unique, wait_in_page
 
@@ -21,13 +22,13 @@ def test_the_client_reconnects_after_the_server_drops_its_socket(new_user, stack
 
     service.close_user_connections(ada.user_id, reason="test drop")
 
-    expect(ada.page.get_by_text("Reconnecting…")).to_be_visible()
+    expect(ada.page.locator(".reconnecting")).to_contain_text("Connection lost.")
     ada.composer(room).fill("typed while offline")
     ada.composer(room).press("Enter")  # sending is paused: the text stays in the box
     expect(ada.panel(room).get_by_role("button", name="Send")).to_be_disabled()
     expect(ada.panel(room).get_by_text("Sending is paused")).to_be_visible()
     expect(ada.composer(room)).to_have_value("typed while offline")
-    expect(ada.page.get_by_text("Reconnecting…")).to_be_hidden(timeout=20_000)
+    expect(ada.page.locator(".reconnecting")).to_have_count(0, timeout=20_000)
     expect(ada.panel(room).get_by_role("button", name="Send")).to_be_enabled()
     ada.composer(room).fill("")
     expect(ada.me_entry()).to_have_text(ada.name)
@@ -59,11 +60,15 @@ def test_overlapping_list_refreshes_each_keep_the_events_that_arrived_while_they
     ada.page.route("**/api/chats?mine=1", hold_the_first)
     service = WebPubSubServiceClient.from_connection_string(stack.pubsub_connection_string, hub="chat")
     service.close_user_connections(ada.user_id, reason="first drop")
-    expect(ada.page.get_by_text("Reconnecting…")).to_be_hidden(timeout=20_000)
+    expect(ada.page.locator(".reconnecting")).to_have_count(0, timeout=20_000)
     bob = new_user().login_guest(unique("Bob"))
     bob.chat_with(ada.name)  # Ada is invited to a private chat while the first refresh is still loading
     expect(ada.chat_entry(bob.name)).to_be_visible()
-    with ada.page.expect_request_finished(lambda request: "/api/chats" in request.url, timeout=30_000):
+
+    def a_list_refresh(request: Request) -> bool:
+        return urlsplit(request.url).path == "/api/chats"  # not a chat's history, which a reconnect reads too
+
+    with ada.page.expect_request_finished(a_list_refresh, timeout=30_000):
         service.close_user_connections(ada.user_id, reason="second drop")  # a second refresh starts, and ends first
     assert len(held) == 1
 
@@ -105,7 +110,7 @@ def test_after_a_reconnect_sending_waits_until_the_server_has_put_the_connection
 
     holding = True
     service.close_user_connections(bob.user_id, reason="test drop")
-    expect(bob.page.get_by_text("Reconnecting…")).to_be_visible()
+    expect(bob.page.locator(".reconnecting")).to_contain_text("Connection lost.")
     wait_in_page(bob.page, lambda: held, timeout_ms=20_000)
 
     # the socket is open again, but the server has not confirmed it: sending stays paused
@@ -114,7 +119,7 @@ def test_after_a_reconnect_sending_waits_until_the_server_has_put_the_connection
 
     holding = False
     servers[-1].send(held.pop())
-    expect(bob.page.get_by_text("Reconnecting…")).to_be_hidden()
+    expect(bob.page.locator(".reconnecting")).to_have_count(0)
     ada.send(room, "heard after the reconnect")
     expect(bob.messages(room).filter(has_text="heard after the reconnect")).to_be_visible()
 
@@ -122,7 +127,7 @@ def test_after_a_reconnect_sending_waits_until_the_server_has_put_the_connection
 WATCH_FOR_RECONNECTING = """
 window.__sawReconnecting = false;
 new MutationObserver(() => {
-  if (document.body?.textContent.includes("Reconnecting")) window.__sawReconnecting = true;
+  if (/Reconnecting|Connection lost/.test(document.body?.textContent ?? "")) window.__sawReconnecting = true;
 }).observe(document, { childList: true, subtree: true, characterData: true });
 """
 
@@ -136,3 +141,22 @@ def test_opening_the_app_says_connecting_never_reconnecting(new_user) -> None:
     ada.wait_ready()
 
     assert ada.page.evaluate("window.__sawReconnecting") is False
+
+
+def test_the_reconnect_bar_says_what_happened_and_counts_down_to_the_next_try(new_user, stack) -> None:
+    """Issue 22, bug 5: no "Attempt 2 (connection closed (code 1006))", a plain sentence and a live countdown."""
+    ada = new_user().login_guest(unique("Ada"))
+    ada.page.route("**/api/getToken", lambda route: route.fulfill(status=503, body="down for a moment"))
+    service = WebPubSubServiceClient.from_connection_string(stack.pubsub_connection_string, hub="chat")
+
+    service.close_user_connections(ada.user_id, reason="test drop")
+
+    bar = ada.page.locator(".reconnecting")
+    expect(bar).to_contain_text("Connection lost. Trying again in 3 s…", timeout=30_000)  # the third wait is about 4 s
+    expect(bar).to_contain_text("Connection lost. Trying again in 2 s…", timeout=2_500)  # a second later
+    for jargon in ("Attempt", "code", "(", "down for a moment"):
+        expect(bar).not_to_contain_text(jargon)
+
+    ada.page.unroute("**/api/getToken")
+    expect(bar).to_have_count(0, timeout=40_000)
+    assert [error for error in ada.console_errors if "503" not in error] == []

@@ -1,21 +1,23 @@
 // The app shell: it fills the window and never scrolls as a page. The sidebar and the open chat sit
-// side by side; on a phone they are two screens, with a back button in the chat's header. The
+// side by side (from 768 px wide, a tablet held upright); on a phone they are two screens, with a
+// back button in the chat's header. The
 // dialogs that ask before something drastic (deleting a chat, blocking someone) live here.
 import BlockedUsersDialog from "./blocked-users-dialog.js";
 import ConfirmDialog from "./confirm-dialog.js";
 import Conversation from "./conversation.js";
 import NewChatDialog from "./new-chat-dialog.js";
+import RetryCountdown from "./retry-countdown.js";
 import SideBar from "./side-bar.js";
 import { titleCount } from "../model/conversations.js";
 import { pageTitle } from "../services/attention.js";
 
-const WIDE = "(min-width: 769px)";
+const WIDE = "(min-width: 768px)";
 /** Setting the title is slow (the browser process hears of each one): a busy chat changes it at most this often. */
 const TITLE_EVERY_MS = 500;
 
 export default {
   name: "AppShell",
-  components: { BlockedUsersDialog, ConfirmDialog, Conversation, NewChatDialog, SideBar },
+  components: { BlockedUsersDialog, ConfirmDialog, Conversation, NewChatDialog, RetryCountdown, SideBar },
   inject: ["session"],
   data() {
     return { newChatOpen: false, deleting: null, blocking: null, blockedUsersOpen: false };
@@ -32,11 +34,6 @@ export default {
     },
     activeId() {
       return this.model.conversations[this.model.activeId] ? this.model.activeId : null;
-    },
-    reconnectDetail() {
-      const { attempt, reason } = this.status.connection;
-      const detail = [attempt && `Attempt ${attempt}`, reason && `(${reason})`].filter(Boolean).join(" ");
-      return detail && `${detail}.`;
     },
     /** The server refuses another connection now (the user has the most open): it is tried again rarely, or on Retry. */
     refused() {
@@ -109,7 +106,7 @@ export default {
       <div v-if="refused" class="box has-text-centered loadingBox">
         <h1 class="brand mb-4"><img src="/img/logo.svg" alt="" class="logo" /> Chatr</h1>
         <p class="mb-3"><strong>Not connected.</strong> {{ refusal }}</p>
-        <p class="mb-4">Trying again in {{ status.connection.retryInSeconds }} s.</p>
+        <p class="mb-4"><retry-countdown :at="status.connection.retryAt" /></p>
         <button class="button is-link" type="button" @click="session.retry()">Retry now</button>
       </div>
       <div v-else class="box has-text-centered loadingBox">
@@ -121,12 +118,13 @@ export default {
           <span class="tag" :class="online ? 'is-success' : 'is-light'">ONLINE <span v-if="online">&nbsp;✓</span></span>
         </div>
         <p v-if="status.connection.reason" class="help is-danger">
-          {{ status.connection.reason }}<br />Trying again in {{ status.connection.retryInSeconds }} s.
+          {{ status.connection.reason }}<br /><retry-countdown :at="status.connection.retryAt" />
         </p>
       </div>
     </div>
 
     <div v-else class="shell" :class="{ showChat: status.screen === 'chat' && activeId }">
+      <h1 class="is-sr-only">Chatr</h1>
       <a href="#composer" class="skipLink" @click.prevent="skipToComposer">
         {{ activeId ? "Skip to the message box" : "Skip to the chats" }}
       </a>
@@ -136,7 +134,10 @@ export default {
           <strong>Not connected.</strong> {{ refusal }} Sending is paused until the connection is back.
           <button class="button is-small is-warning is-light ml-2" type="button" @click="session.retry()">Retry now</button>
         </template>
-        <template v-else><strong>{{ status.connection.attempt ? "Reconnecting…" : "Connecting…" }}</strong> {{ reconnectDetail }} Sending is paused until the connection is back.</template>
+        <template v-else-if="status.connection.retryAt"><strong>Connection lost.</strong> <retry-countdown :at="status.connection.retryAt" />
+          Sending is paused until it is back.</template>
+        <template v-else-if="status.connection.attempt"><strong>Connection lost.</strong> Reconnecting… Sending is paused until it is back.</template>
+        <template v-else><strong>Connecting…</strong> Sending is paused until the connection is up.</template>
       </div>
       <side-bar @new-chat="newChatOpen = true" @delete-chat="deleting = $event" @block-user="blocking = $event"
         @blocked-users="blockedUsersOpen = true" />

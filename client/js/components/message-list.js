@@ -1,8 +1,9 @@
 // The open chat's messages. At the bottom, the view follows new messages; scrolled up, it stays
 // where the user is reading and a "N new messages ↓" button jumps to the latest. Opening a chat
 // with unread messages shows them below a "New messages" divider. Under this user's latest
-// message: who has seen it; at the bottom: who is typing. The messages' menus take one Tab stop,
-// and the arrow keys move between them. What is on screen is reported as read (throttled). What a
+// message: who has seen it; at the bottom: who is typing. The whole log takes one Tab stop (a
+// message's menu): Up and Down move between messages, Left and Right through a message's links,
+// reaction chips and menu, so Tab does not get slower as the chat grows. What is on screen is reported as read (throttled). What a
 // blocked person says is left out here, when drawn, so unblocking them shows it again. Above the
 // oldest message this browser has, "Earlier messages" loads the page before it from the server.
 import MessageRow from "./message-row.js";
@@ -16,6 +17,8 @@ import { typingLabel } from "../model/typing.js";
 const BOTTOM_SLACK = 48;
 /** After scrolling stops for this long (ms), what is on screen counts as read. */
 const READ_AFTER_SCROLL_MS = 250;
+/** The parts of a message the keyboard reaches with Left and Right, in the order they are drawn. */
+const MESSAGE_PARTS = ".msgText a[href], .reactionChip:not(:disabled), [data-roving]";
 
 export default {
   name: "MessageList",
@@ -155,6 +158,20 @@ export default {
       this.scrollToEnd();
       this.$refs.box.focus({ preventScroll: true });
     },
+    /** Left/Right: the previous or next part of the focused message; Up/Down from a part: as from its message's menu. */
+    onLogKeydown(event) {
+      const row = event.target.closest(".msgRow");
+      if (event.defaultPrevented || !row) return this.onListKeydown(event);
+      const parts = [...row.querySelectorAll(MESSAGE_PARTS)];
+      const index = parts.indexOf(event.target);
+      const step = { ArrowLeft: -1, ArrowRight: 1 }[event.key];
+      if (step && index !== -1 && !event.altKey && !event.ctrlKey && !event.metaKey && !event.shiftKey) {
+        event.preventDefault();
+        parts[Math.min(parts.length - 1, Math.max(0, index + step))].focus();
+        return;
+      }
+      this.onListKeydown(event, index === -1 ? event.target : (row.querySelector("[data-roving]") ?? event.target));
+    },
     /** Tell the chat how far we have read: the newest message whose top is on screen. */
     reportRead() {
       const box = this.$refs.box;
@@ -173,7 +190,7 @@ export default {
   template: `
     <div class="messageArea">
       <div ref="box" class="messageList" role="log" tabindex="0" :aria-label="'Messages in ' + title" @scroll.passive="onScroll"
-        @keydown="onListKeydown" @focusin="onListFocus">
+        @keydown="onLogKeydown" @focusin="onListFocus">
         <p v-if="!entries.length" class="emptyChat">No messages yet. Say hello!</p>
         <p v-if="hasOlder" class="earlierMessages">
           <button type="button" class="button is-small is-rounded" :class="{ 'is-loading': loadingOlder }" @click="loadOlder">Earlier messages</button>

@@ -125,7 +125,7 @@ export default {
           <time v-if="grouped" class="msgTime msgTimeSide" :datetime="iso" :title="full"><span aria-hidden="true">{{ clock }}</span><span class="is-sr-only">{{ full }}</span></time>
         </div>
         <div v-if="chips.length" class="reactions">
-          <button v-for="chip in chips" :key="chip.emoji" type="button" class="reactionChip" :class="{ isMine: chip.mine }"
+          <button v-for="chip in chips" :key="chip.emoji" type="button" class="reactionChip" :class="{ isMine: chip.mine }" tabindex="-1"
             :aria-pressed="String(chip.mine)" :aria-label="chip.label" :title="chip.names" :disabled="!session.online"
             @click="react(chip.emoji)"><span aria-hidden="true">{{ chip.emoji }}</span> <span class="reactionCount" aria-hidden="true">{{ chip.count }}</span></button>
         </div>

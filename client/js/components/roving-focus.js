@@ -14,11 +14,12 @@ export default {
     },
   },
   methods: {
-    onListKeydown(event) {
+    /** Up/Down/Home/End from `from` (the focused item, or the item a focused part belongs to). */
+    onListKeydown(event, from = event.target) {
       const moves = { ArrowDown: 1, ArrowUp: -1, Home: -Infinity, End: Infinity };
       if (!(event.key in moves) || event.altKey || event.ctrlKey || event.metaKey) return;
       const items = [...this.$el.querySelectorAll("[data-roving]:not(:disabled)")];
-      const index = items.indexOf(event.target.closest("[data-roving]"));
+      const index = items.indexOf(from.closest("[data-roving]"));
       if (index === -1) return;
       event.preventDefault();
       const step = moves[event.key];

@@ -129,7 +129,7 @@ export default {
   template: `
     <aside class="sidebar" aria-label="Chats and people">
       <header class="sidebarHeader">
-        <h1 class="brand"><img src="/img/logo.svg" alt="" class="logo" /> Chatr</h1>
+        <p class="brand"><img src="/img/logo.svg" alt="" class="logo" /> Chatr</p>
         <div class="headerActions">
           <button type="button" class="button is-ghost iconButton" aria-label="Blocked users" title="Blocked users"
             @click="$emit('blocked-users')">

@@ -5,9 +5,6 @@
 import { hidesEntry } from "./blocks.js";
 import { mentionsMe } from "./mentions.js";
 
-/** Notices that are worth a count and an alert; joins and leaves are not. */
-const ALERTING_NOTICES = new Set(["wantsToChat"]);
-
 /** Start following a chat (after joining it, or on reload); `focus` also opens it. */
 export function openConversation(model, chat, { focus = false, visible = true } = {}) {
   let conversation = model.conversations[chat.id];
@@ -65,10 +62,12 @@ function markRead(conversation) {
   conversation.readAt = conversation.lastAt;
 }
 
-/** Whether an entry should count as unread and alert: others' messages and invitations, not our own or joins/leaves. */
+/**
+ * Whether an entry should count as unread and alert: only others' messages. Notices (joins, leaves,
+ * "wants to chat") are not something to read; an invitation is announced by its own toast.
+ */
 export function alerts(entry, meId) {
-  if (entry.kind === "message") return entry.fromUserId !== meId;
-  return entry.kind === "notice" && ALERTING_NOTICES.has(entry.notice);
+  return entry.kind === "message" && entry.fromUserId !== meId;
 }
 
 /**

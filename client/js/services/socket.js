@@ -20,8 +20,8 @@ const MAX_FRAME_CHARS = 64 * 1024;
  * rarely, or at once with `retryNow`), `onOpen` runs after each successful (re)connect, `onFrame`
  * gets every parsed server frame but acks and answers to `request`, `onLoggedOut` runs when the server closed the connection
  * because the user logged out (it is not reconnected), and `onStatus` gets
- * `{state, attempt, retryInSeconds, reason}` on every change; `state` is "connecting", "open",
- * "reconnecting" or "refused".
+ * `{state, attempt, retryAt, reason}` on every change (`retryAt`: when the next try starts, in ms
+ * since the epoch, 0 while none is waiting); `state` is "connecting", "open", "reconnecting" or "refused".
  */
 export class ChatSocket {
   constructor({ connectUrl, onOpen, onFrame, onStatus, onLoggedOut }) {
@@ -115,7 +115,7 @@ export class ChatSocket {
   }
 
   report(state, extra = {}) {
-    this.onStatus({ state, attempt: this.attempt, retryInSeconds: 0, reason: "", ...extra });
+    this.onStatus({ state, attempt: this.attempt, retryAt: 0, reason: "", ...extra });
   }
 
   async connect() {
@@ -177,7 +177,7 @@ export class ChatSocket {
     const floor = refused ? REFUSED_RETRY_MS : waitSeconds * 1000;
     const delay = Math.max(backoff * (0.8 + Math.random() * 0.4), floor && floor + Math.random() * FIRST_RETRY_MS);
     this.attempt += 1;
-    this.report(refused ? "refused" : "reconnecting", { retryInSeconds: Math.ceil(delay / 1000), reason });
+    this.report(refused ? "refused" : "reconnecting", { retryAt: Date.now() + delay, reason });
     this.retryTimer = setTimeout(() => this.connect(), delay);
   }
 

@@ -54,22 +54,21 @@ test("while the page is hidden, the open chat counts too, and coming back shows 
   assert.equal(titleCount(m), 0);
 });
 
-test("our own messages, joins and leaves never count; an invitation to chat does", () => {
+test("only others' messages count: our own, joins, leaves and an invitation to chat never do (issue 22, bug 4)", () => {
   const m = model();
   openConversation(m, { id: "a" });
-  const alerting = countArrivals(m, "a", [message(1, "me"), notice(2, "joined"), notice(3, "left"), notice(4, "wantsToChat")], {
-    visible: true,
-  });
-  assert.deepEqual(alerting.map((e) => e.time), [4]);
+  const entries = [message(1, "me"), notice(2, "joined"), notice(3, "left"), notice(4, "wantsToChat"), message(5)];
+  const alerting = countArrivals(m, "a", entries, { visible: true });
+  assert.deepEqual(alerting.map((e) => e.time), [5]);
   assert.equal(m.conversations.a.unread, 1);
 });
 
-test("what a blocked person says, or a notice about them, never counts or alerts, a mention included", () => {
+test("what a blocked person says never counts or alerts, a mention included", () => {
   const m = model();
   openConversation(m, { id: "a" });
   setBlocked(m, ["bob"]);
   const mention = { ...message(2), mentions: ["me"] };
-  const alerting = countArrivals(m, "a", [message(1), mention, notice(3, "wantsToChat"), message(4, "eve")], { visible: true });
+  const alerting = countArrivals(m, "a", [message(1), mention, message(4, "eve")], { visible: true });
   assert.deepEqual(alerting.map((e) => e.time), [4]);
   assert.equal(m.conversations.a.unread, 1);
   assert.equal(m.conversations.a.mentions, 0);
