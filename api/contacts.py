@@ -5,9 +5,10 @@ they are in (not one they left), and every member of each group chat they are in
 SMALL_GROUP members (in a bigger group, its members are found by search, not watched), at most
 MAX_CONTACTS in all. Each user has a watch group (`chatr.watch.<userId>`); the server puts in it
 their own connections and their contacts' connections, and a change of their presence is one send
-to it. A connection joins its watch groups when it announces itself (`userConnected`), and joins or
-leaves them as chats are joined, left, opened in private, blocked or deleted; each side is then
-told whom it gained or lost (`contacts`). A group chat that grows past SMALL_GROUP keeps the links
+to it. A connection joins its watch groups when it announces itself (`userConnected`); as chats are
+joined, left, opened in private, blocked or deleted, users are linked or unlinked (one Web PubSub
+call a pair, which the service keeps for their later connections too), and each side is told whom
+it gained or lost (`contacts`). A group chat that grows past SMALL_GROUP keeps the links
 it made until its members' next visit.
 """
 
@@ -58,20 +59,24 @@ async def watch_contacts(
 
 
 async def befriend(state: State, pubsub: PubSub, account: Account, others: list[str]) -> None:
-    """`account` and `others` now share a chat: each side's connections hear the other's presence, told it now."""
+    """`account` and `others` now share a chat: each side hears the other's presence from now on, told it now.
+
+    One call a pair each way and one point read a person (their presence), whatever their tabs.
+    """
     others = [o for o in dict.fromkeys(others) if o != account.id]
     if not others:
         return
-    accounts = [a for a in await asyncio.gather(*(state.get_account(o) for o in others)) if a is not None]
-    await pubsub.watch([c.id for c in account.connections], [a.id for a in accounts])
-    await asyncio.gather(*(pubsub.watch([c.id for c in a.connections], [account.id]) for a in accounts))
+    people = await state.presence_of(others)
+    found = list(people)
+    await pubsub.link([account.id], found)
+    await pubsub.link(found, [account.id])
     if account.connections:
-        added = {a.id: a.user.profile() for a in accounts}
+        added = {u.id: u.profile() for u in people.values()}
         await pubsub.send_to_user(account.id, "contacts", {"added": added, "removed": []})
     mine = {account.id: account.user.profile()}
-    told = [a for a in accounts if a.connections]
-    await asyncio.gather(*(pubsub.send_to_user(a.id, "contacts", {"added": mine, "removed": []}) for a in told))
-    log.info("contacts: user=%s linked with %d users", account.id, len(accounts))
+    online = [u.id for u in people.values() if u.online]
+    await asyncio.gather(*(pubsub.send_to_user(o, "contacts", {"added": mine, "removed": []}) for o in online))
+    log.info("contacts: user=%s linked with %d users", account.id, len(found))
 
 
 async def part(state: State, pubsub: PubSub, account: Account, others: list[str], *, both: bool = True) -> None:
@@ -87,12 +92,13 @@ async def part(state: State, pubsub: PubSub, account: Account, others: list[str]
     gone = [o for o in others if o not in still]
     if not gone:
         return
-    await pubsub.unwatch([c.id for c in account.connections], gone)
+    await pubsub.unlink([account.id], gone)
     if account.connections:
         await pubsub.send_to_user(account.id, "contacts", {"added": {}, "removed": gone})
     if both:
-        accounts = [a for a in await asyncio.gather(*(state.get_account(o) for o in gone)) if a is not None]
-        await asyncio.gather(*(pubsub.unwatch([c.id for c in a.connections], [account.id]) for a in accounts))
+        await pubsub.unlink(gone, [account.id])
+        people = await state.presence_of(gone)
         removed = {"added": {}, "removed": [account.id]}
-        await asyncio.gather(*(pubsub.send_to_user(a.id, "contacts", removed) for a in accounts if a.connections))
+        online = [u.id for u in people.values() if u.online]
+        await asyncio.gather(*(pubsub.send_to_user(o, "contacts", removed) for o in online))
     log.info("contacts: user=%s unlinked from %d users", account.id, len(gone))

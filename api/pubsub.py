@@ -158,6 +158,28 @@ class PubSub:
         """Take connections out of these users' watch groups: they no longer hear those users' presence."""
         await self._each_pair("unwatch", connection_ids, user_ids, self._client.remove_connection_from_group)
 
+    async def link(self, watchers: list[str], watched: list[str]) -> None:
+        """Every connection of each watcher, now and later, hears each watched user's presence: one call a pair.
+
+        The service keeps a user's groups for their later connections, so no account is read to find
+        their connections; `watch` at connect covers a service that would not.
+        """
+        await self._user_pairs("link", watchers, watched, self._client.add_user_to_group)
+
+    async def unlink(self, watchers: list[str], watched: list[str]) -> None:
+        """Every connection of each watcher stops hearing each watched user's presence, later ones too."""
+        await self._user_pairs("unlink", watchers, watched, self._client.remove_user_from_group)
+
+    async def _user_pairs(
+        self, what: str, watchers: list[str], watched: list[str], call: Callable[[str, str], Awaitable[None]]
+    ) -> None:
+        pairs = [(watch_group(w), u) for w in watched for u in watchers if u != w]
+
+        async def every() -> None:
+            await asyncio.gather(*(call(group, user) for group, user in pairs))
+
+        await self._call(f"{what} {len(pairs)} pairs", every())
+
     async def _each_pair(
         self,
         what: str,

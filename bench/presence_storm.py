@@ -49,7 +49,7 @@ class Sizes:
     chats: int
 
 
-FULL = Sizes(users=500, arrival_seconds=3.0, chats=10)
+FULL = Sizes(users=500, arrival_seconds=3.0, chats=25)
 QUICK = Sizes(users=20, arrival_seconds=0.5, chats=2)
 
 

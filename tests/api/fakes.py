@@ -376,6 +376,7 @@ class FakePubSub(PubSub):
         self.open_connections: dict[str, str | None] = {}  # connection id -> its user
         self.inboxes: defaultdict[str, list[Any]] = defaultdict(list)  # connection id -> messages it received
         self.groups: defaultdict[str, set[str]] = defaultdict(set)
+        self.user_groups: defaultdict[str, set[str]] = defaultdict(set)  # what `link` keeps for later connections
         self.to_chats: list[tuple[str, Any]] = []  # (chat id, frame): what the server sent to chats' groups
         self.to_groups: list[tuple[str, str, Any]] = []  # (group, chatEvent, data)
         self.to_users: list[tuple[str, str, Any]] = []  # (user id, chatEvent, data)
@@ -394,6 +395,8 @@ class FakePubSub(PubSub):
         """
         self.open_connections[connection_id] = user_id
         for group in token_groups(user_id) if groups is None and user_id else groups or []:
+            self.groups[group].add(connection_id)
+        for group in self.user_groups[user_id] if user_id else ():  # kept by the service for later connections
             self.groups[group].add(connection_id)
 
     def disconnect(self, connection_id: str) -> None:
@@ -483,6 +486,20 @@ class FakePubSub(PubSub):
         self._reachable("watch")
         for user_id in user_ids:
             self.groups[watch_group(user_id)].update(set(connection_ids) & self.open_connections.keys())
+
+    async def link(self, watchers: list[str], watched: list[str]) -> None:
+        self._reachable("link")
+        for group in (watch_group(w) for w in watched):
+            for user in (u for u in watchers if watch_group(u) != group):
+                self.user_groups[user].add(group)
+                self.groups[group].update(c for c, owner in self.open_connections.items() if owner == user)
+
+    async def unlink(self, watchers: list[str], watched: list[str]) -> None:
+        self._reachable("unlink")
+        for group in (watch_group(w) for w in watched):
+            for user in (u for u in watchers if watch_group(u) != group):
+                self.user_groups[user].discard(group)
+                self.groups[group].difference_update(c for c, owner in self.open_connections.items() if owner == user)
 
     async def unwatch(self, connection_ids: list[str], user_ids: list[str]) -> None:
         self._reachable("unwatch")

@@ -193,3 +193,22 @@ async def test_an_unreachable_service_raises_pubsub_unavailable() -> None:
             await pubsub.send_to_group(watch_group("ada"), "userOffline", "ada")
     finally:
         await pubsub.close()
+
+
+async def test_a_linked_user_hears_the_watched_users_presence_on_every_connection_later_ones_too(
+    driver: Driver,
+) -> None:
+    tab = await driver.open("grace")
+    await driver.pubsub.link(["grace"], ["ada"])
+    later = await driver.open("grace")
+    assert await driver.pubsub.group_connections(watch_group("ada")) == {tab, later}
+    assert not await driver.may_publish(later, watch_group("ada"))
+
+
+async def test_an_unlinked_user_hears_the_watched_user_no_more_not_even_on_a_new_connection(driver: Driver) -> None:
+    tab = await driver.open("grace")
+    await driver.pubsub.link(["grace"], ["ada", "bob"])
+    await driver.pubsub.unlink(["grace"], ["ada"])
+    later = await driver.open("grace")
+    assert await driver.pubsub.group_connections(watch_group("ada")) == set()
+    assert await driver.pubsub.group_connections(watch_group("bob")) == {tab, later}
