@@ -21,7 +21,7 @@ from .group_chats import GroupChats
 from .identity import SIGNED_OUT
 from .limits import EVENT_RATES, MAX_CONNECTIONS_PER_USER, LimitReached, RateLimited
 from .messages import Messages
-from .models import Chat
+from .models import USER_EVENTS, Chat
 from .names import CHAT_NAME_MAX, clean_name
 from .private_chats import PrivateChats
 from .pubsub import PubSub
@@ -143,6 +143,7 @@ class ChatEvents:
             "markRead": Route(messages.parse_read, said.read, "reads", answers=True),
         }
         assert {n for n, r in self._routes.items() if r.rate} == set(EVENT_RATES)
+        assert tuple(self._routes) == USER_EVENTS
 
     async def handle(self, event: Event) -> Reply:
         """Run the event's handler; Invalid (or a limit) means nothing was changed and the user should be told why.

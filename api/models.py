@@ -8,6 +8,27 @@ from datetime import datetime
 
 from .limits import Limits
 
+# Every user event a client may send. Web PubSub forwards only these (the hub's `userEventPattern`,
+# locally the emulator's `--user-events`), so an unknown event never runs a function.
+USER_EVENTS = (
+    "userConnected",
+    "createChat",
+    "joinChat",
+    "leaveChat",
+    "deleteChat",
+    "createPrivateChat",
+    "userEnterIdle",
+    "userExitIdle",
+    "blockUser",
+    "unblockUser",
+    "sendMessage",
+    "editMessage",
+    "deleteMessage",
+    "react",
+    "typing",
+    "markRead",
+)
+
 
 @dataclass
 class User:

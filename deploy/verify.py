@@ -41,6 +41,7 @@ import aiohttp
 
 ROOT = Path(__file__).resolve().parent.parent
 SUBPROTOCOL = "json.webpubsub.azure.v1"
+WATCH_GROUP_PREFIX = "chatr.watch."  # presence reaches a user through their watch group (api/pubsub.py)
 PRINCIPAL_HEADER = "x-ms-client-principal"
 README = "deploy/readme.md"
 
@@ -138,7 +139,7 @@ async def site_pages(http: aiohttp.ClientSession, target: Target, _: float) -> s
         status, _headers, body = await _get(http, f"{target.site}/{page}")
         if status != 200 or "<html" not in body.lower():
             raise Failed(f"/{page} answered {status}, not the page: upload the client with `make deploy-client`")
-    status, headers, _ = await _get(http, f"{target.site}/")
+    status, headers, _body = await _get(http, f"{target.site}/")
     location = headers.get("Location", "")
     if status not in (301, 302, 307, 308) or not location.split("?")[0].endswith("/login.html"):
         raise Failed(
@@ -272,8 +273,12 @@ class Listener:
 
 
 def _chat_event(frame: dict[str, Any]) -> str | None:
+    """A server event: sent to this connection or its user, or to a watch group (presence), never by a client."""
     data = frame.get("data")
-    return data.get("chatEvent") if frame.get("from") == "server" and isinstance(data, dict) else None
+    from_server = frame.get("from") == "server" or (
+        frame.get("from") == "group" and str(frame.get("group", "")).startswith(WATCH_GROUP_PREFIX)
+    )
+    return data.get("chatEvent") if from_server and frame.get("fromUserId") is None and isinstance(data, dict) else None
 
 
 def _payload(frame: dict[str, Any]) -> Any:

@@ -31,6 +31,8 @@ from typing import Any, ClassVar, TextIO
 
 from webpubsub_emulator.testing import free_port as free_port  # part of this module's API, used by tests
 
+from api.models import USER_EVENTS
+
 from .functions_host.app_service_auth import SITE_TOKEN_SETTING
 from .functions_host.server import BODY_LIMIT_SETTING
 
@@ -193,11 +195,11 @@ def azurite_part(port: int, data_dir: Path | None) -> Part:
 def emulator_part(
     port: int, *, hub: str = "chat", event_handler: str | None = None, options: Sequence[str] = ()
 ) -> Part:
-    """The Web PubSub emulator with the stack's key; with `event_handler`, hub `hub` sends it every event."""
+    """The Web PubSub emulator with the stack's key; with `event_handler`, hub `hub` sends it Chatr's events."""
     argv = [sys.executable, "-m", "webpubsub_emulator", "--port", str(port), "--key", PUBSUB_KEY]
     if event_handler is not None:
         argv += ["--hub", hub, "--event-handler", event_handler]
-        argv += ["--user-events", "*", "--system-events", "connect,connected,disconnected"]
+        argv += ["--user-events", ",".join(USER_EVENTS), "--system-events", "connect,connected,disconnected"]
     return Part(
         "webpubsub",
         (*argv, *options),

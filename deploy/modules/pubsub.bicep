@@ -39,6 +39,10 @@ var devHubAuth = {
   }
 }
 
+// Only Chatr's events reach the backend: the service refuses any other without running a function
+// (tests/deploy checks this list against api/models.py's USER_EVENTS).
+var userEvents = 'userConnected,createChat,joinChat,leaveChat,deleteChat,createPrivateChat,userEnterIdle,userExitIdle,blockUser,unblockUser,sendMessage,editMessage,deleteMessage,react,typing,markRead'
+
 resource pubsub 'Microsoft.SignalRService/webPubSub@2024-03-01' = {
   name: name
   location: location
@@ -64,7 +68,7 @@ resource hub 'Microsoft.SignalRService/webPubSub/hubs@2024-03-01' = {
     eventHandlers: [
       {
         urlTemplate: eventHandlerUrl
-        userEventPattern: '*'
+        userEventPattern: userEvents
         systemEvents: [
           'connect'
           'connected'
@@ -83,7 +87,7 @@ resource devHub 'Microsoft.SignalRService/webPubSub/hubs@2024-03-01' = if (!empt
     eventHandlers: [
       {
         urlTemplate: 'tunnel:///api/eventHandler'
-        userEventPattern: '*'
+        userEventPattern: userEvents
         systemEvents: [
           'connect'
           'connected'

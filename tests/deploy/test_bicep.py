@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from api.history import MESSAGES_TABLE
+from api.models import USER_EVENTS
 from api.state import CHATS_TABLE, NAMES_TABLE, USERS_TABLE
 from tests.deploy.templates import (
     BICEP_FILES,
@@ -199,11 +200,17 @@ def test_web_pubsub_keeps_its_access_keys_to_sign_events_and_has_an_identity_for
     assert pubsub["identity"] == {"type": "SystemAssigned"}
 
 
-def test_the_hub_sends_user_events_and_connect_connected_disconnected_signed_with_the_keys_not_a_bearer_token() -> None:
+def test_the_hub_sends_chatrs_user_events_and_connect_connected_disconnected_signed_with_the_keys() -> None:
     (handler,) = resource(MODULES / "pubsub.bicep", "hub")["properties"]["eventHandlers"]
-    assert handler["userEventPattern"] == "*"
+    assert handler["userEventPattern"] == "userEvents"
     assert handler["systemEvents"] == ["connect", "connected", "disconnected"]
     assert "auth" not in handler, "the site replaces Authorization: a token would never reach the function"
+
+
+def test_both_hubs_forward_only_chatrs_own_user_events_so_an_unknown_one_runs_no_function() -> None:
+    assert template(MODULES / "pubsub.bicep")["variables"]["userEvents"]["value"] == ",".join(USER_EVENTS)
+    (handler,) = resource(MODULES / "pubsub.bicep", "devHub")["properties"]["eventHandlers"]
+    assert handler["userEventPattern"] == "userEvents"
 
 
 def test_the_dev_hub_reached_through_the_tunnel_also_sends_the_services_bearer_token() -> None:

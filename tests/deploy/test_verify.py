@@ -20,7 +20,9 @@ from pathlib import Path
 
 import pytest
 
+import deploy.verify as checks
 from api.config import PubSubSettings, StorageSettings
+from api.pubsub import WATCH_GROUP_PREFIX
 from api.state import State
 from local.functions_host.app_service_auth import SITE_TOKEN_SETTING
 from local.stack import ROOT, Part, emulator_part, event_handler_url, free_port, swa_cli_part
@@ -100,6 +102,10 @@ def _unlinked(parts: Parts) -> Part:
 
 def _failed(lines: dict[int, str]) -> set[int]:
     return {number for number, line in lines.items() if "FAIL" in line}
+
+
+def test_the_end_to_end_check_hears_presence_where_the_server_sends_it() -> None:
+    assert checks.WATCH_GROUP_PREFIX == WATCH_GROUP_PREFIX
 
 
 def test_make_verify_deploy_passes_every_check_against_make_runs_stack_and_leaves_no_chat(stack: Parts) -> None:

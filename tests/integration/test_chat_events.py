@@ -190,10 +190,18 @@ async def test_malformed_event_data_gets_an_error_and_the_connection_survives(us
     assert await ada.error_reply("createChat")
     await ada.event("createChat", ["not", "an", "object"])
     assert await ada.error_reply("createChat")
-    await ada.event("noSuchEvent", "x")
-    assert "Unknown event" in await ada.error_reply("noSuchEvent")
     assert await create_chat(ada)
     assert not ada.closed
+
+
+async def test_an_unknown_event_is_refused_by_web_pubsub_and_never_runs_the_backend(users) -> None:
+    ada = await users("Ada").connect()
+    ack_id = ada.socket.next_ack_id()
+    await ada.send({"type": "event", "event": "noSuchEvent", "dataType": "text", "data": "x", "ackId": ack_id})
+    ack = await ada.socket.acked(ack_id, timeout=10)
+    assert ack["success"] is False
+    assert "No event handler" in ack["error"]["message"]  # the service's words: the backend never saw it
+    assert ada.chat_events("error") == []
 
 
 async def test_joining_adds_a_member_announces_once_and_lets_them_publish(users, barrier) -> None:
