@@ -10,6 +10,7 @@ PY := $(VENV)/bin/python
 VENV_STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 VENDOR_STAMP := client/vendor/.installed
+TEMPLATES := client/vendor/templates/index.js
 BROWSER_STAMP := $(VENV)/.browser
 PYTEST_ARGS ?=
 # test files run side by side on this many processes (each its own stack); 0 runs them in this one
@@ -36,7 +37,7 @@ $(NODE_STAMP): package.json package-lock.json
 $(VENDOR_STAMP): $(NODE_STAMP)
 	@echo "Copying the client's browser libraries into client/vendor"
 	rm -rf client/vendor && mkdir -p client/vendor/fontawesome/css
-	cp node_modules/vue/dist/vue.esm-browser.prod.js client/vendor/vue.esm-browser.js
+	cp node_modules/vue/dist/vue.runtime.esm-browser.prod.js client/vendor/vue.esm-browser.js
 	cp node_modules/bulma/css/bulma.min.css client/vendor/bulma.min.css
 	cp node_modules/animate.css/animate.min.css client/vendor/animate.min.css
 	cp node_modules/bulma-toast/dist/bulma-toast.esm.js client/vendor/bulma-toast.esm.js
@@ -44,11 +45,15 @@ $(VENDOR_STAMP): $(NODE_STAMP)
 	cp -r node_modules/@fortawesome/fontawesome-free/webfonts client/vendor/fontawesome/webfonts
 	@touch $@
 
+# every component's template compiled to a render function: the browser needs no 'unsafe-eval'
+$(TEMPLATES): $(VENDOR_STAMP) tools/compile-templates.mjs $(wildcard client/js/components/*.js)
+	node tools/compile-templates.mjs client
+
 $(BROWSER_STAMP): $(VENV_STAMP)
 	$(PY) -m local.browser --install
 	@touch $@
 
-setup: $(VENV_STAMP) $(NODE_STAMP) $(VENDOR_STAMP) ## Install what is missing (venv, npm packages, vendored client files)
+setup: $(VENV_STAMP) $(NODE_STAMP) $(VENDOR_STAMP) $(TEMPLATES) ## Install what is missing (venv, npm packages, vendored client files, compiled templates)
 
 # ---- the two commands ------------------------------------------------------------------------
 
@@ -126,7 +131,7 @@ deploy-link: ## Link the Function App to the Static Web App (deploy-infra does i
 deploy-api: package ## Zip-deploy the Functions app package to the Function App
 	bash deploy/api.sh
 
-deploy-client: $(VENDOR_STAMP) package ## Upload client/ and staticwebapp.config.json (with the API on the managed plan) to the Static Web App
+deploy-client: $(VENDOR_STAMP) $(TEMPLATES) package ## Upload client/ and staticwebapp.config.json (with the API on the managed plan) to the Static Web App
 	bash deploy/client.sh
 
 verify-deploy: ## Seven checks of the deployment, one line each (VERIFY_TARGET=local: make run's stack)

@@ -12,6 +12,7 @@ need_settings
 SWA="${SWA:-node_modules/.bin/swa}"
 [[ -x "$SWA" ]] || fail "the SWA CLI ($SWA) is missing: run 'make setup'"
 [[ -d client/vendor ]] || fail "client/vendor is missing: run 'make setup' to copy the client's libraries"
+[[ -f client/vendor/templates/index.js ]] || fail "the compiled templates are missing: run 'make setup' to compile them"
 [[ -f staticwebapp.config.json ]] || fail "staticwebapp.config.json is missing from $ROOT"
 
 need_command python3 "python3 is needed to write the site's configuration"

@@ -27,6 +27,12 @@ def test_the_deployed_csp_connects_only_to_the_site_and_its_own_web_pubsub() -> 
     assert directives["connect-src"] == ["'self'", "wss://chatr-wps-abc123.webpubsub.azure.com"]
 
 
+def test_no_script_is_built_from_a_string_locally_or_deployed() -> None:
+    local = _directives(_repository_config()["globalHeaders"][CSP])
+    deployed = _directives(production_config(_repository_config(), ORIGIN, "flex")["globalHeaders"][CSP])
+    assert local["script-src"] == deployed["script-src"] == ["'self'"]
+
+
 def test_every_other_directive_and_header_is_kept_as_the_repository_has_it() -> None:
     original = _repository_config()
     config = production_config(original, ORIGIN, "flex")
