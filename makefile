@@ -71,12 +71,12 @@ lint: $(VENV_STAMP) $(NODE_STAMP) ## Ruff and mypy for Python (--strict but for 
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy api function_app.py local webpubsub-emulator/src
 	$(VENV)/bin/mypy bench tests webpubsub-emulator/tests
-	node_modules/.bin/eslint client tests
+	node_modules/.bin/eslint client tests tools
 
 lint-fix: $(VENV_STAMP) $(NODE_STAMP) ## Fix what the linters can fix
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
-	node_modules/.bin/eslint --fix client tests
+	node_modules/.bin/eslint --fix client tests tools
 
 bench: setup $(BROWSER_STAMP) ## Run the benchmarks and print the results table
 	$(PY) -m bench
