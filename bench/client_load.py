@@ -168,7 +168,7 @@ async def _page(browser: Browser, site: Site, user_id: str, name: str, want_user
     await context.add_init_script(INIT_SCRIPT.replace("__WANT__", want))
     page = await context.new_page()
     await page.goto("/")
-    await page.wait_for_function("window.__bench && window.__bench.ready !== null", timeout=120_000)
+    await page.wait_for_function("() => window.__bench && window.__bench.ready !== null", timeout=120_000)
     return context, page
 
 

@@ -50,7 +50,7 @@ def test_the_bell_turns_on_notifications_that_name_sender_and_chat_and_open_the_
 
     set_visibility(reader.page, "hidden")
     writer.send(room, "Lunch at noon?\nBring the punched cards.")
-    reader.page.wait_for_function("window.__notes.length === 1")
+    reader.page.wait_for_function("() => window.__notes.length === 1")
     [note] = notes(reader)
     assert (note["title"], note["body"]) == (f"{writer.name} in {room}", "Lunch at noon?")
     room_id = reader.page.locator(".chatItem", has=reader.page.get_by_text(room, exact=True)).get_attribute(

@@ -239,6 +239,6 @@ def test_a_blocked_person_mentioning_you_neither_notifies_nor_counts_as_unread(n
     expect(cy.messages(room).filter(has_text="are you ignoring me?")).to_be_visible()
     cy.send(room, "Cy after Bob")
 
-    ada.page.wait_for_function("window.__notes.length === 1")
+    ada.page.wait_for_function("() => window.__notes.length === 1")
     assert [note["body"] for note in notes(ada)] == ["Cy after Bob"]
     expect(ada.page).to_have_title("(1) Chatr")

@@ -57,7 +57,7 @@ def test_a_mention_notifies_even_in_a_muted_chat_and_marks_the_chat_in_the_sideb
     writer.composer(room).press_sequentially("can you look at this?")
     writer.composer(room).press("Enter")
 
-    reader.page.wait_for_function("window.__notes.length === 1")
+    reader.page.wait_for_function("() => window.__notes.length === 1")
     [note] = notes(reader)
     assert note["title"] == f"{writer.name} mentioned you in {room}"
     assert note["body"] == f"@{reader.name} can you look at this?"

@@ -97,7 +97,7 @@ def test_a_websocket_to_any_other_address_is_refused_by_the_browser(person, site
     ada.page.evaluate(
         f"() => {{ try {{ new WebSocket({elsewhere!r}); }} catch (e) {{ window.__refused = String(e); }} }}"
     )
-    ada.page.wait_for_function("window.__violations.length >= 1 || window.__refused !== undefined")
+    ada.page.wait_for_function("() => window.__violations.length >= 1 || window.__refused !== undefined")
     violations = ada.page.evaluate("window.__violations")
     refused = ada.page.evaluate("window.__refused")
     # reported as a violation; a browser may also throw from the constructor (a valid URL throws for nothing else)

@@ -195,7 +195,7 @@ def test_the_app_works_under_its_csp_which_blocks_injected_inline_script(person)
           document.body.append(holder);
         }"""
     )
-    ada.page.wait_for_function("window.__violations.length >= 2")
+    ada.page.wait_for_function("() => window.__violations.length >= 2")
     assert ada.page.evaluate("window.__pwned") is None
     assert all(v.startswith("script-src") for v in ada.page.evaluate("window.__violations"))
 
