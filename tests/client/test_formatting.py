@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from tests.client.users import ChatUser, ColorScheme, chat_between, unique
+from tests.client.users import ChatUser, ColorScheme, chat_between, notes, notified_reader, set_visibility, unique
 
 FORMATTED = "*Bold* and _soft_ with `x = 1`\n- milk\n- eggs\n> quoted\n```\nline <b>one</b>\n  two\n```"
 HOSTILE = "*<img src=x onerror=alert(1)>* `<script>alert(2)</script>`\n- <b>not bold</b>"
@@ -66,6 +66,19 @@ def test_an_edit_is_drawn_again_with_its_new_formatting(new_user) -> None:
     shown = bob.messages(room).filter(has_text="words").last
     expect(shown.locator("strong")).to_have_text("loud")
     expect(shown).to_have_text("now loud words")
+
+
+def test_a_notification_shows_the_words_without_the_markers(new_user) -> None:
+    reader = notified_reader(new_user)
+    writer = new_user().login_guest(unique("Writer"))
+    room = chat_between(reader, writer)
+    bell = reader.page.get_by_role("button", name="Notifications")
+    bell.click()
+    expect(bell).to_have_attribute("aria-pressed", "true")
+    set_visibility(reader.page, "hidden")
+    post(writer, room, "> *Lunch* at `noon`?\n- cards", "cards")
+    reader.page.wait_for_function("window.__notes.length === 1")
+    assert notes(reader)[0]["body"] == "Lunch at noon?"
 
 
 @pytest.mark.parametrize(("viewport", "scheme"), [((390, 844), "dark"), ((1280, 720), "light")])
