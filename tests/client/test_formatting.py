@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from playwright.sync_api import expect
+from playwright.sync_api import Browser, expect
 
 from tests.client.users import ChatUser, ColorScheme, chat_between, notes, notified_reader, set_visibility, unique
+from tests.support import RunningStack
 
 FORMATTED = "*Bold* and _soft_ with `x = 1`\n- milk\n- eggs\n> quoted\n```\nline <b>one</b>\n  two\n```"
 HOSTILE = "*<img src=x onerror=alert(1)>* `<script>alert(2)</script>`\n- <b>not bold</b>"
@@ -141,3 +142,22 @@ def test_escape_closes_the_picker_and_the_filter_finds_by_name(new_user) -> None
     expect(box).to_have_value("👍")
     box.press("Enter")
     expect(bob.messages(room).last).to_have_text("👍")
+
+
+def test_on_a_touch_screen_the_picker_opens_on_its_grid_and_a_tap_inserts(
+    browser: Browser, stack: RunningStack
+) -> None:
+    context = browser.new_context(
+        base_url=stack.swa_url, viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True
+    )
+    try:
+        ada = ChatUser(context, stack).login_guest(unique("Ada"))
+        room = unique("Room")
+        ada.create_chat(room)
+        ada.panel(room).get_by_role("button", name="Emoji", exact=True).tap()
+        popover = ada.page.get_by_role("dialog", name="Emoji")
+        expect(popover.get_by_role("button", name="grinning face", exact=True)).to_be_focused()  # no keyboard pops up
+        popover.get_by_role("button", name="party popper").tap()
+        expect(ada.composer(room)).to_have_value("🎉")
+    finally:
+        context.close()

@@ -1,7 +1,8 @@
 // The emoji button beside the box: it opens a small popover with a filter and a grid of emoji
 // (model/emoji.js, nothing fetched). Typing filters by name, Down enters the grid, the arrow keys
 // move in it, Enter (or a click) inserts, Escape closes; either way the focus goes back to the box.
-// Each emoji is named for screen readers. A click elsewhere or Tab out of it closes it.
+// Each emoji is named for screen readers. A click elsewhere or Tab out of it closes it. On a touch
+// screen the grid takes the focus first, so the on-screen keyboard does not cover it.
 import { COLUMNS, EMOJI_GROUPS, findEmoji, gridMove } from "../model/emoji.js";
 
 export default {
@@ -39,7 +40,8 @@ export default {
       this.query = "";
       this.active = 0;
       document.addEventListener("pointerdown", this.outside, true);
-      this.$nextTick(() => this.$refs.filter?.focus({ preventScroll: true }));
+      if (matchMedia("(pointer: coarse)").matches) this.focusActive(); // no on-screen keyboard over the grid
+      else this.$nextTick(() => this.$refs.filter?.focus({ preventScroll: true }));
     },
     /** Close; `backToBox`: the user is done here (Escape, or the button again), so the box takes the focus. */
     close(backToBox) {
