@@ -212,7 +212,7 @@ def test_formatted_messages_and_the_emoji_picker_have_no_serious_accessibility_p
     ada.create_chat(room)
     bob.join_chat(room)
     for who, text in (
-        (bob, "*Bold* _soft_ `code` www.example.org\n- milk\n1. one\n> quoted\n```\nblock\n```"),
+        (bob, "*Bold* _soft_ `code` www.example.org\n- milk\n1. one\n> quoted\n```\nblock " + "x" * 300 + "\n```"),
         (ada, "`mine` *too*"),
     ):
         who.composer(room).fill(text)

@@ -38,8 +38,11 @@ def expect_formatted(user: ChatUser, room: str) -> None:
     assert text.locator("pre").inner_text() == "line <b>one</b>\n  two"
 
 
-def test_a_formatted_message_is_drawn_for_the_other_person_and_after_a_reload(new_user) -> None:
-    ada, bob, room = two_in_a_chat(new_user)
+@pytest.mark.parametrize(("viewport", "scheme"), [((390, 844), "dark"), ((1280, 720), "light")])
+def test_a_formatted_message_is_drawn_for_the_other_person_and_after_a_reload(
+    new_user, viewport: tuple[int, int], scheme: ColorScheme
+) -> None:
+    ada, bob, room = two_in_a_chat(new_user, viewport, scheme)
     post(ada, room, FORMATTED, "milk")
     expect_formatted(bob, room)
     expect_formatted(ada, room)
