@@ -202,3 +202,25 @@ def test_on_a_phone_both_screens_have_a_heading_one_and_the_list_has_no_credit_f
     phone.page.set_viewport_size({"width": 1280, "height": 720})
     expect(phone.page.locator(".credit")).to_be_visible()  # a laptop has the room for it
     assert phone.page.evaluate(HEADING_ONE) == [], "a laptop"
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_formatted_messages_and_the_emoji_picker_have_no_serious_accessibility_problems(new_user, scheme) -> None:
+    ada = checked(new_user(color_scheme=scheme)).login_guest(unique("Ada"))
+    bob = new_user().login_guest(unique("Bob"))
+    room = unique("Room")
+    ada.create_chat(room)
+    bob.join_chat(room)
+    for who, text in (
+        (bob, "*Bold* _soft_ `code` www.example.org\n- milk\n1. one\n> quoted\n```\nblock " + "x" * 300 + "\n```"),
+        (ada, "`mine` *too*"),
+    ):
+        who.composer(room).fill(text)
+        who.composer(room).press("Enter")
+        expect(ada.messages(room).locator("code").filter(has_text=text.split("`")[1])).to_be_visible()
+    assert_no_serious_violations(ada.page, "formatted messages")
+    ada.panel(room).get_by_role("button", name="Emoji", exact=True).click()
+    ada.page.keyboard.press("ArrowDown")
+    assert_no_serious_violations(ada.page, "the emoji picker")
+    ada.page.set_viewport_size({"width": 390, "height": 844})
+    assert_no_serious_violations(ada.page, "the emoji picker on a phone")

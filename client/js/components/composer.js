@@ -6,8 +6,11 @@
 // Typing "@" offers people to mention (arrow keys, Enter or Tab to pick, Escape to close). The box
 // also edits our own messages: from a message's menu, or Up in an empty box for our latest one;
 // Enter saves, Escape cancels, and the draft that was there comes back. While we type, the chat
-// hears that we are typing (within its budget, see services/chat-sender.js).
+// hears that we are typing (within its budget, see services/chat-sender.js). The emoji button
+// beside the box inserts an emoji where the caret is (components/emoji-picker.js).
+import EmojiPicker from "./emoji-picker.js";
 import ProviderIcon from "./provider-icon.js";
+import { insertAt } from "../model/emoji.js";
 import { MESSAGE_MAX, limitStatus } from "../model/limits.js";
 import { peerHasLeft, peerOf, nameOf, providerOf } from "../model/directory.js";
 import { complete, mentionCandidates, mentionedIds, mentionQuery, suggestions } from "../model/mentions.js";
@@ -16,7 +19,7 @@ const MAX_HEIGHT_SHARE = 0.4; // of the window's height, then the box scrolls
 
 export default {
   name: "Composer",
-  components: { ProviderIcon },
+  components: { EmojiPicker, ProviderIcon },
   inject: ["session"],
   props: {
     chatId: { type: String, required: true },
@@ -146,9 +149,20 @@ export default {
       this.picked.add(person.userId);
       this.text = done.text;
       this.mention = null;
+      this.placeCaret(done.caret);
+    },
+    /** An emoji from the picker, in place of what is selected in the box (the box keeps its selection while the picker has the focus). */
+    insertEmoji(emoji) {
+      const box = this.$refs.input;
+      const done = insertAt(this.text, box?.selectionStart ?? this.text.length, box?.selectionEnd ?? this.text.length, emoji);
+      this.text = done.text;
+      if (!this.editing) this.session.typing(this.chatId, this.text);
+      this.placeCaret(done.caret);
+    },
+    placeCaret(caret) {
       this.$nextTick(() => {
         this.$refs.input?.focus({ preventScroll: true });
-        this.$refs.input?.setSelectionRange(done.caret, done.caret);
+        this.$refs.input?.setSelectionRange(caret, caret);
       });
     },
     isEditable(entry) {
@@ -229,6 +243,7 @@ export default {
           :aria-activedescendant="activeOption"
           :placeholder="placeholder"
           @input="onInput" @click="followCaret" @keyup.left="followCaret" @keyup.right="followCaret" @keydown="onKeydown"></textarea>
+        <emoji-picker @pick="insertEmoji" @done="focus" />
         <button class="button is-success sendButton" type="submit" :disabled="!canSend"
           :aria-label="editing ? 'Save edit' : 'Send'" :title="editing ? 'Save edit (Enter)' : 'Send (Enter)'">
           <span class="icon"><i :class="editing ? 'fas fa-check' : 'fas fa-paper-plane'" aria-hidden="true"></i></span>

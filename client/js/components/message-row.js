@@ -120,7 +120,7 @@ export default {
         </header>
         <div class="msgBody">
           <p v-if="entry.deleted" class="msgText msgDeleted"><i class="fas fa-ban" aria-hidden="true"></i> Message deleted</p>
-          <p v-else class="msgText"><message-text :text="entry.text" :people="people" :me-id="meId" /></p>
+          <div v-else class="msgText"><message-text :text="entry.text" :people="people" :me-id="meId" /></div>
           <span v-if="entry.edited" class="msgEdited">(edited)</span>
           <time v-if="grouped" class="msgTime msgTimeSide" :datetime="iso" :title="full"><span aria-hidden="true">{{ clock }}</span><span class="is-sr-only">{{ full }}</span></time>
         </div>

@@ -2,6 +2,7 @@
 // the user has turned them on with the bell (which asks the browser's permission), notifications
 // that name the sender and the chat and open the chat when clicked. The choice is remembered.
 import { reactive } from "../../vendor/vue.esm-browser.js";
+import { plainText } from "../model/format.js";
 import { NOTICES } from "../model/group-frames.js";
 
 const CHOICE_KEY = "chatrNotifications";
@@ -44,7 +45,7 @@ export function createAttention({ openChat }) {
   function notify({ chatId, chatTitle, isPrivate, entry, sender, mention = false }) {
     if (state.bell !== "on") return;
     const title = `${sender}${mention ? " mentioned you" : ""}${isPrivate ? "" : ` in ${chatTitle}`}`;
-    const body = entry.kind === "message" ? firstLine(entry.text) : `${sender} ${NOTICES[entry.notice]?.text ?? ""}`;
+    const body = entry.kind === "message" ? firstLine(plainText(entry.text)) : `${sender} ${NOTICES[entry.notice]?.text ?? ""}`;
     try {
       const note = new Notification(title, { body, tag: chatId, icon: "/img/logo.svg" });
       note.addEventListener("click", () => {
@@ -60,6 +61,7 @@ export function createAttention({ openChat }) {
   return { state, toggleBell, notify };
 }
 
+/** The first line of what a message says (formatting markers dropped), short enough for a notification. */
 function firstLine(text) {
   const line = text.trim().split("\n", 1)[0];
   return line.length > BODY_MAX ? `${line.slice(0, BODY_MAX - 1)}…` : line;
