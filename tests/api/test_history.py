@@ -10,7 +10,7 @@ import asyncio
 import pytest
 
 from api.config import StorageSettings
-from api.history import Appended, Entry, NotFound
+from api.history import Appended, Entry, NotFound, now_ms
 from api.messages import _delete, _edit, _react
 from api.state import State
 
@@ -118,3 +118,41 @@ async def test_two_workers_numbering_one_chat_at_once_leave_no_gap_and_no_repeat
         await one.history.delete_chat(chat)
         await one.close()
         await two.close()
+
+
+async def test_a_message_is_found_by_its_words_folded_and_by_a_prefix_of_the_last(state: State) -> None:
+    await state.history.add_message(CHAT, "ada", "m1", "Le CAFÉ est fermé", [])
+    await state.history.add_message(CHAT, "bob", "m2", "coffee or cafe?", [])
+    await state.history.add_message(CHAT, "ada", "m3", "nothing here", [])
+    assert set(await state.history.find(CHAT, ["cafe"], False, 100)) == {1, 2}
+    assert set(await state.history.find(CHAT, ["cafe", "ferm"], True, 100)) == {1}
+    assert await state.history.find(CHAT, ["cafe", "ferm"], False, 100) == {}  # only the last word is a prefix
+    assert set(await state.history.find(CHAT, ["co"], True, 100)) == {2}
+    assert await state.history.find("3f1c2a4e-0000-4000-8000-000000000002", ["cafe"], False, 100) == {}
+
+
+async def test_the_newest_uses_of_a_word_are_read_first_and_no_more_than_asked(state: State) -> None:
+    for i in range(5):
+        await state.history.add_message(CHAT, "ada", f"m{i}", f"ping {i}", [])
+    found = await state.history.find(CHAT, ["ping"], False, 2)
+    assert set(found) == {4, 5} and all(t > 0 for t in found.values())
+
+
+async def test_an_edit_moves_the_message_to_its_new_words_and_a_delete_takes_them_away(state: State) -> None:
+    await state.history.add_message(CHAT, "ada", "m1", "see you at noon", [])
+    await state.history.change(CHAT, "ada", "edit", 1, _edit, text="see you at dawn", mentions=[])
+    assert await state.history.find(CHAT, ["noon"], False, 100) == {}
+    assert set(await state.history.find(CHAT, ["see", "dawn"], False, 100)) == {1}
+    await state.history.change(CHAT, "bob", "reaction", 1, _react, emojis=["👍"])
+    assert set(await state.history.find(CHAT, ["dawn"], False, 100)) == {1}
+    await state.history.change(CHAT, "ada", "delete", 1, _delete)
+    assert await state.history.find(CHAT, ["see"], True, 100) == {}
+
+
+async def test_a_resend_is_indexed_once_and_retention_takes_the_words_with_the_message(state: State) -> None:
+    await state.history.add_message(CHAT, "ada", "m1", "hello hello", [])
+    await state.history.add_message(CHAT, "ada", "m1", "hello hello", [])
+    assert set(await state.history.find(CHAT, ["hello"], False, 100)) == {1}
+    await state.history.delete_before(now_ms() + 1000)
+    assert await state.history.find(CHAT, ["hello"], False, 100) == {}
+    assert await state.history.entries(CHAT, 1, 5) == []
