@@ -131,10 +131,9 @@ export default {
           <span v-if="mentioned" class="is-sr-only">(mentions you)</span>
           <time v-if="!grouped" class="msgTime" :datetime="iso" :title="full"><span aria-hidden="true">{{ clock }}</span><span class="is-sr-only">{{ full }}</span></time>
         </header>
-        <button v-if="quote" type="button" class="msgQuote" :class="'is-' + quote.state" tabindex="-1" :aria-label="quote.label"
+        <button v-if="quote" type="button" class="msgQuote" :class="'is-' + quote.state" tabindex="-1"
           :disabled="quote.state === 'gone'" @click="session.jumpTo(chatId, quote.seq)">
-          <span v-if="quote.sender" class="quoteSender">{{ quote.sender }}</span>
-          <span class="quoteText">{{ quote.text }}</span>
+          <span class="is-sr-only">In reply to </span><span v-if="quote.sender" class="quoteSender">{{ quote.sender }}</span> <span class="quoteText">{{ quote.text }}</span>
         </button>
         <div class="msgBody">
           <p v-if="entry.deleted" class="msgText msgDeleted"><i class="fas fa-ban" aria-hidden="true"></i> Message deleted</p>

@@ -86,7 +86,7 @@ export default {
               <input v-model="query" class="input" type="search" maxlength="200" autofocus aria-label="Words to search for in your chats"
                 placeholder="Words in your chats" aria-describedby="messageSearchStatus" @keydown.down="toHits" />
             </div>
-            <button type="submit" class="button is-link" :class="{ 'is-loading': loading }" :disabled="!query.trim()">Search</button>
+            <button type="submit" class="button is-success" :disabled="!query.trim()">Search</button>
           </form>
           <p id="messageSearchStatus" class="searchStatus" role="status">{{ summary }}</p>
           <p v-if="error" class="notification is-warning is-light searchError" role="alert">{{ error }}</p>

@@ -18,7 +18,7 @@ export function snippet(text, max = SNIPPET_MAX) {
 }
 
 /**
- * The quote to show above `entry`, or null when it answers nothing: `{seq, state, sender, text, label}`.
+ * The quote to show above `entry`, or null when it answers nothing: `{seq, state, sender, text}`.
  * `state` is "shown", "deleted", "gone" (the server does not have it) or "loading" (asked for);
  * `fetched` is what the server answered for it: an entry, null (gone), or undefined (not asked).
  */
@@ -26,10 +26,9 @@ export function quoteOf(model, message, chatId, entry, fetched) {
   const seq = entry?.replyTo;
   if (!Number.isInteger(seq) || seq < 1 || entry.deleted) return null;
   const quoted = message ?? fetched;
-  if (quoted === undefined) return { seq, state: "loading", sender: "", text: "Loading the message this replies to…", label: "Reply to a message (loading)" };
-  if (quoted === null) return { seq, state: "gone", sender: "", text: "The message this replies to is no longer here", label: "Reply to a message that is no longer here" };
+  if (quoted === undefined) return { seq, state: "loading", sender: "", text: "Loading the message this replies to…" };
+  if (quoted === null) return { seq, state: "gone", sender: "", text: "The message this replies to is no longer here" };
   const sender = senderName(model, quoted, chatId);
-  if (quoted.deleted) return { seq, state: "deleted", sender, text: "Message deleted", label: `Reply to a deleted message from ${sender}` };
-  const text = snippet(quoted.text);
-  return { seq, state: "shown", sender, text, label: `Reply to ${sender}: ${text}. Go to that message` };
+  if (quoted.deleted) return { seq, state: "deleted", sender, text: "Message deleted" };
+  return { seq, state: "shown", sender, text: snippet(quoted.text) };
 }

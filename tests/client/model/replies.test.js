@@ -23,7 +23,7 @@ test("a snippet is the first line with blanks collapsed, cut with an ellipsis, w
 
 test("a quote names the sender as the server does and shows the first line as text", () => {
   const quote = quoteOf(model(), ask, "c", reply, undefined);
-  assert.deepEqual(quote, { seq: 1, state: "shown", sender: "Ada", text: "Lunch?", label: "Reply to Ada: Lunch?. Go to that message" });
+  assert.deepEqual(quote, { seq: 1, state: "shown", sender: "Ada", text: "Lunch?" });
 });
 
 test("a quote of a message not here waits for the server, then shows it or says it is gone", () => {
