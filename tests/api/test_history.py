@@ -8,9 +8,12 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+from azure.data.tables import UpdateMode
+from azure.data.tables.aio import TableClient
 
 from api.config import StorageSettings
-from api.history import Appended, Entry, NotFound, now_ms
+from api.history import MESSAGES_TABLE, Appended, Entry, NotFound, entry_key, now_ms
+from api.message_index import WORD_PREFIX
 from api.messages import _delete, _edit, _react
 from api.state import State
 
@@ -156,3 +159,26 @@ async def test_a_resend_is_indexed_once_and_retention_takes_the_words_with_the_m
     await state.history.delete_before(now_ms() + 1000)
     assert await state.history.find(CHAT, ["hello"], False, 100) == {}
     assert await state.history.entries(CHAT, 1, 5) == []
+
+
+async def test_a_message_kept_before_the_index_existed_is_indexed_by_its_edit_and_can_be_deleted(azurite: str) -> None:
+    """Rows written by the previous release: a message with no `indexed` flag and no word rows."""
+    store = await State.open(StorageSettings(connection_string=azurite, account_name=None))
+    chat = "3f1c2a4e-0000-4000-8000-0000000000c1"
+    try:
+        await store.history.add_message(chat, "ada", "old", "written long ago", [])
+        async with TableClient.from_connection_string(azurite, MESSAGES_TABLE) as table:
+            async for row in table.query_entities("PartitionKey eq @chat", parameters={"chat": chat}):
+                if row["RowKey"].startswith(WORD_PREFIX):
+                    await table.delete_entity(chat, row["RowKey"])
+                elif row["RowKey"] == entry_key(1):
+                    del row["indexed"]
+                    await table.update_entity(row, mode=UpdateMode.REPLACE)
+        assert await store.history.find(chat, ["written"], False, 100) == {}
+        await store.history.change(chat, "ada", "edit", 1, _edit, text="written again", mentions=[])
+        assert set(await store.history.find(chat, ["again"], False, 100)) == {1}
+        await store.history.change(chat, "ada", "delete", 1, _delete)
+        assert await store.history.find(chat, ["written"], False, 100) == {}
+    finally:
+        await store.history.delete_chat(chat)
+        await store.close()
