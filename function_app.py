@@ -1,8 +1,8 @@
-"""Chatr's Azure Functions: seven HTTP routes under /api, each delegating to the `api` package."""
+"""Chatr's Azure Functions: eight HTTP routes under /api, each delegating to the `api` package."""
 
 import azure.functions as func
 
-from api import chat_history, health, lists, logout, runtime, tokens, webhook
+from api import chat_history, health, lists, logout, message_search, runtime, tokens, webhook
 
 app = func.FunctionApp(http_auth_level=func.AuthLevel.ANONYMOUS)
 
@@ -40,6 +40,13 @@ async def chats(req: func.HttpRequest) -> func.HttpResponse:
 async def messages(req: func.HttpRequest) -> func.HttpResponse:
     """A page of one chat's kept history, for its members only."""
     return await chat_history.get_messages(req)
+
+
+@app.function_name("search")
+@app.route(route="search", methods=["GET"])
+async def search(req: func.HttpRequest) -> func.HttpResponse:
+    """Messages found by their words, only in the caller's chats, a page at a time."""
+    return await message_search.search(req)
 
 
 @app.function_name("eventHandler")

@@ -13,6 +13,8 @@ sequence number:
 - `id|<userId>|<clientId>`: the number of a sender's message, inserted with it, so a resend after a
   lost reply (same client id) is stored once.
 - `read|<userId>`: how far that member has read (never moves back).
+- `t|<word>|<inverted seq>`: the search index (api/message_index.py), one row per distinct word of a
+  message, written, changed and removed in the same transaction as the message or its change.
 
 A worker remembers each chat's head (number and ETag) after its own append, so in a busy chat an
 append is one transaction and no read: a stale memory only costs a failed transaction and a read.
@@ -34,6 +36,8 @@ from azure.core import MatchConditions
 from azure.core.exceptions import AzureError, HttpResponseError, ResourceNotFoundError
 from azure.data.tables import UpdateMode
 from azure.data.tables.aio import TableClient
+
+from .message_index import seq_of, word_key, word_range, words
 
 log = logging.getLogger(__name__)
 
@@ -82,6 +86,7 @@ class Entry:
     deleted: bool = False
     reactions: dict[str, list[str]] = field(default_factory=dict)  # a message: emoji -> who chose it
     changed: int = 0  # a message: the number of its latest change
+    indexed: bool = False  # a message: its words are in the search index (older messages are not, until edited)
 
     def to_wire(self) -> dict[str, Any]:
         """The entry as the wire contract gives it (server frames and `GET /api/chats/<id>/messages`)."""
@@ -123,7 +128,11 @@ class Entry:
         entity.update({k: v for k, v in optional.items() if v is not None})
         if self.kind == "message":
             entity.update(
-                edited=self.edited, deleted=self.deleted, reactions=json.dumps(self.reactions), changed=self.changed
+                edited=self.edited,
+                deleted=self.deleted,
+                reactions=json.dumps(self.reactions),
+                changed=self.changed,
+                indexed=self.indexed,
             )
         return entity
 
@@ -144,6 +153,7 @@ class Entry:
             deleted=bool(entity.get("deleted", False)),
             reactions=json.loads(entity.get("reactions") or "{}"),
             changed=int(entity.get("changed") or 0),
+            indexed=bool(entity.get("indexed", False)),
         )
 
 
@@ -157,6 +167,16 @@ class Appended:
 
 # (chat's last number, the head's ETag); ETag None: the chat has no head row yet
 _Head = tuple[int, str | None]
+
+
+def _indexed(message: Entry) -> list[str]:
+    """The words a message is found by in the index: none once deleted, none if written before the index was."""
+    return words(message.text or "") if message.indexed and not message.deleted else []
+
+
+def _word_rows(chat_id: str, message: Entry, found: list[str]) -> list[dict[str, Any]]:
+    """The index rows of some of a message's words; they carry its time, so retention removes them with it."""
+    return [{"PartitionKey": chat_id, "RowKey": word_key(w, message.seq), "time": float(message.time)} for w in found]
 
 
 def now_ms() -> int:
@@ -208,9 +228,12 @@ class History:
         dedupe = {"PartitionKey": chat_id, "RowKey": f"{CLIENT_ID_PREFIX}{sender}|{client_id}"}
         for _ in range(_MAX_TRIES):
             last, etag = await self._head(chat_id)
-            entry = Entry(last + 1, "message", sender, now_ms(), client_id, text, mentions, reply_to=reply_to)
+            entry = Entry(
+                last + 1, "message", sender, now_ms(), client_id, text, mentions, reply_to=reply_to, indexed=True
+            )
+            index = [("create", row) for row in _word_rows(chat_id, entry, words(text))]
             outcome = await self._commit(
-                chat_id, etag, entry, [("create", {**dedupe, "seq": entry.seq, "time": float(entry.time)})]
+                chat_id, etag, entry, [("create", {**dedupe, "seq": entry.seq, "time": float(entry.time)}), *index]
             )
             if outcome == "done":
                 return Appended(entry)
@@ -240,10 +263,14 @@ class History:
             if message is None or message.kind != "message":
                 raise NotFound("There is no such message in this chat")
             change = Entry(last + 1, kind, sender, now_ms(), target=target, **fields)
+            before = _indexed(message)
             apply(message, change)
-            message.changed = change.seq
+            message.changed, message.indexed = change.seq, True
+            after = _indexed(message)
             update = ("update", message.to_entity(chat_id), {"mode": UpdateMode.REPLACE})
-            if await self._commit(chat_id, etag, change, [update]) == "done":
+            reindex = [("delete", row) for row in _word_rows(chat_id, message, [w for w in before if w not in after])]
+            reindex += [("create", row) for row in _word_rows(chat_id, message, [w for w in after if w not in before])]
+            if await self._commit(chat_id, etag, change, [update, *reindex]) == "done":
                 return change, message
         raise HistoryUnavailable(f"chat {chat_id} kept changing; gave up storing a {kind}")
 
@@ -324,6 +351,28 @@ class History:
             return [Entry.from_entity(e) async for e in self._table.query_entities(query, parameters=params)]
         except AzureError as err:
             raise HistoryUnavailable("Table Storage is unavailable (read history)") from err
+
+    async def find(self, chat_id: str, wanted: list[str], prefix: bool, scan: int) -> dict[int, int]:
+        """Messages holding every one of the folded `wanted` words (the last only as a prefix when `prefix`): number
+        -> time. One range query per word, reading at most `scan` of its newest uses."""
+        found: dict[int, int] | None = None
+        for n, word in enumerate(wanted):
+            low, high = word_range(word, prefix and n == len(wanted) - 1)
+            query = "PartitionKey eq @chat and RowKey ge @low and RowKey lt @high"
+            uses: dict[int, int] = {}
+            try:
+                async for row in self._table.query_entities(
+                    query, parameters={"chat": chat_id, "low": low, "high": high}, select=["RowKey", "time"]
+                ):
+                    uses[seq_of(row["RowKey"])] = int(row["time"])
+                    if len(uses) == scan:
+                        break
+            except AzureError as err:
+                raise HistoryUnavailable("Table Storage is unavailable (search)") from err
+            found = uses if found is None else {seq: t for seq, t in found.items() if seq in uses}
+            if not found:
+                return {}
+        return found or {}
 
     async def _get_entry(self, chat_id: str, seq: int) -> Entry | None:
         entity = await self._get(chat_id, entry_key(seq))

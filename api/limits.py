@@ -42,6 +42,7 @@ RATES = {
     "reads": Rate(10, 1),  # markRead: kept per member (browsers send one every few seconds while reading)
     "tokens": Rate(20, 3),  # GET /api/getToken of a known user: one per page load or reconnect
     "search": Rate(20, 1),  # GET /api/users?search=, GET /api/chats?search=
+    "messageSearch": Rate(10, 3),  # GET /api/search: up to 50 chats x 5 words range queries each
 }
 EVENT_RATES = {
     "createChat": "chats",

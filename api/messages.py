@@ -9,8 +9,11 @@ kept per member. Browsers cannot publish to a chat's group themselves.
 Costs per message (table operations): the sender's account and their membership of the chat (one
 query of their partition, as every event), their rate-limit row (one write), and one transaction that
 moves the chat's head and stores the message (plus one read of the head when this worker did not
-make the last append there). One service call sends it to the group: one delivered message per connection in
-the chat. A change adds one point read (the message it changes).
+make the last append there); a reply adds one read (the message it answers must be there). The
+message's words go into the search index in that same transaction (api/message_index.py): no more
+round trips, one more row per distinct word (at most 40). One service call sends it to the group:
+one delivered message per connection in the chat. A change adds one point read (the message it
+changes); an edit or delete also changes the words the message lost or gained, in its transaction.
 """
 
 from __future__ import annotations
@@ -196,6 +199,8 @@ class Messages:
     async def send(self, caller: Caller, message: NewMessage) -> dict[str, Any]:
         """Number, keep and forward a message; a resend of one already kept is forwarded again, not kept twice."""
         await self._member(caller, message.chat_id)
+        if message.reply_to is not None:
+            await self._answerable(message.chat_id, message.reply_to)
         async with self.history.turn(message.chat_id):  # sent before the next is numbered: in order on the wire
             stored = await self.history.add_message(
                 message.chat_id, caller.id, message.client_id, message.text, message.mentions, message.reply_to
@@ -209,6 +214,14 @@ class Messages:
             " (resend)" if stored.again else "",
         )
         return {"seq": stored.entry.seq, "time": stored.entry.time}
+
+    async def _answerable(self, chat: str, seq: int) -> None:
+        """A reply names a message kept in the same chat and not deleted (so an earlier number than its own)."""
+        found = await self.history.entries(chat, seq, seq)
+        if not found or found[0].kind != "message":
+            raise Invalid("The message you reply to is not in this chat")
+        if found[0].deleted:
+            raise Invalid("The message you reply to was deleted")
 
     async def _change(self, caller: Caller, change: Change, kind: str, **fields: Any) -> dict[str, Any]:
         await self._member(caller, change.chat_id)

@@ -149,6 +149,7 @@ _WHAT = {
     "connections": "new connections",
     "tokens": "asking for connection tokens",
     "search": "searching",
+    "messageSearch": "searching messages",
     "signups": "new guests from your network",
     "messages": "sending, editing or deleting messages",
     "reactions": "reactions",

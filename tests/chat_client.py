@@ -96,10 +96,18 @@ class ChatClient:
         """A user event without ackId, as the original client sends them."""
         await self.send(event_frame(name, data, data_type=data_type))
 
-    async def publish(self, group: str, message: str) -> Message:
+    async def publish(self, group: str, message: str, reply_to: int | None = None) -> Message:
         """Say something in a chat as a browser does (`sendMessage`); the answer as `{success, seq | error}`."""
         request = f"r{uuid.uuid4().hex[:12]}"
-        data = {"requestId": request, "chatId": group, "id": uuid.uuid4().hex, "text": message, "mentions": []}
+        data: dict[str, Any] = {
+            "requestId": request,
+            "chatId": group,
+            "id": uuid.uuid4().hex,
+            "text": message,
+            "mentions": [],
+        }
+        if reply_to is not None:
+            data["replyTo"] = reply_to
         await self.event("sendMessage", data)
         answer = await self.wait_for(lambda m: _answer_to(m, request), 30)
         body = answer["data"]["data"]

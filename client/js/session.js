@@ -2,7 +2,7 @@
 // every action the UI offers. Components read `session.model` and call these methods; what each
 // server event and group frame does is decided in model/, which needs no browser.
 import { reactive, shallowReactive, watch } from "../vendor/vue.esm-browser.js";
-import { browseChats, getChat, getMessages, getMyChats, getToken, getUser, getUsers, search } from "./services/api.js";
+import { browseChats, getChat, getMessages, getMyChats, getToken, getUser, getUsers, search, searchMessages } from "./services/api.js";
 import { createAttention } from "./services/attention.js";
 import { guestCredential, logout, saveGuestCredential, signedInPrincipal } from "./services/identity.js";
 import { ChatSender } from "./services/chat-sender.js";
@@ -25,6 +25,7 @@ import { pruneTyping } from "./model/typing.js";
 const LIST_RETRY_MS = 5000;
 const INVITE_TIMEOUT_MS = 10000;
 const CATCH_UP_PAGES = 3; // missed more than this many pages of a chat: show its latest page instead
+const JUMP_PAGES = 20; // pages of older history loaded at most to reach a quoted or found message
 const FLUSH_FALLBACK_MS = 100; // hidden pages get no animation frames
 const VIEW_KEY = "chatrView"; // sessionStorage: the open chat, unread counts, the phone's screen
 const DRAFTS_KEY = "chatrDrafts"; // sessionStorage: what was typed and not sent, per chat
@@ -49,7 +50,9 @@ export class Session {
       confirmed: false, // the server announced this connection (userOnline): it is back in its chats' groups
       screen: "list", // on a phone: the chat list or the open chat
       unsentChatName: "", // the name of a chat the server did not create: the New Chat dialog offers it again
+      jump: null, // {chatId, seq}: the message the open chat's list scrolls to and highlights (a reply's quote, a search hit)
     });
+    this.quotes = reactive({}); // "chatId:seq" -> a quoted message not among ours, as the server has it (null: it has not)
     this.store = createMessageStore({
       storage: localStorage,
       schedule: nextFrame,
@@ -618,11 +621,11 @@ export class Session {
    * toast saying why) when it did not go out. In a private chat the other person has left, they
    * are invited back first, as starting the chat would.
    */
-  async send(chatId, text, mentions = []) {
+  async send(chatId, text, mentions = [], replyTo = undefined) {
     if (peerHasLeft(this.model, chatId) && !(await this.inviteBack(chatId))) return false;
     const lost = this.unanswered.get(chatId);
     const id = lost?.text === text ? lost.id : uuidv4(); // the same message again: the server keeps it once
-    const answer = await this.sender.message(chatId, text, mentions, { id });
+    const answer = await this.sender.message(chatId, text, mentions, { id, replyTo });
     if (!answer.success && !answer.error?.code) this.unanswered.set(chatId, { text, id });
     else this.unanswered.delete(chatId);
     return this.delivered(chatId, "Message", answer);
@@ -737,6 +740,55 @@ export class Session {
     this.loggedOut = true;
     this.store.clear();
     forgetEverything();
+  }
+
+  // ---- replies and message search ------------------------------------------------------------
+
+  /** The message numbered `seq` that a reply quotes: ours when we have it, else what the server said of it (see `askQuote`). */
+  quoted(chatId, seq) {
+    return { message: this.store.findSeq(chatId, seq), fetched: this.quotes[`${chatId}:${seq}`] };
+  }
+
+  /** Ask the server for a quoted message we do not have: one request of one entry, once per message per session. */
+  async askQuote(chatId, seq) {
+    const key = `${chatId}:${seq}`;
+    if (this.store.findSeq(chatId, seq) || Object.hasOwn(this.quotes, key)) return;
+    this.quotes[key] = undefined;
+    try {
+      const page = await getMessages(chatId, { after: seq - 1, limit: 1 });
+      const entry = (page.entries ?? []).find((candidate) => candidate.seq === seq);
+      this.quotes[key] = (entry && messageEntry(this.frameEnv, chatId, entry)) || null;
+      if (this.quotes[key]?.fromUserName === null) this.lookupUser(this.quotes[key].fromUserId);
+    } catch (err) {
+      console.warn(`Could not load message ${seq} of ${chatId}: ${err.message}`);
+      delete this.quotes[key]; // asked again when next shown
+    }
+  }
+
+  /**
+   * Open a chat at message `seq` (a quote clicked, a search hit picked): older pages are loaded until
+   * it is here, then the list scrolls to it and highlights it. False (with a toast) when it is not kept.
+   */
+  async jumpTo(chatId, seq) {
+    if (!this.model.conversations[chatId]) return false;
+    this.openChat(chatId);
+    await (this.catchingUp.get(chatId) ?? (this.store.lastSeq(chatId) ? null : this.catchUp(chatId)));
+    let found = this.store.findSeq(chatId, seq);
+    for (let pages = 0; !found && pages < JUMP_PAGES && this.store.firstSeq(chatId) > seq; pages++) {
+      if ((await this.loadOlder(chatId)) === 0) break;
+      found = this.store.findSeq(chatId, seq);
+    }
+    if (!found) {
+      toastMessage("That message is no longer in this chat", "warning");
+      return false;
+    }
+    this.status.jump = { chatId, seq };
+    return true;
+  }
+
+  /** A page of messages found by words in our chats: the server's answer; throws its refusal (429 says when to try again). */
+  searchMessages(q, before = null) {
+    return searchMessages(q, { before });
   }
 
   // ---- helpers ------------------------------------------------------------------------------

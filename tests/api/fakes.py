@@ -23,8 +23,9 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
-from api.history import Appended, Entry, History, HistoryUnavailable, NotFound, now_ms
+from api.history import Appended, Entry, History, HistoryUnavailable, NotFound, _indexed, now_ms
 from api.limits import Limits
+from api.message_index import seq_of, word_key, word_range, words
 from api.models import Account, Chat, Connection, Membership, Presence, User
 from api.pubsub import WATCH_GROUP_PREFIX, PubSub, PubSubUnavailable, token_groups, user_group, watch_group
 from api.state import State, StorageUnavailable, name_key
@@ -542,6 +543,7 @@ class FakeHistory(History):
         self.heads: defaultdict[str, int] = defaultdict(int)  # chat id -> its last number
         self.client_ids: dict[tuple[str, str, str], int] = {}  # (chat, sender, client id) -> number
         self.reads: defaultdict[str, dict[str, int]] = defaultdict(dict)
+        self.index: defaultdict[str, dict[str, int]] = defaultdict(dict)  # chat id -> word row key -> message time
         self._appending = {}  # History.turn's locks: one append at a time per chat, as in the real worker
 
     def _reachable(self) -> None:
@@ -566,9 +568,12 @@ class FakeHistory(History):
             return Appended(replace(self.logs[chat_id][known]), again=True)
         entry = self._append(
             chat_id,
-            lambda seq: Entry(seq, "message", sender, now_ms(), client_id, text, list(mentions), reply_to=reply_to),
+            lambda seq: Entry(
+                seq, "message", sender, now_ms(), client_id, text, list(mentions), reply_to=reply_to, indexed=True
+            ),
         )
         self.client_ids[(chat_id, sender, client_id)] = entry.seq
+        self._reindex(chat_id, entry, [], words(text))
         return Appended(replace(entry))
 
     async def change(
@@ -579,11 +584,36 @@ class FakeHistory(History):
         if stored is None or stored.kind != "message":
             raise NotFound("There is no such message in this chat")
         message = replace(stored, reactions=dict(stored.reactions))
+        before = _indexed(message)
         apply(message, Entry(self.heads[chat_id] + 1, kind, sender, 0, target=target, **fields))
         change = self._append(chat_id, lambda seq: Entry(seq, kind, sender, now_ms(), target=target, **fields))
-        message.changed = change.seq
+        message.changed, message.indexed = change.seq, True
         self.logs[chat_id][target] = message
+        self._reindex(chat_id, message, before, _indexed(message))
         return replace(change), replace(message)
+
+    def _reindex(self, chat_id: str, message: Entry, before: list[str], after: list[str]) -> None:
+        """The word rows History writes in the same transaction: the words lost go, the words gained come."""
+        rows = self.index[chat_id]
+        for word in before:
+            rows.pop(word_key(word, message.seq), None)
+        for word in after:
+            rows[word_key(word, message.seq)] = message.time
+
+    async def find(self, chat_id: str, wanted: list[str], prefix: bool, scan: int) -> dict[int, int]:
+        self._reachable()
+        found: dict[int, int] | None = None
+        for n, word in enumerate(wanted):
+            low, high = word_range(word, prefix and n == len(wanted) - 1)
+            uses: dict[int, int] = {}
+            for key in sorted(k for k in self.index[chat_id] if low <= k < high):
+                uses[seq_of(key)] = self.index[chat_id][key]
+                if len(uses) == scan:
+                    break
+            found = uses if found is None else {seq: t for seq, t in found.items() if seq in uses}
+            if not found:
+                return {}
+        return found or {}
 
     async def last_seq(self, chat_id: str) -> int:
         self._reachable()
@@ -608,6 +638,7 @@ class FakeHistory(History):
     async def delete_chat(self, chat_id: str) -> int:
         self._reachable()
         removed = len(self.logs.pop(chat_id, {})) + len(self.reads.pop(chat_id, {})) + (chat_id in self.heads)
+        removed += len(self.index.pop(chat_id, {}))
         self.heads.pop(chat_id, None)
         for key in [k for k in self.client_ids if k[0] == chat_id]:
             del self.client_ids[key]
@@ -619,5 +650,9 @@ class FakeHistory(History):
         for log in self.logs.values():
             for seq in [n for n, e in log.items() if e.time < cutoff_ms]:
                 del log[seq]
+                removed += 1
+        for rows in self.index.values():
+            for key in [k for k, t in rows.items() if t < cutoff_ms]:
+                del rows[key]
                 removed += 1
         return removed

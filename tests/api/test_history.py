@@ -8,9 +8,12 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+from azure.data.tables import UpdateMode
+from azure.data.tables.aio import TableClient
 
 from api.config import StorageSettings
-from api.history import Appended, Entry, NotFound
+from api.history import MESSAGES_TABLE, Appended, Entry, NotFound, entry_key, now_ms
+from api.message_index import WORD_PREFIX
 from api.messages import _delete, _edit, _react
 from api.state import State
 
@@ -118,3 +121,64 @@ async def test_two_workers_numbering_one_chat_at_once_leave_no_gap_and_no_repeat
         await one.history.delete_chat(chat)
         await one.close()
         await two.close()
+
+
+async def test_a_message_is_found_by_its_words_folded_and_by_a_prefix_of_the_last(state: State) -> None:
+    await state.history.add_message(CHAT, "ada", "m1", "Le CAFÉ est fermé", [])
+    await state.history.add_message(CHAT, "bob", "m2", "coffee or cafe?", [])
+    await state.history.add_message(CHAT, "ada", "m3", "nothing here", [])
+    assert set(await state.history.find(CHAT, ["cafe"], False, 100)) == {1, 2}
+    assert set(await state.history.find(CHAT, ["cafe", "ferm"], True, 100)) == {1}
+    assert await state.history.find(CHAT, ["cafe", "ferm"], False, 100) == {}  # only the last word is a prefix
+    assert set(await state.history.find(CHAT, ["co"], True, 100)) == {2}
+    assert await state.history.find("3f1c2a4e-0000-4000-8000-000000000002", ["cafe"], False, 100) == {}
+
+
+async def test_the_newest_uses_of_a_word_are_read_first_and_no_more_than_asked(state: State) -> None:
+    for i in range(5):
+        await state.history.add_message(CHAT, "ada", f"m{i}", f"ping {i}", [])
+    found = await state.history.find(CHAT, ["ping"], False, 2)
+    assert set(found) == {4, 5} and all(t > 0 for t in found.values())
+
+
+async def test_an_edit_moves_the_message_to_its_new_words_and_a_delete_takes_them_away(state: State) -> None:
+    await state.history.add_message(CHAT, "ada", "m1", "see you at noon", [])
+    await state.history.change(CHAT, "ada", "edit", 1, _edit, text="see you at dawn", mentions=[])
+    assert await state.history.find(CHAT, ["noon"], False, 100) == {}
+    assert set(await state.history.find(CHAT, ["see", "dawn"], False, 100)) == {1}
+    await state.history.change(CHAT, "bob", "reaction", 1, _react, emojis=["👍"])
+    assert set(await state.history.find(CHAT, ["dawn"], False, 100)) == {1}
+    await state.history.change(CHAT, "ada", "delete", 1, _delete)
+    assert await state.history.find(CHAT, ["see"], True, 100) == {}
+
+
+async def test_a_resend_is_indexed_once_and_retention_takes_the_words_with_the_message(state: State) -> None:
+    await state.history.add_message(CHAT, "ada", "m1", "hello hello", [])
+    await state.history.add_message(CHAT, "ada", "m1", "hello hello", [])
+    assert set(await state.history.find(CHAT, ["hello"], False, 100)) == {1}
+    await state.history.delete_before(now_ms() + 1000)
+    assert await state.history.find(CHAT, ["hello"], False, 100) == {}
+    assert await state.history.entries(CHAT, 1, 5) == []
+
+
+async def test_a_message_kept_before_the_index_existed_is_indexed_by_its_edit_and_can_be_deleted(azurite: str) -> None:
+    """Rows written by the previous release: a message with no `indexed` flag and no word rows."""
+    store = await State.open(StorageSettings(connection_string=azurite, account_name=None))
+    chat = "3f1c2a4e-0000-4000-8000-0000000000c1"
+    try:
+        await store.history.add_message(chat, "ada", "old", "written long ago", [])
+        async with TableClient.from_connection_string(azurite, MESSAGES_TABLE) as table:
+            async for row in table.query_entities("PartitionKey eq @chat", parameters={"chat": chat}):
+                if row["RowKey"].startswith(WORD_PREFIX):
+                    await table.delete_entity(chat, row["RowKey"])
+                elif row["RowKey"] == entry_key(1):
+                    del row["indexed"]
+                    await table.update_entity(row, mode=UpdateMode.REPLACE)
+        assert await store.history.find(chat, ["written"], False, 100) == {}
+        await store.history.change(chat, "ada", "edit", 1, _edit, text="written again", mentions=[])
+        assert set(await store.history.find(chat, ["again"], False, 100)) == {1}
+        await store.history.change(chat, "ada", "delete", 1, _delete)
+        assert await store.history.find(chat, ["written"], False, 100) == {}
+    finally:
+        await store.history.delete_chat(chat)
+        await store.close()

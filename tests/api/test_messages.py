@@ -153,3 +153,36 @@ async def test_deleting_a_chat_deletes_its_history(core: Core) -> None:
     await core.send("sendMessage", "ada", c["ada"], _say("bye"))
     await core.send("deleteChat", "ada", c["ada"], CHAT)
     assert await core.state.history.last_seq(CHAT) == 0
+
+
+async def test_a_reply_names_a_message_of_the_chat_and_is_kept_with_it(core: Core) -> None:
+    c = await _room(core, "ada", "bob")
+    await core.send("sendMessage", "ada", c["ada"], _say("question"))
+    await core.send("sendMessage", "bob", c["bob"], _say("answer", "m2", "r2", replyTo=1))
+    [stored] = await core.state.history.entries(CHAT, 2, 2)
+    assert stored.reply_to == 1 and stored.to_wire()["replyTo"] == 1
+
+
+@pytest.mark.parametrize(
+    ("setup", "reply_to", "why"),
+    [
+        ([], 1, "not in this chat"),  # nothing said yet
+        (["said"], 5, "not in this chat"),  # a number from the future
+        (["said", "deleted"], 1, "was deleted"),
+        (["said", "edited"], 2, "not in this chat"),  # an edit's number is no message
+    ],
+)
+async def test_a_reply_to_no_message_of_the_chat_is_refused_and_nothing_kept(
+    core: Core, setup: list[str], reply_to: int, why: str
+) -> None:
+    c = await _room(core, "ada")
+    for n, step in enumerate(setup):
+        if step == "said":
+            await core.send("sendMessage", "ada", c["ada"], _say("hi", f"s{n}", f"q{n}"))
+        else:
+            event = {"deleted": "deleteMessage", "edited": "editMessage"}[step]
+            await core.send(event, "ada", c["ada"], {"requestId": f"q{n}", "chatId": CHAT, "seq": 1, "text": "hey"})
+    last = await core.state.history.last_seq(CHAT)
+    with pytest.raises(Invalid, match=why):
+        await core.send("sendMessage", "ada", c["ada"], _say("reply", "r", "rr", replyTo=reply_to))
+    assert await core.state.history.last_seq(CHAT) == last

@@ -1,7 +1,10 @@
 """An automated accessibility check (axe-core, from npm) finds nothing serious or critical on the
-login page, the app with a busy chat open, and the New Chat dialog, in light and in dark mode."""
+login page, the app with a busy chat open, the New Chat dialog, replies and message search, in light
+and in dark mode."""
 
 from __future__ import annotations
+
+import re
 
 import pytest
 from playwright.sync_api import Locator, Page, expect
@@ -132,6 +135,33 @@ def test_blocking_and_the_blocked_users_list_have_no_serious_accessibility_probl
     ada.page.get_by_role("button", name="Blocked users").click()
     expect(ada.page.get_by_role("dialog", name="Blocked users").get_by_role("listitem")).to_have_count(1)
     assert_no_serious_violations(ada.page, "Blocked users")
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+@pytest.mark.parametrize("viewport", [(390, 844), (1280, 720)], ids=["phone", "laptop"])
+def test_replies_and_message_search_have_no_serious_accessibility_problems(new_user, scheme, viewport) -> None:
+    ada = checked(new_user(viewport=viewport, color_scheme=scheme)).login_guest(unique("Ada"))
+    bob = new_user().login_guest(unique("Bob"))
+    room = unique("Room")
+    ada.create_chat(room)
+    bob.join_chat(room)
+    bob.send(room, "Le café <i>ouvre</i> à 8 h")
+    ada.open_message_menu(room, "Le café").get_by_role("menuitem", name="Reply").click()
+    expect(ada.panel(room).locator(".replyBar")).to_be_visible()
+    assert_no_serious_violations(ada.page, "the Replying to bar")
+    ada.send(room, "Parfait")
+    ada.message_row(room, "Parfait").locator(".msgQuote").click()
+    expect(ada.message_row(room, "Le café")).to_have_class(re.compile("isFlash"))
+    assert_no_serious_violations(ada.page, "a reply's quote and the message it goes to, highlighted")
+    back = ada.page.get_by_role("button", name="Back to chats")
+    if back.is_visible():
+        back.click()
+    ada.page.get_by_role("button", name="Search messages").click()
+    box = ada.page.get_by_label("Words to search for in your chats")
+    box.fill("cafe")
+    box.press("Enter")
+    expect(ada.page.locator(".searchHit")).to_have_count(1)
+    assert_no_serious_violations(ada.page, "Search messages with a hit")
 
 
 # How a focused element's ring looks: its outline, and the outline's contrast with the surface around it.

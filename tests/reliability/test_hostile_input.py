@@ -575,8 +575,10 @@ def _check_accepted(event: str, value: Any, arena: Arena, before: Snapshot, afte
 
 @st.composite
 def api_requests(draw: st.DrawFn) -> tuple[str, dict[str, str]]:
-    path = draw(st.sampled_from(["getToken", "users", "chats"]))
-    keys = st.sampled_from(["guestName", "userId", "id", "after", "limit", "search", "mine", "x"])
+    path = draw(st.sampled_from(["getToken", "users", "chats", "search"]))
+    keys = st.sampled_from(
+        ["guestName", "userId", "id", "after", "limit", "search", "mine", "q", "chat", "before", "x"]
+    )
     params = draw(st.dictionaries(keys, st.text(max_size=80), max_size=2))
     headers: dict[str, str] = {}
     if draw(st.booleans()):
@@ -613,7 +615,8 @@ async def test_random_api_calls_get_an_answer_never_a_server_error(alive: Parts,
     ):
         status, body = response.status, await response.json(content_type=None)
     looked_up = "id=" in path and path.startswith(("users", "chats"))  # one user or chat by id: 404 when unknown
-    searched = "search=" in path  # searches are rate-limited: 429 once a caller searched too often
+    looked_up |= path.startswith("search") and "chat=" in path  # messages of one chat: 404 unless yours
+    searched = "search=" in path or path.startswith("search")  # searches are rate-limited: 429 when too often
     assert status in (200, 400, 401) or (status == 404 and looked_up) or (status == 429 and searched), (status, body)
     if status != 200:
         assert isinstance(body, dict) and body["error"]

@@ -1,10 +1,12 @@
 // The app shell: it fills the window and never scrolls as a page. The sidebar and the open chat sit
 // side by side (from 768 px wide, a tablet held upright); on a phone they are two screens, with a
 // back button in the chat's header. The
-// dialogs that ask before something drastic (deleting a chat, blocking someone) live here.
+// dialogs that ask before something drastic (deleting a chat, blocking someone) live here, and
+// Search messages, whose hit opens its chat at that message.
 import BlockedUsersDialog from "./blocked-users-dialog.js";
 import ConfirmDialog from "./confirm-dialog.js";
 import Conversation from "./conversation.js";
+import MessageSearchDialog from "./message-search-dialog.js";
 import NewChatDialog from "./new-chat-dialog.js";
 import RetryCountdown from "./retry-countdown.js";
 import SideBar from "./side-bar.js";
@@ -17,10 +19,10 @@ const TITLE_EVERY_MS = 500;
 
 export default {
   name: "AppShell",
-  components: { BlockedUsersDialog, ConfirmDialog, Conversation, NewChatDialog, RetryCountdown, SideBar },
+  components: { BlockedUsersDialog, ConfirmDialog, Conversation, MessageSearchDialog, NewChatDialog, RetryCountdown, SideBar },
   inject: ["session"],
   data() {
-    return { newChatOpen: false, deleting: null, blocking: null, blockedUsersOpen: false };
+    return { newChatOpen: false, deleting: null, blocking: null, blockedUsersOpen: false, searchOpen: false };
   },
   computed: {
     model() {
@@ -93,6 +95,12 @@ export default {
     logout() {
       this.session.logout();
     },
+    /** A search hit: the dialog closes (giving the focus back), then the chat opens at the message, which takes the focus. */
+    async openHit(hit) {
+      this.searchOpen = false;
+      await this.$nextTick();
+      this.session.jumpTo(hit.chatId, hit.seq);
+    },
   },
   template: `
     <div v-if="status.fatalError" class="fullScreen">
@@ -140,7 +148,7 @@ export default {
         <template v-else><strong>Connecting…</strong> Sending is paused until the connection is up.</template>
       </div>
       <side-bar @new-chat="newChatOpen = true" @delete-chat="deleting = $event" @block-user="blocking = $event"
-        @blocked-users="blockedUsersOpen = true" />
+        @blocked-users="blockedUsersOpen = true" @search-messages="searchOpen = true" />
       <main class="mainPane">
         <conversation v-if="activeId" ref="conversation" :key="activeId" :chat-id="activeId" @back="status.screen = 'list'"
           @block="blocking = $event" />
@@ -158,5 +166,6 @@ export default {
         :message="blockMessage"
         confirm-label="Block" @confirm="confirmBlock" @close="blocking = null" />
       <blocked-users-dialog v-if="blockedUsersOpen" @close="blockedUsersOpen = false" />
+      <message-search-dialog v-if="searchOpen" @close="searchOpen = false" @pick="openHit" />
     </div>`,
 };

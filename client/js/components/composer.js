@@ -7,13 +7,15 @@
 // also edits our own messages: from a message's menu, or Up in an empty box for our latest one;
 // Enter saves, Escape cancels, and the draft that was there comes back. While we type, the chat
 // hears that we are typing (within its budget, see services/chat-sender.js). The emoji button
-// beside the box inserts an emoji where the caret is (components/emoji-picker.js).
+// beside the box inserts an emoji where the caret is (components/emoji-picker.js). Reply (a message's
+// menu) puts "Replying to <name>: <first line>" above the box until the message goes or Escape.
 import EmojiPicker from "./emoji-picker.js";
 import ProviderIcon from "./provider-icon.js";
 import { insertAt } from "../model/emoji.js";
 import { MESSAGE_MAX, limitStatus } from "../model/limits.js";
 import { peerHasLeft, peerOf, nameOf, providerOf } from "../model/directory.js";
 import { complete, mentionCandidates, mentionedIds, mentionQuery, suggestions } from "../model/mentions.js";
+import { quoteOf } from "../model/replies.js";
 
 const MAX_HEIGHT_SHARE = 0.4; // of the window's height, then the box scrolls
 
@@ -28,6 +30,7 @@ export default {
   data() {
     return {
       editing: null, // {entry, text}: one of our messages, being edited
+      replying: null, // {seq, sender, text}: the message the next one answers
       mention: null, // the mention being typed: {start, query}
       dismissed: null, // the "@" whose suggestions Escape closed
       active: 0, // the highlighted suggestion
@@ -70,7 +73,9 @@ export default {
       return `${name} left this chat. Sending a message invites them back.`;
     },
     describedBy() {
-      return ["composerStatus", this.peerLeftNote && "composerNote", this.editing && "editNote"].filter(Boolean).join(" ");
+      return ["composerStatus", this.peerLeftNote && "composerNote", this.editing && "editNote", this.replying && "replyNote"]
+        .filter(Boolean)
+        .join(" ");
     },
     candidates() {
       return mentionCandidates(this.model, this.chatId);
@@ -117,6 +122,9 @@ export default {
       if (event.key === "Escape" && this.editing) {
         event.preventDefault();
         this.cancelEdit();
+      } else if (event.key === "Escape" && this.replying) {
+        event.preventDefault();
+        this.cancelReply();
       } else if (event.key === "ArrowUp" && !this.text && !this.editing && !event.shiftKey && !event.altKey && !event.ctrlKey && !event.metaKey) {
         const latest = this.session.latestOwnMessage(this.chatId);
         if (latest) {
@@ -173,6 +181,7 @@ export default {
       if (!this.isEditable(entry)) return;
       this.session.stopTyping(this.chatId);
       this.editing = { entry, text: entry.text };
+      this.replying = null;
       this.mention = null;
       this.$nextTick(() => {
         const box = this.$refs.input;
@@ -180,6 +189,18 @@ export default {
         box.focus({ preventScroll: true });
         box.setSelectionRange(box.value.length, box.value.length);
       });
+    },
+    /** Answer a message: the next one sent quotes it. */
+    startReply(entry) {
+      const quote = quoteOf(this.model, entry, this.chatId, { replyTo: entry.seq }, undefined);
+      if (!quote || quote.state !== "shown") return;
+      this.editing = null;
+      this.replying = { seq: entry.seq, sender: quote.sender, text: quote.text };
+      this.focus();
+    },
+    cancelReply() {
+      this.replying = null;
+      this.focus();
     },
     cancelEdit() {
       this.editing = null;
@@ -199,9 +220,12 @@ export default {
         return;
       }
       this.text = "";
-      const delivered = await this.session.send(chatId, text, mentions);
+      const replying = this.replying;
+      this.replying = null;
+      const delivered = await this.session.send(chatId, text, mentions, replying?.seq);
       const drafts = this.model.drafts;
       if (!delivered) drafts[chatId] = drafts[chatId] ? `${text}\n${drafts[chatId]}` : text;
+      if (!delivered && chatId === this.chatId && !this.replying) this.replying = replying;
     },
     async saveEdit(chatId, entry, text, mentions) {
       this.editing = null;
@@ -227,6 +251,12 @@ export default {
         <span class="icon"><i class="fas fa-pen" aria-hidden="true"></i></span>
         <span id="editNote" class="editNote">Editing your message <span class="editHint">· Enter to save, Esc to cancel</span></span>
         <button type="button" class="delete" aria-label="Cancel editing" title="Cancel editing (Esc)" @click="cancelEdit"></button>
+      </div>
+      <div v-else-if="replying" class="editBar replyBar">
+        <span class="icon"><i class="fas fa-reply" aria-hidden="true"></i></span>
+        <span id="replyNote" class="editNote replyNote">Replying to <b>{{ replying.sender }}</b>: <span class="replySnippet">{{ replying.text }}</span>
+          <span class="editHint">· Esc to cancel</span></span>
+        <button type="button" class="delete" aria-label="Cancel reply" title="Cancel reply (Esc)" @click="cancelReply"></button>
       </div>
       <ul v-if="options.length" id="mentionOptions" class="mentionOptions" role="listbox" aria-label="People to mention">
         <li v-for="(person, index) in options" :id="'mentionOption' + index" :key="person.userId" role="option"

@@ -118,7 +118,8 @@ export default {
         </div>
         <menu-button :label="'Options for ' + title" :items="menu" @select="onMenu" />
       </header>
-      <message-list :chat-id="chatId" :title="title" @edit="editMessage" @delete="deleting = $event" />
+      <message-list :chat-id="chatId" :title="title" @edit="editMessage" @delete="deleting = $event"
+        @reply="$refs.composer?.startReply($event)" />
       <div v-if="peerBlocked" class="blockedBar">
         <p>You blocked {{ title }}. They can't write to you here, and you don't see their messages.</p>
         <button type="button" class="button is-small" :disabled="!session.online" @click="unblockFromBar">Unblock</button>

@@ -6,6 +6,8 @@
 // reaction chips and menu, so Tab does not get slower as the chat grows. What is on screen is reported as read (throttled). What a
 // blocked person says is left out here, when drawn, so unblocking them shows it again. Above the
 // oldest message this browser has, "Earlier messages" loads the page before it from the server.
+// A jump (a reply's quote clicked, a search hit picked: `session.status.jump`) scrolls to its
+// message, highlights it for a moment and moves the focus to it.
 import MessageRow from "./message-row.js";
 import RovingFocus from "./roving-focus.js";
 import { shownEntries } from "../model/blocks.js";
@@ -18,7 +20,9 @@ const BOTTOM_SLACK = 48;
 /** After scrolling stops for this long (ms), what is on screen counts as read. */
 const READ_AFTER_SCROLL_MS = 250;
 /** The parts of a message the keyboard reaches with Left and Right, in the order they are drawn. */
-const MESSAGE_PARTS = ".msgText a[href], .reactionChip:not(:disabled), [data-roving]";
+const MESSAGE_PARTS = ".msgQuote:not(:disabled), .msgText a[href], .reactionChip:not(:disabled), [data-roving]";
+/** How long a message jumped to stays highlighted (ms). */
+const FLASH_MS = 2000;
 
 export default {
   name: "MessageList",
@@ -29,9 +33,9 @@ export default {
     chatId: { type: String, required: true },
     title: { type: String, required: true },
   },
-  emits: ["edit", "delete"],
+  emits: ["edit", "delete", "reply"],
   data() {
-    return { atBottom: true, unseen: 0, loadingOlder: false, startReached: false };
+    return { atBottom: true, unseen: 0, loadingOlder: false, startReached: false, flash: null };
   },
   computed: {
     entries() {
@@ -81,6 +85,9 @@ export default {
         this.unseen += fresh.filter((entry) => entry.kind === "message").length;
       }
     },
+    "session.status.jump"(jump) {
+      if (jump?.chatId === this.chatId) this.showJump(jump.seq);
+    },
     /** On a phone, the chat's screen came back in front of the list. */
     "session.status.screen"() {
       this.$nextTick(() => this.reportRead());
@@ -101,10 +108,13 @@ export default {
     this.onVisibility = () => this.reportRead();
     document.addEventListener("visibilitychange", this.onVisibility);
     this.reportRead();
+    const jump = this.session.status.jump;
+    if (jump?.chatId === this.chatId) this.showJump(jump.seq);
   },
   beforeUnmount() {
     this.resizer.disconnect();
     clearTimeout(this.readTimer);
+    clearTimeout(this.flashTimer);
     document.removeEventListener("visibilitychange", this.onVisibility);
   },
   methods: {
@@ -154,6 +164,21 @@ export default {
         if (this.$refs.box) this.$refs.box.scrollTop = this.$refs.box.scrollHeight - fromBottom;
       });
     },
+    /** Scroll to message `seq`, highlight it for a moment and focus it (its menu, or the log when it has none). */
+    showJump(seq) {
+      this.session.status.jump = null;
+      this.$nextTick(() => {
+        const row = this.$refs.box?.querySelector(`.msgRow[data-seq="${seq}"]`);
+        if (!row) return;
+        row.scrollIntoView({ block: "center" });
+        clearTimeout(this.flashTimer);
+        this.flash = seq;
+        this.flashTimer = setTimeout(() => (this.flash = null), FLASH_MS);
+        const stop = row.querySelector("[data-roving]");
+        if (stop) this.focusKey = stop.dataset.roving;
+        (stop ?? this.$refs.box).focus({ preventScroll: true });
+      });
+    },
     jumpToLatest() {
       this.scrollToEnd();
       this.$refs.box.focus({ preventScroll: true });
@@ -200,7 +225,8 @@ export default {
           <p v-else-if="row.type === 'divider'" class="newDivider"><span>New messages</span></p>
           <template v-else>
             <message-row :entry="row.entry" :chat-id="chatId" :grouped="row.grouped" :mine="row.entry.fromUserId === meId"
-              :tab-stop="String(row.entry.key) === tabStop" @edit="$emit('edit', $event)" @delete="$emit('delete', $event)" />
+              :tab-stop="String(row.entry.key) === tabStop" :flash="flash !== null && row.entry.seq === flash"
+              @edit="$emit('edit', $event)" @delete="$emit('delete', $event)" @reply="$emit('reply', $event)" />
             <p v-if="row.key === seen.key && seen.label" class="seenBy">{{ seen.label }}</p>
           </template>
         </template>

@@ -1,7 +1,8 @@
 // One entry of a chat: a notice, or a message with its sender (shown once per group, always there
 // for screen readers), each name with the sign-in its person came with; its time (the full date and
 // time on hover and for screen readers), whether it was edited or deleted, its reactions, and a
-// menu to react (and, on our own, to edit or delete).
+// menu to react, reply (and, on our own, to edit or delete). A reply shows the message it answers
+// above its text (model/replies.js); clicking that quote goes to it.
 // A message that mentions this user is highlighted. Rows only re-render when their own entry
 // changes, which keeps a busy chat cheap.
 import MenuButton from "./menu-button.js";
@@ -12,6 +13,7 @@ import { NAME_PENDING, knownName, providerOf, senderName } from "../model/direct
 import { NOTICES } from "../model/group-frames.js";
 import { mentionedPeople, mentionsMe } from "../model/mentions.js";
 import { REACTIONS, choiceOf, namesList, reactionChips } from "../model/reactions.js";
+import { quoteOf } from "../model/replies.js";
 import { clockLabel, fullLabel } from "../model/time.js";
 
 export default {
@@ -26,8 +28,10 @@ export default {
     mine: { type: Boolean, default: false },
     /** This row's menu button holds the message list's one Tab stop. */
     tabStop: { type: Boolean, default: false },
+    /** Just jumped to (a quote clicked, a search hit): highlighted for a moment. */
+    flash: { type: Boolean, default: false },
   },
-  emits: ["edit", "delete"],
+  emits: ["edit", "delete", "reply"],
   computed: {
     model() {
       return this.session.model;
@@ -74,6 +78,12 @@ export default {
         label: `${chip.emoji} ${chip.name}: ${chip.count} (${namesList(chip.people)})`,
       }));
     },
+    /** The message this one answers, as its quote shows it (null: it answers none). */
+    quote() {
+      if (this.entry.kind !== "message" || this.entry.replyTo === undefined) return null;
+      const { message, fetched } = this.session.quoted(this.chatId, this.entry.replyTo);
+      return quoteOf(this.model, message, this.chatId, this.entry, fetched);
+    },
     menuLabel() {
       return `Actions for the message from ${this.sender} at ${this.clock}`;
     },
@@ -86,6 +96,7 @@ export default {
         label: `React with ${name}`,
         checked: chosen.includes(emoji),
       }));
+      items.push({ id: "reply", label: "Reply", icon: "fas fa-reply" });
       if (this.mine) {
         items.push({ id: "edit", label: "Edit message", icon: "fas fa-pen" });
         items.push({ id: "delete", label: "Delete message", icon: "fas fa-trash-can", danger: true });
@@ -96,6 +107,7 @@ export default {
   /** A message kept from before a reload, by someone the lists do not name: ask the server who they are. */
   created() {
     if (this.sender === NAME_PENDING) this.session.lookupUser(this.entry.fromUserId);
+    if (this.quote?.state === "loading") this.session.askQuote(this.chatId, this.quote.seq);
   },
   methods: {
     onMenu(action) {
@@ -111,13 +123,18 @@ export default {
       <span aria-hidden="true">{{ notice.emoji }}</span> <b>{{ entry.userName }}</b><provider-icon class="ml-1" :provider="provider" /> {{ notice.text }}
       <time class="msgTime" :datetime="iso" :title="full"><span aria-hidden="true">{{ clock }}</span><span class="is-sr-only">{{ full }}</span></time>
     </p>
-    <div v-else class="msgRow" :class="{ chatRight: mine, isGrouped: grouped }" :data-entry-key="entry.key" :data-message-id="entry.id">
+    <div v-else class="msgRow" :class="{ chatRight: mine, isGrouped: grouped, isFlash: flash }" :data-entry-key="entry.key"
+      :data-message-id="entry.id" :data-seq="entry.seq">
       <article class="msgCard" :class="{ msgMine: mine, isMention: mentioned, isDeleted: entry.deleted }">
         <header class="msgTitle" :class="{ 'is-sr-only': grouped }">
           <span class="msgSender"><b class="msgFrom">{{ sender }}</b><provider-icon class="ml-1" :provider="provider" /></span>
           <span v-if="mentioned" class="is-sr-only">(mentions you)</span>
           <time v-if="!grouped" class="msgTime" :datetime="iso" :title="full"><span aria-hidden="true">{{ clock }}</span><span class="is-sr-only">{{ full }}</span></time>
         </header>
+        <button v-if="quote" type="button" class="msgQuote" :class="'is-' + quote.state" tabindex="-1"
+          :disabled="quote.state === 'gone'" @click="session.jumpTo(chatId, quote.seq)">
+          <span class="is-sr-only">In reply to </span><span v-if="quote.sender" class="quoteSender">{{ quote.sender }}</span> <span class="quoteText">{{ quote.text }}</span>
+        </button>
         <div class="msgBody">
           <p v-if="entry.deleted" class="msgText msgDeleted"><i class="fas fa-ban" aria-hidden="true"></i> Message deleted</p>
           <div v-else class="msgText"><message-text :text="entry.text" :people="people" :me-id="meId" /></div>

@@ -1,4 +1,4 @@
-// The sidebar: who you are, the people you block, the notification bell and Logout; then a search
+// The sidebar: who you are, Search messages, the people you block, the notification bell and Logout; then a search
 // box, Group Chats (yours; New Chat, Browse chats), Direct messages (your private chats) and Online
 // Users (your contacts and recent visitors). The search box narrows those lists at once and, after a
 // short pause, asks the server for anyone and any group chat by name (a page at a time, More for the
@@ -24,7 +24,7 @@ export default {
   name: "SideBar",
   components: { ChatList, ProviderIcon, UserList },
   inject: ["session"],
-  emits: ["new-chat", "delete-chat", "block-user", "blocked-users"],
+  emits: ["new-chat", "delete-chat", "block-user", "blocked-users", "search-messages"],
   data() {
     return { filter: "", people: nothing(), found: nothing(), browsing: false, browsed: nothing(), searchError: "", timer: null };
   },
@@ -131,6 +131,10 @@ export default {
       <header class="sidebarHeader">
         <p class="brand"><img src="/img/logo.svg" alt="" class="logo" /> Chatr</p>
         <div class="headerActions">
+          <button type="button" class="button is-ghost iconButton searchMessagesButton" aria-label="Search messages" title="Search messages"
+            @click="$emit('search-messages')">
+            <span class="icon"><i class="fas fa-magnifying-glass" aria-hidden="true"></i></span>
+          </button>
           <button type="button" class="button is-ghost iconButton" aria-label="Blocked users" title="Blocked users"
             @click="$emit('blocked-users')">
             <span class="icon"><i class="fas fa-ban" aria-hidden="true"></i></span>

@@ -84,7 +84,22 @@ export async function getUser(userId) {
  * A page of a chat's kept history: `{entries, last, more, reads}`. `after`: what came after that
  * number (oldest first); `before`: the page before it; neither: the latest page.
  */
-export function getMessages(chatId, { after, before } = {}) {
-  const query = after !== undefined ? `?after=${after}` : before !== undefined ? `?before=${before}` : "";
+export function getMessages(chatId, { after, before, limit } = {}) {
+  const params = new URLSearchParams();
+  if (after !== undefined) params.set("after", after);
+  else if (before !== undefined) params.set("before", before);
+  if (limit !== undefined) params.set("limit", limit);
+  const query = params.size ? `?${params}` : "";
   return callJson(`/api/chats/${encodeURIComponent(chatId)}/messages${query}`);
+}
+
+/**
+ * A page of messages found by words in the chats we are in (`chat`: only that one), newest first:
+ * `{hits: [{chatId, chatName, private, seq, fromUserId, time, text}], words, next}`; `before` is the previous page's `next`.
+ */
+export function searchMessages(q, { chat, before } = {}) {
+  const params = new URLSearchParams({ q });
+  if (chat) params.set("chat", chat);
+  if (before) params.set("before", before);
+  return callJson(`/api/search?${params}`);
 }
