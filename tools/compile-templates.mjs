@@ -26,7 +26,10 @@ function specifier(from, to) {
 function compiled(file) {
   const source = readFileSync(join(components, file), "utf8");
   const found = TEMPLATE.exec(source);
-  if (!found) return null;
+  if (!found) {
+    if (/\btemplate:/.test(source)) throw new Error(`${file}: write the template as \`  template: \`...\`,\` on its own lines`);
+    return null;
+  }
   if (found[1].includes("${")) throw new Error(`${file}: a template must not interpolate JavaScript (\${...})`);
   const options = { mode: "module" };
   const result = compileTemplate({ source: found[1], filename: file, id: file, transformAssetUrls: false, compilerOptions: options });
