@@ -3,11 +3,12 @@
 A user's contacts are the people they share a chat with: the other member of each private chat
 they are in (not one they left), and every member of each group chat they are in that has at most
 SMALL_GROUP members (in a bigger group, its members are found by search, not watched), at most
-MAX_CONTACTS in all. Each user has a watch group (`chatr.watch.<userId>`); the server puts in it
-their own connections and their contacts' connections, and a change of their presence is one send
-to it. A connection joins its watch groups when it announces itself (`userConnected`), and joins or
-leaves them as chats are joined, left, opened in private, blocked or deleted; each side is then
-told whom it gained or lost (`contacts`). A group chat that grows past SMALL_GROUP keeps the links
+MAX_CONTACTS in all; never someone who blocks them (api/private_chats.py). Each user has a watch
+group (`chatr.watch.<userId>`); the server puts in it their own connections and their contacts'
+connections, and a change of their presence is one send to it. A connection joins its watch groups
+when it announces itself (`userConnected`), and joins or leaves them as chats are joined, left,
+opened in private, blocked or deleted; each side is then told whom it gained or lost (`contacts`),
+except someone blocked, who is told nothing. A group chat that grows past SMALL_GROUP keeps the links
 it made until its members' next visit.
 """
 
@@ -20,27 +21,22 @@ from .limits import MAX_CONTACTS, SMALL_GROUP
 from .models import Account, Membership
 from .pubsub import PubSub
 from .state import State
-from .validation import is_private
+from .validation import is_private, private_peer
 
 log = logging.getLogger(__name__)
 
 
-def private_peer(chat_id: str, user_id: str) -> str:
-    """The other member of a private chat: their id is in the chat id."""
-    low, high = chat_id.removeprefix("private_").split("_")
-    return high if low == user_id else low
-
-
 async def contacts_of(state: State, user_id: str, mine: list[Membership] | None = None) -> list[str]:
-    """The user's contacts: one range query of their chats (unless given), and one bounded query per group chat."""
+    """The user's contacts: a range query of their chats (unless given), one of who blocks them, one per group chat."""
     if mine is None:
         mine = await state.chats_of(user_id)
+    blockers = await state.blockers_of(user_id)
     found = dict.fromkeys(private_peer(m.chat_id, user_id) for m in mine if is_private(m.chat_id))
     groups = [m.chat_id for m in mine if not is_private(m.chat_id)]
     for members in await asyncio.gather(*(state.first_members(c, SMALL_GROUP + 1) for c in groups)):
         if len(members) <= SMALL_GROUP:
             found.update(dict.fromkeys(m for m in members if m != user_id))
-    return list(found)[:MAX_CONTACTS]
+    return [c for c in found if c not in blockers][:MAX_CONTACTS]
 
 
 async def small_group_members(state: State, chat_id: str) -> list[str] | None:

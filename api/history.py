@@ -82,6 +82,7 @@ class Entry:
     deleted: bool = False
     reactions: dict[str, list[str]] = field(default_factory=dict)  # a message: emoji -> who chose it
     changed: int = 0  # a message: the number of its latest change
+    hidden_from: str | None = None  # said in a private chat whose other member blocks the sender: never shown to them
 
     def to_wire(self) -> dict[str, Any]:
         """The entry as the wire contract gives it (server frames and `GET /api/chats/<id>/messages`)."""
@@ -119,6 +120,7 @@ class Entry:
             "replyTo": self.reply_to,
             "mentions": json.dumps(self.mentions) if self.mentions else None,
             "emojis": json.dumps(self.emojis) if self.emojis is not None else None,
+            "hiddenFrom": self.hidden_from,
         }
         entity.update({k: v for k, v in optional.items() if v is not None})
         if self.kind == "message":
@@ -144,7 +146,12 @@ class Entry:
             deleted=bool(entity.get("deleted", False)),
             reactions=json.loads(entity.get("reactions") or "{}"),
             changed=int(entity.get("changed") or 0),
+            hidden_from=entity.get("hiddenFrom"),
         )
+
+    def shown_to(self, user_id: str) -> bool:
+        """Whether this member may see the entry: not the blocker of its sender (see api/messages.py)."""
+        return self.hidden_from != user_id
 
 
 @dataclass(frozen=True)
@@ -200,6 +207,7 @@ class History:
         text: str,
         mentions: list[str],
         reply_to: int | None = None,
+        hidden_from: str | None = None,
     ) -> Appended:
         """Number and store a new message; the one stored before when this sender's client id was used already.
 
@@ -208,7 +216,17 @@ class History:
         dedupe = {"PartitionKey": chat_id, "RowKey": f"{CLIENT_ID_PREFIX}{sender}|{client_id}"}
         for _ in range(_MAX_TRIES):
             last, etag = await self._head(chat_id)
-            entry = Entry(last + 1, "message", sender, now_ms(), client_id, text, mentions, reply_to=reply_to)
+            entry = Entry(
+                last + 1,
+                "message",
+                sender,
+                now_ms(),
+                client_id,
+                text,
+                mentions,
+                reply_to=reply_to,
+                hidden_from=hidden_from,
+            )
             outcome = await self._commit(
                 chat_id, etag, entry, [("create", {**dedupe, "seq": entry.seq, "time": float(entry.time)})]
             )

@@ -97,6 +97,8 @@ class Membership:
     user_provider: str = ""
     peer_provider: str = ""
     left: bool = False  # a private chat its member left: not reopened for them until they are invited back
+    # a private chat whose other member blocks this one: what this one says there stays theirs (never on the wire)
+    blocked_by_peer: bool = False
 
     def to_wire(self) -> dict[str, str]:
         """A `members` entry of `/api/chats`."""

@@ -51,6 +51,7 @@ from .history import MESSAGES_TABLE, History
 from .limits import Bucket, Limits
 from .models import Account, Chat, Connection, Membership, Presence, User
 from .names import folded
+from .validation import private_peer
 
 log = logging.getLogger(__name__)
 
@@ -134,6 +135,7 @@ def _membership(entity: Any) -> Membership:
         user_provider=entity.get("userProvider", ""),
         peer_provider=entity.get("peerProvider", ""),
         left=bool(entity.get("left", False)),
+        blocked_by_peer=bool(entity.get("blockedByPeer", False)),
     )
 
 
@@ -465,6 +467,21 @@ class State:
         entity = {"PartitionKey": user_id, "RowKey": MEMBERSHIP_PREFIX + chat_id, "left": True}
         return await _update_if(self._users, entity, "*", "leave private chat")
 
+    async def set_blocked_by_peer(self, chat_id: str, user_id: str, blocked: bool) -> bool:
+        """Mark (or unmark) the user's row of a private chat as blocked by its peer; False when there is none."""
+        entity = {"PartitionKey": user_id, "RowKey": MEMBERSHIP_PREFIX + chat_id, "blockedByPeer": blocked}
+        return await _update_if(self._users, entity, "*", "mark blocked by peer")
+
+    async def blockers_of(self, user_id: str) -> set[str]:
+        """Who blocks the user, by the private chat rows marked so (left ones too): one range query of their chats."""
+        query = (
+            f"PartitionKey eq {_quote(user_id)} and RowKey ge '{MEMBERSHIP_PREFIX}' and RowKey lt '{_MEMBERSHIP_END}'"
+            " and blockedByPeer eq true"
+        )
+        async with _Guard("list user's blockers"):
+            rows = [_membership(e) async for e in self._users.query_entities(query)]
+        return {private_peer(m.chat_id, user_id) for m in rows}
+
     async def get_membership(self, chat_id: str, user_id: str) -> Membership | None:
         """The user's membership of the chat (a left private chat included), or None."""
         entity = await _get(self._users, user_id, MEMBERSHIP_PREFIX + chat_id, "get membership")
@@ -661,6 +678,8 @@ def _membership_entity(membership: Membership) -> dict[str, Any]:
     if membership.private:
         entity["peerName"] = membership.peer_name
         entity["peerProvider"] = membership.peer_provider
+        entity["left"] = membership.left
+        entity["blockedByPeer"] = membership.blocked_by_peer
     return entity
 
 

@@ -28,6 +28,7 @@ from api.limits import Limits
 from api.models import Account, Chat, Connection, Membership, Presence, User
 from api.pubsub import WATCH_GROUP_PREFIX, PubSub, PubSubUnavailable, token_groups, user_group, watch_group
 from api.state import State, StorageUnavailable, name_key
+from api.validation import private_peer
 
 K = TypeVar("K")
 V = TypeVar("V")
@@ -269,6 +270,19 @@ class FakeState(State):
         stored.left = True
         return True
 
+    async def set_blocked_by_peer(self, chat_id: str, user_id: str, blocked: bool) -> bool:
+        await self._round_trip()
+        stored = self.memberships.get((user_id, chat_id))
+        if stored is None:
+            return False
+        stored.blocked_by_peer = blocked
+        return True
+
+    async def blockers_of(self, user_id: str) -> set[str]:
+        self._reachable()
+        marked = [c for (uid, c), m in self.memberships.items() if uid == user_id and m.blocked_by_peer]
+        return {private_peer(c, user_id) for c in marked}
+
     async def get_membership(self, chat_id: str, user_id: str) -> Membership | None:
         self._reachable()
         membership = self.memberships.get((user_id, chat_id))
@@ -379,6 +393,7 @@ class FakePubSub(PubSub):
         self.to_chats: list[tuple[str, Any]] = []  # (chat id, frame): what the server sent to chats' groups
         self.to_groups: list[tuple[str, str, Any]] = []  # (group, chatEvent, data)
         self.to_users: list[tuple[str, str, Any]] = []  # (user id, chatEvent, data)
+        self.user_frames: list[tuple[str, Any]] = []  # (user id, frame): server frames sent to one user's connections
         self.notices: list[tuple[str, str, str, str]] = []  # (chat id, notice, user id, user name)
         self.closed: dict[str, str] = {}  # connection id -> the reason the server closed it with
         self.unavailable = False  # set to make every call fail as an unreachable service would
@@ -452,6 +467,11 @@ class FakePubSub(PubSub):
         self._reachable(f"send {chat_event} to a group")
         self.to_groups.append((group, chat_event, data))
         self._deliver(set(self.groups[group]), {"chatEvent": chat_event, "data": data})
+
+    async def to_user(self, user_id: str, data: Any) -> None:
+        self._reachable("send to user")
+        self.user_frames.append((user_id, data))
+        self._deliver({c for c, owner in self.open_connections.items() if owner == user_id}, data)
 
     async def send_to_user(self, user_id: str, chat_event: str, data: Any) -> None:
         self._reachable(f"send {chat_event}")
@@ -541,7 +561,14 @@ class FakeHistory(History):
         """Nothing to release."""
 
     async def add_message(
-        self, chat_id: str, sender: str, client_id: str, text: str, mentions: list[str], reply_to: int | None = None
+        self,
+        chat_id: str,
+        sender: str,
+        client_id: str,
+        text: str,
+        mentions: list[str],
+        reply_to: int | None = None,
+        hidden_from: str | None = None,
     ) -> Appended:
         self._reachable()
         known = self.client_ids.get((chat_id, sender, client_id))
@@ -549,7 +576,9 @@ class FakeHistory(History):
             return Appended(replace(self.logs[chat_id][known]), again=True)
         entry = self._append(
             chat_id,
-            lambda seq: Entry(seq, "message", sender, now_ms(), client_id, text, list(mentions), reply_to=reply_to),
+            lambda seq: Entry(
+                seq, "message", sender, now_ms(), client_id, text, list(mentions), reply_to, hidden_from=hidden_from
+            ),
         )
         self.client_ids[(chat_id, sender, client_id)] = entry.seq
         return Appended(replace(entry))

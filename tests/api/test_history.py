@@ -118,3 +118,12 @@ async def test_two_workers_numbering_one_chat_at_once_leave_no_gap_and_no_repeat
         await one.history.delete_chat(chat)
         await one.close()
         await two.close()
+
+
+async def test_an_entry_hidden_from_a_blocker_is_kept_with_that_mark_and_shown_to_everyone_else(state: State) -> None:
+    await state.history.add_message(CHAT, "mo", "m1", "hello?", [], hidden_from="ada")
+    change, _ = await state.history.change(CHAT, "mo", "edit", 1, _edit, text="hi?", mentions=[], hidden_from="ada")
+    kept = await state.history.entries(CHAT, 1, 2)
+    assert [e.hidden_from for e in kept] == ["ada", "ada"] and change.hidden_from == "ada"
+    assert [(e.shown_to("ada"), e.shown_to("mo")) for e in kept] == [(False, True), (False, True)]
+    assert "hiddenFrom" not in kept[0].to_wire() and "hidden_from" not in kept[0].to_wire()
