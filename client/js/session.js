@@ -314,7 +314,10 @@ export class Session {
   /** The one place socket frames land; a malformed frame is logged and skipped, never fatal. */
   onFrame(frame) {
     try {
-      if (frame.type === "message" && frame.from === "server") {
+      if (frame.type === "message" && frame.from === "server" && frame.data?.entry && !frame.data.chatEvent) {
+        // an entry only its sender hears (said in a private chat whose other member blocks them): as from the chat
+        applyGroupFrame(this.frameEnv, { ...frame, from: "group", group: frame.data.entry.chatId });
+      } else if (frame.type === "message" && frame.from === "server") {
         applyServerEvent(this.model, frame.data, this.liveCtx);
         for (const missed of this.snapshots) missed.push(frame.data);
       } else if (frame.type === "message" && frame.from === "group") {

@@ -50,8 +50,9 @@ export default {
     blockMessage() {
       const name = this.blocking.userName;
       return (
-        `${name} won't be able to message you privately or start a private chat with you, and you won't see their ` +
-        "messages, reactions or typing in any chat. They aren't told. You can unblock them at any time from Blocked users."
+        `${name}'s private messages won't reach you (to them they seem sent) and they won't see when you're online; ` +
+        "you won't see their messages, reactions or typing in any chat. They aren't told. " +
+        "You can unblock them at any time from Blocked users."
       );
     },
   },
