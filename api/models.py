@@ -61,6 +61,7 @@ class Account:
     user: User
     blocked: list[str] = field(default_factory=list)
     revoked_before: int = 0  # guest credentials issued at or before this second are no longer accepted
+    recovery_digest: str = ""  # the HMAC of a guest's one working recovery code (api/recovery.py); "": none
     profile_etag: str = ""
     profile_written: datetime | None = None  # when the profile was last written: when the user was last seen
     limits: Limits = field(default_factory=Limits)

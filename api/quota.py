@@ -149,6 +149,8 @@ _WHAT = {
     "connections": "new connections",
     "tokens": "asking for connection tokens",
     "search": "searching",
+    "recovery": "recovery codes for this account",
+    "recoveries": "recovery codes from your network",
     "signups": "new guests from your network",
     "messages": "sending, editing or deleting messages",
     "reactions": "reactions",

@@ -7,7 +7,8 @@ Layout (and `messages`, api/history.py; no row is shared by many writers, and no
   - `limits`: the user's rate-limit buckets and how many group chats they own (ETag-guarded);
   - `presence`: what everyone was last told of them (online, idle; name and provider for the list),
     ETag-guarded so that concurrent changes of one user's connections announce each change once;
-  - `profile`: name, provider, the users they block, when their guest credentials were revoked;
+  - `profile`: name, provider, the users they block, when their guest credentials were revoked, the
+    HMAC of a guest's recovery code;
   - `chat|<chatId>`: one row per chat the user is in (a private chat they left stays, marked `left`).
   `conn|` < `limits` < `presence` < `profile` and nothing else sorts between them, so one range
   query (`get_account`) reads what every event needs: at most MAX_CONNECTIONS_PER_USER + 3 rows.
@@ -243,6 +244,7 @@ class State:
             user=_user(profile),
             blocked=json.loads(profile.get("blocked") or "[]"),
             revoked_before=int(profile.get("revokedBefore") or 0),
+            recovery_digest=str(profile.get("recoveryDigest") or ""),
             profile_etag=_etag(profile),
             profile_written=getattr(profile, "metadata", {}).get("timestamp"),
             connections=connections,
@@ -274,6 +276,11 @@ class State:
         if etag is None:
             return await _insert(self._users, entity, "save presence")
         return await _update_if(self._users, entity, etag, "save presence", mode=UpdateMode.REPLACE)
+
+    async def save_recovery(self, user_id: str, digest: str, profile_etag: str) -> bool:
+        """Keep the digest of a guest's new recovery code (the last one stops working), unless the profile changed."""
+        entity = {"PartitionKey": user_id, "RowKey": PROFILE, "recoveryDigest": digest}
+        return await _update_if(self._users, entity, profile_etag, "save recovery code")
 
     async def revoke_credentials(self, user_id: str, before: int) -> None:
         """Guest credentials of this user issued at or before `before` (seconds since the epoch) stop working."""

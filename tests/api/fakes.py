@@ -41,6 +41,7 @@ class _Profile:
     written: datetime
     blocked: list[str]
     revoked_before: int = 0
+    recovery_digest: str = ""
 
 
 class FakeState(State):
@@ -95,8 +96,9 @@ class FakeState(State):
         stored = self.profiles.get(user_id)
         blocked = list(stored.blocked) if stored else []
         revoked = stored.revoked_before if stored else 0
+        digest = stored.recovery_digest if stored else ""
         self.profiles[user_id] = _Profile(
-            User(user_id, name, provider), self._etag(), datetime.now(UTC), blocked, revoked
+            User(user_id, name, provider), self._etag(), datetime.now(UTC), blocked, revoked, digest
         )
 
     async def get_account(self, user_id: str, chat_id: str | None = None) -> Account | None:
@@ -110,6 +112,7 @@ class FakeState(State):
             user=replace(stored.user),
             blocked=list(stored.blocked),
             revoked_before=stored.revoked_before,
+            recovery_digest=stored.recovery_digest,
             profile_etag=stored.etag,
             profile_written=stored.written,
             limits=limits,
@@ -138,6 +141,14 @@ class FakeState(State):
         if stored is None or stored.etag != profile_etag:
             return False
         self.profiles[user_id] = replace(stored, blocked=list(blocked), etag=self._etag(), written=datetime.now(UTC))
+        return True
+
+    async def save_recovery(self, user_id: str, digest: str, profile_etag: str) -> bool:
+        await self._round_trip()
+        stored = self.profiles.get(user_id)
+        if stored is None or stored.etag != profile_etag:
+            return False
+        self.profiles[user_id] = replace(stored, recovery_digest=digest, etag=self._etag(), written=datetime.now(UTC))
         return True
 
     async def revoke_credentials(self, user_id: str, before: int) -> None:
