@@ -1,10 +1,11 @@
 // The app shell: it fills the window and never scrolls as a page. The sidebar and the open chat sit
 // side by side (from 768 px wide, a tablet held upright); on a phone they are two screens, with a
 // back button in the chat's header. The
-// dialogs that ask before something drastic (deleting a chat, blocking someone) live here.
+// dialogs that ask before something drastic (deleting a chat, blocking someone, a guest's logout) live here.
 import BlockedUsersDialog from "./blocked-users-dialog.js";
 import ConfirmDialog from "./confirm-dialog.js";
 import Conversation from "./conversation.js";
+import LogoutDialog from "./logout-dialog.js";
 import NewChatDialog from "./new-chat-dialog.js";
 import RetryCountdown from "./retry-countdown.js";
 import SideBar from "./side-bar.js";
@@ -17,10 +18,10 @@ const TITLE_EVERY_MS = 500;
 
 export default {
   name: "AppShell",
-  components: { BlockedUsersDialog, ConfirmDialog, Conversation, NewChatDialog, RetryCountdown, SideBar },
+  components: { BlockedUsersDialog, ConfirmDialog, Conversation, LogoutDialog, NewChatDialog, RetryCountdown, SideBar },
   inject: ["session"],
   data() {
-    return { newChatOpen: false, deleting: null, blocking: null, blockedUsersOpen: false };
+    return { newChatOpen: false, deleting: null, blocking: null, blockedUsersOpen: false, loggingOut: false };
   },
   computed: {
     model() {
@@ -94,6 +95,11 @@ export default {
     logout() {
       this.session.logout();
     },
+    /** A guest is asked first (and offered a recovery code); a signed-in user comes back by signing in. */
+    askLogout() {
+      if (this.model.me?.userProvider === "guest") this.loggingOut = true;
+      else this.logout();
+    },
   },
   template: `
     <div v-if="status.fatalError" class="fullScreen">
@@ -141,7 +147,7 @@ export default {
         <template v-else><strong>Connecting…</strong> Sending is paused until the connection is up.</template>
       </div>
       <side-bar @new-chat="newChatOpen = true" @delete-chat="deleting = $event" @block-user="blocking = $event"
-        @blocked-users="blockedUsersOpen = true" />
+        @blocked-users="blockedUsersOpen = true" @logout="askLogout" />
       <main class="mainPane">
         <conversation v-if="activeId" ref="conversation" :key="activeId" :chat-id="activeId" @back="status.screen = 'list'"
           @block="blocking = $event" />
@@ -159,5 +165,6 @@ export default {
         :message="blockMessage"
         confirm-label="Block" @confirm="confirmBlock" @close="blocking = null" />
       <blocked-users-dialog v-if="blockedUsersOpen" @close="blockedUsersOpen = false" />
+      <logout-dialog v-if="loggingOut" @close="loggingOut = false" />
     </div>`,
 };
