@@ -100,7 +100,7 @@ async function tryCode() {
   } catch (err) {
     const wait = err.status === 429 ? err.retryAfter : null;
     if (wait !== null && wait <= LONGEST_AUTOMATIC_WAIT) {
-      recoverError.textContent = `${err.detail} Chatr tries again then by itself.`;
+      recoverError.textContent = `${err.detail.replace(/[.!?]?$/, ".")} Chatr tries again then by itself.`;
       retryTimer = setTimeout(tryCode, wait * 1000);
       return;
     }

@@ -46,18 +46,14 @@ export default {
             keep it somewhere safe. Then choose <strong>I have a recovery code</strong> on the login page.</p>
           <div v-if="code" class="field mt-4">
             <label class="label" for="recoveryCodeShown">Your recovery code (shown only now, it works once)</label>
-            <div class="field has-addons">
-              <div class="control is-expanded">
-                <input id="recoveryCodeShown" ref="code" class="input recoveryCode" type="text" readonly :value="code"
-                  spellcheck="false" @focus="$event.target.select()" />
-              </div>
-              <div class="control">
-                <button ref="copy" class="button" type="button" @click="copy">
-                  <span class="icon"><i class="fas fa-copy" aria-hidden="true"></i></span>
-                  <span>{{ copied ? "Copied" : "Copy" }}</span>
-                </button>
-              </div>
+            <div class="control">
+              <textarea id="recoveryCodeShown" ref="code" class="textarea recoveryCode" rows="2" readonly :value="code"
+                spellcheck="false" @focus="$event.target.select()"></textarea>
             </div>
+            <button ref="copy" class="button mt-2" type="button" @click="copy">
+              <span class="icon"><i class="fas fa-copy" aria-hidden="true"></i></span>
+              <span>{{ copied ? "Copied" : "Copy" }}</span>
+            </button>
             <p class="help" role="status">{{ copied === false ? "Select the code and copy it yourself." : copied ? "Copied to the clipboard." : "" }}</p>
           </div>
           <p v-if="problem" class="help is-danger" role="alert">{{ problem }}</p>
