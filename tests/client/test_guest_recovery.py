@@ -87,3 +87,21 @@ def test_cancel_in_the_logout_question_keeps_the_guest_logged_in(new_user) -> No
     expect(dialog).to_have_count(0)
     ada.page.reload()
     ada.wait_ready()
+
+
+def test_the_logout_question_and_its_recovery_code_work_with_the_keyboard_alone(new_user) -> None:
+    ada = new_user().login_guest(unique("Ada"))
+    ada.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    ada.page.get_by_role("button", name="Logout").focus()
+    ada.page.keyboard.press("Enter")
+    dialog = ada.page.get_by_role("dialog", name="Log out?")
+    expect(dialog.get_by_role("button", name="Get a recovery code")).to_be_focused()
+    ada.page.keyboard.press("Enter")
+    expect(dialog.get_by_role("button", name="Copy")).to_be_focused()  # the code is above it, Copy is next
+    ada.page.keyboard.press("Enter")
+    expect(dialog.get_by_role("status")).to_have_text("Copied to the clipboard.")
+    ada.page.keyboard.press("Tab")
+    expect(dialog.get_by_role("button", name="Log out", exact=True)).to_be_focused()
+    ada.page.keyboard.press("Escape")  # Escape says no: still logged in, the focus back on Logout
+    expect(dialog).to_have_count(0)
+    expect(ada.page.get_by_role("button", name="Logout")).to_be_focused()
