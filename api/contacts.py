@@ -26,11 +26,17 @@ from .validation import is_private, private_peer
 log = logging.getLogger(__name__)
 
 
-async def contacts_of(state: State, user_id: str, mine: list[Membership] | None = None) -> list[str]:
-    """The user's contacts: a range query of their chats (unless given), one of who blocks them, one per group chat."""
-    if mine is None:
-        mine = await state.chats_of(user_id)
-    blockers = await state.blockers_of(user_id)
+def blockers_in(rows: list[Membership]) -> set[str]:
+    """Who blocks the user, by their private chat rows (left ones included) marked so (api/private_chats.py)."""
+    return {private_peer(m.chat_id, m.user_id) for m in rows if m.blocked_by_peer}
+
+
+async def contacts_of(state: State, user_id: str, rows: list[Membership] | None = None) -> list[str]:
+    """The user's contacts: a range query of their chat rows (unless given; left ones too), one per group chat."""
+    if rows is None:
+        rows = await state.chats_of(user_id, including_left=True)
+    blockers = blockers_in(rows)
+    mine = [m for m in rows if not m.left]
     found = dict.fromkeys(private_peer(m.chat_id, user_id) for m in mine if is_private(m.chat_id))
     groups = [m.chat_id for m in mine if not is_private(m.chat_id)]
     for members in await asyncio.gather(*(state.first_members(c, SMALL_GROUP + 1) for c in groups)):
@@ -46,10 +52,10 @@ async def small_group_members(state: State, chat_id: str) -> list[str] | None:
 
 
 async def watch_contacts(
-    state: State, pubsub: PubSub, user_id: str, connection_id: str, mine: list[Membership]
+    state: State, pubsub: PubSub, user_id: str, connection_id: str, rows: list[Membership]
 ) -> None:
-    """A connection that announces itself hears its own user's presence and every contact's (`mine`: their chats)."""
-    contacts = await contacts_of(state, user_id, mine)
+    """A connection that announces itself hears its own user's presence and every contact's (`rows`: their chats)."""
+    contacts = await contacts_of(state, user_id, rows)
     await pubsub.watch([connection_id], [user_id, *contacts])
 
 

@@ -494,13 +494,14 @@ class State:
         entity = await _get(self._users, user_id, MEMBERSHIP_PREFIX + chat_id, "get membership")
         return _membership(entity) if entity is not None else None
 
-    async def chats_of(self, user_id: str) -> list[Membership]:
-        """Every chat the user is in (not the private chats they left): one range query inside their partition."""
+    async def chats_of(self, user_id: str, *, including_left: bool = False) -> list[Membership]:
+        """Every chat the user is in (and the private chats they left, if asked): one range query of their partition."""
         query = (
             f"PartitionKey eq {_quote(user_id)} and RowKey ge '{MEMBERSHIP_PREFIX}' and RowKey lt '{_MEMBERSHIP_END}'"
         )
         async with _Guard("list user's chats"):
-            return [m for m in [_membership(e) async for e in self._users.query_entities(query)] if not m.left]
+            rows = [_membership(e) async for e in self._users.query_entities(query)]
+        return rows if including_left else [m for m in rows if not m.left]
 
     async def members_of(self, chat_id: str) -> list[Membership]:
         """Every member of a group chat: its own partition's member rows."""

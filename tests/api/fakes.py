@@ -299,9 +299,10 @@ class FakeState(State):
         membership = self.memberships.get((user_id, chat_id))
         return replace(membership) if membership else None
 
-    async def chats_of(self, user_id: str) -> list[Membership]:
+    async def chats_of(self, user_id: str, *, including_left: bool = False) -> list[Membership]:
         self._reachable()
-        return [replace(m) for (uid, _), m in sorted(self.memberships.items()) if uid == user_id and not m.left]
+        rows = [replace(m) for (uid, _), m in sorted(self.memberships.items()) if uid == user_id]
+        return rows if including_left else [m for m in rows if not m.left]
 
     async def members_of(self, chat_id: str) -> list[Membership]:
         self._reachable()
