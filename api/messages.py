@@ -9,7 +9,8 @@ kept per member. Browsers cannot publish to a chat's group themselves.
 In a private chat whose other member blocks the sender (their membership row says so, read with
 the event at no extra cost), what the sender says is numbered and kept as usual but marked hidden
 from the blocker, and sent to the sender's own connections only: it seems sent, and the blocker
-never gets it (not live, not in a page of history); their typing goes nowhere.
+never gets it (not live, not in a page of history); their typing goes nowhere, and where they have
+read to reaches only their own devices.
 
 Costs per message (table operations): the sender's account and their membership of the chat (one
 query of their partition, as every event), their rate-limit row (one write), and one transaction that
@@ -265,9 +266,13 @@ class Messages:
 
     async def read(self, caller: Caller, read: ReadUpTo) -> dict[str, Any]:
         """Keep how far the sender has read (never back), and tell the chat when it moved."""
-        await self._member(caller, read.chat_id)
+        blocker = await self._member(caller, read.chat_id)
         last = await self.history.last_seq(read.chat_id)
         seq = min(read.seq, last)
         if seq >= 1 and await self.history.mark_read(read.chat_id, caller.id, seq):
-            await self.pubsub.to_chat(read.chat_id, {"read": {"chatId": read.chat_id, "userId": caller.id, "seq": seq}})
+            frame = {"read": {"chatId": read.chat_id, "userId": caller.id, "seq": seq}}
+            if blocker is None:
+                await self.pubsub.to_chat(read.chat_id, frame)
+            else:  # their other devices learn it; the blocker does not
+                await self.pubsub.to_user(caller.id, frame)
         return {"seq": seq}

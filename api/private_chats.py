@@ -92,7 +92,8 @@ class PrivateChats:
             raise Invalid("You are not in that chat")
         await self.pubsub.evict(caller.connection_ids, room)
         log.info("event=leaveChat user=%s chat=%s", caller.id, room)
-        await self.pubsub.notice(room, "left", caller.id, caller.account.user.name)
+        if not membership.blocked_by_peer:  # whoever blocks them hears nothing of them
+            await self.pubsub.notice(room, "left", caller.id, caller.account.user.name)
         await contacts.part(self.state, self.pubsub, caller.account, [private_peer(room, caller.id)], both=False)
 
     async def block(self, caller: Caller, target_id: str) -> None:

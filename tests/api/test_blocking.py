@@ -155,3 +155,13 @@ async def test_after_an_unblock_new_messages_reach_the_blocker_but_those_sent_me
     assert texts(await history(core, ADA)) == ["hi Ada", "after"]
     await core.send("userEnterIdle", "ada", ada)
     assert any(m.get("chatEvent") == "userIsIdle" for m in core.pubsub.inboxes[mo])
+
+
+async def test_where_the_blocked_person_read_to_and_that_he_left_never_reach_the_blocker(core: Core) -> None:
+    ada, mo = await blocked_pair(core)
+    mo2 = await core.online("mo")
+    before = len(core.pubsub.inboxes[ada])
+    await core.send("markRead", "mo", mo, {"chatId": ROOM, "seq": 1})
+    assert [m["read"]["seq"] for m in core.pubsub.inboxes[mo2] if "read" in m] == [1]  # his other tab knows
+    await core.send("leaveChat", "mo", mo, {"chatId": ROOM})
+    assert core.pubsub.inboxes[ada][before:] == [] and not any(n[1] == "left" for n in core.pubsub.notices)
