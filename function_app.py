@@ -1,8 +1,8 @@
-"""Chatr's Azure Functions: eight HTTP routes under /api, each delegating to the `api` package."""
+"""Chatr's Azure Functions: ten HTTP routes under /api, each delegating to the `api` package."""
 
 import azure.functions as func
 
-from api import chat_history, health, lists, logout, message_search, runtime, tokens, webhook
+from api import chat_history, health, lists, logout, message_search, recovery, runtime, tokens, webhook
 
 app = func.FunctionApp(http_auth_level=func.AuthLevel.ANONYMOUS)
 
@@ -19,6 +19,20 @@ async def get_token(req: func.HttpRequest) -> func.HttpResponse:
 async def log_out(req: func.HttpRequest) -> func.HttpResponse:
     """A guest's logout: their credentials stop working and their connections close."""
     return await logout.logout(req)
+
+
+@app.function_name("recoveryCode")
+@app.route(route="recoveryCode", methods=["POST"])
+async def recovery_code(req: func.HttpRequest) -> func.HttpResponse:
+    """A guest's new recovery code, shown once: their way back after a logout."""
+    return await recovery.new_recovery_code(req)
+
+
+@app.function_name("recover")
+@app.route(route="recover", methods=["POST"])
+async def recover(req: func.HttpRequest) -> func.HttpResponse:
+    """A guest comes back with a recovery code: a fresh credential for their account."""
+    return await recovery.recover(req)
 
 
 @app.function_name("users")

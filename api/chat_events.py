@@ -247,9 +247,10 @@ class ChatEvents:
         """
         if caller.connection.announced:
             return presence.shown_to(caller.account)
-        memberships = await self.state.chats_of(caller.id)
-        await asyncio.gather(*(self.pubsub.admit([caller.connection.id], m.chat_id) for m in memberships))
-        await contacts.watch_contacts(self.state, self.pubsub, caller.id, caller.connection.id, memberships)
+        rows = await self.state.chats_of(caller.id, including_left=True)  # left ones say who blocks them
+        chats = [m.chat_id for m in rows if not m.left]
+        await asyncio.gather(*(self.pubsub.admit([caller.connection.id], chat) for chat in chats))
+        await contacts.watch_contacts(self.state, self.pubsub, caller.id, caller.connection.id, rows)
         return await presence.announce(self.state, self.pubsub, caller.account, caller.connection)
 
     def _idle(self, idle: bool) -> Callable[[Caller, None], Awaitable[Reply]]:

@@ -8,6 +8,8 @@
 The answer also has `last` (the chat's last number) and `reads` (how far each member has read).
 Someone who is not a member (a chat they left, one of two other people's private chats, one that
 does not exist) gets the same 404: they learn nothing, not even whether the chat exists.
+What someone said in a private chat while its other member blocked them is left out for that
+member (api/messages.py): their page simply has fewer entries, and their numbers skip.
 """
 
 from __future__ import annotations
@@ -69,7 +71,7 @@ async def get_messages(req: func.HttpRequest) -> func.HttpResponse:
     return json_response(
         {
             "chatId": chat,
-            "entries": [{"chatId": chat, **e.to_wire()} for e in entries],
+            "entries": [{"chatId": chat, **e.to_wire()} for e in entries if e.shown_to(me.user_id)],
             "last": last,
             "more": after is not None and end < last,
             "reads": reads,

@@ -87,6 +87,7 @@ class Entry:
     reactions: dict[str, list[str]] = field(default_factory=dict)  # a message: emoji -> who chose it
     changed: int = 0  # a message: the number of its latest change
     indexed: bool = False  # a message: its words are in the search index (older messages are not, until edited)
+    hidden_from: str | None = None  # said in a private chat whose other member blocks the sender: never shown to them
 
     def to_wire(self) -> dict[str, Any]:
         """The entry as the wire contract gives it (server frames and `GET /api/chats/<id>/messages`)."""
@@ -124,6 +125,7 @@ class Entry:
             "replyTo": self.reply_to,
             "mentions": json.dumps(self.mentions) if self.mentions else None,
             "emojis": json.dumps(self.emojis) if self.emojis is not None else None,
+            "hiddenFrom": self.hidden_from,
         }
         entity.update({k: v for k, v in optional.items() if v is not None})
         if self.kind == "message":
@@ -154,7 +156,12 @@ class Entry:
             reactions=json.loads(entity.get("reactions") or "{}"),
             changed=int(entity.get("changed") or 0),
             indexed=bool(entity.get("indexed", False)),
+            hidden_from=entity.get("hiddenFrom"),
         )
+
+    def shown_to(self, user_id: str) -> bool:
+        """Whether this member may see the entry: not the blocker of its sender (see api/messages.py)."""
+        return self.hidden_from != user_id
 
 
 @dataclass(frozen=True)
@@ -220,6 +227,7 @@ class History:
         text: str,
         mentions: list[str],
         reply_to: int | None = None,
+        hidden_from: str | None = None,
     ) -> Appended:
         """Number and store a new message; the one stored before when this sender's client id was used already.
 
@@ -229,7 +237,16 @@ class History:
         for _ in range(_MAX_TRIES):
             last, etag = await self._head(chat_id)
             entry = Entry(
-                last + 1, "message", sender, now_ms(), client_id, text, mentions, reply_to=reply_to, indexed=True
+                last + 1,
+                "message",
+                sender,
+                now_ms(),
+                client_id,
+                text,
+                mentions,
+                reply_to=reply_to,
+                indexed=True,
+                hidden_from=hidden_from,
             )
             index = [("create", row) for row in _word_rows(chat_id, entry, words(text))]
             outcome = await self._commit(

@@ -5,7 +5,8 @@ half its life, so a guest who comes back within a day never has to sign in again
 revokes every credential of that guest issued until then (`revokedBefore` in their profile), and
 those of the next REVOCATION_MARGIN_SECONDS too: a getToken that read the profile just before the
 logout still issues its tokens after it, in the same second or the next. Nothing legitimate is
-lost: a guest who logged out comes back as a new guest, never with that id.
+lost: a guest who logged out comes back as a new guest, or with a recovery code (api/recovery.py)
+once the margin is over.
 """
 
 from __future__ import annotations
@@ -71,6 +72,11 @@ def _principal(header: str) -> Identity | None:
 def issue_guest(name: object) -> tuple[Identity, str]:
     """A new guest (its own id, even for a name already in use) and the credential the browser keeps."""
     return _credential(f"guest-{uuid.uuid4().hex}", clean_name(name, "name", USER_NAME_MAX))
+
+
+def returning_guest(user_id: str, name: str) -> tuple[Identity, str]:
+    """A credential for a guest who proved they own the account (a recovery code, api/recovery.py)."""
+    return _credential(user_id, name)
 
 
 def refreshed(identity: Identity) -> tuple[Identity, str] | None:

@@ -43,6 +43,7 @@ RATES = {
     "tokens": Rate(20, 3),  # GET /api/getToken of a known user: one per page load or reconnect
     "search": Rate(20, 1),  # GET /api/users?search=, GET /api/chats?search=
     "messageSearch": Rate(10, 3),  # GET /api/search: up to 50 chats x 5 words range queries each
+    "recovery": Rate(5, 60),  # recovery codes asked for, and tried, against one guest account
 }
 EVENT_RATES = {
     "createChat": "chats",
@@ -62,6 +63,7 @@ EVENT_RATES = {
     "markRead": "reads",
 }
 GUEST_SIGNUPS = Rate(10, 30)  # new guests per client address
+RECOVERIES_PER_ADDRESS = Rate(10, 60)  # recovery codes tried from one client address
 MAX_LIVE_GUESTS_PER_ADDRESS = 50  # guests made from one address whose first credential still lasts (24 h)
 # half of them at once, the other half spread over a credential's life (24 h): no day ever sees more made
 LIVE_GUESTS = Rate(MAX_LIVE_GUESTS_PER_ADDRESS // 2, 24 * 3600 / (MAX_LIVE_GUESTS_PER_ADDRESS // 2))

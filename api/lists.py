@@ -61,6 +61,8 @@ async def get_users(req: func.HttpRequest) -> func.HttpResponse:
         account = await store.get_account(wanted) if is_user_id(wanted) else None
         if account is None:
             return error_response(404, "No such user")
+        if me.user_id in account.blocked:  # whom they block sees them offline, never why
+            account.user.online = account.user.idle = False
         return json_response({"user": account.user.profile()})
     if "search" in req.params:
         return await _search(req, store, me.user_id, _users_found)
@@ -83,12 +85,14 @@ async def _search(req: func.HttpRequest, store: State, user_id: str, find: Finde
 
 
 async def _users_found(store: State, account: Account, prefix: str, after: str | None) -> dict[str, object]:
-    """People whose name starts with the prefix, with their presence; never the caller or whom they block."""
+    """People whose name starts with the prefix, with their presence (offline for whoever blocks the caller); never
+    the caller or whom they block."""
     found, cursor = await store.search_users(prefix, after, SEARCH_PAGE)
     shown = [u for u in found if u.id != account.id and u.id not in account.blocked]
     now = await store.presence_of([u.id for u in shown])
+    blockers = await store.blockers_of(account.id) if shown else set()
     for user in shown:
-        live = now.get(user.id)
+        live = now.get(user.id) if user.id not in blockers else None
         user.online, user.idle = (live.online, live.idle) if live is not None else (False, False)
     return {"users": [u.profile() for u in shown], "next": cursor}
 
@@ -127,7 +131,8 @@ async def _chats_of(store: State, user_id: str) -> dict[str, object]:
     private = [m for m in mine if is_private(m.chat_id)]
     peers = await asyncio.gather(*(store.get_membership(m.chat_id, _peer(m)) for m in private))
     for membership, peer in zip(private, peers, strict=True):
-        members = [membership] if peer is None or peer.left else _pair(membership)
+        alone = (peer is None or peer.left) and not membership.blocked_by_peer  # a blocker seems to stay
+        members = [membership] if alone else _pair(membership)
         chat = Chat.private_with(membership.chat_id, membership.peer_name or "")
         body[membership.chat_id] = chat.to_wire(members)
     groups = [m.chat_id for m in mine if not is_private(m.chat_id)]

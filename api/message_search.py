@@ -80,15 +80,15 @@ async def _hits(store: State, chats: list[Membership], wanted: list[str]) -> lis
     return sorted((hit for hits in every for hit in hits), reverse=True)
 
 
-async def _shown(store: State, chats: list[Membership], page: list[Hit]) -> list[dict[str, object]]:
-    """The hits of one page as the client shows them: the message, its chat's id and name."""
+async def _shown(store: State, user_id: str, chats: list[Membership], page: list[Hit]) -> list[dict[str, object]]:
+    """The hits of one page as the client shows them: the message, its chat's id and name (never one hidden from them)."""
     by_id = {m.chat_id: m for m in chats}
     groups = sorted({chat for _, _, chat in page if not is_private(chat)})
     named = dict(zip(groups, await asyncio.gather(*(store.get_chat(c) for c in groups)), strict=True))
     entries: list[list[Entry]] = await asyncio.gather(*(store.history.entries(c, s, s) for _, s, c in page))
     shown: list[dict[str, object]] = []
     for (_, _, chat), found in zip(page, entries, strict=True):
-        if not found or found[0].deleted:  # deleted since the words were read
+        if not found or found[0].deleted or not found[0].shown_to(user_id):  # deleted since, or its sender is blocked
             continue
         group = named.get(chat)
         name = (by_id[chat].peer_name or "") if is_private(chat) else (group.name if group is not None else "")
@@ -136,4 +136,4 @@ async def search(req: func.HttpRequest) -> func.HttpResponse:
     page = hits[:PAGE]
     more = len(hits) > PAGE
     cursor = f"{page[-1][0]}.{page[-1][1]}.{page[-1][2]}" if more else None
-    return json_response({"hits": await _shown(store, chats, page), "words": wanted, "next": cursor})
+    return json_response({"hits": await _shown(store, me.user_id, chats, page), "words": wanted, "next": cursor})

@@ -6,6 +6,12 @@ the chat's group (`{"entry": ...}`), so every member sees the same numbered hist
 device can catch up from it. Typing is forwarded the same way and never kept; read positions are
 kept per member. Browsers cannot publish to a chat's group themselves.
 
+In a private chat whose other member blocks the sender (their membership row says so, read with
+the event at no extra cost), what the sender says is numbered and kept as usual but marked hidden
+from the blocker, and sent to the sender's own connections only: it seems sent, and the blocker
+never gets it (not live, not in a page of history); their typing goes nowhere, and where they have
+read to reaches only their own devices.
+
 Costs per message (table operations): the sender's account and their membership of the chat (one
 query of their partition, as every event), their rate-limit row (one write), and one transaction that
 moves the chat's head and stores the message (plus one read of the head when this worker did not
@@ -27,7 +33,7 @@ from .events import Caller
 from .history import Entry, History, NotFound
 from .pubsub import PubSub
 from .state import State
-from .validation import Invalid, chat_id
+from .validation import Invalid, chat_id, private_peer
 
 log = logging.getLogger(__name__)
 
@@ -186,24 +192,38 @@ class Messages:
         self.pubsub = pubsub
         self.history: History = state.history
 
-    async def _member(self, caller: Caller, chat: str) -> None:
-        """Only a chat's members say anything there; others learn nothing, not even whether it exists."""
+    async def _member(self, caller: Caller, chat: str) -> str | None:
+        """Only a chat's members say anything there; others learn nothing, not even whether it exists.
+
+        Returns the member who blocks the caller in this private chat, if one does.
+        """
         memberships = caller.account.memberships
         membership = memberships[chat] if chat in memberships else await self.state.get_membership(chat, caller.id)
         if membership is None or membership.left:
             raise Invalid("You are not in that chat")
+        return private_peer(chat, caller.id) if membership.blocked_by_peer else None
 
     async def _publish(self, chat: str, entry: Entry) -> None:
-        await self.pubsub.to_chat(chat, {"entry": {"chatId": chat, **entry.to_wire()}})
+        frame = {"entry": {"chatId": chat, **entry.to_wire()}}
+        if entry.hidden_from is None:
+            await self.pubsub.to_chat(chat, frame)
+        else:  # the chat's other member blocks the sender: only the sender's own devices hear it
+            await self.pubsub.to_user(entry.sender, frame)
 
     async def send(self, caller: Caller, message: NewMessage) -> dict[str, Any]:
         """Number, keep and forward a message; a resend of one already kept is forwarded again, not kept twice."""
-        await self._member(caller, message.chat_id)
+        blocker = await self._member(caller, message.chat_id)
         if message.reply_to is not None:
             await self._answerable(message.chat_id, message.reply_to)
         async with self.history.turn(message.chat_id):  # sent before the next is numbered: in order on the wire
             stored = await self.history.add_message(
-                message.chat_id, caller.id, message.client_id, message.text, message.mentions, message.reply_to
+                message.chat_id,
+                caller.id,
+                message.client_id,
+                message.text,
+                message.mentions,
+                message.reply_to,
+                hidden_from=blocker,
             )
             await self._publish(message.chat_id, stored.entry)
         log.info(
@@ -224,11 +244,13 @@ class Messages:
             raise Invalid("The message you reply to was deleted")
 
     async def _change(self, caller: Caller, change: Change, kind: str, **fields: Any) -> dict[str, Any]:
-        await self._member(caller, change.chat_id)
+        blocker = await self._member(caller, change.chat_id)
         apply = {"edit": _edit, "delete": _delete, "reaction": _react}[kind]
         async with self.history.turn(change.chat_id):
             try:
-                entry, _ = await self.history.change(change.chat_id, caller.id, kind, change.target, apply, **fields)
+                entry, _ = await self.history.change(
+                    change.chat_id, caller.id, kind, change.target, apply, hidden_from=blocker, **fields
+                )
             except NotFound as err:
                 raise Invalid(str(err)) from None
             await self._publish(change.chat_id, entry)
@@ -249,16 +271,21 @@ class Messages:
 
     async def typing(self, caller: Caller, typing: Typing) -> dict[str, Any]:
         """Forwarded to the chat, never kept."""
-        await self._member(caller, typing.chat_id)
+        if await self._member(caller, typing.chat_id) is not None:
+            return {}
         frame = {"typing": {"chatId": typing.chat_id, "userId": caller.id, "ttl": typing.ttl}}
         await self.pubsub.to_chat(typing.chat_id, frame)
         return {}
 
     async def read(self, caller: Caller, read: ReadUpTo) -> dict[str, Any]:
         """Keep how far the sender has read (never back), and tell the chat when it moved."""
-        await self._member(caller, read.chat_id)
+        blocker = await self._member(caller, read.chat_id)
         last = await self.history.last_seq(read.chat_id)
         seq = min(read.seq, last)
         if seq >= 1 and await self.history.mark_read(read.chat_id, caller.id, seq):
-            await self.pubsub.to_chat(read.chat_id, {"read": {"chatId": read.chat_id, "userId": caller.id, "seq": seq}})
+            frame = {"read": {"chatId": read.chat_id, "userId": caller.id, "seq": seq}}
+            if blocker is None:
+                await self.pubsub.to_chat(read.chat_id, frame)
+            else:  # their other devices learn it; the blocker does not
+                await self.pubsub.to_user(caller.id, frame)
         return {"seq": seq}

@@ -82,6 +82,7 @@ class Account:
     user: User
     blocked: list[str] = field(default_factory=list)
     revoked_before: int = 0  # guest credentials issued at or before this second are no longer accepted
+    recovery_digest: str = ""  # the HMAC of a guest's one working recovery code (api/recovery.py); "": none
     profile_etag: str = ""
     profile_written: datetime | None = None  # when the profile was last written: when the user was last seen
     limits: Limits = field(default_factory=Limits)
@@ -118,6 +119,8 @@ class Membership:
     user_provider: str = ""
     peer_provider: str = ""
     left: bool = False  # a private chat its member left: not reopened for them until they are invited back
+    # a private chat whose other member blocks this one: what this one says there stays theirs (never on the wire)
+    blocked_by_peer: bool = False
 
     def to_wire(self) -> dict[str, str]:
         """A `members` entry of `/api/chats`."""

@@ -26,7 +26,7 @@ import time
 from datetime import datetime
 
 from . import quota
-from .contacts import contacts_of
+from .contacts import blockers_in, contacts_of
 from .events import Reply
 from .identity import SIGNED_OUT, revoking
 from .limits import MAX_CONNECTIONS_PER_USER, RECENT_PEOPLE, LimitReached, RateLimited
@@ -177,14 +177,16 @@ async def people(state: State, pubsub: PubSub, user_id: str, now: datetime) -> d
     """Who a user sees without searching: their contacts and the recent visitors who are online, they first.
 
     First repairs presence when the last repair is old enough. Costs one query of the user's
-    chats, one bounded query per group chat of theirs, at most two of the recent visitors and one
-    point read per person (at most MAX_CONTACTS + RECENT_PEOPLE + 1), whoever else exists.
+    chats (which also say who blocks them), one bounded query per group chat of theirs, at most two of
+    the recent visitors and one point read per person (at most MAX_CONTACTS + RECENT_PEOPLE + 1), whoever else exists.
     """
     await _repair_if_due(state, pubsub)
-    contacts = await contacts_of(state, user_id)
+    rows = await state.chats_of(user_id, including_left=True)
+    contacts = await contacts_of(state, user_id, rows)
     recent = await state.recent_users(now, RECENT_PEOPLE)
     found = await state.presence_of([user_id, *contacts, *recent])
-    return {uid: user for uid, user in found.items() if user.online}
+    blockers = blockers_in(rows)  # they look offline to whom they block
+    return {uid: user for uid, user in found.items() if user.online and uid not in blockers}
 
 
 async def _repair_if_due(state: State, pubsub: PubSub) -> None:

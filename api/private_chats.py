@@ -3,14 +3,19 @@
 A private chat is two memberships, one in each user's partition. Leaving marks yours `left`: the
 chat is no longer reopened for you on a reload, and the other user brings you back only by inviting
 you again (opening the chat, or writing to it: the browser then sends `createPrivateChat`), which
-is rate-limited. Blocking someone ends even that: it takes them out of your private chat with them,
-and from then on they can neither open it again, nor start a new one with you, nor bring you back
-into one you left (they are told so without being told why). Their messages elsewhere are hidden by
-your browser, which learns your block list from `getToken` and from `blockList`.
+is rate-limited.
 
-Opening a private chat makes its two members contacts (each hears the other's presence); leaving it,
-or being taken out of it by a block, stops that for the one who is out, unless they share another
-chat (api/contacts.py).
+Blocking someone is never told to them. Their row of your private chat (made, marked left, when
+there is none) is marked `blockedByPeer`: they keep the chat and its history, and whatever they say
+there seems sent but reaches only their own devices (api/messages.py); opening a private chat with
+you seems to work but makes only their side, with no invitation or notice to you; and they stop
+hearing your presence without a word, so you look offline to them from then on (api/contacts.py,
+api/lists.py). Unblocking unmarks the row: what they say from then on reaches you, what they said
+meanwhile never does. Their messages elsewhere are hidden by your browser, which learns your block
+list from `getToken` and from `blockList`.
+
+Opening a private chat makes its two members contacts (each hears the other's presence); leaving it
+stops that for the one who left, unless they share another chat (api/contacts.py).
 """
 
 from __future__ import annotations
@@ -24,11 +29,10 @@ from .models import Account, Chat, Membership
 from .presence import account_of
 from .pubsub import PubSub, json_string
 from .state import State, StorageUnavailable
-from .validation import Invalid, private_chat_id
+from .validation import Invalid, private_chat_id, private_peer
 
 log = logging.getLogger(__name__)
 
-UNREACHABLE = "That user cannot be reached in a private chat"
 _MAX_TRIES = 20
 
 
@@ -42,7 +46,7 @@ class PrivateChats:
     async def open(self, caller: Caller, target_id: str) -> None:
         """Open (or reopen) a private chat: your side, and theirs when they are not in it (new, or they left).
 
-        Someone who blocks you is not reachable at all, and nothing changes.
+        With someone who blocks you, only your side opens (marked so): it seems to work, they hear nothing.
         """
         if target_id == caller.id:
             raise Invalid("You cannot start a private chat with yourself")
@@ -51,11 +55,14 @@ class PrivateChats:
         other = await self.state.get_account(target_id)
         if other is None:
             raise Invalid("That user is not known")
-        if caller.id in other.blocked:
-            log.info("event=createPrivateChat user=%s target=%s refused: blocked", caller.id, target_id)
-            raise Invalid(UNREACHABLE)
         me = caller.account.user
         room = private_chat_id(caller.id, target_id)
+        if caller.id in other.blocked:
+            log.info("event=createPrivateChat user=%s target=%s held: blocked by the target", caller.id, target_id)
+            await self.state.rejoin(_side(room, caller.account, other, blocked_by_peer=True))
+            await self.pubsub.admit(caller.connection_ids, room)
+            await self._invite(caller.id, room, other.user.name, grab_focus=True)
+            return
         await self.state.rejoin(_side(room, caller.account, other))
         theirs = await self.state.get_membership(room, target_id)
         added = theirs is None or theirs.left
@@ -85,27 +92,38 @@ class PrivateChats:
             raise Invalid("You are not in that chat")
         await self.pubsub.evict(caller.connection_ids, room)
         log.info("event=leaveChat user=%s chat=%s", caller.id, room)
-        await self.pubsub.notice(room, "left", caller.id, caller.account.user.name)
-        await contacts.part(
-            self.state, self.pubsub, caller.account, [contacts.private_peer(room, caller.id)], both=False
-        )
+        if not membership.blocked_by_peer:  # whoever blocks them hears nothing of them
+            await self.pubsub.notice(room, "left", caller.id, caller.account.user.name)
+        await contacts.part(self.state, self.pubsub, caller.account, [private_peer(room, caller.id)], both=False)
 
     async def block(self, caller: Caller, target_id: str) -> None:
-        """Block a user: they leave your private chat with them and cannot reach you in one again."""
+        """Block a user, without a word to them: what they say to you in private stays theirs, your presence too."""
         if target_id == caller.id:
             raise Invalid("You cannot block yourself")
         other = await _known(self.state, target_id)
         blocked = await self._change_blocks(caller.account, target_id, add=True)
         room = private_chat_id(caller.id, target_id)
-        if await self.state.leave_private(room, target_id):
-            await self.pubsub.evict([c.id for c in other.connections], room)
-            await contacts.part(self.state, self.pubsub, other, [caller.id], both=False)
+        if not await self.state.set_blocked_by_peer(room, target_id, True):
+            marker = _side(room, other, caller.account, blocked_by_peer=True)
+            marker.left = True  # no chat appears for them: the row only says who blocks them
+            if not await self.state.add_member(marker):  # they opened it meanwhile
+                await self.state.set_blocked_by_peer(room, target_id, True)
+        await self.pubsub.unlink([target_id], [caller.id])  # silently: no `contacts` frame
         log.info("event=blockUser user=%s blocked=%s", caller.id, target_id)
         await self.pubsub.send_to_user(caller.id, "blockList", {"blocked": blocked})
 
     async def unblock(self, caller: Caller, target_id: str) -> None:
-        """Unblock a user: they may open a private chat with you again (they are not put back in the old one)."""
+        """Unblock a user: what they say in your private chat reaches you again, and they hear your presence."""
         blocked = await self._change_blocks(caller.account, target_id, add=False)
+        room = private_chat_id(caller.id, target_id)
+        await self.state.set_blocked_by_peer(room, target_id, False)
+        other = await self.state.get_account(target_id)
+        if other is not None and caller.id in await contacts.contacts_of(self.state, target_id):
+            await self.pubsub.link([target_id], [caller.id])
+            if other.connections:
+                await self.pubsub.send_to_user(
+                    target_id, "contacts", {"added": {caller.id: caller.account.user.profile()}, "removed": []}
+                )
         log.info("event=unblockUser user=%s unblocked=%s", caller.id, target_id)
         await self.pubsub.send_to_user(caller.id, "blockList", {"blocked": blocked})
 
@@ -134,7 +152,7 @@ async def _known(state: State, user_id: str) -> Account:
     return account
 
 
-def _side(room: str, member: Account, peer: Account) -> Membership:
+def _side(room: str, member: Account, peer: Account, *, blocked_by_peer: bool = False) -> Membership:
     """One member's row of a private chat, named for the other."""
     return Membership(
         room,
@@ -144,4 +162,5 @@ def _side(room: str, member: Account, peer: Account) -> Membership:
         peer_name=peer.user.name,
         user_provider=member.user.provider,
         peer_provider=peer.user.provider,
+        blocked_by_peer=blocked_by_peer,
     )

@@ -134,6 +134,10 @@ class PubSub:
         """A server frame to every connection in a chat's group: what was said there, typing, read positions."""
         await self._call("send to chat", self._client.send_to_group(chat_id, data, content_type="application/json"))
 
+    async def to_user(self, user_id: str, data: Any) -> None:
+        """A server frame to every connection of one user (what they said where nobody else may hear it)."""
+        await self._call("send to user", self._client.send_to_user(user_id, data, content_type="application/json"))
+
     async def admit(self, connection_ids: list[str], chat_id: str) -> None:
         """Put connections in a chat's group to hear it (only the server publishes there); closed ones are skipped."""
 

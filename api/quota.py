@@ -150,6 +150,8 @@ _WHAT = {
     "tokens": "asking for connection tokens",
     "search": "searching",
     "messageSearch": "searching messages",
+    "recovery": "recovery codes for this account",
+    "recoveries": "recovery codes from your network",
     "signups": "new guests from your network",
     "messages": "sending, editing or deleting messages",
     "reactions": "reactions",

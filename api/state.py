@@ -7,7 +7,8 @@ Layout (and `messages`, api/history.py; no row is shared by many writers, and no
   - `limits`: the user's rate-limit buckets and how many group chats they own (ETag-guarded);
   - `presence`: what everyone was last told of them (online, idle; name and provider for the list),
     ETag-guarded so that concurrent changes of one user's connections announce each change once;
-  - `profile`: name, provider, the users they block, when their guest credentials were revoked;
+  - `profile`: name, provider, the users they block, when their guest credentials were revoked, the
+    HMAC of a guest's recovery code;
   - `chat|<chatId>`: one row per chat the user is in (a private chat they left stays, marked `left`).
   `conn|` < `limits` < `presence` < `profile` and nothing else sorts between them, so one range
   query (`get_account`) reads what every event needs: at most MAX_CONNECTIONS_PER_USER + 3 rows.
@@ -51,6 +52,7 @@ from .history import MESSAGES_TABLE, History
 from .limits import Bucket, Limits
 from .models import Account, Chat, Connection, Membership, Presence, User
 from .names import folded
+from .validation import private_peer
 
 log = logging.getLogger(__name__)
 
@@ -134,6 +136,7 @@ def _membership(entity: Any) -> Membership:
         user_provider=entity.get("userProvider", ""),
         peer_provider=entity.get("peerProvider", ""),
         left=bool(entity.get("left", False)),
+        blocked_by_peer=bool(entity.get("blockedByPeer", False)),
     )
 
 
@@ -241,6 +244,7 @@ class State:
             user=_user(profile),
             blocked=json.loads(profile.get("blocked") or "[]"),
             revoked_before=int(profile.get("revokedBefore") or 0),
+            recovery_digest=str(profile.get("recoveryDigest") or ""),
             profile_etag=_etag(profile),
             profile_written=getattr(profile, "metadata", {}).get("timestamp"),
             connections=connections,
@@ -272,6 +276,11 @@ class State:
         if etag is None:
             return await _insert(self._users, entity, "save presence")
         return await _update_if(self._users, entity, etag, "save presence", mode=UpdateMode.REPLACE)
+
+    async def save_recovery(self, user_id: str, digest: str, profile_etag: str) -> bool:
+        """Keep the digest of a guest's new recovery code (the last one stops working), unless the profile changed."""
+        entity = {"PartitionKey": user_id, "RowKey": PROFILE, "recoveryDigest": digest}
+        return await _update_if(self._users, entity, profile_etag, "save recovery code")
 
     async def revoke_credentials(self, user_id: str, before: int) -> None:
         """Guest credentials of this user issued at or before `before` (seconds since the epoch) stop working."""
@@ -465,18 +474,34 @@ class State:
         entity = {"PartitionKey": user_id, "RowKey": MEMBERSHIP_PREFIX + chat_id, "left": True}
         return await _update_if(self._users, entity, "*", "leave private chat")
 
+    async def set_blocked_by_peer(self, chat_id: str, user_id: str, blocked: bool) -> bool:
+        """Mark (or unmark) the user's row of a private chat as blocked by its peer; False when there is none."""
+        entity = {"PartitionKey": user_id, "RowKey": MEMBERSHIP_PREFIX + chat_id, "blockedByPeer": blocked}
+        return await _update_if(self._users, entity, "*", "mark blocked by peer")
+
+    async def blockers_of(self, user_id: str) -> set[str]:
+        """Who blocks the user, by the private chat rows marked so (left ones too): one range query of their chats."""
+        query = (
+            f"PartitionKey eq {_quote(user_id)} and RowKey ge '{MEMBERSHIP_PREFIX}' and RowKey lt '{_MEMBERSHIP_END}'"
+            " and blockedByPeer eq true"
+        )
+        async with _Guard("list user's blockers"):
+            rows = [_membership(e) async for e in self._users.query_entities(query)]
+        return {private_peer(m.chat_id, user_id) for m in rows}
+
     async def get_membership(self, chat_id: str, user_id: str) -> Membership | None:
         """The user's membership of the chat (a left private chat included), or None."""
         entity = await _get(self._users, user_id, MEMBERSHIP_PREFIX + chat_id, "get membership")
         return _membership(entity) if entity is not None else None
 
-    async def chats_of(self, user_id: str) -> list[Membership]:
-        """Every chat the user is in (not the private chats they left): one range query inside their partition."""
+    async def chats_of(self, user_id: str, *, including_left: bool = False) -> list[Membership]:
+        """Every chat the user is in (and the private chats they left, if asked): one range query of their partition."""
         query = (
             f"PartitionKey eq {_quote(user_id)} and RowKey ge '{MEMBERSHIP_PREFIX}' and RowKey lt '{_MEMBERSHIP_END}'"
         )
         async with _Guard("list user's chats"):
-            return [m for m in [_membership(e) async for e in self._users.query_entities(query)] if not m.left]
+            rows = [_membership(e) async for e in self._users.query_entities(query)]
+        return rows if including_left else [m for m in rows if not m.left]
 
     async def members_of(self, chat_id: str) -> list[Membership]:
         """Every member of a group chat: its own partition's member rows."""
@@ -661,6 +686,8 @@ def _membership_entity(membership: Membership) -> dict[str, Any]:
     if membership.private:
         entity["peerName"] = membership.peer_name
         entity["peerProvider"] = membership.peer_provider
+        entity["left"] = membership.left
+        entity["blockedByPeer"] = membership.blocked_by_peer
     return entity
 
 

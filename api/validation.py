@@ -32,6 +32,12 @@ def private_chat_id(a: str, b: str) -> str:
     return f"{PRIVATE_PREFIX}{low}_{high}"
 
 
+def private_peer(chat_id: str, user_id: str) -> str:
+    """The other member of a private chat: their id is in the chat id."""
+    low, high = chat_id.removeprefix(PRIVATE_PREFIX).split("_")
+    return high if low == user_id else low
+
+
 def is_private(chat_id: str) -> bool:
     """Private chat ids start with `private_`; group chat ids cannot contain `_`."""
     return chat_id.startswith(PRIVATE_PREFIX)

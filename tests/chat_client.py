@@ -34,6 +34,14 @@ class ChatClient:
         ) as response:
             return response.status, await response.json(content_type=None)
 
+    async def post(self, path: str, headers: dict[str, str] | None = None, body: Any = None) -> tuple[int, Any]:
+        """POST /api/<path> as this user, with a JSON body when given; the status and the JSON answer (None: empty)."""
+        session = await self._http()
+        async with session.post(
+            f"{self.functions_url}/api/{path}", headers=self.headers if headers is None else headers, json=body
+        ) as response:
+            return response.status, await response.json(content_type=None) if await response.read() else None
+
     async def chats(self) -> dict[str, Any]:
         """Every group chat (Browse, page after page through `next`), then this user's own chats (`?mine=1`)."""
         status, body = await self.api("chats")

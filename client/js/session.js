@@ -317,7 +317,13 @@ export class Session {
   /** The one place socket frames land; a malformed frame is logged and skipped, never fatal. */
   onFrame(frame) {
     try {
-      if (frame.type === "message" && frame.from === "server") {
+      const own = frame.type === "message" && frame.from === "server" && !frame.data?.chatEvent;
+      const said = own ? (frame.data?.entry ?? frame.data?.read) : null;
+      if (said) {
+        // what only its author's devices hear (in a private chat whose other member blocks them): as from the chat
+        const kind = applyGroupFrame(this.frameEnv, { ...frame, from: "group", group: said.chatId });
+        if (kind === "read" && said.userId === this.model.me.userId) this.readHere(said.chatId, said.seq);
+      } else if (frame.type === "message" && frame.from === "server") {
         applyServerEvent(this.model, frame.data, this.liveCtx);
         for (const missed of this.snapshots) missed.push(frame.data);
       } else if (frame.type === "message" && frame.from === "group") {

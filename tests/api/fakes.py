@@ -29,6 +29,7 @@ from api.message_index import seq_of, word_key, word_range, words
 from api.models import Account, Chat, Connection, Membership, Presence, User
 from api.pubsub import WATCH_GROUP_PREFIX, PubSub, PubSubUnavailable, token_groups, user_group, watch_group
 from api.state import State, StorageUnavailable, name_key
+from api.validation import private_peer
 
 K = TypeVar("K")
 V = TypeVar("V")
@@ -41,6 +42,7 @@ class _Profile:
     written: datetime
     blocked: list[str]
     revoked_before: int = 0
+    recovery_digest: str = ""
 
 
 class FakeState(State):
@@ -95,8 +97,9 @@ class FakeState(State):
         stored = self.profiles.get(user_id)
         blocked = list(stored.blocked) if stored else []
         revoked = stored.revoked_before if stored else 0
+        digest = stored.recovery_digest if stored else ""
         self.profiles[user_id] = _Profile(
-            User(user_id, name, provider), self._etag(), datetime.now(UTC), blocked, revoked
+            User(user_id, name, provider), self._etag(), datetime.now(UTC), blocked, revoked, digest
         )
 
     async def get_account(self, user_id: str, chat_id: str | None = None) -> Account | None:
@@ -110,6 +113,7 @@ class FakeState(State):
             user=replace(stored.user),
             blocked=list(stored.blocked),
             revoked_before=stored.revoked_before,
+            recovery_digest=stored.recovery_digest,
             profile_etag=stored.etag,
             profile_written=stored.written,
             limits=limits,
@@ -138,6 +142,14 @@ class FakeState(State):
         if stored is None or stored.etag != profile_etag:
             return False
         self.profiles[user_id] = replace(stored, blocked=list(blocked), etag=self._etag(), written=datetime.now(UTC))
+        return True
+
+    async def save_recovery(self, user_id: str, digest: str, profile_etag: str) -> bool:
+        await self._round_trip()
+        stored = self.profiles.get(user_id)
+        if stored is None or stored.etag != profile_etag:
+            return False
+        self.profiles[user_id] = replace(stored, recovery_digest=digest, etag=self._etag(), written=datetime.now(UTC))
         return True
 
     async def revoke_credentials(self, user_id: str, before: int) -> None:
@@ -270,14 +282,28 @@ class FakeState(State):
         stored.left = True
         return True
 
+    async def set_blocked_by_peer(self, chat_id: str, user_id: str, blocked: bool) -> bool:
+        await self._round_trip()
+        stored = self.memberships.get((user_id, chat_id))
+        if stored is None:
+            return False
+        stored.blocked_by_peer = blocked
+        return True
+
+    async def blockers_of(self, user_id: str) -> set[str]:
+        self._reachable()
+        marked = [c for (uid, c), m in self.memberships.items() if uid == user_id and m.blocked_by_peer]
+        return {private_peer(c, user_id) for c in marked}
+
     async def get_membership(self, chat_id: str, user_id: str) -> Membership | None:
         self._reachable()
         membership = self.memberships.get((user_id, chat_id))
         return replace(membership) if membership else None
 
-    async def chats_of(self, user_id: str) -> list[Membership]:
+    async def chats_of(self, user_id: str, *, including_left: bool = False) -> list[Membership]:
         self._reachable()
-        return [replace(m) for (uid, _), m in sorted(self.memberships.items()) if uid == user_id and not m.left]
+        rows = [replace(m) for (uid, _), m in sorted(self.memberships.items()) if uid == user_id]
+        return rows if including_left else [m for m in rows if not m.left]
 
     async def members_of(self, chat_id: str) -> list[Membership]:
         self._reachable()
@@ -381,6 +407,7 @@ class FakePubSub(PubSub):
         self.to_chats: list[tuple[str, Any]] = []  # (chat id, frame): what the server sent to chats' groups
         self.to_groups: list[tuple[str, str, Any]] = []  # (group, chatEvent, data)
         self.to_users: list[tuple[str, str, Any]] = []  # (user id, chatEvent, data)
+        self.user_frames: list[tuple[str, Any]] = []  # (user id, frame): server frames sent to one user's connections
         self.notices: list[tuple[str, str, str, str]] = []  # (chat id, notice, user id, user name)
         self.closed: dict[str, str] = {}  # connection id -> the reason the server closed it with
         self.unavailable = False  # set to make every call fail as an unreachable service would
@@ -456,6 +483,11 @@ class FakePubSub(PubSub):
         self._reachable(f"send {chat_event} to a group")
         self.to_groups.append((group, chat_event, data))
         self._deliver(set(self.groups[group]), {"chatEvent": chat_event, "data": data})
+
+    async def to_user(self, user_id: str, data: Any) -> None:
+        self._reachable("send to user")
+        self.user_frames.append((user_id, data))
+        self._deliver({c for c, owner in self.open_connections.items() if owner == user_id}, data)
 
     async def send_to_user(self, user_id: str, chat_event: str, data: Any) -> None:
         self._reachable(f"send {chat_event}")
@@ -560,7 +592,14 @@ class FakeHistory(History):
         """Nothing to release."""
 
     async def add_message(
-        self, chat_id: str, sender: str, client_id: str, text: str, mentions: list[str], reply_to: int | None = None
+        self,
+        chat_id: str,
+        sender: str,
+        client_id: str,
+        text: str,
+        mentions: list[str],
+        reply_to: int | None = None,
+        hidden_from: str | None = None,
     ) -> Appended:
         self._reachable()
         known = self.client_ids.get((chat_id, sender, client_id))
@@ -569,7 +608,16 @@ class FakeHistory(History):
         entry = self._append(
             chat_id,
             lambda seq: Entry(
-                seq, "message", sender, now_ms(), client_id, text, list(mentions), reply_to=reply_to, indexed=True
+                seq,
+                "message",
+                sender,
+                now_ms(),
+                client_id,
+                text,
+                list(mentions),
+                reply_to,
+                indexed=True,
+                hidden_from=hidden_from,
             ),
         )
         self.client_ids[(chat_id, sender, client_id)] = entry.seq

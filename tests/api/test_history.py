@@ -182,3 +182,10 @@ async def test_a_message_kept_before_the_index_existed_is_indexed_by_its_edit_an
     finally:
         await store.history.delete_chat(chat)
         await store.close()
+async def test_an_entry_hidden_from_a_blocker_is_kept_with_that_mark_and_shown_to_everyone_else(state: State) -> None:
+    await state.history.add_message(CHAT, "mo", "m1", "hello?", [], hidden_from="ada")
+    change, _ = await state.history.change(CHAT, "mo", "edit", 1, _edit, text="hi?", mentions=[], hidden_from="ada")
+    kept = await state.history.entries(CHAT, 1, 2)
+    assert [e.hidden_from for e in kept] == ["ada", "ada"] and change.hidden_from == "ada"
+    assert [(e.shown_to("ada"), e.shown_to("mo")) for e in kept] == [(False, True), (False, True)]
+    assert "hiddenFrom" not in kept[0].to_wire() and "hidden_from" not in kept[0].to_wire()

@@ -70,6 +70,30 @@ async def test_blocks_are_saved_only_over_the_profile_that_was_read(state: State
     assert again is not None and again.blocked == ["u2"]
 
 
+async def test_a_private_chat_row_marked_blocked_by_its_peer_says_who_blocks_its_user(state: State) -> None:
+    room = "private_u1_u2"
+    assert not await state.set_blocked_by_peer(room, "u1", True)  # no row: nothing written
+    assert await state.add_member(Membership(room, "u1", "Ada", private=True, peer_name="Bo", left=True))
+    assert await state.set_blocked_by_peer(room, "u1", True)
+    assert await state.blockers_of("u1") == {"u2"} and await state.chats_of("u1") == []
+    await state.rejoin(Membership(room, "u1", "Ada", private=True, peer_name="Bo", blocked_by_peer=True))
+    mine = await state.get_membership(room, "u1")
+    assert mine is not None and mine.blocked_by_peer and not mine.left
+    assert await state.set_blocked_by_peer(room, "u1", False)
+    assert await state.blockers_of("u1") == set()
+
+
+async def test_a_recovery_codes_digest_is_kept_only_over_the_profile_that_was_read(state: State) -> None:
+    await state.save_profile("u1", "Ada", "guest")
+    account = await state.get_account("u1")
+    assert account is not None and account.recovery_digest == ""
+    assert await state.save_recovery("u1", "d1", account.profile_etag)
+    assert not await state.save_recovery("u1", "d2", account.profile_etag)  # a code used twice at once: one wins
+    await state.save_profile("u1", "Ada", "guest")
+    again = await state.get_account("u1")
+    assert again is not None and again.recovery_digest == "d1"
+
+
 async def test_revoking_credentials_is_stored_with_the_profile(state: State) -> None:
     await state.save_profile("u1", "Ada", "guest")
     await state.revoke_credentials("u1", 1_700_000_000)

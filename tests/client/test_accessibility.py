@@ -254,3 +254,23 @@ def test_formatted_messages_and_the_emoji_picker_have_no_serious_accessibility_p
     assert_no_serious_violations(ada.page, "the emoji picker")
     ada.page.set_viewport_size({"width": 390, "height": 844})
     assert_no_serious_violations(ada.page, "the emoji picker on a phone")
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_a_guests_logout_question_and_the_recovery_code_dialog_have_no_serious_accessibility_problems(
+    new_user, scheme
+) -> None:
+    ada = checked(new_user(color_scheme=scheme)).login_guest(unique("Ada"))
+    ada.page.get_by_role("button", name="Logout").click()
+    dialog = ada.page.get_by_role("dialog", name="Log out?")
+    assert_no_serious_violations(ada.page, "the logout question")
+    dialog.get_by_role("button", name="Get a recovery code").click()
+    expect(dialog.get_by_label("Your recovery code")).not_to_have_value("")
+    assert_no_serious_violations(ada.page, "the logout question with a recovery code")
+    dialog.get_by_role("button", name="Log out", exact=True).click()
+    ada.page.wait_for_url("**/login.html")
+    ada.page.get_by_role("button", name="I have a recovery code").click()
+    ada.page.get_by_label("Your recovery code", exact=True).fill("not a code")
+    ada.page.get_by_label("Your recovery code", exact=True).press("Enter")
+    expect(ada.page.get_by_role("alert")).to_contain_text("That is not a recovery code")
+    assert_no_serious_violations(ada.page, "the recovery code dialog with its error")

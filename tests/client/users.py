@@ -30,6 +30,7 @@ class ChatUser:
         self.stack = stack
         self.page = context.new_page()
         self.name = ""
+        self.guest = False
         self.dialogs: list[Dialog] = []
         self.page.on("dialog", self._on_dialog)
         self.console_errors: list[str] = []
@@ -47,6 +48,7 @@ class ChatUser:
     def login_guest(self, name: str) -> ChatUser:
         """Guest login through the login page: the name, then Enter."""
         self.name = name
+        self.guest = True
         self.page.goto("/login.html")
         self.page.get_by_role("button", name="Guest").click()
         self.page.get_by_label("Enter your name").fill(name)
@@ -82,12 +84,15 @@ class ChatUser:
     def another_tab(self) -> ChatUser:
         """The same person in a second tab of the same browser (same cookies and storage)."""
         tab = ChatUser(self.context, self.stack)
-        tab.name = self.name
+        tab.name, tab.guest = self.name, self.guest
         tab.page.goto("/")
         return tab.wait_ready()
 
     def logout(self) -> None:
+        """Logout; a guest says yes in the dialog that first tells them what it means (and offers a recovery code)."""
         self.page.get_by_role("button", name="Logout").click()
+        if self.guest:
+            self.page.get_by_role("dialog", name="Log out?").get_by_role("button", name="Log out", exact=True).click()
         self.page.wait_for_url("**/login.html")
 
     @property

@@ -22,7 +22,18 @@ import pytest
 
 from tests.deploy.templates import ROOT
 
-WIRE_CONTRACT_FUNCTIONS = {"getToken", "users", "chats", "messages", "search", "logout", "eventHandler", "health"}
+WIRE_CONTRACT_FUNCTIONS = {
+    "getToken",
+    "users",
+    "chats",
+    "messages",
+    "search",
+    "logout",
+    "recoveryCode",
+    "recover",
+    "eventHandler",
+    "health",
+}
 APP_ROOT_FILES = {"function_app.py", "host.json", "requirements.txt"}
 PROBE = """
 import json, sys

@@ -1,11 +1,12 @@
 // The app shell: it fills the window and never scrolls as a page. The sidebar and the open chat sit
 // side by side (from 768 px wide, a tablet held upright); on a phone they are two screens, with a
 // back button in the chat's header. The
-// dialogs that ask before something drastic (deleting a chat, blocking someone) live here, and
-// Search messages, whose hit opens its chat at that message.
+// dialogs that ask before something drastic (deleting a chat, blocking someone, a guest's logout) live here,
+// and Search messages, whose hit opens its chat at that message.
 import BlockedUsersDialog from "./blocked-users-dialog.js";
 import ConfirmDialog from "./confirm-dialog.js";
 import Conversation from "./conversation.js";
+import LogoutDialog from "./logout-dialog.js";
 import MessageSearchDialog from "./message-search-dialog.js";
 import NewChatDialog from "./new-chat-dialog.js";
 import RetryCountdown from "./retry-countdown.js";
@@ -19,10 +20,19 @@ const TITLE_EVERY_MS = 500;
 
 export default {
   name: "AppShell",
-  components: { BlockedUsersDialog, ConfirmDialog, Conversation, MessageSearchDialog, NewChatDialog, RetryCountdown, SideBar },
+  components: {
+    BlockedUsersDialog,
+    ConfirmDialog,
+    Conversation,
+    LogoutDialog,
+    MessageSearchDialog,
+    NewChatDialog,
+    RetryCountdown,
+    SideBar,
+  },
   inject: ["session"],
   data() {
-    return { newChatOpen: false, deleting: null, blocking: null, blockedUsersOpen: false, searchOpen: false };
+    return { newChatOpen: false, deleting: null, blocking: null, blockedUsersOpen: false, searchOpen: false, loggingOut: false };
   },
   computed: {
     model() {
@@ -52,8 +62,9 @@ export default {
     blockMessage() {
       const name = this.blocking.userName;
       return (
-        `${name} won't be able to message you privately or start a private chat with you, and you won't see their ` +
-        "messages, reactions or typing in any chat. They aren't told. You can unblock them at any time from Blocked users."
+        `${name}'s private messages won't reach you (to them they seem sent) and they won't see when you're online; ` +
+        "you won't see their messages, reactions or typing in any chat. They aren't told. " +
+        "You can unblock them at any time from Blocked users."
       );
     },
   },
@@ -100,6 +111,11 @@ export default {
       this.searchOpen = false;
       await this.$nextTick();
       this.session.jumpTo(hit.chatId, hit.seq);
+    },
+    /** A guest is asked first (and offered a recovery code); a signed-in user comes back by signing in. */
+    askLogout() {
+      if (this.model.me?.userProvider === "guest") this.loggingOut = true;
+      else this.logout();
     },
   },
   template: `
@@ -148,7 +164,7 @@ export default {
         <template v-else><strong>Connecting…</strong> Sending is paused until the connection is up.</template>
       </div>
       <side-bar @new-chat="newChatOpen = true" @delete-chat="deleting = $event" @block-user="blocking = $event"
-        @blocked-users="blockedUsersOpen = true" @search-messages="searchOpen = true" />
+        @blocked-users="blockedUsersOpen = true" @search-messages="searchOpen = true" @logout="askLogout" />
       <main class="mainPane">
         <conversation v-if="activeId" ref="conversation" :key="activeId" :chat-id="activeId" @back="status.screen = 'list'"
           @block="blocking = $event" />
@@ -167,5 +183,6 @@ export default {
         confirm-label="Block" @confirm="confirmBlock" @close="blocking = null" />
       <blocked-users-dialog v-if="blockedUsersOpen" @close="blockedUsersOpen = false" />
       <message-search-dialog v-if="searchOpen" @close="searchOpen = false" @pick="openHit" />
+      <logout-dialog v-if="loggingOut" @close="loggingOut = false" />
     </div>`,
 };

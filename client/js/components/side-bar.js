@@ -24,7 +24,7 @@ export default {
   name: "SideBar",
   components: { ChatList, ProviderIcon, UserList },
   inject: ["session"],
-  emits: ["new-chat", "delete-chat", "block-user", "blocked-users", "search-messages"],
+  emits: ["new-chat", "delete-chat", "block-user", "blocked-users", "search-messages", "logout"],
   data() {
     return { filter: "", people: nothing(), found: nothing(), browsing: false, browsed: nothing(), searchError: "", timer: null };
   },
@@ -145,7 +145,7 @@ export default {
             @click="session.attention.toggleBell()">
             <span class="icon"><i :class="bell.icon" aria-hidden="true"></i></span>
           </button>
-          <button type="button" class="button is-ghost iconButton" aria-label="Logout" title="Logout" @click="session.logout()">
+          <button type="button" class="button is-ghost iconButton" aria-label="Logout" title="Logout" @click="$emit('logout')">
             <span class="icon"><i class="fas fa-right-from-bracket" aria-hidden="true"></i></span>
           </button>
         </div>

@@ -1,22 +1,27 @@
 // The backend's HTTP API: every call carries the guest credential when there is one.
 import { guestCredential } from "./identity.js";
 
-/** An /api call that failed; `status` is the HTTP status (0 when the network failed), `detail` the server's reason. */
+/**
+ * An /api call that failed; `status` is the HTTP status (0 when the network failed), `detail` the server's reason,
+ * `retryAfter` the seconds a 429 says to wait (null when it names none).
+ */
 export class ApiError extends Error {
-  constructor(path, status, detail) {
+  constructor(path, status, detail, retryAfter = null) {
     super(status ? `${path} answered ${status}: ${detail}` : `${path} could not be reached: ${detail}`);
     this.status = status;
     this.detail = detail;
+    this.retryAfter = retryAfter;
   }
 }
 
 /** Call an /api path and return its JSON body (null when it has none), or throw an ApiError with the server's message. */
-async function callJson(path, { method = "GET", credential = guestCredential() } = {}) {
+async function callJson(path, { method = "GET", credential = guestCredential(), json = undefined } = {}) {
   const headers = { Accept: "application/json" };
   if (credential) headers["X-Chatr-Guest"] = credential;
+  if (json !== undefined) headers["Content-Type"] = "application/json";
   let res;
   try {
-    res = await fetch(path, { method, headers, cache: "no-store" });
+    res = await fetch(path, { method, headers, cache: "no-store", body: json === undefined ? undefined : JSON.stringify(json) });
   } catch (err) {
     throw new ApiError(path, 0, err?.message ?? String(err));
   }
@@ -27,7 +32,10 @@ async function callJson(path, { method = "GET", credential = guestCredential() }
   } catch {
     body = null;
   }
-  if (!res.ok) throw new ApiError(path, res.status, body?.error ?? (text || res.statusText));
+  if (!res.ok) {
+    const wait = Number.parseInt(res.headers.get("Retry-After") ?? "", 10);
+    throw new ApiError(path, res.status, body?.error ?? (text || res.statusText), Number.isInteger(wait) ? wait : null);
+  }
   return body;
 }
 
@@ -44,6 +52,16 @@ export function registerGuest(name) {
 /** End a guest's credential (this one and every copy of it) and close their connections everywhere. */
 export function revokeGuest(credential) {
   return callJson("/api/logout", { method: "POST", credential });
+}
+
+/** A new recovery code for this guest (the earlier one stops working): `{recoveryCode}`, shown once. */
+export function newRecoveryCode() {
+  return callJson("/api/recoveryCode", { method: "POST" });
+}
+
+/** Come back to a guest account with its recovery code: `{guest, user, recoveryCode}` (the code is replaced). */
+export function recoverGuest(code) {
+  return callJson("/api/recover", { method: "POST", credential: null, json: { recoveryCode: code } });
 }
 
 /** The people this user sees without searching (their contacts and recent visitors who are online), keyed by user id. */
