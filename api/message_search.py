@@ -81,7 +81,7 @@ async def _hits(store: State, chats: list[Membership], wanted: list[str]) -> lis
 
 
 async def _shown(store: State, user_id: str, chats: list[Membership], page: list[Hit]) -> list[dict[str, object]]:
-    """The hits of one page as the client shows them: the message, its chat's id and name (never one hidden from them)."""
+    """The hits of one page as the client shows them: the message, its chat's id and name (none hidden from them)."""
     by_id = {m.chat_id: m for m in chats}
     groups = sorted({chat for _, _, chat in page if not is_private(chat)})
     named = dict(zip(groups, await asyncio.gather(*(store.get_chat(c) for c in groups)), strict=True))

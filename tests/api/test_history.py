@@ -182,6 +182,8 @@ async def test_a_message_kept_before_the_index_existed_is_indexed_by_its_edit_an
     finally:
         await store.history.delete_chat(chat)
         await store.close()
+
+
 async def test_an_entry_hidden_from_a_blocker_is_kept_with_that_mark_and_shown_to_everyone_else(state: State) -> None:
     await state.history.add_message(CHAT, "mo", "m1", "hello?", [], hidden_from="ada")
     change, _ = await state.history.change(CHAT, "mo", "edit", 1, _edit, text="hi?", mentions=[], hidden_from="ada")
