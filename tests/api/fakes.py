@@ -615,7 +615,7 @@ class FakeHistory(History):
                 client_id,
                 text,
                 list(mentions),
-                reply_to,
+                reply_to=reply_to,
                 indexed=True,
                 hidden_from=hidden_from,
             ),
