@@ -144,6 +144,20 @@ async def test_a_new_connection_of_the_blocked_person_does_not_watch_the_blocker
     assert heard == []
 
 
+async def test_joining_a_group_chat_the_blocker_is_in_does_not_let_either_hear_the_other(core: Core) -> None:
+    ada, mo = await blocked_pair(core)
+    room = "3f1c2a4e-0000-4000-8000-00000000b10c"
+    await core.send("createChat", "ada", ada, {"id": room, "name": "Book club"})
+    await core.send("joinChat", "ada", ada, room)
+    await core.send("joinChat", "mo", mo, room)
+    assert "ada" not in core.pubsub.sent_to("mo", "contacts")[-1]["added"]
+    mo2 = await core.online("mo")
+    told = len(core.pubsub.inboxes[mo])
+    await core.send("userEnterIdle", "ada", ada)
+    for connection in (mo, mo2):
+        assert [m for m in core.pubsub.inboxes[connection][told:] if m.get("chatEvent") == "userIsIdle"] == []
+
+
 async def test_after_an_unblock_new_messages_reach_the_blocker_but_those_sent_meanwhile_never_do(
     core: Core,
 ) -> None:
