@@ -16,10 +16,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from . import contacts, messages, presence, quota
+from .config import connections_per_user
 from .events import Caller, Event, Refused, Reply
 from .group_chats import GroupChats
 from .identity import SIGNED_OUT
-from .limits import EVENT_RATES, MAX_CONNECTIONS_PER_USER, LimitReached, RateLimited
+from .limits import EVENT_RATES, LimitReached, RateLimited
 from .messages import Messages
 from .models import USER_EVENTS, Chat
 from .names import CHAT_NAME_MAX, clean_name
@@ -222,8 +223,8 @@ class ChatEvents:
         issued = _issued_at(event.data)
         if issued is not None and issued <= account.revoked_before:
             raise Refused(401, SIGNED_OUT)
-        if len(await self.pubsub.user_connections(event.user_id)) >= MAX_CONNECTIONS_PER_USER:
-            raise Refused(429, presence.TOO_MANY)
+        if len(await self.pubsub.user_connections(event.user_id)) >= (most := connections_per_user()):
+            raise Refused(429, presence.too_many_connections(most))
 
     async def connected(self, user_id: str, connection_id: str) -> None:
         """A connection opened: counted once Web PubSub confirmed it is this user's (else it counts for nothing)."""

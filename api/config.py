@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
+from .limits import FREE_TIER_CONNECTIONS_PER_USER, MAX_CONNECTIONS_PER_USER
+
 
 class MissingSetting(RuntimeError):
     """A required setting is not set; the message names it so the fix is obvious."""
@@ -94,6 +96,14 @@ def message_retention_days() -> float:
     if days < 0:
         raise MissingSetting("MESSAGE_RETENTION_DAYS (a number of days, 0 or more)")
     return days
+
+
+FREE_SKU = "Free_F1"
+
+
+def connections_per_user() -> int:
+    """PUBSUB_SKU=Free_F1 holds 20 connections in all, so each user keeps at most 2 (10 people fit); else 10."""
+    return FREE_TIER_CONNECTIONS_PER_USER if (_get("PUBSUB_SKU") or "") == FREE_SKU else MAX_CONNECTIONS_PER_USER
 
 
 def sign_in_required() -> bool:

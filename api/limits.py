@@ -12,6 +12,7 @@ import math
 from dataclasses import dataclass, field, replace
 
 MAX_CONNECTIONS_PER_USER = 10  # open sockets (tabs, windows, devices) of one user
+FREE_TIER_CONNECTIONS_PER_USER = 2  # on Web PubSub's Free tier (20 connections in all): 10 people fit
 MAX_OWNED_CHATS = 20  # group chats one user owns at a time
 MAX_BLOCKED = 200  # users one user can block
 CHATS_PAGE = 100  # group chats per page of GET /api/chats

@@ -26,10 +26,11 @@ import time
 from datetime import datetime
 
 from . import quota
+from .config import connections_per_user
 from .contacts import blockers_in, contacts_of
 from .events import Reply
 from .identity import SIGNED_OUT, revoking
-from .limits import MAX_CONNECTIONS_PER_USER, RECENT_PEOPLE, LimitReached, RateLimited
+from .limits import RECENT_PEOPLE, LimitReached, RateLimited
 from .logout import LOGGED_OUT
 from .models import Account, Connection, Presence, User
 from .pubsub import PRESENCE_GROUP, PubSub, PubSubUnavailable, json_string, watch_group
@@ -41,10 +42,12 @@ log = logging.getLogger(__name__)
 SWEEP_INTERVAL_SECONDS = 15.0
 UNKNOWN_USER = "Unknown user: reload the page to sign in again"
 NOT_CONFIRMED = "Web PubSub does not know this connection as yours: reload the page"
-TOO_MANY = (
-    f"You have the most Chatr tabs or windows open at once (at most {MAX_CONNECTIONS_PER_USER}): "
-    "close one to open another"
-)
+
+
+def too_many_connections(most: int) -> str:
+    """What a user past the connection limit is told."""
+    return f"You have the most Chatr tabs or windows open at once (at most {most}): close one to open another"
+
 
 UNCONFIRMED_SECONDS = 60.0
 _MAX_TRIES = 20
@@ -90,8 +93,8 @@ async def register(state: State, pubsub: PubSub, account: Account, connection_id
             del _unconfirmed[next(iter(_unconfirmed))]
         raise Invalid(NOT_CONFIRMED)
     try:
-        if len(live) > MAX_CONNECTIONS_PER_USER:
-            raise LimitReached(TOO_MANY)
+        if len(live) > (most := connections_per_user()):
+            raise LimitReached(too_many_connections(most))
         await quota.spend(state, account.id, "connections", account.limits, account.limits_etag)
     except (LimitReached, RateLimited) as err:
         log.info("presence: user=%s connection %s closed: %s", account.id, connection_id, err)

@@ -16,11 +16,11 @@ import azure.functions as func
 
 from . import quota
 from .client_address import client_address
-from .config import sign_in_required
+from .config import connections_per_user, sign_in_required
 from .identity import SIGNED_OUT, Identity, claims_identity, identify, issue_guest, refreshed, revoked
-from .limits import GUEST_SIGNUPS, LIVE_GUESTS, MAX_CONNECTIONS_PER_USER, RateLimited
+from .limits import GUEST_SIGNUPS, LIVE_GUESTS, RateLimited
 from .models import Account, User
-from .presence import TOO_MANY
+from .presence import too_many_connections
 from .responses import error_response, json_response, too_many
 from .runtime import guarded, pubsub, state
 from .state import SIGNUPS_PREFIX, State
@@ -69,8 +69,9 @@ async def get_token(req: func.HttpRequest) -> func.HttpResponse:
         await store.touch_recent(user, datetime.now(UTC))
     if credential is None and (fresh := refreshed(identity)) is not None:
         identity, credential = fresh
-    if account is not None and len(await pubsub().user_connections(identity.user_id)) >= MAX_CONNECTIONS_PER_USER:
-        return error_response(429, TOO_MANY)
+    most = connections_per_user()
+    if account is not None and len(await pubsub().user_connections(identity.user_id)) >= most:
+        return error_response(429, too_many_connections(most))
     token = await pubsub().client_token(identity.user_id)
     log.info(
         "getToken: user=%s provider=%s new_credential=%s", identity.user_id, identity.provider, credential is not None

@@ -125,6 +125,7 @@ module functionApp 'modules/function-app.bicep' = if (!managed) {
     appInsightsConnectionString: monitoring.outputs.connectionString
     pubsubEndpoint: pubsub.outputs.endpoint
     pubsubHub: pubsub.outputs.hubName
+    pubsubSku: pubsubSku
     pubsubName: pubsub.outputs.name
     guestSigningKey: guestSigningKey
   }
@@ -138,6 +139,7 @@ module siteSettings 'modules/site-settings.bicep' = if (managed) {
     storageAccountName: storage.outputs.accountName
     pubsubName: pubsub.outputs.name
     pubsubHub: pubsub.outputs.hubName
+    pubsubSku: pubsubSku
     guestSigningKey: guestSigningKey
   }
 }

@@ -34,6 +34,9 @@ param pubsubEndpoint string
 
 param pubsubHub string
 
+@description('Web PubSub tier (Free_F1, Standard_S1, Premium_P1): the app sets its per-user limits from it.')
+param pubsubSku string
+
 @description('Web PubSub instance whose access keys sign the events (WEBHOOK_PRIMARY_KEY, WEBHOOK_SECONDARY_KEY).')
 param pubsubName string
 
@@ -124,6 +127,8 @@ var settings = {
   APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'Authorization=AAD'
   PUBSUB_ENDPOINT: pubsubEndpoint
   PUBSUB_HUB: pubsubHub
+  // Free_F1 holds 20 connections in all: the app lets each user keep 2 open, not 10.
+  PUBSUB_SKU: pubsubSku
   STORAGE_ACCOUNT_NAME: storageAccountName
   GUEST_SIGNING_KEY: guestSigningKey
   // How long `make cleanup` (run with these settings) keeps messages; 0 keeps them for ever.

@@ -7,6 +7,7 @@ param staticWebAppName string
 param storageAccountName string
 param pubsubName string
 param pubsubHub string
+param pubsubSku string
 
 @secure()
 param guestSigningKey string
@@ -31,6 +32,7 @@ resource appSettings 'Microsoft.Web/staticSites/config@2024-04-01' = {
     PUBSUB_CONNECTION_STRING: pubsub.listKeys().primaryConnectionString
     WEBHOOK_SECONDARY_KEY: pubsub.listKeys().secondaryKey
     PUBSUB_HUB: pubsubHub
+    PUBSUB_SKU: pubsubSku
     STORAGE_CONNECTION_STRING: 'DefaultEndpointsProtocol=https;AccountName=${storage.name};AccountKey=${storage.listKeys().keys[0].value};EndpointSuffix=${environment().suffixes.storage}'
     GUEST_SIGNING_KEY: guestSigningKey
   }

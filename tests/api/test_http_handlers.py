@@ -84,6 +84,16 @@ async def test_a_user_with_the_most_connections_gets_no_token_and_is_told_why(co
     assert response.status_code == 429 and f"at most {MAX_CONNECTIONS_PER_USER}" in body(response)["error"]
 
 
+async def test_on_web_pubsubs_free_tier_a_user_keeps_two_connections_so_ten_people_fit(
+    core: Core, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PUBSUB_SKU", "Free_F1")
+    for _ in range(2):
+        await core.online("ada")
+    response = await tokens.get_token(get("getToken", ADA))
+    assert response.status_code == 429 and "at most 2" in body(response)["error"]
+
+
 async def test_a_burst_of_get_token_is_refused_with_retry_after_and_stores_nothing(core: Core) -> None:
     """Issue 24: 1,149 of 1,149 getToken calls in a burst were answered, each a profile write."""
     rate = RATES["tokens"]
