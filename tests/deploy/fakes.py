@@ -293,4 +293,6 @@ def copy_project(source: Path, target: Path) -> Path:
     (target / "client" / "vendor").mkdir()
     (target / "client" / "vendor" / "vue.esm-browser.js").write_text("// vendored\n")
     (target / "client" / "vendor" / ".installed").touch()
+    (target / "client" / "vendor" / "templates").mkdir()
+    (target / "client" / "vendor" / "templates" / "index.js").write_text("// compiled\n")
     return target

@@ -42,8 +42,9 @@ class Project:
     env: dict[str, str]
 
     def make(self, *args: str, **variables: str) -> Run:
-        """`make <args> VAR=value...` in the copy; VENDOR_STAMP is emptied so no npm install can start."""
-        assignments = [f"{name}={value}" for name, value in {"VENDOR_STAMP": "", **variables}.items()]
+        """`make <args> VAR=value...` in the copy; VENDOR_STAMP and TEMPLATES are emptied so no npm or node runs."""
+        emptied = {"VENDOR_STAMP": "", "TEMPLATES": ""}
+        assignments = [f"{name}={value}" for name, value in {**emptied, **variables}.items()]
         result = subprocess.run(
             ["make", "--no-print-directory", *args, *assignments],
             cwd=self.root,
@@ -137,6 +138,11 @@ def test_a_step_before_deploy_infra_says_to_run_it_first(project: Project, targe
 
 def test_deploy_client_without_the_swa_cli_says_to_run_setup(project: Project) -> None:
     assert project.make("deploy-client", SWA="node_modules/.bin/swa").failed_with("run 'make setup'")
+
+
+def test_deploy_client_without_the_compiled_templates_says_to_run_setup(deployed: Project) -> None:
+    shutil.rmtree(deployed.root / "client" / "vendor" / "templates")
+    assert deployed.make("deploy-client").failed_with("the compiled templates are missing")
 
 
 def test_deploy_client_without_the_vendored_files_says_to_run_setup(deployed: Project) -> None:
