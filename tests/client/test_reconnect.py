@@ -66,7 +66,9 @@ def test_overlapping_list_refreshes_each_keep_the_events_that_arrived_while_they
     expect(ada.chat_entry(bob.name)).to_be_visible()
 
     def a_list_refresh(request: Request) -> bool:
-        return urlsplit(request.url).path == "/api/chats"  # not a chat's history, which a reconnect reads too
+        """The list of the user's chats: not a chat's history (a reconnect reads it too), nor one chat (`?id=`)."""
+        url = urlsplit(request.url)
+        return url.path == "/api/chats" and "mine=1" in url.query
 
     with ada.page.expect_request_finished(a_list_refresh, timeout=30_000):
         service.close_user_connections(ada.user_id, reason="second drop")  # a second refresh starts, and ends first
