@@ -560,8 +560,11 @@ def _check_accepted(event: str, value: Any, arena: Arena, before: Snapshot, afte
         target = value["userId"] if isinstance(value, dict) else value
         assert event == "unblockUser" or (USERS_TABLE, target, "profile") in before  # unblocking anyone is harmless
         changed = diff(_without_connections(before), _without_connections(after))
-        touched = {(USERS_TABLE, me, "profile"), membership_key(target, private_chat_id(me, target))}
-        assert not changed or (not changed["added"] and not changed["removed"] and set(changed["changed"]) <= touched)
+        side = membership_key(target, private_chat_id(me, target))  # made, left, when they had no chat with me
+        touched = {(USERS_TABLE, me, "profile"), side}
+        assert not changed or (
+            set(changed["added"]) <= {side} and not changed["removed"] and set(changed["changed"]) <= touched
+        )
     else:  # presence events change nothing but what everyone is told of the sender
         changed = diff(_without_connections(before, me), _without_connections(after, me))
         told = {(USERS_TABLE, me, PRESENCE)}
