@@ -28,10 +28,11 @@ const SPACE = /\s/u;
  * {type: "quote", children: blocks}, {type: "list", ordered, start, items: [{type: "item", children}]}]`.
  * Inline children: `{type: "text", text}`, `{type: "bold" | "italic", children}`, `{type: "code", text}`,
  * `{type: "link", text, href}`, `{type: "mention", text, me}`. `people` and `meId` are as for
- * mentions.textParts: who "@Name" may name, and which of them is this user.
+ * mentions.textParts: who "@Name" may name, and which of them is this user; `work.steps` counts the
+ * characters, lines and markers looked at (for the tests: the work is linear in the length).
  */
-export function parseMessage(text, people = [], meId = "") {
-  return blocks(text.split("\n"), 0, { people, meId });
+export function parseMessage(text, people = [], meId = "", work = { steps: 0 }) {
+  return blocks(text.split("\n"), 0, { people, meId, work });
 }
 
 /** The text as words to read where formatting cannot show (a notification): markers dropped, lines kept. */
@@ -67,6 +68,7 @@ function blocks(lines, depth, context) {
   };
   let index = 0;
   while (index < lines.length) {
+    context.work.steps += 1;
     const line = lines[index];
     const close = FENCE_OPEN.test(line) ? closers[index + 1] : -1;
     if (close >= 0) {
@@ -123,22 +125,23 @@ function inlineLines(lines, context) {
 function inline(line, context) {
   const tokens = [];
   let last = 0;
-  for (const { start, end, fence } of codeSpans(line)) {
+  for (const { start, end, fence } of codeSpans(line, context.work)) {
     addParts(tokens, line.slice(last, start), context);
     tokens.push({ type: "code", text: line.slice(start + fence, end - fence) });
     last = end;
   }
   addParts(tokens, line.slice(last), context);
-  return emphasis(tokens);
+  return emphasis(tokens, context.work);
 }
 
 /**
  * Code spans in a line: a run of backticks up to the next run of the same length, `{start, end}`
  * around both runs and `fence` their length. Each run's partner is found by one backward pass, so unclosed runs cost nothing extra.
  */
-function codeSpans(line) {
+function codeSpans(line, work) {
   const runs = [];
   for (let at = line.indexOf("`"); at >= 0; at = line.indexOf("`", at)) {
+    work.steps += 1;
     let end = at;
     while (line[end] === "`") end += 1;
     runs.push({ start: at, length: end - at });
@@ -147,11 +150,13 @@ function codeSpans(line) {
   const partner = new Array(runs.length).fill(-1);
   const seen = new Map(); // run length -> the nearest such run after this one
   for (let index = runs.length - 1; index >= 0; index -= 1) {
+    work.steps += 1;
     partner[index] = seen.get(runs[index].length) ?? -1;
     seen.set(runs[index].length, index);
   }
   const spans = [];
   for (let index = 0; index < runs.length; index += 1) {
+    work.steps += 1;
     const close = partner[index];
     if (close < 0) continue;
     spans.push({ start: runs[index].start, end: runs[close].start + runs[close].length, fence: runs[index].length });
@@ -176,7 +181,7 @@ function addParts(tokens, text, { people, meId }) {
  * A closer takes the latest opener of its kind; openers between them stay text. Openers are kept
  * per kind, so finding one is constant time and each is dropped at most once.
  */
-function emphasis(tokens) {
+function emphasis(tokens, work) {
   const items = [];
   tokens.forEach((token, index) => {
     if (token.type !== "text") {
@@ -188,6 +193,7 @@ function emphasis(tokens) {
     const { text } = token;
     let plainFrom = 0;
     for (let at = 0; at < text.length; ) {
+      work.steps += 1;
       const char = text[at];
       if (char !== "*" && char !== "_") {
         at += 1;
@@ -215,6 +221,7 @@ function emphasis(tokens) {
     if (item.canClose && kind.length) {
       const opener = kind.at(-1);
       for (let top = open.pop(); ; top = open.pop()) {
+        work.steps += 1;
         openOfKind[items[top].marker].pop();
         if (top === opener) break;
       }
@@ -225,7 +232,7 @@ function emphasis(tokens) {
       kind.push(index);
     }
   });
-  return nest(items);
+  return nest(items, work);
 }
 
 /** The character next to a text token: the line's edge counts as a space, a link, mention or code as punctuation. */
@@ -235,11 +242,12 @@ function edgeChar(token, at) {
 }
 
 /** Matched markers become bold and italic nodes around what lies between them (at most NEST_MAX deep); the others are text again. */
-function nest(items) {
+function nest(items, work) {
   const root = [];
   const levels = [root];
   const flat = []; // for each matched opener too deep to nest: its closer's index
   for (const [index, item] of items.entries()) {
+    work.steps += 1;
     const children = levels.at(-1);
     if (item.closedBy !== undefined && levels.length <= NEST_MAX) {
       const node = { type: item.marker === "_" ? "italic" : "bold", children: [] };
